@@ -1,0 +1,107 @@
+/*
+ * logseg.h -- the contract of logstore's C core: the segment codec.
+ *
+ * A segment is one immutable byte string holding a run of records of one shard. Its layout (version 1) is
+ * specified normatively in docs/format.md; the pure-Python twin in logstore/codec/_pure.py is the executable
+ * spec, and the two must agree byte for byte and status for status.
+ *
+ *   offset  size  field
+ *   0       4     magic "LSEG"
+ *   4       2     format version (1), little-endian like every integer here
+ *   6       2     flags (0; any other value is refused)
+ *   8       4     record count (>= 1)
+ *   12      4     total length of the segment in bytes, trailer included
+ *   16      8     first sequence number
+ *   24      8     last sequence number
+ *   32      8     first timestamp (ms since the epoch)
+ *   40      8     last timestamp (ms)
+ *   48      4     offset of the index
+ *   52      4     CRC32C of bytes [0, 52)   (lets a reader trust the header without reading the body)
+ *   56      ...   records, each: u64 seq, u64 timestamp_ms, u32 payload length, payload bytes
+ *   index         record count x u32: the offset of each record from the start of the segment
+ *   total-4 4     CRC32C of bytes [0, total-4)   (covers every byte before it)
+ *
+ * Invariants: sequence numbers strictly increase, timestamps never decrease, the index points at each record
+ * in order, records fill exactly [56, index offset).
+ *
+ * Rules for every function here: status-code returns (LSG_OK or a negative LSG_E_*), caller-owned buffers with
+ * explicit lengths, no global state, no allocation, every read bounds-checked against the length the caller
+ * gave. Malformed input yields an error status; it never reads or writes out of bounds. The functions are
+ * reentrant, so cffi releases the GIL around them and libFuzzer can drive them directly (fuzz_logseg.c).
+ */
+#ifndef LOGSEG_H
+#define LOGSEG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define LSG_VERSION 1
+#define LSG_HEADER_SIZE 56
+#define LSG_RECORD_HEADER_SIZE 20
+#define LSG_INDEX_ENTRY_SIZE 4
+#define LSG_TRAILER_SIZE 4
+#define LSG_MAX_SEGMENT_SIZE 0xFFFFFFFFu
+
+/* Status codes. The pure-Python twin raises CorruptSegment/ValueError carrying the same numbers. */
+#define LSG_OK 0
+#define LSG_E_ARG -1          /* the caller's arguments are inconsistent (lengths do not add up, count 0) */
+#define LSG_E_SPACE -2        /* the output buffer is too small */
+#define LSG_E_TRUNCATED -3    /* shorter than its header says, or than a header */
+#define LSG_E_MAGIC -4        /* not a segment */
+#define LSG_E_VERSION -5      /* a segment of a format version this code does not know, or flags set */
+#define LSG_E_HEADER_CRC -6   /* header checksum mismatch */
+#define LSG_E_CRC -7          /* body checksum mismatch */
+#define LSG_E_FRAME -8        /* records do not tile the record area, or header fields disagree with records */
+#define LSG_E_ORDER -9        /* sequence numbers not strictly increasing or timestamps decreasing */
+#define LSG_E_INDEX -10       /* an index entry does not point at its record */
+#define LSG_E_TOO_LARGE -11   /* the result would exceed LSG_MAX_SEGMENT_SIZE */
+
+typedef struct {
+    uint16_t version;
+    uint16_t flags;
+    uint32_t count;
+    uint32_t total_len;
+    uint32_t index_off;
+    uint64_t first_seq;
+    uint64_t last_seq;
+    uint64_t first_ts;
+    uint64_t last_ts;
+} lsg_header;
+
+/* CRC32C (Castagnoli). Pass 0 to start; feed the result back in to continue. Uses SSE4.2 when the CPU has it. */
+uint32_t lsg_crc32c(uint32_t crc, const uint8_t *buf, size_t len);
+
+/* Bytes needed to encode `count` records whose payloads add up to `payload_bytes`. */
+int lsg_encoded_size(uint32_t count, uint64_t payload_bytes, uint64_t *size_out);
+
+/* Encode a new segment. payloads is the concatenation of all payloads; lens[i] is the length of the i-th. */
+int lsg_encode(const uint64_t *seqs, const uint64_t *ts, const uint32_t *lens, uint32_t count,
+               const uint8_t *payloads, size_t payloads_len,
+               uint8_t *out, size_t out_cap, size_t *out_len);
+
+/* Write a copy of valid segment `seg` with the given records appended (seqs[0] > its last, ts[0] >= its last). */
+int lsg_extend(const uint8_t *seg, size_t seg_len,
+               const uint64_t *seqs, const uint64_t *ts, const uint32_t *lens, uint32_t count,
+               const uint8_t *payloads, size_t payloads_len,
+               uint8_t *out, size_t out_cap, size_t *out_len);
+
+/* Check magic, version, flags, header CRC and that the header's lengths fit seg_len; fill *hdr. O(1). */
+int lsg_read_header(const uint8_t *seg, size_t seg_len, lsg_header *hdr);
+
+/* Everything lsg_read_header checks, plus the body CRC, framing, order and index. Fill *hdr. */
+int lsg_validate(const uint8_t *seg, size_t seg_len, lsg_header *hdr);
+
+/* Index of the first record whose sequence number is >= seq (count if none), by binary search over the index.
+ * Requires a segment that passed lsg_validate; still bounds-checks every offset it follows. */
+int lsg_locate(const uint8_t *seg, size_t seg_len, uint64_t seq, uint32_t *index_out);
+
+/* Validate `seg`, then describe records from the first with sequence number >= from_seq: at most max_records
+ * of them, and no more payload bytes than max_bytes -- except that when at_least_one is set the first record
+ * is always taken. Out arrays hold max_records entries; offs are payload offsets within seg.
+ * *n_out is the number described, *bytes_out their payload bytes, *hdr the header. */
+int lsg_read(const uint8_t *seg, size_t seg_len, uint64_t from_seq,
+             uint32_t max_records, uint64_t max_bytes, int at_least_one,
+             uint64_t *seqs, uint64_t *ts, uint32_t *offs, uint32_t *lens,
+             uint32_t *n_out, uint64_t *bytes_out, lsg_header *hdr);
+
+#endif

@@ -1,0 +1,34 @@
+"""The segment codec: one facade over the C core (``_native``) and its pure-Python twin (``_pure``).
+
+``LOGSTORE_PURE=1`` in the environment forces the twin; otherwise the C core is used, and the twin only if the
+extension is not built (``IMPLEMENTATION`` says which one is live). Everything here is a pure function over bytes:
+no LMDB, no clock, no logging. Callers: logstore.storage. The format is docs/format.md.
+"""
+from __future__ import annotations
+
+import os
+
+from .format import (HEADER_SIZE, INDEX_ENTRY_SIZE, MAX_SEGMENT_SIZE, RECORD_HEADER_SIZE, TRAILER_SIZE, VERSION,
+                     SegmentHeader, SegmentRead, encoded_size)
+
+if os.environ.get("LOGSTORE_PURE", "") not in ("", "0"):
+    from . import _pure as _impl
+else:
+    try:
+        from . import _native as _impl
+    except ImportError:  # extension not built (e.g. a source checkout without `pip install -e .`)
+        from . import _pure as _impl
+
+IMPLEMENTATION: str = _impl.IMPLEMENTATION
+crc32c = _impl.crc32c
+encode = _impl.encode
+extend = _impl.extend
+read_header = _impl.read_header
+validate = _impl.validate
+locate = _impl.locate
+read = _impl.read
+decode = _impl.decode
+
+__all__ = ["IMPLEMENTATION", "crc32c", "encode", "extend", "read_header", "validate", "locate", "read", "decode",
+           "encoded_size", "SegmentHeader", "SegmentRead", "VERSION", "HEADER_SIZE", "RECORD_HEADER_SIZE",
+           "INDEX_ENTRY_SIZE", "TRAILER_SIZE", "MAX_SEGMENT_SIZE"]

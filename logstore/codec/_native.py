@@ -1,0 +1,126 @@
+"""The C segment codec: the one module that imports the compiled extension ``logstore._logseg``.
+
+Same functions, same results and same errors as ``_pure`` (its executable spec), with the work done in
+csrc/logseg.c. Arguments are marshalled into flat arrays (``array``/``bytes``) so each operation is one C call with
+the GIL released. Pure functions; no state beyond the loaded library.
+"""
+from __future__ import annotations
+
+from array import array
+from typing import Sequence
+
+from logstore._logseg import ffi, lib
+
+from .format import (E_ARG, E_ORDER, HEADER_SIZE, INPUT_ERRORS, TRAILER_SIZE, U64_MAX, SegmentHeader, SegmentRead, corrupt,
+                     encoded_size, input_error)
+
+IMPLEMENTATION = "c"
+_from_buffer = ffi.from_buffer
+
+
+def crc32c(data: bytes | bytearray | memoryview, crc: int = 0) -> int:
+    """CRC32C (Castagnoli), continuing from ``crc``."""
+    return lib.lsg_crc32c(crc, _from_buffer(data), len(data))
+
+
+def _arrays(seqs, timestamps, payloads, during):
+    n = len(payloads)
+    if n == 0 or len(seqs) != n or len(timestamps) != n:
+        raise input_error(E_ARG, during)
+    try:
+        sq = seqs if isinstance(seqs, array) and seqs.typecode == "Q" else array("Q", seqs)
+        ts = timestamps if isinstance(timestamps, array) and timestamps.typecode == "Q" else array("Q", timestamps)
+        lens = array("I", map(len, payloads))
+    except (OverflowError, TypeError):
+        raise input_error(E_ARG, during) from None
+    data = b"".join(payloads)
+    return n, sq, ts, lens, data
+
+
+def encode(seqs: Sequence[int], timestamps: Sequence[int], payloads: Sequence[bytes]) -> bytes:
+    """A new segment holding the given records, which must be in order."""
+    n, sq, ts, lens, data = _arrays(seqs, timestamps, payloads, "encode")
+    out = bytearray(encoded_size(n, len(data)))
+    out_len = ffi.new("size_t *")
+    rc = lib.lsg_encode(_from_buffer("uint64_t[]", sq), _from_buffer("uint64_t[]", ts),
+                        _from_buffer("uint32_t[]", lens), n, _from_buffer(data), len(data),
+                        _from_buffer(out), len(out), out_len)
+    if rc:
+        raise input_error(rc, "encode")
+    return bytes(out)
+
+
+def extend(segment: bytes, seqs: Sequence[int], timestamps: Sequence[int], payloads: Sequence[bytes]) -> bytes:
+    """A copy of valid ``segment`` with the records appended."""
+    n, sq, ts, lens, data = _arrays(seqs, timestamps, payloads, "extend")
+    out = bytearray(len(segment) - HEADER_SIZE - TRAILER_SIZE + encoded_size(n, len(data)))
+    out_len = ffi.new("size_t *")
+    rc = lib.lsg_extend(_from_buffer(segment), len(segment), _from_buffer("uint64_t[]", sq),
+                        _from_buffer("uint64_t[]", ts), _from_buffer("uint32_t[]", lens), n,
+                        _from_buffer(data), len(data), _from_buffer(out), len(out), out_len)
+    if rc:
+        # E_ORDER can describe the stored segment or the new records: only a valid segment blames the input.
+        if rc in INPUT_ERRORS and (rc != E_ORDER or lib.lsg_validate(_from_buffer(segment), len(segment),
+                                                                     ffi.new("lsg_header *")) == 0):
+            raise input_error(rc, "extend")
+        raise corrupt(rc)
+    return bytes(out)
+
+
+def _header(h) -> SegmentHeader:
+    return SegmentHeader(h.count, h.total_len, h.index_off, h.first_seq, h.last_seq, h.first_ts, h.last_ts)
+
+
+def read_header(segment: bytes) -> SegmentHeader:
+    """Check magic, version, flags, the header checksum and that the header's lengths fit the segment."""
+    h = ffi.new("lsg_header *")
+    rc = lib.lsg_read_header(_from_buffer(segment), len(segment), h)
+    if rc:
+        raise corrupt(rc)
+    return _header(h)
+
+
+def validate(segment: bytes) -> SegmentHeader:
+    """Everything ``read_header`` checks, plus the body checksum, framing, order and index."""
+    h = ffi.new("lsg_header *")
+    rc = lib.lsg_validate(_from_buffer(segment), len(segment), h)
+    if rc:
+        raise corrupt(rc)
+    return _header(h)
+
+
+def locate(segment: bytes, seq: int) -> int:
+    """Index of the first record whose sequence number is >= ``seq`` (the count if none): binary search."""
+    out = ffi.new("uint32_t *")
+    rc = lib.lsg_locate(_from_buffer(segment), len(segment), seq, out)
+    if rc:
+        raise corrupt(rc)
+    return out[0]
+
+
+def read(segment: bytes, from_seq: int, max_records: int, max_bytes: int, at_least_one: bool) -> SegmentRead:
+    """Validate, then describe records from the first with seq >= from_seq, within the record and byte limits
+    (the first record is taken regardless of max_bytes when at_least_one)."""
+    # No segment holds more records than fit in its length, so that bounds the out arrays.
+    cap = max(0, min(max_records, (len(segment) - HEADER_SIZE) // 20, 0xFFFFFFFF))
+    seqs = ffi.new("uint64_t[]", cap)
+    tss = ffi.new("uint64_t[]", cap)
+    offs = ffi.new("uint32_t[]", cap)
+    lens = ffi.new("uint32_t[]", cap)
+    n = ffi.new("uint32_t *")
+    nbytes = ffi.new("uint64_t *")
+    h = ffi.new("lsg_header *")
+    rc = lib.lsg_read(_from_buffer(segment), len(segment), from_seq, cap, min(max_bytes, U64_MAX),
+                      1 if at_least_one else 0, seqs, tss, offs, lens, n, nbytes, h)
+    if rc:
+        raise corrupt(rc)
+    k = n[0]
+    return SegmentRead(_header(h), ffi.unpack(seqs, k), ffi.unpack(tss, k), ffi.unpack(offs, k),
+                       ffi.unpack(lens, k), nbytes[0])
+
+
+def decode(segment: bytes) -> list[tuple[int, int, bytes]]:
+    """Every record of a valid segment as (seq, timestamp_ms, payload)."""
+    seg = bytes(segment)
+    r = read(seg, 0, U64_MAX, U64_MAX, True)
+    return [(s, t, seg[o:o + n]) for s, t, o, n in zip(r.seqs, r.timestamps, r.offsets, r.lengths)]

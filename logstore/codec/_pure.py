@@ -1,0 +1,191 @@
+"""The pure-Python segment codec: the executable specification of csrc/logseg.c.
+
+Byte for byte and status for status it must do what the C core does (property tests compare the two, and the whole
+codec test suite runs under each: LOGSTORE_PURE=1 selects this one). Written for clarity, not speed. Pure functions;
+no state.
+"""
+from __future__ import annotations
+
+import struct
+from typing import Sequence
+
+from .format import (E_ARG, E_CRC, E_FRAME, E_HEADER_CRC, E_INDEX, E_MAGIC, E_ORDER, E_TOO_LARGE, E_TRUNCATED,
+                     E_VERSION, HEADER_SIZE, INDEX_ENTRY_SIZE, MAGIC, MAX_SEGMENT_SIZE, RECORD_HEADER_SIZE,
+                     TRAILER_SIZE, U64_MAX, VERSION, SegmentHeader, SegmentRead, corrupt, encoded_size,
+                     input_error)
+
+_HEADER = struct.Struct("<4sHHIIQQQQI")  # without the header CRC: 52 bytes
+_U32 = struct.Struct("<I")
+_RECORD = struct.Struct("<QQI")
+IMPLEMENTATION = "pure"
+
+
+def _crc_table() -> list[int]:
+    table = []
+    for n in range(256):
+        c = n
+        for _ in range(8):
+            c = (c >> 1) ^ 0x82F63B78 if c & 1 else c >> 1
+        table.append(c)
+    return table
+
+
+_TABLE = _crc_table()
+
+
+def crc32c(data: bytes | bytearray | memoryview, crc: int = 0) -> int:
+    """CRC32C (Castagnoli, reflected polynomial 0x82F63B78), continuing from ``crc``."""
+    c = crc ^ 0xFFFFFFFF
+    table = _TABLE
+    for b in bytes(data):
+        c = table[(c ^ b) & 0xFF] ^ (c >> 8)
+    return c ^ 0xFFFFFFFF
+
+
+def _check_input(seqs, timestamps, payloads, prev: tuple[int, int] | None) -> None:
+    n = len(payloads)
+    if n == 0 or len(seqs) != n or len(timestamps) != n:
+        raise input_error(E_ARG, "encode")
+    for v in list(seqs) + list(timestamps):
+        if not 0 <= v <= U64_MAX:
+            raise input_error(E_ARG, "encode")
+    for i in range(n):
+        if i > 0 or prev is not None:
+            ps, pt = (seqs[i - 1], timestamps[i - 1]) if i else prev
+            if seqs[i] <= ps or timestamps[i] < pt:
+                raise input_error(E_ORDER, "encode")
+    for p in payloads:
+        if len(p) > 0xFFFFFFFF:
+            raise input_error(E_TOO_LARGE, "encode")
+
+
+def _assemble(records: list[tuple[int, int, bytes]]) -> bytes:
+    """Lay out header, records, index and checksums for records already known to be in order."""
+    body = bytearray()
+    offsets = []
+    for seq, ts, payload in records:
+        offsets.append(HEADER_SIZE + len(body))
+        body += _RECORD.pack(seq, ts, len(payload)) + payload
+    total = encoded_size(len(records), sum(len(r[2]) for r in records))
+    if total > MAX_SEGMENT_SIZE:
+        raise input_error(E_TOO_LARGE, "encode")
+    index_off = HEADER_SIZE + len(body)
+    head = _HEADER.pack(MAGIC, VERSION, 0, len(records), total, records[0][0], records[-1][0], records[0][1],
+                        records[-1][1], index_off)
+    seg = bytearray(head + _U32.pack(crc32c(head)) + body)
+    for off in offsets:
+        seg += _U32.pack(off)
+    seg += _U32.pack(crc32c(seg))
+    return bytes(seg)
+
+
+def encode(seqs: Sequence[int], timestamps: Sequence[int], payloads: Sequence[bytes]) -> bytes:
+    """A new segment holding the given records, which must be in order."""
+    _check_input(seqs, timestamps, payloads, None)
+    return _assemble([(s, t, bytes(p)) for s, t, p in zip(seqs, timestamps, payloads)])
+
+
+def extend(segment: bytes, seqs: Sequence[int], timestamps: Sequence[int], payloads: Sequence[bytes]) -> bytes:
+    """A copy of valid ``segment`` with the records appended."""
+    header = validate(segment)
+    _check_input(seqs, timestamps, payloads, (header.last_seq, header.last_ts))
+    return _assemble(decode(segment) + [(s, t, bytes(p)) for s, t, p in zip(seqs, timestamps, payloads)])
+
+
+def read_header(segment: bytes) -> SegmentHeader:
+    """Check magic, version, flags, the header checksum and that the header's lengths fit the segment."""
+    seg = bytes(segment)
+    if len(seg) < HEADER_SIZE + TRAILER_SIZE:
+        raise corrupt(E_TRUNCATED)
+    if seg[:4] != MAGIC:
+        raise corrupt(E_MAGIC)
+    _, version, flags, count, total, first_seq, last_seq, first_ts, last_ts, index_off = _HEADER.unpack_from(seg)
+    if version != VERSION or flags != 0:
+        raise corrupt(E_VERSION)
+    if crc32c(seg[:52]) != _U32.unpack_from(seg, 52)[0]:
+        raise corrupt(E_HEADER_CRC)
+    if total != len(seg):
+        raise corrupt(E_TRUNCATED if total > len(seg) else E_FRAME)
+    if (count == 0 or index_off < HEADER_SIZE
+            or index_off + count * INDEX_ENTRY_SIZE + TRAILER_SIZE != len(seg)
+            or count * RECORD_HEADER_SIZE > index_off - HEADER_SIZE):
+        raise corrupt(E_FRAME)
+    return SegmentHeader(count, total, index_off, first_seq, last_seq, first_ts, last_ts)
+
+
+def validate(segment: bytes) -> SegmentHeader:
+    """Everything ``read_header`` checks, plus the body checksum, framing, order and index."""
+    seg = bytes(segment)
+    h = read_header(seg)
+    if crc32c(seg[:-TRAILER_SIZE]) != _U32.unpack_from(seg, len(seg) - TRAILER_SIZE)[0]:
+        raise corrupt(E_CRC)
+    pos = HEADER_SIZE
+    prev_seq = prev_ts = 0
+    for i in range(h.count):
+        if pos + RECORD_HEADER_SIZE > h.index_off:
+            raise corrupt(E_FRAME)
+        seq, ts, length = _RECORD.unpack_from(seg, pos)
+        if length > h.index_off - pos - RECORD_HEADER_SIZE:
+            raise corrupt(E_FRAME)
+        if _U32.unpack_from(seg, h.index_off + i * INDEX_ENTRY_SIZE)[0] != pos:
+            raise corrupt(E_INDEX)
+        if i > 0 and (seq <= prev_seq or ts < prev_ts):
+            raise corrupt(E_ORDER)
+        prev_seq, prev_ts = seq, ts
+        pos += RECORD_HEADER_SIZE + length
+    if pos != h.index_off:
+        raise corrupt(E_FRAME)
+    first_seq, first_ts, _ = _RECORD.unpack_from(seg, HEADER_SIZE)
+    if (first_seq, prev_seq, first_ts, prev_ts) != (h.first_seq, h.last_seq, h.first_ts, h.last_ts):
+        raise corrupt(E_FRAME)
+    return h
+
+
+def _record_at(seg: bytes, h: SegmentHeader, i: int) -> int:
+    off = _U32.unpack_from(seg, h.index_off + i * INDEX_ENTRY_SIZE)[0]
+    if off < HEADER_SIZE or off + RECORD_HEADER_SIZE > h.index_off:
+        raise corrupt(E_INDEX)
+    return off
+
+
+def locate(segment: bytes, seq: int) -> int:
+    """Index of the first record whose sequence number is >= ``seq`` (the count if none): binary search."""
+    seg = bytes(segment)
+    h = read_header(seg)
+    lo, hi = 0, h.count
+    while lo < hi:
+        mid = lo + (hi - lo) // 2
+        if _RECORD.unpack_from(seg, _record_at(seg, h, mid))[0] < seq:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+def read(segment: bytes, from_seq: int, max_records: int, max_bytes: int, at_least_one: bool) -> SegmentRead:
+    """Validate, then describe records from the first with seq >= from_seq, within the record and byte limits
+    (the first record is taken regardless of max_bytes when at_least_one)."""
+    seg = bytes(segment)
+    h = validate(seg)
+    seqs, tss, offs, lens = [], [], [], []
+    nbytes = 0
+    i = locate(seg, from_seq)
+    while i < h.count and len(seqs) < max_records:
+        off = _record_at(seg, h, i)
+        seq, ts, length = _RECORD.unpack_from(seg, off)
+        if nbytes + length > max_bytes and not (at_least_one and not seqs):
+            break
+        seqs.append(seq)
+        tss.append(ts)
+        offs.append(off + RECORD_HEADER_SIZE)
+        lens.append(length)
+        nbytes += length
+        i += 1
+    return SegmentRead(h, seqs, tss, offs, lens, nbytes)
+
+
+def decode(segment: bytes) -> list[tuple[int, int, bytes]]:
+    """Every record of a valid segment as (seq, timestamp_ms, payload)."""
+    seg = bytes(segment)
+    r = read(seg, 0, U64_MAX, U64_MAX, True)
+    return [(s, t, seg[o:o + n]) for s, t, o, n in zip(r.seqs, r.timestamps, r.offsets, r.lengths)]

@@ -1,0 +1,88 @@
+"""Segment format constants and values shared by both codec implementations.
+
+The byte layout is specified in docs/format.md (normative) and csrc/logseg.h. Status codes here equal the C ones;
+tests/codec/test_native_exports.py checks that they do.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from logstore.errors import CorruptionError
+
+VERSION = 1
+MAGIC = b"LSEG"
+HEADER_SIZE = 56
+RECORD_HEADER_SIZE = 20
+INDEX_ENTRY_SIZE = 4
+TRAILER_SIZE = 4
+MAX_SEGMENT_SIZE = 0xFFFFFFFF
+U64_MAX = 0xFFFFFFFFFFFFFFFF
+
+OK = 0
+E_ARG = -1
+E_SPACE = -2
+E_TRUNCATED = -3
+E_MAGIC = -4
+E_VERSION = -5
+E_HEADER_CRC = -6
+E_CRC = -7
+E_FRAME = -8
+E_ORDER = -9
+E_INDEX = -10
+E_TOO_LARGE = -11
+
+REASONS = {
+    E_ARG: "inconsistent arguments",
+    E_SPACE: "output buffer too small",
+    E_TRUNCATED: "truncated",
+    E_MAGIC: "bad magic (not a segment)",
+    E_VERSION: "unknown segment format version or flags",
+    E_HEADER_CRC: "header checksum mismatch",
+    E_CRC: "checksum mismatch",
+    E_FRAME: "record framing does not match the header",
+    E_ORDER: "sequence numbers not increasing or timestamps decreasing",
+    E_INDEX: "index entry does not point at its record",
+    E_TOO_LARGE: "segment would exceed 4 GiB",
+}
+
+# Statuses that describe the caller's input to encode/extend rather than stored bytes.
+INPUT_ERRORS = (E_ARG, E_ORDER, E_TOO_LARGE, E_SPACE)
+
+
+def encoded_size(count: int, payload_bytes: int) -> int:
+    return HEADER_SIZE + TRAILER_SIZE + count * (RECORD_HEADER_SIZE + INDEX_ENTRY_SIZE) + payload_bytes
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentHeader:
+    """The decoded header of a segment (after its header checksum was verified)."""
+
+    count: int
+    total_len: int
+    index_off: int
+    first_seq: int
+    last_seq: int
+    first_ts: int
+    last_ts: int
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentRead:
+    """What ``read`` found in one segment: parallel lists describing records, payloads as (offset, length)."""
+
+    header: SegmentHeader
+    seqs: list[int]
+    timestamps: list[int]
+    offsets: list[int]
+    lengths: list[int]
+    nbytes: int
+
+
+def corrupt(status: int) -> CorruptionError:
+    return CorruptionError(REASONS.get(status, f"status {status}"), status=status)
+
+
+def input_error(status: int, during: str) -> ValueError:
+    err = ValueError(f"{during}: {REASONS.get(status, f'status {status}')}")
+    err.status = status  # type: ignore[attr-defined]
+    return err

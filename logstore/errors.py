@@ -1,0 +1,144 @@
+"""The one exception tree of logstore.
+
+Two families hang off ``LogstoreError``:
+
+* ``AwsError`` subclasses are visible to AWS clients. Each is named exactly like the AWS error code it becomes on
+  the wire and declares that code, its HTTP status and the ``__type`` prefix as class attributes; the server maps
+  an exception to a response by reading them (``AWS_ERRORS`` is derived from the classes, never written by hand).
+* ``StorageError`` subclasses describe the engine's own trouble (corruption, an unknown format version, a path
+  that is not a store). They never reach a client as themselves: the server turns them into InternalServerError.
+
+Leaf module: imports nothing from logstore, and every layer may import it.
+"""
+from __future__ import annotations
+
+SERVICE_PREFIX = "com.amazonaws.dynamodb.v20120810#"
+VALIDATE_PREFIX = "com.amazon.coral.validate#"
+COMMON_PREFIX = "com.amazon.coral.service#"
+
+
+class LogstoreError(Exception):
+    """Base of every error logstore raises on purpose."""
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Engine errors
+
+
+class StorageError(LogstoreError):
+    """The storage engine cannot do what was asked (not a client mistake)."""
+
+
+class NotAStoreError(StorageError):
+    """The path does not hold a logstore store (missing, or an LMDB environment that logstore did not create)."""
+
+
+class FormatVersionError(StorageError):
+    """The store was written in an on-disk format version this logstore does not read."""
+
+
+class ReadOnlyError(StorageError):
+    """A write was attempted through a store opened read-only."""
+
+
+class CorruptionError(StorageError):
+    """Stored bytes fail validation. ``status`` is the codec's status code (see csrc/logseg.h); ``shard`` and
+    ``segment`` (the last sequence number the segment's key names) say where, once the storage layer knows."""
+
+    def __init__(self, reason: str, *, status: int | None = None, shard: int | None = None,
+                 segment: int | None = None):
+        self.reason = reason
+        self.status = status
+        self.shard = shard
+        self.segment = segment
+        where = ""
+        if shard is not None:
+            where = f"shard {shard}" + (f", segment {segment}" if segment is not None else "") + ": "
+        super().__init__(f"corrupt segment: {where}{reason}")
+
+    def located(self, shard: int, segment: int | None) -> "CorruptionError":
+        """The same error, naming where it was found."""
+        return CorruptionError(self.reason, status=self.status, shard=shard, segment=segment)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# AWS-visible errors: class name == AWS error code
+
+
+class AwsError(LogstoreError):
+    """An error an AWS client sees. Subclasses set ``code``-defining name, ``http_status`` and ``prefix``."""
+
+    http_status = 400
+    prefix = SERVICE_PREFIX
+    default_message = ""
+
+    def __init__(self, message: str | None = None):
+        self.message = message if message is not None else self.default_message
+        super().__init__(self.message)
+
+    @classmethod
+    def code(cls) -> str:
+        return cls.__name__
+
+    @classmethod
+    def aws_type(cls) -> str:
+        return cls.prefix + cls.__name__
+
+
+class ValidationException(AwsError):
+    prefix = VALIDATE_PREFIX
+
+
+class ResourceNotFoundException(AwsError):
+    default_message = "Requested resource not found"
+
+
+class ResourceInUseException(AwsError):
+    pass
+
+
+class TrimmedDataAccessException(AwsError):
+    default_message = "The data you are trying to access has been trimmed."
+
+
+class ExpiredIteratorException(AwsError):
+    default_message = "Iterator expired. The iterator was created over 15 minutes ago."
+
+
+class LimitExceededException(AwsError):
+    pass
+
+
+class ConditionalCheckFailedException(AwsError):
+    default_message = "The conditional request failed"
+
+
+class TransactionCanceledException(AwsError):
+    pass
+
+
+class SerializationException(AwsError):
+    prefix = COMMON_PREFIX
+
+
+class UnknownOperationException(AwsError):
+    prefix = COMMON_PREFIX
+
+
+class InternalServerError(AwsError):
+    http_status = 500
+    default_message = "Internal server error"
+
+
+def _aws_errors() -> dict[str, type[AwsError]]:
+    found: dict[str, type[AwsError]] = {}
+    todo = list(AwsError.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        found[cls.code()] = cls
+        todo.extend(cls.__subclasses__())
+    return found
+
+
+AWS_ERRORS: dict[str, type[AwsError]] = _aws_errors()
+"""Error code -> class, derived from the classes above."""

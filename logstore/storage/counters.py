@@ -1,0 +1,32 @@
+"""Durable monotonic counters (e.g. sequence-number allocation), kept in the ``counters`` database.
+
+Format: key = the counter's UTF-8 name; value = u64 LE, the next value to hand out. ``allocate`` runs inside the
+caller's write transaction, so numbers handed out by a transaction that aborts are handed out again, and numbers
+from one that commits are never reused, also across restarts. Thread-safety: stateless; LMDB serialises writers.
+"""
+from __future__ import annotations
+
+import lmdb
+
+from . import keys
+from .env import Environment
+
+
+class Counters:
+    def __init__(self, env: Environment):
+        self.db = env.db("counters")
+
+    def peek(self, txn: lmdb.Transaction, name: str, start: int = 1) -> int:
+        """The next value ``allocate`` would return."""
+        if self.db is None:
+            return start
+        raw = txn.get(keys.counter_key(name), db=self.db)
+        return keys.unpack_counter(raw) if raw is not None else start
+
+    def allocate(self, txn: lmdb.Transaction, name: str, n: int = 1, start: int = 1) -> int:
+        """Reserve ``n`` consecutive values; return the first. A new counter begins at ``start``."""
+        if n < 1:
+            raise ValueError("allocate at least one value")
+        first = self.peek(txn, name, start)
+        txn.put(keys.counter_key(name), keys.pack_counter(first + n), db=self.db)
+        return first

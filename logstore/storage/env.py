@@ -1,0 +1,226 @@
+"""The LMDB environment of one store directory: opening, the format-version check, named databases, the
+transaction runner that owns map growth, and read-only access for inspection.
+
+Invariants:
+* One LMDB environment per store directory (``data.mdb`` + ``lock.mdb``), with named databases. The ``meta``
+  database holds the format record (docs/format.md); a store of another version is refused at open.
+* Write transactions run through ``write(fn)``: ``fn(txn)`` runs inside one LMDB write transaction which commits
+  when it returns and aborts when it raises. When the map is full the transaction is aborted, the map grown and
+  ``fn`` run again from the start, so ``fn`` must do nothing outside ``txn`` that cannot be repeated.
+* When another process has grown the map, beginning a transaction fails with MDB_MAP_RESIZED; the environment then
+  adopts the new size and begins again. Resizing waits until no transaction of this process is open (a gate).
+* Durable by default: each commit is fsynced before ``write`` returns. ``durable=False`` skips the fsync (see
+  docs/storage.md for what that risks); ``sync()`` flushes on demand.
+
+Thread-safety: an Environment may be shared by any number of threads; a transaction belongs to the thread that
+began it. LMDB serialises writers, across processes too.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from contextlib import contextmanager
+from typing import Callable, Iterator, TypeVar
+
+import lmdb
+
+from logstore.errors import FormatVersionError, NotAStoreError, ReadOnlyError
+
+from . import keys
+
+FORMAT_VERSION = 1
+DEFAULT_MAP_SIZE = 1 << 30          # 1 GiB of address space; the file only grows as pages are used
+MAX_GROWTH_STEP = 4 << 30           # double until the map is this large, then grow by this much
+MAX_DBS = 64
+T = TypeVar("T")
+
+
+class _Gate:
+    """Counts this process's open transactions so that a map resize can wait for there to be none."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._active = 0
+        self._resizing = False
+
+    def enter(self) -> None:
+        with self._cond:
+            while self._resizing:
+                self._cond.wait()
+            self._active += 1
+
+    def leave(self) -> None:
+        with self._cond:
+            self._active -= 1
+            if self._active == 0:
+                self._cond.notify_all()
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        with self._cond:
+            while self._resizing:
+                self._cond.wait()
+            self._resizing = True
+            while self._active:
+                self._cond.wait()
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._resizing = False
+                self._cond.notify_all()
+
+
+class Environment:
+    """An open store directory. See the module docstring for the rules."""
+
+    def __init__(self, path: str | os.PathLike, *, readonly: bool = False, durable: bool = True,
+                 map_size: int = DEFAULT_MAP_SIZE, max_readers: int = 126):
+        self.path = os.fspath(path)
+        self.readonly = readonly
+        self.durable = durable
+        self._gate = _Gate()
+        self._dbs: dict[str, object] = {}
+        self._db_lock = threading.Lock()
+        if readonly:
+            if not os.path.isfile(os.path.join(self.path, "data.mdb")):
+                raise NotAStoreError(f"{self.path}: not a logstore store (no data.mdb)")
+        elif os.path.exists(self.path) and not os.path.isdir(self.path):
+            raise NotAStoreError(f"{self.path}: not a directory")
+        try:
+            self._env = lmdb.open(self.path, map_size=map_size, subdir=True, readonly=readonly,
+                                  create=not readonly, sync=durable, metasync=durable, max_dbs=MAX_DBS,
+                                  max_readers=max_readers, max_spare_txns=4, lock=True)
+        except lmdb.Error as e:
+            raise NotAStoreError(f"{self.path}: cannot open as a logstore store: {e}") from None
+        try:
+            self._check_format()
+        except BaseException:
+            self._env.close()
+            raise
+
+    # -- format --------------------------------------------------------------------------------------------------
+
+    def _check_format(self) -> None:
+        with self.begin_read() as txn:
+            main_keys = [k for k, _ in txn.cursor()]
+        if not main_keys and not self.readonly:
+            meta = self.db("meta")
+            self.write(lambda txn: txn.put(keys.FORMAT_KEY, keys.pack_format(FORMAT_VERSION), db=meta))
+            return
+        if b"meta" not in main_keys:
+            raise NotAStoreError(f"{self.path}: an LMDB environment, but not a logstore store")
+        with self.begin_read() as txn:
+            raw = txn.get(keys.FORMAT_KEY, db=self.db("meta"))
+        try:
+            magic, version = keys.unpack_format(raw) if raw is not None else (b"", 0)
+        except ValueError:
+            magic, version = b"", 0
+        if magic != keys.FORMAT_MAGIC:
+            raise NotAStoreError(f"{self.path}: an LMDB environment, but not a logstore store")
+        if version != FORMAT_VERSION:
+            raise FormatVersionError(f"{self.path}: store format version {version}; this logstore "
+                                     f"reads format version {FORMAT_VERSION} only")
+
+    # -- databases -----------------------------------------------------------------------------------------------
+
+    def db(self, name: str):
+        """The handle of named database ``name``, created on first use by a writer. In a read-only store a
+        database that does not exist yet is returned as None (it is empty). Do not call while this thread holds
+        a write transaction for a database not opened before: opening one takes a write transaction."""
+        handle = self._dbs.get(name)
+        if handle is not None or (self.readonly and name in self._dbs):
+            return handle
+        with self._db_lock:
+            if name not in self._dbs:
+                try:
+                    self._gate.enter()
+                    try:
+                        handle = self._env.open_db(name.encode(), create=not self.readonly)
+                    finally:
+                        self._gate.leave()
+                except lmdb.NotFoundError:
+                    handle = None
+                self._dbs[name] = handle
+            return self._dbs[name]
+
+    # -- transactions --------------------------------------------------------------------------------------------
+
+    def _begin(self, write: bool):
+        """Begin a transaction inside the gate, adopting a map grown by another process when LMDB asks."""
+        while True:
+            self._gate.enter()
+            try:
+                return self._env.begin(write=write)
+            except lmdb.MapResizedError:
+                self._gate.leave()
+                self._adopt_map_size()
+            except BaseException:
+                self._gate.leave()
+                raise
+
+    @contextmanager
+    def begin_read(self) -> Iterator[lmdb.Transaction]:
+        """A read-only snapshot transaction, for use on this thread only."""
+        txn = self._begin(write=False)
+        try:
+            yield txn
+        finally:
+            txn.abort()
+            self._gate.leave()
+
+    def write(self, fn: Callable[[lmdb.Transaction], T]) -> T:
+        """Run ``fn(txn)`` in one write transaction and commit; return what it returned. Grows the map and
+        re-runs ``fn`` if the map fills. Raises ReadOnlyError in a read-only store."""
+        if self.readonly:
+            raise ReadOnlyError(f"{self.path}: opened read-only")
+        while True:
+            txn = self._begin(write=True)
+            try:
+                try:
+                    result = fn(txn)
+                    txn.commit()
+                    return result
+                except BaseException:
+                    txn.abort()
+                    raise
+                finally:
+                    self._gate.leave()
+            except lmdb.MapFullError:
+                self._grow()
+
+    def _adopt_map_size(self) -> None:
+        with self._gate.exclusive():
+            self._env.set_mapsize(0)
+
+    def _grow(self) -> None:
+        with self._gate.exclusive():
+            size = self._env.info()["map_size"]
+            self._env.set_mapsize(size + min(size, MAX_GROWTH_STEP))
+
+    # -- maintenance ---------------------------------------------------------------------------------------------
+
+    @property
+    def map_size(self) -> int:
+        return self._env.info()["map_size"]
+
+    def info(self) -> dict:
+        """LMDB's environment info plus the page size and the file's size."""
+        out = dict(self._env.info())
+        out["page_size"] = self._env.stat()["psize"]
+        out["file_size"] = os.path.getsize(os.path.join(self.path, "data.mdb"))
+        return out
+
+    def sync(self) -> None:
+        """Flush every committed transaction to disk (for ``durable=False`` stores)."""
+        if not self.readonly:
+            self._env.sync(True)
+
+    def close(self) -> None:
+        self._env.close()
+
+    def __enter__(self) -> "Environment":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
