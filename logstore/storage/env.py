@@ -32,6 +32,7 @@ FORMAT_VERSION = 1
 DEFAULT_MAP_SIZE = 1 << 30          # 1 GiB of address space; the file only grows as pages are used
 MAX_GROWTH_STEP = 4 << 30           # double until the map is this large, then grow by this much
 MAX_DBS = 64
+STORAGE_DBS = ("meta", "segments", "trims", "counters")
 T = TypeVar("T")
 
 
@@ -105,13 +106,16 @@ class Environment:
         with self.begin_read() as txn:
             main_keys = [k for k, _ in txn.cursor()]
         if not main_keys and not self.readonly:
+            for name in STORAGE_DBS:
+                self.db(name)
             meta = self.db("meta")
             self.write(lambda txn: txn.put(keys.FORMAT_KEY, keys.pack_format(FORMAT_VERSION), db=meta))
             return
         if b"meta" not in main_keys:
             raise NotAStoreError(f"{self.path}: an LMDB environment, but not a logstore store")
+        meta = self.db("meta")
         with self.begin_read() as txn:
-            raw = txn.get(keys.FORMAT_KEY, db=self.db("meta"))
+            raw = txn.get(keys.FORMAT_KEY, db=meta)
         try:
             magic, version = keys.unpack_format(raw) if raw is not None else (b"", 0)
         except ValueError:
@@ -121,13 +125,16 @@ class Environment:
         if version != FORMAT_VERSION:
             raise FormatVersionError(f"{self.path}: store format version {version}; this logstore "
                                      f"reads format version {FORMAT_VERSION} only")
+        for name in STORAGE_DBS:  # open every handle now, before any caller's transaction can be open
+            self.db(name)
 
     # -- databases -----------------------------------------------------------------------------------------------
 
     def db(self, name: str):
         """The handle of named database ``name``, created on first use by a writer. In a read-only store a
         database that does not exist yet is returned as None (it is empty). Do not call while this thread holds
-        a write transaction for a database not opened before: opening one takes a write transaction."""
+        a write transaction for a database not opened before: opening one takes a write transaction; and get the
+        handle before beginning the transaction that uses it."""
         handle = self._dbs.get(name)
         if handle is not None or (self.readonly and name in self._dbs):
             return handle

@@ -4,7 +4,8 @@ Rule (docs/format.md, "trims"): given a horizon in ms, every record whose timest
 trimmed. A segment whose *newest* record is older is deleted whole; judged from its header alone (the header has
 its own checksum), so trimming never reads segment bodies it deletes. A segment that straddles the horizon stays
 whole, and the shard's ``trim_seq`` moves to just past its last expired record, so that reads neither lose its
-younger records nor serve its older ones. ``trim_seq`` never moves backwards.
+younger records nor serve its older ones. ``trim_seq`` is always one past the last trimmed record (so a reader
+that consumed that record may still ask for what follows it), and never moves backwards.
 
 Runs inside the caller's write transaction. Thread-safety: stateless functions.
 """
@@ -59,10 +60,10 @@ def trim_shard(log: SegmentLog, txn: lmdb.Transaction, shard: int, horizon_ms: i
                 r = codec.read(value, 0, head.count, codec.MAX_SEGMENT_SIZE, True)
             except CorruptionError as e:
                 raise e.located(shard, key_seq) from None
-            young = next(i for i, ts in enumerate(r.timestamps) if ts >= horizon_ms)
-            if r.seqs[young] > new_trim:
+            young = next(i for i, ts in enumerate(r.timestamps) if ts >= horizon_ms)  # >= 1: first_ts expired
+            if r.seqs[young - 1] + 1 > new_trim:
                 trimmed += sum(1 for s in r.seqs[:young] if s >= new_trim)
-                new_trim = r.seqs[young]
+                new_trim = r.seqs[young - 1] + 1
             break
     if new_trim != old_trim:
         txn.put(prefix, keys.pack_trim(new_trim), db=log.trims_db)

@@ -228,7 +228,7 @@ class SegmentLog:
         if self.segments_db is not None:
             with txn.cursor(db=self.segments_db) as cur:
                 found = cur.set_range(keys.segment_key(shard, from_seq))
-                while found and len(seqs) < max_records:
+                while found and len(seqs) < max_records and nbytes <= max_bytes:
                     key = cur.key()
                     if key[:8] != prefix:
                         break

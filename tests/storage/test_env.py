@@ -1,0 +1,125 @@
+"""The store environment: creation, the format-version check, read-only opening, map growth, durability mode."""
+from __future__ import annotations
+
+import lmdb
+import pytest
+
+from logstore.errors import FormatVersionError, NotAStoreError, ReadOnlyError
+from logstore.storage import Counters, Environment, SegmentLog, keys
+
+
+def test_new_store_records_its_format(store_path):
+    with Environment(store_path) as env:
+        with env.begin_read() as txn:
+            assert keys.unpack_format(txn.get(keys.FORMAT_KEY, db=env.db("meta"))) == (b"logstore", 1)
+    with Environment(store_path, readonly=True) as env:  # and reopens, read-only too
+        assert env.readonly
+
+
+def test_unknown_format_version_is_refused(store_path):
+    Environment(store_path).close()
+    raw = lmdb.open(str(store_path), max_dbs=4)
+    with raw.begin(write=True) as txn:
+        txn.put(keys.FORMAT_KEY, keys.pack_format(2), db=raw.open_db(b"meta", txn=txn))
+    raw.close()
+    for readonly in (False, True):
+        with pytest.raises(FormatVersionError, match="format version 2.*reads format version 1"):
+            Environment(store_path, readonly=readonly)
+
+
+def test_foreign_lmdb_environment_is_not_a_store(store_path):
+    raw = lmdb.open(str(store_path))
+    with raw.begin(write=True) as txn:
+        txn.put(b"someone", b"else's")
+    raw.close()
+    with pytest.raises(NotAStoreError, match="not a logstore store"):
+        Environment(store_path)
+    with raw_reopen(store_path) as txn:  # and nothing was written to it
+        assert list(txn.cursor()) == [(b"someone", b"else's")]
+
+
+class raw_reopen:
+    def __init__(self, path):
+        self.env = lmdb.open(str(path), readonly=True)
+
+    def __enter__(self):
+        self.txn = self.env.begin()
+        return self.txn
+
+    def __exit__(self, *exc):
+        self.txn.abort()
+        self.env.close()
+
+
+def test_missing_directory_read_only_is_a_clear_error(tmp_path):
+    with pytest.raises(NotAStoreError, match="no data.mdb"):
+        Environment(tmp_path / "nowhere", readonly=True)
+    f = tmp_path / "file"
+    f.write_text("x")
+    with pytest.raises(NotAStoreError, match="not a directory"):
+        Environment(f)
+
+
+def test_read_only_store_refuses_writes(store_path):
+    Environment(store_path).close()
+    with Environment(store_path, readonly=True) as env:
+        with pytest.raises(ReadOnlyError):
+            env.write(lambda txn: None)
+        log = SegmentLog(env)   # databases that were never created read as empty
+        with env.begin_read() as txn:
+            assert list(log.shards(txn)) == [] and len(log.read(txn, 1, 0)) == 0
+
+
+def test_map_grows_by_itself(store_path):
+    with Environment(store_path, map_size=64 * 1024) as env:
+        log = SegmentLog(env)
+        start = env.map_size
+        payload = b"p" * 1000
+        for i in range(200):
+            env.write(lambda txn, i=i: log.append(txn, 1, [i * 10 + j for j in range(10)], [0] * 10,
+                                                  [payload] * 10))
+        assert env.map_size > start
+        with env.begin_read() as txn:
+            assert len(log.read(txn, 1, 0, 10_000, 1 << 30)) == 2000
+
+
+def test_map_growth_reruns_the_whole_transaction(store_path):
+    """A transaction that fills the map is re-run from the start, so its effects land exactly once."""
+    runs = []
+    with Environment(store_path, map_size=64 * 1024) as env:
+        counters, log = Counters(env), SegmentLog(env)
+
+        def big(txn):
+            runs.append(1)
+            first = counters.allocate(txn, "seq", 300)
+            log.append(txn, 1, range(first, first + 300), [0] * 300, [b"x" * 2000] * 300)
+
+        env.write(big)
+        assert len(runs) > 1
+        with env.begin_read() as txn:
+            assert counters.peek(txn, "seq") == 301
+            assert log.read(txn, 1, 0, 1000, 1 << 30).seqs == list(range(1, 301))
+
+
+def test_failed_write_changes_nothing(store_path):
+    with Environment(store_path) as env:
+        log = SegmentLog(env)
+        env.write(lambda txn: log.append(txn, 1, [1], [0], [b"a"]))
+
+        def half(txn):
+            log.append(txn, 1, [2], [0], [b"b"])
+            raise RuntimeError("boom")
+
+        with pytest.raises(RuntimeError):
+            env.write(half)
+        with env.begin_read() as txn:
+            assert log.read(txn, 1, 0).seqs == [1]
+
+
+def test_not_durable_mode_still_commits_and_syncs(store_path):
+    with Environment(store_path, durable=False) as env:
+        log = SegmentLog(env)
+        env.write(lambda txn: log.append(txn, 1, [1], [0], [b"a"]))
+        env.sync()
+    with Environment(store_path) as env, env.begin_read() as txn:
+        assert SegmentLog(env).read(txn, 1, 0).seqs == [1]
