@@ -9,6 +9,8 @@ Invariants:
   ``fn`` run again from the start, so ``fn`` must do nothing outside ``txn`` that cannot be repeated.
 * When another process has grown the map, beginning a transaction fails with MDB_MAP_RESIZED; the environment then
   adopts the new size and begins again. Resizing waits until no transaction of this process is open (a gate).
+* Reader slots left behind by processes that died (SIGKILL) are freed at open and whenever the reader table is
+  full, so crashed readers never lock others out.
 * Durable by default: each commit is fsynced before ``write`` returns. ``durable=False`` skips the fsync (see
   docs/storage.md for what that risks); ``sync()`` flushes on demand.
 
@@ -95,6 +97,7 @@ class Environment:
         except lmdb.Error as e:
             raise NotAStoreError(f"{self.path}: cannot open as a logstore store: {e}") from None
         try:
+            self._env.reader_check()  # free reader slots of processes that died holding them
             self._check_format()
         except BaseException:
             self._env.close()
@@ -162,6 +165,10 @@ class Environment:
             except lmdb.MapResizedError:
                 self._gate.leave()
                 self._adopt_map_size()
+            except lmdb.ReadersFullError:
+                self._gate.leave()
+                if not self._env.reader_check():  # nothing stale to free: the table is really full
+                    raise
             except BaseException:
                 self._gate.leave()
                 raise
@@ -204,6 +211,22 @@ class Environment:
         with self._gate.exclusive():
             size = self._env.info()["map_size"]
             self._env.set_mapsize(size + min(size, MAX_GROWTH_STEP))
+
+    def secret(self, name: str) -> bytes:
+        """32 random bytes kept in the store under ``meta`` key ``secret:<name>``, created on first use by a
+        writer (a read-only store without it gets ReadOnlyError)."""
+        meta, key = self.db("meta"), b"secret:" + name.encode()
+        with self.begin_read() as txn:
+            value = txn.get(key, db=meta)
+        if value is None:
+            def create(txn):
+                existing = txn.get(key, db=meta)
+                if existing is not None:
+                    return existing
+                txn.put(key, os.urandom(32), db=meta)
+                return txn.get(key, db=meta)
+            value = self.write(create)
+        return bytes(value)
 
     # -- maintenance ---------------------------------------------------------------------------------------------
 
