@@ -6,9 +6,9 @@ Callers (the stream layer, the inspection CLI, benchmarks) use:
 * ``trim_shard`` / ``trim_all`` -- trim by age; ``Counters`` -- durable monotonic counters.
 """
 from .counters import Counters
-from .env import FORMAT_VERSION, Environment
+from .env import DEFAULT_MAP_SIZE, FORMAT_VERSION, Environment
 from .retention import TrimResult, trim_all, trim_shard
 from .segment_log import LogBatch, SegmentInfo, SegmentLog, SegmentPolicy, ShardLogInfo
 
-__all__ = ["Environment", "FORMAT_VERSION", "SegmentLog", "SegmentPolicy", "LogBatch", "SegmentInfo",
+__all__ = ["Environment", "FORMAT_VERSION", "DEFAULT_MAP_SIZE", "SegmentLog", "SegmentPolicy", "LogBatch", "SegmentInfo",
            "ShardLogInfo", "Counters", "TrimResult", "trim_shard", "trim_all"]

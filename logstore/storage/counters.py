@@ -30,3 +30,17 @@ class Counters:
         first = self.peek(txn, name, start)
         txn.put(keys.counter_key(name), keys.pack_counter(first + n), db=self.db)
         return first
+
+    def raise_to(self, txn: lmdb.Transaction, name: str, value: int) -> int:
+        """Make the counter at least ``value``; return its new value (a monotonic high-water mark)."""
+        current = self.peek(txn, name, 0)
+        if value > current:
+            txn.put(keys.counter_key(name), keys.pack_counter(value), db=self.db)
+            return value
+        return current
+
+    def add(self, txn: lmdb.Transaction, name: str, delta: int) -> int:
+        """Add ``delta`` (which may be negative; the value never goes below 0) and return the new value."""
+        value = max(0, self.peek(txn, name, 0) + delta)
+        txn.put(keys.counter_key(name), keys.pack_counter(value), db=self.db)
+        return value

@@ -1,0 +1,160 @@
+"""The embedded store: ``logstore.open(path)`` returns one. It wires the layers together (storage -> stream ->
+tables -> api services) and offers every DynamoDB and DynamoDB Streams operation logstore supports as a
+snake_case method taking the operation's request members as keyword arguments, like a boto3 low-level client:
+``store.put_item(TableName="t", Item={...})``, ``store.get_records(ShardIterator=it)``. Responses are the
+operation's JSON-level shape (binary values as bytes, times as epoch seconds).
+
+Beyond AWS's operations: ``split_shard`` (split a partition now), ``maintain`` (rollover, retention trim, TTL
+sweep: call it periodically, or pass ``maintenance_interval`` to run it on a background thread), ``batch()``
+(many writes in one LMDB transaction), and ``close``.
+
+Thread-safety: a Store may be shared by threads; several processes may open the same directory.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from contextlib import contextmanager
+from typing import Iterator
+
+from logstore.clock import SYSTEM_CLOCK, Clock
+from logstore.errors import ValidationException
+from logstore.storage import DEFAULT_MAP_SIZE, Counters, Environment, SegmentLog, SegmentPolicy
+from logstore.stream import MaintenanceReport, StreamCatalog, StreamEngine, StreamPolicy
+from logstore.tables import TableEngine
+from logstore.tables.writes import Mutation
+
+from .streams_api import StreamsService
+from .tables_api import TablesService
+
+OPERATIONS = {
+    "CreateTable": "create_table", "DescribeTable": "describe_table", "ListTables": "list_tables",
+    "UpdateTable": "update_table", "DeleteTable": "delete_table", "UpdateTimeToLive": "update_time_to_live",
+    "DescribeTimeToLive": "describe_time_to_live", "PutItem": "put_item", "GetItem": "get_item",
+    "DeleteItem": "delete_item", "UpdateItem": "update_item", "BatchWriteItem": "batch_write_item",
+    "BatchGetItem": "batch_get_item", "TransactWriteItems": "transact_write_items",
+    "TransactGetItems": "transact_get_items",
+}
+STREAMS_OPERATIONS = {"ListStreams": "list_streams", "DescribeStream": "describe_stream",
+                      "GetShardIterator": "get_shard_iterator", "GetRecords": "get_records"}
+
+
+class Store:
+    def __init__(self, path: str | os.PathLike, *, readonly: bool = False, durable: bool = True,
+                 clock: Clock = SYSTEM_CLOCK, region: str = "us-east-1", account: str = "000000000000",
+                 stream_policy: StreamPolicy = StreamPolicy(), segment_policy: SegmentPolicy = SegmentPolicy(),
+                 map_size: int = DEFAULT_MAP_SIZE, maintenance_interval: float | None = None):
+        self.env = Environment(path, readonly=readonly, durable=durable, map_size=map_size)
+        try:
+            for name in StreamCatalog.DBS + ("tables", "items"):
+                self.env.db(name)
+            self.clock = clock
+            self.region, self.account = region, account
+            counters = Counters(self.env)
+            self.streams = StreamEngine(SegmentLog(self.env, segment_policy), counters, StreamCatalog(self.env),
+                                        stream_policy, clock, region, account)
+            self.tables = TableEngine(self.env, counters, self.streams)
+            self._streams_api = StreamsService(self.env, self.streams, clock, region,
+                                               self.env.secret("iterators") if not readonly
+                                               else self._read_secret())
+            self._tables_api = TablesService(self.tables, region, account)
+        except BaseException:
+            self.env.close()
+            raise
+        self._stop = threading.Event()
+        self._maintainer = None
+        if maintenance_interval:
+            self._maintainer = threading.Thread(target=self._maintain_loop, args=(maintenance_interval,),
+                                                name="logstore-maintenance", daemon=True)
+            self._maintainer.start()
+
+    def _read_secret(self) -> bytes:
+        try:
+            return self.env.secret("iterators")
+        except Exception:
+            return os.urandom(32)  # a store never written to has no iterators to verify
+
+    # -- AWS operations: one method per operation -----------------------------------------------------------------
+
+    def call(self, operation: str, request: dict) -> dict:
+        """Run an operation by its AWS name (``PutItem``, ``GetRecords``...) with a request dict."""
+        method = OPERATIONS.get(operation) or STREAMS_OPERATIONS.get(operation)
+        if method is None:
+            raise ValidationException(f"Unknown operation {operation}")
+        return getattr(self, method)(**request)
+
+    def __getattr__(self, name: str):
+        for service in (self.__dict__.get("_tables_api"), self.__dict__.get("_streams_api")):
+            fn = getattr(service, name, None)
+            if fn is not None and (name in OPERATIONS.values() or name in STREAMS_OPERATIONS.values()):
+                return lambda **request: fn(request)
+        raise AttributeError(name)
+
+    # -- beyond AWS ----------------------------------------------------------------------------------------------
+
+    def split_shard(self, StreamArn: str, ShardId: str) -> dict:  # noqa: N803 - AWS-style member names
+        """Split an open shard's partition into two children now. Returns the children's descriptions."""
+        from . import render
+
+        def split(txn):
+            info = self.streams.catalog.stream_by_arn(txn, StreamArn)
+            if info is None:
+                raise ValidationException(f"Stream {StreamArn} not found")
+            shard = self.streams.shard_of(txn, info, ShardId)
+            return self.streams.split(txn, info.stream_no, shard.shard_no)
+        return {"Shards": [render.shard(s) for s in self.env.write(split)]}
+
+    def maintain(self) -> MaintenanceReport:
+        """Roll over due shards, trim records past retention, drop expired shards and streams, sweep TTL."""
+        report = self.env.write(self.streams.maintain)
+        self.tables.sweep_ttl(self.clock.now_ms())
+        return report
+
+    def _maintain_loop(self, interval: float) -> None:
+        while not self._stop.wait(interval):
+            self.maintain()
+
+    @contextmanager
+    def batch(self) -> Iterator["Batch"]:
+        """Group writes into one LMDB transaction: ``with store.batch() as b: b.put_item(...)``. They commit
+        together when the block ends (nothing is written if it raises)."""
+        b = Batch(self)
+        yield b
+        if b.mutations:
+            self.tables.writer.write(b.mutations)
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._maintainer is not None:
+            self._maintainer.join()
+        self.env.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class Batch:
+    """Writes collected for one transaction (see ``Store.batch``). Items are validated as they are added."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self.mutations: list[Mutation] = []
+
+    def put_item(self, TableName: str, Item: dict) -> None:  # noqa: N803
+        api = self.store._tables_api
+        tdef = self.store.tables.get(TableName)
+        item = api._item(tdef, Item)
+        self.mutations.append(Mutation(TableName, {k: item[k] for k in tdef.key_names}, lambda old: item))
+
+    def delete_item(self, TableName: str, Key: dict) -> None:  # noqa: N803
+        api = self.store._tables_api
+        key = api._key(self.store.tables.get(TableName), Key)
+        self.mutations.append(Mutation(TableName, key, lambda old: None))
+
+
+def open(path: str | os.PathLike, **options) -> Store:  # noqa: A001 - the facade's verb
+    """Open (creating if needed) the store in directory ``path``. See ``Store`` for the options."""
+    return Store(path, **options)

@@ -1,0 +1,471 @@
+"""The DynamoDB table and item operations a streams backend's users need, with AWS's validation and errors:
+CreateTable, DescribeTable, ListTables, UpdateTable, DeleteTable, UpdateTimeToLive, DescribeTimeToLive, PutItem,
+GetItem, DeleteItem, UpdateItem (AttributeUpdates; expressions arrive with the expressions work), BatchWriteItem,
+BatchGetItem, TransactWriteItems, TransactGetItems.
+
+Every write becomes ``Mutation``s handed to the tables layer's one write path (one LMDB transaction each call).
+Thread-safety: stateless between calls.
+"""
+from __future__ import annotations
+
+import decimal
+
+from logstore.errors import ResourceNotFoundException, TransactionCanceledException, ValidationException
+from logstore.stream import VIEW_TYPES
+from logstore.tables import TableEngine, attrs
+from logstore.tables.writes import Mutation
+
+from . import render
+from .validation import Checks, table_name
+
+KEY_TYPES = ("S", "N", "B")
+BILLING_MODES = ("PROVISIONED", "PAY_PER_REQUEST")
+PUT_RETURN_VALUES = ("NONE", "ALL_OLD")
+UPDATE_RETURN_VALUES = ("NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW")
+INVALID = "One or more parameter values were invalid: "
+
+
+def _unsupported(request: dict, *names: str) -> None:
+    for name in names:
+        if request.get(name) is not None:
+            raise ValidationException(f"{name} is not supported by this version of logstore")
+
+
+class TablesService:
+    def __init__(self, tables: TableEngine, region: str, account: str):
+        self.tables = tables
+        self.region = region
+        self.account = account
+
+    # -- helpers -------------------------------------------------------------------------------------------------
+
+    def _describe(self, tdef, status="ACTIVE") -> dict:
+        count, size = self.tables.stats(tdef)
+        return render.table(tdef, self.region, self.account, self.tables.stream_of(tdef), count, size, status)
+
+    def _key(self, tdef, key) -> dict:
+        if not isinstance(key, dict):
+            raise ValidationException("The provided key element does not match the schema")
+        key = attrs.canonical_item(key)
+        attrs.check_key(key, list(tdef.key_schema), exact=True)
+        return key
+
+    def _item(self, tdef, item) -> dict:
+        if not isinstance(item, dict):
+            raise ValidationException(INVALID + "Item must be a map")
+        item = attrs.canonical_item(item, key_names=tdef.key_names)
+        attrs.check_key(item, list(tdef.key_schema), exact=False)
+        attrs.check_item_size(item)
+        return item
+
+    @staticmethod
+    def _stream_spec(spec) -> tuple[bool, str | None] | None:
+        if spec is None:
+            return None
+        checks = Checks(spec)
+        enabled = checks.get("StreamEnabled", bool, required=True)
+        view_type = checks.string("StreamViewType", enum=list(VIEW_TYPES))
+        checks.done()
+        if enabled and view_type is None:
+            raise ValidationException(INVALID + "If stream is being enabled then UpdateViewType is required")
+        if not enabled and view_type is not None:
+            raise ValidationException(INVALID + "If stream is being disabled, then UpdateViewType must not be "
+                                      "specified")
+        return enabled, view_type
+
+    @staticmethod
+    def _throughput(checks: Checks, billing: str | None, required: bool) -> tuple[str, int, int]:
+        pt = checks.get("ProvisionedThroughput", dict)
+        mode = billing or "PROVISIONED"
+        if mode == "PAY_PER_REQUEST":
+            if pt is not None:
+                raise ValidationException(INVALID + "Neither ReadCapacityUnits nor WriteCapacityUnits can be "
+                                          "specified when BillingMode is PAY_PER_REQUEST")
+            return mode, 0, 0
+        if pt is None:
+            if required:
+                raise ValidationException("No provisioned throughput specified for the table")
+            return mode, 0, 0
+        sub = Checks(pt)
+        rcu = sub.integer("ReadCapacityUnits", required=True, min_value=1)
+        wcu = sub.integer("WriteCapacityUnits", required=True, min_value=1)
+        sub.done()
+        return mode, rcu, wcu
+
+    # -- tables --------------------------------------------------------------------------------------------------
+
+    def create_table(self, request: dict) -> dict:
+        checks = Checks(request)
+        name = table_name(checks)
+        schema = checks.get("KeySchema", list, required=True)
+        definitions = checks.get("AttributeDefinitions", list, required=True)
+        billing = checks.string("BillingMode", enum=list(BILLING_MODES))
+        checks.done()
+        if not 1 <= len(schema) <= 2:
+            raise ValidationException(f"1 validation error detected: Value '{schema}' at 'keySchema' failed to "
+                                      "satisfy constraint: Member must have length less than or equal to 2"
+                                      if schema else INVALID + "KeySchema must not be empty")
+        types = {}
+        for d in definitions:
+            sub = Checks(d)
+            n = sub.string("AttributeName", required=True, min_len=1, max_len=255)
+            t = sub.string("AttributeType", required=True, enum=list(KEY_TYPES))
+            sub.done()
+            types[n] = t
+        names = []
+        for i, element in enumerate(schema):
+            sub = Checks(element)
+            n = sub.string("AttributeName", required=True, min_len=1, max_len=255)
+            role = sub.string("KeyType", required=True, enum=["HASH", "RANGE"])
+            sub.done()
+            if role != ("HASH" if i == 0 else "RANGE"):
+                raise ValidationException("Invalid KeySchema: The first KeySchemaElement is not a HASH key type"
+                                          if i == 0 else
+                                          "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type")
+            names.append(n)
+        if len(set(names)) != len(names):
+            raise ValidationException(INVALID + "Duplicate key attribute names in KeySchema")
+        missing = [n for n in names if n not in types]
+        if missing:
+            raise ValidationException(INVALID + "Some index key attributes are not defined in AttributeDefinitions. "
+                                      f"Keys: [{', '.join(names)}], AttributeDefinitions: [{', '.join(types)}]")
+        indexes = {"lsi": request.get("LocalSecondaryIndexes") or [],
+                   "gsi": request.get("GlobalSecondaryIndexes") or []}
+        used = set(names)
+        for ix in indexes["lsi"] + indexes["gsi"]:
+            used.update(k.get("AttributeName") for k in ix.get("KeySchema", []) if isinstance(k, dict))
+        if set(types) - used:
+            raise ValidationException(INVALID + "Number of attributes in KeySchema does not exactly match number "
+                                      "of attributes defined in AttributeDefinitions")
+        mode, rcu, wcu = self._throughput(checks, billing, required=True)
+        spec = self._stream_spec(request.get("StreamSpecification"))
+        tags = {t["Key"]: t["Value"] for t in request.get("Tags") or [] if isinstance(t, dict) and "Key" in t}
+        tdef = self.tables.create(dict(
+            name=name, key_schema=tuple((n, types[n]) for n in names),
+            attribute_definitions=tuple(types.items()), billing_mode=mode, read_capacity=rcu,
+            write_capacity=wcu, indexes=indexes, tags=tags,
+            deletion_protection=bool(request.get("DeletionProtectionEnabled"))),
+            spec[1] if spec and spec[0] else None)
+        return {"TableDescription": self._describe(tdef)}
+
+    def describe_table(self, request: dict) -> dict:
+        checks = Checks(request)
+        name = table_name(checks)
+        checks.done()
+        return {"Table": self._describe(self.tables.get(name))}
+
+    def list_tables(self, request: dict) -> dict:
+        checks = Checks(request)
+        start = table_name(checks, "ExclusiveStartTableName", required=False)
+        limit = checks.integer("Limit", min_value=1, max_value=100) or 100
+        checks.done()
+        names = self.tables.names(start, limit + 1)
+        out = {"TableNames": names[:limit]}
+        if len(names) > limit:
+            out["LastEvaluatedTableName"] = names[limit - 1]
+        return out
+
+    def update_table(self, request: dict) -> dict:
+        checks = Checks(request)
+        name = table_name(checks)
+        billing = checks.string("BillingMode", enum=list(BILLING_MODES))
+        checks.done()
+        tdef = self.tables.get(name)
+        spec = self._stream_spec(request.get("StreamSpecification"))
+        changes = {}
+        if billing is not None or request.get("ProvisionedThroughput") is not None:
+            mode, rcu, wcu = self._throughput(checks, billing or tdef.billing_mode, required=False)
+            changes.update(billing_mode=mode, read_capacity=rcu or tdef.read_capacity,
+                           write_capacity=wcu or tdef.write_capacity)
+        if request.get("DeletionProtectionEnabled") is not None:
+            changes["deletion_protection"] = bool(request["DeletionProtectionEnabled"])
+        tdef = self.tables.update(name, stream=None if spec is None else spec[0],
+                                  view_type=spec[1] if spec else None, changes=changes or None)
+        return {"TableDescription": self._describe(tdef)}
+
+    def delete_table(self, request: dict) -> dict:
+        checks = Checks(request)
+        name = table_name(checks)
+        checks.done()
+        tdef = self.tables.get(name)
+        described = self._describe(tdef, "DELETING")
+        self.tables.delete(name)
+        return {"TableDescription": described}
+
+    def update_time_to_live(self, request: dict) -> dict:
+        checks = Checks(request)
+        name = table_name(checks)
+        spec = checks.get("TimeToLiveSpecification", dict, required=True)
+        checks.done()
+        sub = Checks(spec)
+        enabled = sub.get("Enabled", bool, required=True)
+        attribute = sub.string("AttributeName", required=True, min_len=1, max_len=255)
+        sub.done()
+        self.tables.set_ttl(name, attribute, enabled)
+        return {"TimeToLiveSpecification": {"Enabled": enabled, "AttributeName": attribute}}
+
+    def describe_time_to_live(self, request: dict) -> dict:
+        checks = Checks(request)
+        name = table_name(checks)
+        checks.done()
+        tdef = self.tables.get(name)
+        desc = {"TimeToLiveStatus": "ENABLED" if tdef.ttl_enabled else "DISABLED"}
+        if tdef.ttl_enabled:
+            desc["AttributeName"] = tdef.ttl_attribute
+        return {"TimeToLiveDescription": desc}
+
+    # -- items ---------------------------------------------------------------------------------------------------
+
+    def _return_values(self, checks: Checks, allowed) -> str:
+        value = checks.string("ReturnValues", enum=list(allowed)) or "NONE"
+        return value
+
+    def put_item(self, request: dict) -> dict:
+        checks = Checks(request)
+        name = table_name(checks)
+        item = checks.get("Item", dict, required=True)
+        rv = self._return_values(checks, PUT_RETURN_VALUES)
+        checks.done()
+        _unsupported(request, "ConditionExpression", "Expected")
+        tdef = self.tables.get(name)
+        item = self._item(tdef, item)
+        key = {k: item[k] for k in tdef.key_names}
+        [outcome] = self.tables.writer.write([Mutation(name, key, lambda old: item)])
+        return {"Attributes": outcome.old} if rv == "ALL_OLD" and outcome.old is not None else {}
+
+    def get_item(self, request: dict) -> dict:
+        checks = Checks(request)
+        name = table_name(checks)
+        key = checks.get("Key", dict, required=True)
+        checks.done()
+        _unsupported(request, "ProjectionExpression")
+        tdef = self.tables.get(name)
+        item = self.tables.get_item(name, self._key(tdef, key))
+        if item is not None and request.get("AttributesToGet"):
+            item = {k: v for k, v in item.items() if k in request["AttributesToGet"]}
+        return {"Item": item} if item is not None else {}
+
+    def delete_item(self, request: dict) -> dict:
+        checks = Checks(request)
+        name = table_name(checks)
+        key = checks.get("Key", dict, required=True)
+        rv = self._return_values(checks, PUT_RETURN_VALUES)
+        checks.done()
+        _unsupported(request, "ConditionExpression", "Expected")
+        tdef = self.tables.get(name)
+        key = self._key(tdef, key)
+        [outcome] = self.tables.writer.write([Mutation(name, key, lambda old: None)])
+        return {"Attributes": outcome.old} if rv == "ALL_OLD" and outcome.old is not None else {}
+
+    def update_item(self, request: dict) -> dict:
+        checks = Checks(request)
+        name = table_name(checks)
+        key = checks.get("Key", dict, required=True)
+        updates = checks.get("AttributeUpdates", dict) or {}
+        rv = self._return_values(checks, UPDATE_RETURN_VALUES)
+        checks.done()
+        _unsupported(request, "UpdateExpression", "ConditionExpression", "Expected")
+        tdef = self.tables.get(name)
+        key = self._key(tdef, key)
+        actions = attribute_updates(updates, tdef.key_names)
+        apply = lambda old: apply_attribute_updates(old, key, actions)  # noqa: E731
+        [outcome] = self.tables.writer.write([Mutation(name, key, apply)])
+        return update_return(rv, outcome.old, outcome.new, set(actions))
+
+    def batch_write_item(self, request: dict) -> dict:
+        checks = Checks(request)
+        requests = checks.get("RequestItems", dict, required=True)
+        checks.done()
+        mutations, seen = [], set()
+        total = sum(len(v) if isinstance(v, list) else 0 for v in requests.values())
+        if not 1 <= total <= 25:
+            raise ValidationException("1 validation error detected: Value at 'requestItems' failed to satisfy "
+                                      "constraint: Map value must satisfy constraint: [Member must have length "
+                                      "less than or equal to 25, Member must have length greater than or equal "
+                                      "to 1]")
+        for name, entries in requests.items():
+            tdef = self.tables.get(name)
+            for entry in entries:
+                if not isinstance(entry, dict) or len(entry) != 1:
+                    raise ValidationException("Supplied AttributeValue has more than one datatypes set, must "
+                                              "contain exactly one of the supported datatypes")
+                if "PutRequest" in entry:
+                    item = self._item(tdef, entry["PutRequest"].get("Item"))
+                    key = {k: item[k] for k in tdef.key_names}
+                    mutations.append(Mutation(name, key, lambda old, item=item: item))
+                elif "DeleteRequest" in entry:
+                    key = self._key(tdef, entry["DeleteRequest"].get("Key"))
+                    mutations.append(Mutation(name, key, lambda old: None))
+                else:
+                    raise ValidationException("Invalid request: neither PutRequest nor DeleteRequest")
+                ident = (name, repr(sorted(key.items())))
+                if ident in seen:
+                    raise ValidationException("Provided list of item keys contains duplicates")
+                seen.add(ident)
+        self.tables.writer.write(mutations)
+        return {"UnprocessedItems": {}}
+
+    def batch_get_item(self, request: dict) -> dict:
+        checks = Checks(request)
+        requests = checks.get("RequestItems", dict, required=True)
+        checks.done()
+        total = sum(len(v.get("Keys", [])) for v in requests.values() if isinstance(v, dict))
+        if not 1 <= total <= 100:
+            raise ValidationException("Too many items requested for the BatchGetItem call" if total > 100
+                                      else "1 validation error detected: Value at 'requestItems' failed to "
+                                      "satisfy constraint: Member must have length greater than or equal to 1")
+        out = {}
+        for name, spec in requests.items():
+            tdef = self.tables.get(name)
+            keys = [self._key(tdef, k) for k in spec.get("Keys", [])]
+            if len({repr(sorted(k.items())) for k in keys}) != len(keys):
+                raise ValidationException("Provided list of item keys contains duplicates")
+            wanted = spec.get("AttributesToGet")
+            found = []
+            for key in keys:
+                item = self.tables.get_item(name, key)
+                if item is not None:
+                    found.append({k: v for k, v in item.items() if k in wanted} if wanted else item)
+            out[name] = found
+        return {"Responses": out, "UnprocessedKeys": {}}
+
+    def transact_write_items(self, request: dict) -> dict:
+        checks = Checks(request)
+        entries = checks.get("TransactItems", list, required=True)
+        checks.done()
+        if not 1 <= len(entries) <= 100:
+            raise ValidationException("1 validation error detected: Value at 'transactItems' failed to satisfy "
+                                      "constraint: Member must have length less than or equal to 100")
+        mutations, seen = [], set()
+        for entry in entries:
+            if not isinstance(entry, dict) or len(entry) != 1:
+                raise ValidationException("TransactItems can only contain one of Check, Put, Update or Delete")
+            (op, body), = entry.items()
+            if op not in ("Put", "Delete", "Update", "ConditionCheck"):
+                raise ValidationException("TransactItems can only contain one of Check, Put, Update or Delete")
+            _unsupported(body, "ConditionExpression", "UpdateExpression")
+            if op == "ConditionCheck":
+                raise ValidationException("ConditionCheck needs a ConditionExpression, which this version of "
+                                          "logstore does not support")
+            name = body.get("TableName")
+            tdef = self.tables.get(name)
+            if op == "Put":
+                item = self._item(tdef, body.get("Item"))
+                key = {k: item[k] for k in tdef.key_names}
+                mutations.append(Mutation(name, key, lambda old, item=item: item))
+            elif op == "Delete":
+                key = self._key(tdef, body.get("Key"))
+                mutations.append(Mutation(name, key, lambda old: None))
+            else:
+                raise ValidationException("Update needs an UpdateExpression, which this version of logstore "
+                                          "does not support")
+            ident = (name, repr(sorted(key.items())))
+            if ident in seen:
+                raise ValidationException("Transaction request cannot include multiple operations on one item")
+            seen.add(ident)
+        self.tables.writer.write(mutations)
+        return {}
+
+    def transact_get_items(self, request: dict) -> dict:
+        checks = Checks(request)
+        entries = checks.get("TransactItems", list, required=True)
+        checks.done()
+        if not 1 <= len(entries) <= 100:
+            raise ValidationException("1 validation error detected: Value at 'transactItems' failed to satisfy "
+                                      "constraint: Member must have length less than or equal to 100")
+        out = []
+        with self.tables.env.begin_read() as txn:
+            for entry in entries:
+                body = entry.get("Get") if isinstance(entry, dict) else None
+                if not isinstance(body, dict):
+                    raise ValidationException("TransactItems can only contain Get")
+                name = body.get("TableName")
+                tdef = self.tables.catalog.get(txn, name)
+                if tdef is None:
+                    raise ResourceNotFoundException("Requested resource not found")
+                item = self.tables.get_item(name, self._key(tdef, body.get("Key")), txn)
+                out.append({"Item": item} if item is not None else {})
+        return {"Responses": out}
+
+
+# -- AttributeUpdates (the legacy update parameter) -----------------------------------------------------------
+
+
+def attribute_updates(updates: dict, key_names) -> dict:
+    """Validate AttributeUpdates into {name: (action, canonical value or None)}."""
+    actions = {}
+    for name, spec in updates.items():
+        if name in key_names:
+            raise ValidationException(f"One or more parameter values were invalid: Cannot update attribute "
+                                      f"{name}. This attribute is part of the key")
+        action = spec.get("Action", "PUT")
+        value = spec.get("Value")
+        if action not in ("PUT", "DELETE", "ADD"):
+            raise ValidationException(f"1 validation error detected: Value '{action}' at "
+                                      f"'attributeUpdates.{name}.member.action' failed to satisfy constraint: "
+                                      "Member must satisfy enum value set: [ADD, PUT, DELETE]")
+        if value is not None:
+            value = attrs.canonical_item({name: value})[name]
+        elif action != "DELETE":
+            raise ValidationException(f"One or more parameter values were invalid: Only DELETE action is allowed "
+                                      f"when no attribute value is specified")
+        if action == "ADD" and next(iter(value)) not in ("N", "SS", "NS", "BS"):
+            raise ValidationException("One or more parameter values were invalid: ADD action is not supported "
+                                      f"for the type {next(iter(value))}")
+        if action == "DELETE" and value is not None and next(iter(value)) not in ("SS", "NS", "BS"):
+            raise ValidationException("One or more parameter values were invalid: DELETE action with value is not "
+                                      "supported for the type " + next(iter(value)))
+        actions[name] = (action, value)
+    return actions
+
+
+def apply_attribute_updates(old: dict | None, key: dict, actions: dict) -> dict:
+    item = dict(old) if old is not None else dict(key)
+    for name, (action, value) in actions.items():
+        current = item.get(name)
+        if action == "PUT":
+            item[name] = value
+        elif action == "DELETE":
+            if value is None:
+                item.pop(name, None)
+            elif current is not None:
+                (t, members), = value.items()
+                if t not in current:
+                    raise ValidationException("Type mismatch for attribute to update")
+                left = [m for m in current[t] if m not in members]
+                if left:
+                    item[name] = {t: left}
+                else:
+                    item.pop(name)
+        else:  # ADD
+            (t, v), = value.items()
+            if current is None:
+                item[name] = value
+            elif t not in current:
+                raise ValidationException("Type mismatch for attribute to update")
+            elif t == "N":
+                item[name] = {"N": _add_numbers(current["N"], v)}
+            else:
+                item[name] = attrs.canonical_item({name: {t: current[t] + [m for m in v if m not in current[t]]}})[
+                    name]
+    return item
+
+
+def _add_numbers(a: str, b: str) -> str:
+    """Exact sum (DynamoDB's ADD is exact to 38 digits; canonical_number refuses more)."""
+    return attrs.canonical_number(str(decimal.Context(prec=300).add(decimal.Decimal(a), decimal.Decimal(b))))
+
+
+def update_return(rv: str, old: dict | None, new: dict | None, names: set) -> dict:
+    if rv == "NONE":
+        return {}
+    if rv == "ALL_OLD":
+        return {"Attributes": old} if old else {}
+    if rv == "ALL_NEW":
+        return {"Attributes": new} if new else {}
+    source = old if rv == "UPDATED_OLD" else new
+    picked = {k: v for k, v in (source or {}).items() if k in names}
+    return {"Attributes": picked} if picked else {}
+
+
+__all__ = ["TablesService", "TransactionCanceledException"]

@@ -1,0 +1,86 @@
+"""Request validation in AWS's own words (the Coral validation framework's messages).
+
+A ``Checks`` collects every constraint violation of one request, then raises one ValidationException:
+``1 validation error detected: Value '1001' at 'limit' failed to satisfy constraint: Member must have value less
+than or equal to 1000`` (member names camel-cased, several errors joined by ``; `` with the count adjusted). Type
+errors (a string where a number belongs) are SerializationException, as AWS's JSON layer reports them.
+
+Pure; a Checks is used by one request on one thread.
+"""
+from __future__ import annotations
+
+import re
+
+from logstore.errors import SerializationException, ValidationException
+
+
+def _member(name: str) -> str:
+    return name[:1].lower() + name[1:]
+
+
+def _show(value) -> str:
+    return "null" if value is None else f"'{value}'"
+
+
+class Checks:
+    def __init__(self, request: dict):
+        if not isinstance(request, dict):
+            raise SerializationException("Start of structure or map found where not expected")
+        self.request = request
+        self.errors: list[str] = []
+
+    def _fail(self, name: str, value, constraint: str) -> None:
+        self.errors.append(f"Value {_show(value)} at '{_member(name)}' failed to satisfy constraint: {constraint}")
+
+    def get(self, name: str, kind: type | tuple = str, required: bool = False):
+        """The member's value (None if absent), recording a violation if required and absent; a value of the
+        wrong JSON type is a SerializationException."""
+        value = self.request.get(name)
+        if value is None:
+            if required:
+                self._fail(name, None, "Member must not be null")
+            return None
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+            expected = {str: "STRING_VALUE", int: "INTEGER_VALUE", bool: "BOOLEAN_VALUE", dict: "STRUCTURE",
+                        list: "LIST"}.get(kinds[0], kinds[0].__name__)
+            raise SerializationException(f"Unexpected value type in payload for '{name}': expected {expected}")
+        return value
+
+    def string(self, name: str, *, required=False, min_len=None, max_len=None, pattern=None, enum=None):
+        value = self.get(name, str, required)
+        if value is None:
+            return None
+        if enum is not None and value not in enum:
+            self._fail(name, value, f"Member must satisfy enum value set: [{', '.join(enum)}]")
+        if min_len is not None and len(value) < min_len:
+            self._fail(name, value, f"Member must have length greater than or equal to {min_len}")
+        if max_len is not None and len(value) > max_len:
+            self._fail(name, value, f"Member must have length less than or equal to {max_len}")
+        if pattern is not None and not re.fullmatch(pattern, value):
+            self._fail(name, value, f"Member must satisfy regular expression pattern: {pattern}")
+        return value
+
+    def integer(self, name: str, *, required=False, min_value=None, max_value=None):
+        value = self.get(name, int, required)
+        if value is None:
+            return None
+        if min_value is not None and value < min_value:
+            self._fail(name, value, f"Member must have value greater than or equal to {min_value}")
+        if max_value is not None and value > max_value:
+            self._fail(name, value, f"Member must have value less than or equal to {max_value}")
+        return value
+
+    def done(self) -> None:
+        """Raise the collected violations, if any."""
+        if self.errors:
+            n = len(self.errors)
+            raise ValidationException(f"{n} validation error{'s' if n > 1 else ''} detected: "
+                                      + "; ".join(self.errors))
+
+
+TABLE_NAME_PATTERN = "[a-zA-Z0-9_.-]+"
+
+
+def table_name(checks: Checks, name: str = "TableName", required: bool = True) -> str | None:
+    return checks.string(name, required=required, min_len=3, max_len=255, pattern=TABLE_NAME_PATTERN)

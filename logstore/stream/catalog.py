@@ -1,0 +1,224 @@
+"""Streams and shards as stored: their values, their databases, and the policy that decides rollover and splits.
+
+Format (docs/format.md, "streams"):
+* ``streams``: key u64 BE stream number -> msgpack map of a ``StreamInfo``.
+* ``stream_arns``: key the stream ARN (UTF-8) -> u64 BE stream number.
+* ``shards``: key u64 BE shard number -> msgpack map of a ``ShardInfo``.
+* ``stream_shards``: key u64 BE stream number || u64 BE shard number -> empty (a stream's shards).
+* ``rates``: key u64 BE shard number -> u64 LE window start ms || u64 LE records in the window.
+
+A stream's key space is the 32-bit partition-hash space ``[0, 2**32)``; ``StreamInfo.partitions`` lists the open
+shard of each partition as ``(lo, shard_no, created_ms)`` sorted by ``lo`` (a partition ends where the next begins),
+so routing a record is a bisect and the rollover check needs no extra read. Closed shards are never written again.
+
+Values are immutable; ``StreamCatalog`` holds only database handles and is safe to share between threads.
+"""
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field, replace
+from typing import Iterator
+
+import lmdb
+import msgpack
+
+from logstore.storage import Environment
+
+HASH_SPACE = 1 << 32
+HOUR_MS = 3600 * 1000
+
+_U64 = struct.Struct(">Q")
+_PAIR = struct.Struct(">QQ")
+_RATE = struct.Struct("<QQ")
+
+ENABLED = "ENABLED"
+DISABLED = "DISABLED"
+VIEW_TYPES = ("NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY")
+
+
+@dataclass(frozen=True, slots=True)
+class StreamPolicy:
+    """Lifecycle settings of every stream in a store.
+
+    retention_ms: records older than this are trimmed (24 h). rollover_ms: an open shard older than this is closed
+    and replaced by a child (4 h). split_rate / split_window_ms: a partition whose write rate over a full window
+    is at least ``split_rate`` records/s splits in two (None: never automatically). max_partitions bounds splits.
+    initial_partitions: partitions of a new stream."""
+
+    retention_ms: int = 24 * HOUR_MS
+    rollover_ms: int = 4 * HOUR_MS
+    split_rate: float | None = 5000.0
+    split_window_ms: int = 60_000
+    max_partitions: int = 64
+    initial_partitions: int = 1
+
+    def __post_init__(self) -> None:
+        if self.retention_ms <= 0 or self.rollover_ms <= 0 or self.split_window_ms <= 0:
+            raise ValueError("retention, rollover and split window must be positive")
+        if not 1 <= self.initial_partitions <= self.max_partitions <= 1 << 16:
+            raise ValueError("need 1 <= initial_partitions <= max_partitions <= 65536")
+
+    def rolls(self, created_ms: int, now_ms: int) -> bool:
+        """Whether an open shard created at ``created_ms`` is due to be replaced by a child."""
+        return now_ms - created_ms >= self.rollover_ms
+
+    def splits(self, window_start_ms: int, window_count: int, now_ms: int, partitions: int) -> bool | None:
+        """True: split now; False: the window is over and the rate was low (restart it); None: keep counting."""
+        if self.split_rate is None:
+            return False
+        elapsed = now_ms - window_start_ms
+        if elapsed < self.split_window_ms:
+            return None
+        return partitions < self.max_partitions and window_count * 1000 / elapsed >= self.split_rate
+
+
+@dataclass(frozen=True, slots=True)
+class StreamInfo:
+    stream_no: int
+    table: str
+    label: str
+    arn: str
+    view_type: str
+    key_schema: tuple[tuple[str, str], ...]   # (attribute name, "HASH" | "RANGE")
+    created_ms: int
+    status: str = ENABLED
+    disabled_ms: int | None = None
+    partitions: tuple[tuple[int, int, int], ...] = field(default=())   # (lo, open shard_no, created_ms)
+
+    def to_msgpack(self) -> bytes:
+        return msgpack.packb([self.stream_no, self.table, self.label, self.arn, self.view_type,
+                              [list(k) for k in self.key_schema], self.created_ms, self.status, self.disabled_ms,
+                              [list(p) for p in self.partitions]])
+
+    @classmethod
+    def from_msgpack(cls, raw: bytes) -> "StreamInfo":
+        no, table, label, arn, vt, ks, created, status, disabled, parts = msgpack.unpackb(raw)
+        return cls(no, table, label, arn, vt, tuple(tuple(k) for k in ks), created, status, disabled,
+                   tuple(tuple(p) for p in parts))
+
+
+@dataclass(frozen=True, slots=True)
+class ShardInfo:
+    shard_no: int
+    stream_no: int
+    shard_id: str
+    parent_no: int | None
+    parent_id: str | None
+    lo: int
+    hi: int
+    start_seq: int
+    created_ms: int
+    end_seq: int | None = None
+    closed_ms: int | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.end_seq is None
+
+    def closed(self, end_seq: int, now_ms: int) -> "ShardInfo":
+        return replace(self, end_seq=end_seq, closed_ms=now_ms)
+
+    def to_msgpack(self) -> bytes:
+        return msgpack.packb([self.shard_no, self.stream_no, self.shard_id, self.parent_no, self.parent_id,
+                              self.lo, self.hi,
+                              self.start_seq, self.created_ms, self.end_seq, self.closed_ms])
+
+    @classmethod
+    def from_msgpack(cls, raw: bytes) -> "ShardInfo":
+        return cls(*msgpack.unpackb(raw))
+
+
+class StreamCatalog:
+    """Reads and writes stream and shard records inside the caller's transactions."""
+
+    DBS = ("streams", "stream_arns", "shards", "stream_shards", "rates")
+
+    def __init__(self, env: Environment):
+        for name in self.DBS:
+            env.db(name)
+        self.streams_db = env.db("streams")
+        self.arns_db = env.db("stream_arns")
+        self.shards_db = env.db("shards")
+        self.stream_shards_db = env.db("stream_shards")
+        self.rates_db = env.db("rates")
+        self._cache: dict[bytes, StreamInfo] = {}
+
+    # streams
+    def stream(self, txn: lmdb.Transaction, stream_no: int) -> StreamInfo | None:
+        if self.streams_db is None:
+            return None
+        raw = txn.get(_U64.pack(stream_no), db=self.streams_db)
+        if raw is None:
+            return None
+        info = self._cache.get(raw)   # decoded values keyed by their exact stored bytes: never stale
+        if info is None:
+            if len(self._cache) > 1024:
+                self._cache.clear()
+            info = self._cache[raw] = StreamInfo.from_msgpack(raw)
+        return info
+
+    def put_stream(self, txn: lmdb.Transaction, info: StreamInfo) -> None:
+        txn.put(_U64.pack(info.stream_no), info.to_msgpack(), db=self.streams_db)
+        txn.put(info.arn.encode(), _U64.pack(info.stream_no), db=self.arns_db)
+
+    def delete_stream(self, txn: lmdb.Transaction, info: StreamInfo) -> None:
+        txn.delete(_U64.pack(info.stream_no), db=self.streams_db)
+        txn.delete(info.arn.encode(), db=self.arns_db)
+
+    def stream_by_arn(self, txn: lmdb.Transaction, arn: str) -> StreamInfo | None:
+        if self.arns_db is None:
+            return None
+        raw = txn.get(arn.encode(), db=self.arns_db)
+        return self.stream(txn, _U64.unpack(raw)[0]) if raw is not None else None
+
+    def streams(self, txn: lmdb.Transaction) -> Iterator[StreamInfo]:
+        """Every stream, in ARN order."""
+        if self.arns_db is None:
+            return
+        for _, raw in list(txn.cursor(db=self.arns_db)):
+            info = self.stream(txn, _U64.unpack(raw)[0])
+            if info is not None:
+                yield info
+
+    # shards
+    def shard(self, txn: lmdb.Transaction, shard_no: int) -> ShardInfo | None:
+        if self.shards_db is None:
+            return None
+        raw = txn.get(_U64.pack(shard_no), db=self.shards_db)
+        return ShardInfo.from_msgpack(raw) if raw is not None else None
+
+    def put_shard(self, txn: lmdb.Transaction, shard: ShardInfo) -> None:
+        txn.put(_U64.pack(shard.shard_no), shard.to_msgpack(), db=self.shards_db)
+        txn.put(_PAIR.pack(shard.stream_no, shard.shard_no), b"", db=self.stream_shards_db)
+
+    def delete_shard(self, txn: lmdb.Transaction, shard: ShardInfo) -> None:
+        txn.delete(_U64.pack(shard.shard_no), db=self.shards_db)
+        txn.delete(_PAIR.pack(shard.stream_no, shard.shard_no), db=self.stream_shards_db)
+        self.delete_rate(txn, shard.shard_no)
+
+    def shards(self, txn: lmdb.Transaction, stream_no: int) -> list[ShardInfo]:
+        """A stream's shards sorted by shard id (creation order; parents before children)."""
+        if self.stream_shards_db is None:
+            return []
+        out = []
+        prefix = _U64.pack(stream_no)
+        with txn.cursor(db=self.stream_shards_db) as cur:
+            ok = cur.set_range(prefix)
+            while ok and cur.key()[:8] == prefix:
+                shard = self.shard(txn, _PAIR.unpack(cur.key())[1])
+                if shard is not None:
+                    out.append(shard)
+                ok = cur.next()
+        out.sort(key=lambda s: s.shard_id)
+        return out
+
+    # write-rate windows
+    def rate(self, txn: lmdb.Transaction, shard_no: int) -> tuple[int, int] | None:
+        raw = txn.get(_U64.pack(shard_no), db=self.rates_db)
+        return _RATE.unpack(raw) if raw is not None else None
+
+    def put_rate(self, txn: lmdb.Transaction, shard_no: int, window_start_ms: int, count: int) -> None:
+        txn.put(_U64.pack(shard_no), _RATE.pack(window_start_ms, count), db=self.rates_db)
+
+    def delete_rate(self, txn: lmdb.Transaction, shard_no: int) -> None:
+        txn.delete(_U64.pack(shard_no), db=self.rates_db)

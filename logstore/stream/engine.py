@@ -1,0 +1,259 @@
+"""The stream engine: where change records go, how shards roll over and split, retention, and reading.
+
+Owns the lifecycle rules of docs/streams.md:
+* Each stream's partition-hash space is cut into partitions; every partition has exactly one open shard while the
+  stream is ENABLED, and a record goes to the open shard of its partition. Records of one partition key therefore
+  stay in one lineage: a shard, then its children.
+* Rollover closes a shard and opens one child over the same range; a split closes it and opens two children over
+  the halves. Children name the closed shard as their parent. Closed shards never take records again.
+* Sequence numbers come from the store-wide ``seq`` counter (one per record, one reserved as each shard's starting
+  number), so they increase in every shard and from a parent to its children, and are never reused.
+* Time comes from the injected clock, raised to a store-wide high-water mark (``clock`` counter) so that record
+  timestamps and shard creation times never go backwards even when the clock does.
+
+Every method takes the caller's transaction; state is read inside it, never from a cache that could be stale.
+Thread-safety: holds only handles and settings; safe to share.
+"""
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, replace
+
+import lmdb
+
+from logstore.clock import Clock
+from logstore.errors import ResourceNotFoundException, TrimmedDataAccessException, ValidationException
+from logstore.storage import Counters, LogBatch, SegmentLog, trim_shard
+
+from . import ids
+from .catalog import DISABLED, ENABLED, HASH_SPACE, ShardInfo, StreamCatalog, StreamInfo, StreamPolicy
+
+MAX_READ_BYTES = 1 << 20
+TRIM_HORIZON, LATEST, AT_SEQUENCE_NUMBER, AFTER_SEQUENCE_NUMBER = (
+    "TRIM_HORIZON", "LATEST", "AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER")
+
+
+@dataclass(frozen=True, slots=True)
+class MaintenanceReport:
+    rolled: int = 0
+    records_trimmed: int = 0
+    shards_deleted: int = 0
+    streams_deleted: int = 0
+
+
+class StreamEngine:
+    def __init__(self, log: SegmentLog, counters: Counters, catalog: StreamCatalog, policy: StreamPolicy,
+                 clock: Clock, region: str, account: str):
+        self.log = log
+        self.counters = counters
+        self.catalog = catalog
+        self.policy = policy
+        self.clock = clock
+        self.region = region
+        self.account = account
+
+    # -- time and numbers ----------------------------------------------------------------------------------------
+
+    def now(self, txn: lmdb.Transaction) -> int:
+        """The clock's time, never earlier than any time this store has used (write transactions only)."""
+        return self.counters.raise_to(txn, "clock", self.clock.now_ms())
+
+    def _new_shard(self, txn, stream_no: int, parent: ShardInfo | None, lo: int, hi: int, now: int) -> ShardInfo:
+        shard_no = self.counters.allocate(txn, "shard")
+        start = self.counters.allocate(txn, "seq")
+        shard = ShardInfo(shard_no, stream_no, ids.shard_id(now, shard_no), parent and parent.shard_no,
+                          parent and parent.shard_id, lo, hi, start, now)
+        self.catalog.put_shard(txn, shard)
+        return shard
+
+    def _close(self, txn, shard: ShardInfo, now: int) -> ShardInfo:
+        last = self.log.last_seq(txn, shard.shard_no)
+        closed = shard.closed(last if last is not None and last > shard.start_seq else shard.start_seq, now)
+        self.catalog.put_shard(txn, closed)
+        self.catalog.delete_rate(txn, shard.shard_no)
+        return closed
+
+    # -- lifecycle -----------------------------------------------------------------------------------------------
+
+    def enable(self, txn, table: str, key_schema, view_type: str) -> StreamInfo:
+        """Create a new ENABLED stream for ``table`` with its initial partitions."""
+        now = self.now(txn)
+        created = now
+        while True:  # labels are unique per table: bump a millisecond on a clash
+            label = ids.stream_label(created)
+            arn = ids.stream_arn(self.region, self.account, table, label)
+            if self.catalog.stream_by_arn(txn, arn) is None:
+                break
+            created += 1
+        stream_no = self.counters.allocate(txn, "stream")
+        n = self.policy.initial_partitions
+        bounds = [HASH_SPACE * i // n for i in range(n)] + [HASH_SPACE]
+        shards = [self._new_shard(txn, stream_no, None, bounds[i], bounds[i + 1], now) for i in range(n)]
+        info = StreamInfo(stream_no, table, label, arn, view_type, tuple(map(tuple, key_schema)), created,
+                          ENABLED, None, tuple((s.lo, s.shard_no, s.created_ms) for s in shards))
+        self.catalog.put_stream(txn, info)
+        return info
+
+    def disable(self, txn, stream_no: int) -> StreamInfo:
+        """Close every open shard; the stream stays readable, DISABLED, for the retention period."""
+        info = self.catalog.stream(txn, stream_no)
+        if info is None or info.status != ENABLED:
+            return info
+        now = self.now(txn)
+        for _, shard_no, _ in info.partitions:
+            self._close(txn, self.catalog.shard(txn, shard_no), now)
+        info = replace(info, status=DISABLED, disabled_ms=now, partitions=())
+        self.catalog.put_stream(txn, info)
+        return info
+
+    def _replace(self, txn, info: StreamInfo, index: int, pieces: int, now: int) -> StreamInfo:
+        """Close the open shard of partition ``index`` and open ``pieces`` children over its range."""
+        parts = list(info.partitions)
+        lo, shard_no, _ = parts[index]
+        hi = parts[index + 1][0] if index + 1 < len(parts) else HASH_SPACE
+        if pieces > 1 and hi - lo < pieces:
+            raise ValidationException("Shard range too small to split")
+        parent = self._close(txn, self.catalog.shard(txn, shard_no), now)
+        cuts = [lo + (hi - lo) * i // pieces for i in range(pieces)] + [hi]
+        children = [self._new_shard(txn, info.stream_no, parent, cuts[i], cuts[i + 1], now)
+                    for i in range(pieces)]
+        parts[index:index + 1] = [(c.lo, c.shard_no, c.created_ms) for c in children]
+        return replace(info, partitions=tuple(parts))
+
+    def split(self, txn, stream_no: int, shard_no: int) -> list[ShardInfo]:
+        """Split an open shard's partition in two (the API call). Returns the children."""
+        info = self.catalog.stream(txn, stream_no)
+        index = next((i for i, p in enumerate(info.partitions) if p[1] == shard_no), None) if info else None
+        if index is None:
+            raise ValidationException("Only an open shard of an enabled stream can be split")
+        if len(info.partitions) >= self.policy.max_partitions:
+            raise ValidationException(f"Stream already has the maximum of {self.policy.max_partitions} partitions")
+        info = self._replace(txn, info, index, 2, self.now(txn))
+        self.catalog.put_stream(txn, info)
+        return [self.catalog.shard(txn, p[1]) for p in info.partitions[index:index + 2]]
+
+    def roll(self, txn, stream_no: int) -> int:
+        """Roll over every open shard of the stream that is due; return how many rolled."""
+        info = self.catalog.stream(txn, stream_no)
+        if info is None or info.status != ENABLED:
+            return 0
+        now = self.now(txn)
+        due = [i for i, p in enumerate(info.partitions) if self.policy.rolls(p[2], now)]
+        for i in due:
+            info = self._replace(txn, info, i, 1, now)
+        if due:
+            self.catalog.put_stream(txn, info)
+        return len(due)
+
+    # -- the write path's entry ----------------------------------------------------------------------------------
+
+    def append(self, txn, stream_no: int, hashes: list[int], payloads: list[bytes]) -> list[int]:
+        """Append change records (each with its partition hash) to the stream's open shards, in order, inside
+        the caller's transaction. Rolls or splits the partitions they touch first when due. Returns the
+        sequence numbers given, in input order. A stream that is not ENABLED takes nothing."""
+        info = self.catalog.stream(txn, stream_no)
+        if info is None or info.status != ENABLED or not payloads:
+            return []
+        now = self.now(txn)
+        los = [p[0] for p in info.partitions]
+        touched = sorted({bisect.bisect_right(los, h) - 1 for h in hashes}, reverse=True)
+        changed = False
+        for i in touched:  # right to left, so earlier indexes stay valid while partitions are replaced
+            lo, shard_no, created = info.partitions[i]
+            if self.policy.rolls(created, now):
+                info, changed = self._replace(txn, info, i, 1, now), True
+                continue
+            if self.policy.split_rate is None:
+                continue
+            window = self.catalog.rate(txn, shard_no)
+            if window is None:
+                self.catalog.put_rate(txn, shard_no, now, 0)
+                continue
+            verdict = self.policy.splits(window[0], window[1], now, len(info.partitions))
+            hi = info.partitions[i + 1][0] if i + 1 < len(info.partitions) else HASH_SPACE
+            if verdict and hi - lo >= 2:
+                info, changed = self._replace(txn, info, i, 2, now), True
+            elif verdict is False:
+                self.catalog.put_rate(txn, shard_no, now, 0)
+        if changed:
+            self.catalog.put_stream(txn, info)
+            los = [p[0] for p in info.partitions]
+        first = self.counters.allocate(txn, "seq", len(payloads))
+        groups: dict[int, list[int]] = {}
+        for i, h in enumerate(hashes):
+            groups.setdefault(bisect.bisect_right(los, h) - 1, []).append(i)
+        for index, members in groups.items():
+            shard_no = info.partitions[index][1]
+            self.log.append(txn, shard_no, [first + i for i in members], [now] * len(members),
+                            [payloads[i] for i in members])
+            if self.policy.split_rate is not None:
+                start, count = self.catalog.rate(txn, shard_no) or (now, 0)
+                self.catalog.put_rate(txn, shard_no, start, count + len(members))
+        return list(range(first, first + len(payloads)))
+
+    # -- maintenance ---------------------------------------------------------------------------------------------
+
+    def maintain(self, txn) -> MaintenanceReport:
+        """Roll due shards, trim records past retention, delete closed shards with nothing readable left once
+        they have been closed for the retention period, and DISABLED streams once retention has passed since."""
+        now = self.now(txn)
+        horizon = now - self.policy.retention_ms
+        rolled = trimmed = shards_deleted = streams_deleted = 0
+        for info in list(self.catalog.streams(txn)):
+            rolled += self.roll(txn, info.stream_no)
+            gone = info.status == DISABLED and info.disabled_ms is not None and info.disabled_ms < horizon
+            for shard in self.catalog.shards(txn, info.stream_no):
+                trimmed += trim_shard(self.log, txn, shard.shard_no, horizon).records_trimmed
+                empty = shard.end_seq is not None and shard.closed_ms < horizon and not self.log.read(
+                    txn, shard.shard_no, self.log.trim_seq(txn, shard.shard_no), 1, 0)
+                if gone or empty:
+                    self.log.drop(txn, shard.shard_no)
+                    self.catalog.delete_shard(txn, shard)
+                    shards_deleted += 1
+            if gone:
+                self.catalog.delete_stream(txn, info)
+                streams_deleted += 1
+        return MaintenanceReport(rolled, trimmed, shards_deleted, streams_deleted)
+
+    # -- reading -------------------------------------------------------------------------------------------------
+
+    def shard_of(self, txn, info: StreamInfo, shard_id: str) -> ShardInfo:
+        for shard in self.catalog.shards(txn, info.stream_no):
+            if shard.shard_id == shard_id:
+                return shard
+        raise ResourceNotFoundException(f"Requested resource not found: Shard: {shard_id} in Stream: {info.arn} "
+                                        "not found")
+
+    def position(self, txn, shard: ShardInfo, kind: str, seq: int | None) -> int:
+        """The sequence-space position (next sequence number to read) an iterator of ``kind`` starts at. A shard's
+        starting sequence number is reserved, never a record's, so its first record is at ``start_seq + 1`` or
+        later; a closed shard's records all lie at or below ``end_seq``."""
+        trim = self.log.trim_seq(txn, shard.shard_no)
+        last = self.log.last_seq(txn, shard.shard_no)
+        if kind == TRIM_HORIZON:
+            return max(shard.start_seq + 1, trim)
+        if kind == LATEST:
+            if shard.end_seq is not None:
+                return shard.end_seq + 1
+            return max(last + 1 if last is not None else shard.start_seq + 1, trim)
+        assert seq is not None
+        newest = shard.end_seq if shard.end_seq is not None else max(last or 0, shard.start_seq)
+        if not shard.start_seq <= seq <= newest:
+            raise ValidationException(
+                f"Invalid SequenceNumber {ids.seq_to_wire(seq)} for shard {shard.shard_id}: outside the shard's "
+                f"sequence number range")
+        position = seq if kind == AT_SEQUENCE_NUMBER else seq + 1
+        if position < trim:
+            raise TrimmedDataAccessException()
+        return position
+
+    def read(self, txn, shard: ShardInfo, position: int, limit: int) -> tuple[LogBatch, int | None]:
+        """Records from ``position``: at most ``limit`` and about 1 MB. The position to continue from, or None
+        once a closed shard has been read to its end."""
+        batch = self.log.read(txn, shard.shard_no, position, limit, MAX_READ_BYTES)
+        following = batch.next_seq
+        # a read returns at least one record if any is left, so an empty read of a closed shard is its end
+        if shard.end_seq is not None and (following > shard.end_seq or not batch):
+            return batch, None
+        return batch, following
+

@@ -1,0 +1,64 @@
+"""Every identifier the stream layer hands out, generated and parsed in this one place.
+
+* Sequence numbers are ints inside (u64, from the store's ``seq`` counter) and, on the wire, decimal strings of
+  exactly 21 digits: ``str(SEQ_BASE + seq)``. Lexical order equals numeric order; numbers are never reused.
+* Stream labels: the UTC creation time ``YYYY-MM-DDTHH:MM:SS.mmm``; unique per table (bumped 1 ms on a clash).
+* Stream ARNs: ``arn:aws:dynamodb:<region>:<account>:table/<table>/stream/<label>``.
+* Shard ids: ``shardId-<20-digit creation ms>-<8 hex>``, 37 characters; sorting them sorts by creation time.
+* Event ids: 32 lowercase hex characters derived from (stream, sequence number), so a record keeps its id
+  however often it is read.
+
+Pure functions. Callers: the stream layer, and the api layer for parsing what clients send.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import struct
+from datetime import datetime, timezone
+
+SEQ_BASE = 10 ** 20
+SEQ_WIRE_LEN = 21
+_ARN = re.compile(r"^arn:aws[\w-]*:dynamodb:([\w-]+):(\d{12}):table/([a-zA-Z0-9_.-]{3,255})/stream/"
+                  r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3})$")
+_SHARD_ID = re.compile(r"^shardId-(\d{20})-([0-9a-f]{8})$")
+_EVENT = struct.Struct(">QQ")
+
+
+def seq_to_wire(seq: int) -> str:
+    return str(SEQ_BASE + seq)
+
+
+def seq_from_wire(text: str) -> int | None:
+    """The internal sequence number of a wire string, or None if it is not one logstore could have issued."""
+    if len(text) != SEQ_WIRE_LEN or not text.isdigit() or not text.isascii():
+        return None
+    value = int(text) - SEQ_BASE
+    return value if 0 <= value < 1 << 64 else None
+
+
+def stream_label(created_ms: int) -> str:
+    dt = datetime.fromtimestamp(created_ms / 1000, tz=timezone.utc)
+    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + "%03d" % (created_ms % 1000)
+
+
+def stream_arn(region: str, account: str, table: str, label: str) -> str:
+    return f"arn:aws:dynamodb:{region}:{account}:table/{table}/stream/{label}"
+
+
+def parse_stream_arn(arn: str) -> tuple[str, str, str, str] | None:
+    """(region, account, table, label) of a well-formed stream ARN, else None."""
+    m = _ARN.match(arn)
+    return m.groups() if m else None  # type: ignore[return-value]
+
+
+def shard_id(created_ms: int, salt: int) -> str:
+    return "shardId-%020d-%08x" % (created_ms, salt & 0xFFFFFFFF)
+
+
+def is_shard_id(text: str) -> bool:
+    return _SHARD_ID.match(text) is not None
+
+
+def event_id(stream_no: int, seq: int) -> str:
+    return hashlib.blake2b(_EVENT.pack(stream_no, seq), digest_size=16).hexdigest()

@@ -1,0 +1,53 @@
+"""Change records: what one committed item change puts in its stream, and the payload bytes it is stored as.
+
+A ``ChangeRecord`` holds the event kind, the item's key attributes, the images its stream's view type asks for
+(the tables layer chooses them), the record's SizeBytes, and whether the service made the change (TTL). Its
+sequence number and timestamp are not in the payload: the segment log frames every payload with them.
+
+Payload format (normative, see docs/format.md): msgpack array ``[kind, size_bytes, keys, new_image, old_image,
+flags]`` with kind 1 INSERT, 2 MODIFY, 3 REMOVE; images are AttributeValue maps (B as msgpack bin) or nil;
+flags bit 0 = made by the service (TTL). Pure functions; values are immutable.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+import msgpack
+
+
+class EventKind(IntEnum):
+    INSERT = 1
+    MODIFY = 2
+    REMOVE = 3
+
+
+BY_SERVICE = 1
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeRecord:
+    kind: EventKind
+    size_bytes: int
+    keys: dict
+    new_image: dict | None
+    old_image: dict | None
+    by_service: bool = False
+
+
+_packb = msgpack.Packer(use_bin_type=True).pack
+
+
+def encode(rec: ChangeRecord) -> bytes:
+    return _packb([int(rec.kind), rec.size_bytes, rec.keys, rec.new_image, rec.old_image,
+                   BY_SERVICE if rec.by_service else 0])
+
+
+def decode(payload: bytes) -> ChangeRecord:
+    kind, size, keys, new, old, flags = msgpack.unpackb(payload, raw=False)
+    return ChangeRecord(EventKind(kind), size, keys, new, old, bool(flags & BY_SERVICE))
+
+
+def decode_fields(payload: bytes) -> list:
+    """The raw payload fields, for hot read paths that render records without building a ChangeRecord."""
+    return msgpack.unpackb(payload, raw=False)

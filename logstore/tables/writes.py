@@ -1,0 +1,130 @@
+"""The write path: every item change and its stream record, in one LMDB write transaction.
+
+A write is a list of ``Mutation``s. Each names a table and a canonical key and carries ``apply``: a pure function
+from the stored item (or None) to the item that should be stored (or None to delete it). Puts, deletes, updates
+(attribute-level today, expressions later: they are just other ``apply`` functions) and conditions (``apply``
+raises to refuse) all take this one path:
+
+1. read the table definition and the old item inside the transaction;
+2. ``new = apply(old)``; if ``new == old`` nothing happens (no write, no record);
+3. store or delete the item, adjust the table's item counters;
+4. if the table's stream is enabled, build the change record with the images its view type asks for, and hand
+   the records of the whole transaction to the stream engine, which appends them to their shards.
+
+All of it commits together or not at all, so a record exists if and only if its change committed. ``apply`` may run
+more than once (the transaction is re-run if the map has to grow), so it must be pure.
+
+Thread-safety: holds handles only; transactions are the caller's (``Writer.write`` owns one per call).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import lmdb
+
+from logstore.errors import ResourceNotFoundException
+from logstore.storage import Counters, Environment
+from logstore.stream import ChangeRecord, EventKind, StreamEngine
+from logstore.stream import records as record_codec
+
+from . import attrs
+from .catalog import TableCatalog, TableDef
+from .items import ItemStore, encoded_key
+
+
+@dataclass(frozen=True, slots=True)
+class Mutation:
+    table: str
+    key: dict
+    apply: Callable[[dict | None], dict | None]
+    by_service: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    old: dict | None
+    new: dict | None
+
+    @property
+    def changed(self) -> bool:
+        return self.old != self.new
+
+
+def images(view_type: str, kind: EventKind, old: dict | None, new: dict | None):
+    """(NewImage, OldImage) a record of ``kind`` carries under ``view_type`` (None where absent)."""
+    new_image = new if kind != EventKind.REMOVE and view_type in ("NEW_IMAGE", "NEW_AND_OLD_IMAGES") else None
+    old_image = old if kind != EventKind.INSERT and view_type in ("OLD_IMAGE", "NEW_AND_OLD_IMAGES") else None
+    return new_image, old_image
+
+
+def change_record(view_type: str, key_names, old: dict | None, new: dict | None, by_service: bool) -> ChangeRecord:
+    kind = EventKind.INSERT if old is None else EventKind.REMOVE if new is None else EventKind.MODIFY
+    item = new if new is not None else old
+    keys = {name: item[name] for name in key_names}
+    new_image, old_image = images(view_type, kind, old, new)
+    size = attrs.item_size(keys)
+    if new_image is not None:
+        size += attrs.item_size(new_image)
+    if old_image is not None:
+        size += attrs.item_size(old_image)
+    return ChangeRecord(kind, size, keys, new_image, old_image, by_service)
+
+
+class Writer:
+    def __init__(self, env: Environment, catalog: TableCatalog, items: ItemStore, counters: Counters,
+                 streams: StreamEngine):
+        self.env = env
+        self.catalog = catalog
+        self.items = items
+        self.counters = counters
+        self.streams = streams
+
+    def write(self, mutations: list[Mutation]) -> list[Outcome]:
+        """Apply the mutations, in order, in one write transaction; return each one's outcome."""
+        return self.env.write(lambda txn: self.apply(txn, mutations))
+
+    def apply(self, txn: lmdb.Transaction, mutations: list[Mutation]) -> list[Outcome]:
+        """The same, inside the caller's write transaction."""
+        outcomes = []
+        pending: dict[int, tuple[list[int], list[bytes]]] = {}
+        deltas: dict[int, list[int]] = {}
+        tables: dict[str, TableDef] = {}
+        for m in mutations:
+            tdef = tables.get(m.table)
+            if tdef is None:
+                tdef = self.catalog.get(txn, m.table)
+                if tdef is None:
+                    raise ResourceNotFoundException("Requested resource not found")
+                tables[m.table] = tdef
+            key, partition_hash = encoded_key(tdef.key_schema, m.key)
+            stored_key = self.items.key(tdef.table_no, key)
+            old = self.items.get(txn, stored_key)
+            new = m.apply(old)
+            outcomes.append(Outcome(old, new))
+            if new == old:
+                continue
+            delta = deltas.setdefault(tdef.table_no, [0, 0])
+            if new is None:
+                self.items.delete(txn, stored_key)
+                delta[0] -= 1
+            else:
+                self.items.put(txn, stored_key, new)
+                delta[0] += old is None
+                delta[1] += attrs.item_size(new)
+            if old is not None:
+                delta[1] -= attrs.item_size(old)
+            if tdef.stream_enabled and tdef.stream_no is not None:
+                view_type = self.streams.catalog.stream(txn, tdef.stream_no).view_type
+                rec = change_record(view_type, tdef.key_names, old, new, m.by_service)
+                hashes, payloads = pending.setdefault(tdef.stream_no, ([], []))
+                hashes.append(partition_hash)
+                payloads.append(record_codec.encode(rec))
+        for table_no, (count, size) in deltas.items():
+            if count:
+                self.counters.add(txn, f"items:{table_no}", count)
+            if size:
+                self.counters.add(txn, f"bytes:{table_no}", size)
+        for stream_no, (hashes, payloads) in pending.items():
+            self.streams.append(txn, stream_no, hashes, payloads)
+        return outcomes
