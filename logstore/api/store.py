@@ -145,14 +145,15 @@ class Batch:
 
     def put_item(self, TableName: str, Item: dict) -> None:  # noqa: N803
         api = self.store._tables_api
-        tdef = self.store.tables.get(TableName)
+        tdef = self.store.tables.schema(TableName)
         item = api._item(tdef, Item)
-        self.mutations.append(Mutation(TableName, {k: item[k] for k in tdef.key_names}, lambda old: item))
+        self.mutations.append(Mutation(TableName, {k: item[k] for k in tdef.key_names}, lambda old: item,
+                                       table_no=tdef.table_no))
 
     def delete_item(self, TableName: str, Key: dict) -> None:  # noqa: N803
         api = self.store._tables_api
-        key = api._key(self.store.tables.get(TableName), Key)
-        self.mutations.append(Mutation(TableName, key, lambda old: None))
+        tdef = self.store.tables.schema(TableName)
+        self.mutations.append(Mutation(TableName, api._key(tdef, Key), lambda old: None, table_no=tdef.table_no))
 
 
 def open(path: str | os.PathLike, **options) -> Store:  # noqa: A001 - the facade's verb

@@ -13,7 +13,7 @@ import decimal
 from logstore.errors import ResourceNotFoundException, TransactionCanceledException, ValidationException
 from logstore.stream import VIEW_TYPES
 from logstore.tables import TableEngine, attrs
-from logstore.tables.writes import Mutation
+from logstore.tables.writes import Mutation, StaleTable
 
 from . import render
 from .validation import Checks, table_name
@@ -38,6 +38,19 @@ class TablesService:
         self.account = account
 
     # -- helpers -------------------------------------------------------------------------------------------------
+
+    def _write(self, name: str, build):
+        """Validate against the table's (cached) definition and write: ``build(tdef)`` validates and returns the
+        mutations. If that fails and the table has since been replaced by another of the same name, once more
+        against the new definition. Returns (tdef, outcomes)."""
+        tdef = self.tables.schema(name)
+        try:
+            return tdef, self.tables.writer.write(build(tdef))
+        except (StaleTable, ResourceNotFoundException, ValidationException):
+            fresh = self.tables.schema(name, fresh=True)
+            if fresh.table_no == tdef.table_no:
+                raise
+            return fresh, self.tables.writer.write(build(fresh))
 
     def _describe(self, tdef, status="ACTIVE") -> dict:
         count, size = self.tables.stats(tdef)
@@ -227,10 +240,11 @@ class TablesService:
         rv = self._return_values(checks, PUT_RETURN_VALUES)
         checks.done()
         _unsupported(request, "ConditionExpression", "Expected")
-        tdef = self.tables.get(name)
-        item = self._item(tdef, item)
-        key = {k: item[k] for k in tdef.key_names}
-        [outcome] = self.tables.writer.write([Mutation(name, key, lambda old: item)])
+
+        def build(tdef):
+            new = self._item(tdef, item)
+            return [Mutation(name, {k: new[k] for k in tdef.key_names}, lambda old: new, table_no=tdef.table_no)]
+        _, [outcome] = self._write(name, build)
         return {"Attributes": outcome.old} if rv == "ALL_OLD" and outcome.old is not None else {}
 
     def get_item(self, request: dict) -> dict:
@@ -252,9 +266,8 @@ class TablesService:
         rv = self._return_values(checks, PUT_RETURN_VALUES)
         checks.done()
         _unsupported(request, "ConditionExpression", "Expected")
-        tdef = self.tables.get(name)
-        key = self._key(tdef, key)
-        [outcome] = self.tables.writer.write([Mutation(name, key, lambda old: None)])
+        _, [outcome] = self._write(name, lambda tdef: [Mutation(name, self._key(tdef, key), lambda old: None,
+                                                                 table_no=tdef.table_no)])
         return {"Attributes": outcome.old} if rv == "ALL_OLD" and outcome.old is not None else {}
 
     def update_item(self, request: dict) -> dict:
@@ -265,11 +278,13 @@ class TablesService:
         rv = self._return_values(checks, UPDATE_RETURN_VALUES)
         checks.done()
         _unsupported(request, "UpdateExpression", "ConditionExpression", "Expected")
-        tdef = self.tables.get(name)
-        key = self._key(tdef, key)
-        actions = attribute_updates(updates, tdef.key_names)
-        apply = lambda old: apply_attribute_updates(old, key, actions)  # noqa: E731
-        [outcome] = self.tables.writer.write([Mutation(name, key, apply)])
+        actions = {}
+
+        def build(tdef):
+            k = self._key(tdef, key)
+            actions.update(attribute_updates(updates, tdef.key_names))
+            return [Mutation(name, k, lambda old: apply_attribute_updates(old, k, actions), table_no=tdef.table_no)]
+        _, [outcome] = self._write(name, build)
         return update_return(rv, outcome.old, outcome.new, set(actions))
 
     def batch_write_item(self, request: dict) -> dict:

@@ -4,9 +4,11 @@ transaction runner that owns map growth, and read-only access for inspection.
 Invariants:
 * One LMDB environment per store directory (``data.mdb`` + ``lock.mdb``), with named databases. The ``meta``
   database holds the format record (docs/format.md); a store of another version is refused at open.
-* Write transactions run through ``write(fn)``: ``fn(txn)`` runs inside one LMDB write transaction which commits
-  when it returns and aborts when it raises. When the map is full the transaction is aborted, the map grown and
-  ``fn`` run again from the start, so ``fn`` must do nothing outside ``txn`` that cannot be repeated.
+* Write transactions run through ``write(fn)``: ``fn(txn)`` runs inside an LMDB write transaction whose changes
+  commit when it returns and are rolled back when it raises. When the map is full the transaction is aborted, the
+  map grown and ``fn`` run again from the start, so ``fn`` must do nothing outside ``txn`` that cannot be repeated.
+* Group commit: concurrent ``write`` calls from several threads are committed together, one fsync for all, each
+  caller's function in a nested transaction so a failure stays its own (see ``write``).
 * When another process has grown the map, beginning a transaction fails with MDB_MAP_RESIZED; the environment then
   adopts the new size and begins again. Resizing waits until no transaction of this process is open (a gate).
 * Reader slots left behind by processes that died (SIGKILL) are freed at open and whenever the reader table is
@@ -74,6 +76,19 @@ class _Gate:
                 self._cond.notify_all()
 
 
+class _WriteRequest:
+    """One caller of Environment.write waiting for its function to be committed."""
+
+    __slots__ = ("fn", "result", "error", "done", "promoted")
+
+    def __init__(self, fn):
+        self.fn = fn
+        self.result = None
+        self.error: BaseException | None = None
+        self.done = threading.Event()
+        self.promoted = False
+
+
 class Environment:
     """An open store directory. See the module docstring for the rules."""
 
@@ -85,6 +100,9 @@ class Environment:
         self._gate = _Gate()
         self._dbs: dict[str, object] = {}
         self._db_lock = threading.Lock()
+        self._queue: list[_WriteRequest] = []
+        self._queue_lock = threading.Lock()
+        self._leading = False
         if readonly:
             if not os.path.isfile(os.path.join(self.path, "data.mdb")):
                 raise NotAStoreError(f"{self.path}: not a logstore store (no data.mdb)")
@@ -184,20 +202,78 @@ class Environment:
             self._gate.leave()
 
     def write(self, fn: Callable[[lmdb.Transaction], T]) -> T:
-        """Run ``fn(txn)`` in one write transaction and commit; return what it returned. Grows the map and
-        re-runs ``fn`` if the map fills. Raises ReadOnlyError in a read-only store."""
+        """Run ``fn(txn)`` in a write transaction and commit; return what it returned, or raise what it raised
+        (having changed nothing). Grows the map and re-runs ``fn`` if the map fills. Raises ReadOnlyError in a
+        read-only store. Do not call ``write`` from inside ``fn``.
+
+        Group commit: while one caller's transaction commits, callers from other threads queue up; the next
+        leader runs all queued functions in one transaction, each in a nested transaction of its own (so one
+        that raises is rolled back alone), and commits them with one fsync. Every caller returns only after the
+        commit that holds its changes."""
         if self.readonly:
             raise ReadOnlyError(f"{self.path}: opened read-only")
+        request = _WriteRequest(fn)
+        with self._queue_lock:
+            self._queue.append(request)
+            lead = not self._leading
+            self._leading = True
+        if not lead:
+            request.done.wait()
+            if request.promoted:  # the previous leader handed the queue over to this thread
+                self._lead()
+        else:
+            self._lead()
+        if request.error is not None:
+            raise request.error
+        return request.result
+
+    def _lead(self) -> None:
+        """Commit one batch of queued requests (the leader's own among them), then hand leadership to the first
+        waiter, if any, so no caller waits on other callers' work for longer than one commit."""
+        with self._queue_lock:
+            batch, self._queue = self._queue, []
+        try:
+            self._commit_batch(batch)
+        finally:
+            with self._queue_lock:
+                if self._queue:
+                    self._queue[0].promoted = True
+                    self._queue[0].done.set()
+                else:
+                    self._leading = False
+            for request in batch:
+                request.done.set()
+
+    def _commit_batch(self, batch: list["_WriteRequest"]) -> None:
         while True:
             txn = self._begin(write=True)
             try:
                 try:
-                    result = fn(txn)
+                    if len(batch) == 1:
+                        request = batch[0]
+                        request.result, request.error = request.fn(txn), None
+                    else:
+                        for request in batch:
+                            child = self._env.begin(write=True, parent=txn)
+                            try:
+                                request.result, request.error = request.fn(child), None
+                                child.commit()
+                            except lmdb.MapFullError:
+                                child.abort()
+                                raise
+                            except BaseException as e:  # this caller's failure is this caller's alone
+                                child.abort()
+                                request.error = e
                     txn.commit()
-                    return result
-                except BaseException:
+                    return
+                except lmdb.MapFullError:
                     txn.abort()
                     raise
+                except BaseException as e:
+                    txn.abort()
+                    for request in batch:
+                        request.error = e
+                    return
                 finally:
                     self._gate.leave()
             except lmdb.MapFullError:

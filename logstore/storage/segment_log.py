@@ -39,12 +39,14 @@ class SegmentPolicy:
     """When a segment is extended, and how large one may grow: the roll decision, in one place.
 
     ``extend_below``: the tail segment is rewritten with new records only while it is smaller than this (so a
-    run of single-record appends costs one small rewrite each, not a new segment each).
+    run of single-record appends costs one small rewrite each, not a new segment each). The default keeps a
+    tail small enough to live inside its LMDB leaf page (values over ~2 KB move to overflow pages, and rewriting
+    those on every append doubles the pages a commit writes).
     ``max_segment_bytes`` / ``max_segment_records``: a segment is not grown past these; a larger batch is split.
     A single record larger than ``max_segment_bytes`` gets a segment of its own.
     """
 
-    extend_below: int = 4096
+    extend_below: int = 1536
     max_segment_bytes: int = 1 << 20
     max_segment_records: int = 16384
 
@@ -306,6 +308,31 @@ class SegmentLog:
                             bytes=sum(s.header.total_len for s in segs), first_seq=first.seqs[0],
                             last_seq=segs[-1].header.last_seq, trim_seq=trim, oldest_ts=first.timestamps[0],
                             newest_ts=segs[-1].header.last_ts)
+
+    def count_since(self, txn: lmdb.Transaction, shard: int, since_ms: int, enough: int) -> int:
+        """How many records of ``shard`` have timestamps >= ``since_ms``, counted from the newest segment back
+        (headers only, except for the one segment straddling ``since_ms``); stops early at ``enough``."""
+        count = 0
+        if self.segments_db is None:
+            return 0
+        prefix = keys.shard_key(shard)
+        with txn.cursor(db=self.segments_db) as cur:
+            found = self._tail(cur, shard) is not None
+            while found and cur.key()[:8] == prefix and count < enough:
+                value = cur.value()
+                try:
+                    head = codec.read_header(value)
+                    if head.first_ts >= since_ms:
+                        count += head.count
+                    else:
+                        if head.last_ts >= since_ms:
+                            r = codec.read(value, 0, head.count, codec.MAX_SEGMENT_SIZE, True)
+                            count += sum(1 for ts in r.timestamps if ts >= since_ms)
+                        break
+                except CorruptionError as e:
+                    raise e.located(shard, keys.unpack_segment_key(cur.key())[1]) from None
+                found = cur.prev()
+        return count
 
     def drop(self, txn: lmdb.Transaction, shard: int) -> int:
         """Delete every segment and the trim record of ``shard``; return the number of segments deleted."""

@@ -5,7 +5,6 @@ Format (docs/format.md, "streams"):
 * ``stream_arns``: key the stream ARN (UTF-8) -> u64 BE stream number.
 * ``shards``: key u64 BE shard number -> msgpack map of a ``ShardInfo``.
 * ``stream_shards``: key u64 BE stream number || u64 BE shard number -> empty (a stream's shards).
-* ``rates``: key u64 BE shard number -> u64 LE window start ms || u64 LE records in the window.
 
 A stream's key space is the 32-bit partition-hash space ``[0, 2**32)``; ``StreamInfo.partitions`` lists the open
 shard of each partition as ``(lo, shard_no, created_ms)`` sorted by ``lo`` (a partition ends where the next begins),
@@ -29,7 +28,6 @@ HOUR_MS = 3600 * 1000
 
 _U64 = struct.Struct(">Q")
 _PAIR = struct.Struct(">QQ")
-_RATE = struct.Struct("<QQ")
 
 ENABLED = "ENABLED"
 DISABLED = "DISABLED"
@@ -62,14 +60,11 @@ class StreamPolicy:
         """Whether an open shard created at ``created_ms`` is due to be replaced by a child."""
         return now_ms - created_ms >= self.rollover_ms
 
-    def splits(self, window_start_ms: int, window_count: int, now_ms: int, partitions: int) -> bool | None:
-        """True: split now; False: the window is over and the rate was low (restart it); None: keep counting."""
+    def split_threshold(self) -> int | None:
+        """Records in one window at or above which a partition splits (None: never automatically)."""
         if self.split_rate is None:
-            return False
-        elapsed = now_ms - window_start_ms
-        if elapsed < self.split_window_ms:
             return None
-        return partitions < self.max_partitions and window_count * 1000 / elapsed >= self.split_rate
+        return max(1, int(self.split_rate * self.split_window_ms / 1000))
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +126,7 @@ class ShardInfo:
 class StreamCatalog:
     """Reads and writes stream and shard records inside the caller's transactions."""
 
-    DBS = ("streams", "stream_arns", "shards", "stream_shards", "rates")
+    DBS = ("streams", "stream_arns", "shards", "stream_shards")
 
     def __init__(self, env: Environment):
         for name in self.DBS:
@@ -140,7 +135,6 @@ class StreamCatalog:
         self.arns_db = env.db("stream_arns")
         self.shards_db = env.db("shards")
         self.stream_shards_db = env.db("stream_shards")
-        self.rates_db = env.db("rates")
         self._cache: dict[bytes, StreamInfo] = {}
 
     # streams
@@ -194,7 +188,6 @@ class StreamCatalog:
     def delete_shard(self, txn: lmdb.Transaction, shard: ShardInfo) -> None:
         txn.delete(_U64.pack(shard.shard_no), db=self.shards_db)
         txn.delete(_PAIR.pack(shard.stream_no, shard.shard_no), db=self.stream_shards_db)
-        self.delete_rate(txn, shard.shard_no)
 
     def shards(self, txn: lmdb.Transaction, stream_no: int) -> list[ShardInfo]:
         """A stream's shards sorted by shard id (creation order; parents before children)."""
@@ -211,14 +204,3 @@ class StreamCatalog:
                 ok = cur.next()
         out.sort(key=lambda s: s.shard_id)
         return out
-
-    # write-rate windows
-    def rate(self, txn: lmdb.Transaction, shard_no: int) -> tuple[int, int] | None:
-        raw = txn.get(_U64.pack(shard_no), db=self.rates_db)
-        return _RATE.unpack(raw) if raw is not None else None
-
-    def put_rate(self, txn: lmdb.Transaction, shard_no: int, window_start_ms: int, count: int) -> None:
-        txn.put(_U64.pack(shard_no), _RATE.pack(window_start_ms, count), db=self.rates_db)
-
-    def delete_rate(self, txn: lmdb.Transaction, shard_no: int) -> None:
-        txn.delete(_U64.pack(shard_no), db=self.rates_db)

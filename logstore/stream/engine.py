@@ -51,6 +51,9 @@ class StreamEngine:
         self.clock = clock
         self.region = region
         self.account = account
+        # shard -> when its write rate was last judged. Only decides *when to look*: the judgement itself reads
+        # the log inside the transaction, so a stale or missing entry costs one extra look, never a wrong split.
+        self._rate_checked: dict[int, int] = {}
 
     # -- time and numbers ----------------------------------------------------------------------------------------
 
@@ -70,7 +73,6 @@ class StreamEngine:
         last = self.log.last_seq(txn, shard.shard_no)
         closed = shard.closed(last if last is not None and last > shard.start_seq else shard.start_seq, now)
         self.catalog.put_shard(txn, closed)
-        self.catalog.delete_rate(txn, shard.shard_no)
         return closed
 
     # -- lifecycle -----------------------------------------------------------------------------------------------
@@ -163,18 +165,10 @@ class StreamEngine:
             if self.policy.rolls(created, now):
                 info, changed = self._replace(txn, info, i, 1, now), True
                 continue
-            if self.policy.split_rate is None:
-                continue
-            window = self.catalog.rate(txn, shard_no)
-            if window is None:
-                self.catalog.put_rate(txn, shard_no, now, 0)
-                continue
-            verdict = self.policy.splits(window[0], window[1], now, len(info.partitions))
-            hi = info.partitions[i + 1][0] if i + 1 < len(info.partitions) else HASH_SPACE
-            if verdict and hi - lo >= 2:
-                info, changed = self._replace(txn, info, i, 2, now), True
-            elif verdict is False:
-                self.catalog.put_rate(txn, shard_no, now, 0)
+            if self._hot(txn, shard_no, now):
+                hi = info.partitions[i + 1][0] if i + 1 < len(info.partitions) else HASH_SPACE
+                if hi - lo >= 2 and len(info.partitions) < self.policy.max_partitions:
+                    info, changed = self._replace(txn, info, i, 2, now), True
         if changed:
             self.catalog.put_stream(txn, info)
             los = [p[0] for p in info.partitions]
@@ -186,10 +180,19 @@ class StreamEngine:
             shard_no = info.partitions[index][1]
             self.log.append(txn, shard_no, [first + i for i in members], [now] * len(members),
                             [payloads[i] for i in members])
-            if self.policy.split_rate is not None:
-                start, count = self.catalog.rate(txn, shard_no) or (now, 0)
-                self.catalog.put_rate(txn, shard_no, start, count + len(members))
         return list(range(first, first + len(payloads)))
+
+    def _hot(self, txn, shard_no: int, now: int) -> bool:
+        """Whether the shard took at least the split threshold of records in the last full window. Looked at
+        once per window per shard (and once more after a restart); counted from the log's segment headers."""
+        threshold = self.policy.split_threshold()
+        if threshold is None:
+            return False
+        checked = self._rate_checked.setdefault(shard_no, now)
+        if now - checked < self.policy.split_window_ms:
+            return False
+        self._rate_checked[shard_no] = now
+        return self.log.count_since(txn, shard_no, now - self.policy.split_window_ms, threshold) >= threshold
 
     # -- maintenance ---------------------------------------------------------------------------------------------
 

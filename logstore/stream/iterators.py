@@ -57,6 +57,8 @@ def decode(text: str, key: bytes) -> tuple[str, IteratorToken]:
         raw = base64.urlsafe_b64decode(rest + "=" * (-len(rest) % 4))
     except (binascii.Error, ValueError):
         raise invalid from None
+    if base64.urlsafe_b64encode(raw).decode().rstrip("=") != rest:  # only the one canonical spelling
+        raise invalid
     body, tag = raw[:-TAG_LEN], raw[-TAG_LEN:]
     if len(raw) <= TAG_LEN or not hmac.compare_digest(tag, _tag(key, arn, body)):
         raise invalid

@@ -38,6 +38,7 @@ class TableEngine:
         self.catalog = TableCatalog(env)
         self.items = ItemStore(env)
         self.writer = Writer(env, self.catalog, self.items, counters, streams)
+        self._schemas: dict[str, TableDef] = {}
 
     # -- lifecycle -----------------------------------------------------------------------------------------------
 
@@ -67,6 +68,15 @@ class TableEngine:
             tdef = self.catalog.get(txn, name)
         if tdef is None:
             raise _not_found(name)
+        return tdef
+
+    def schema(self, name: str, fresh: bool = False) -> TableDef:
+        """A definition of the table, possibly cached, for validating requests: a table's key schema never
+        changes, and a write validated against a table that was since replaced fails with StaleTable (see
+        writes.Mutation.table_no), so callers re-validate with ``fresh=True``."""
+        tdef = None if fresh else self._schemas.get(name)
+        if tdef is None:
+            tdef = self._schemas[name] = self.get(name)
         return tdef
 
     def names(self, after: str | None = None, limit: int | None = None) -> list[str]:

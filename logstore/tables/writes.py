@@ -23,7 +23,7 @@ from typing import Callable
 
 import lmdb
 
-from logstore.errors import ResourceNotFoundException
+from logstore.errors import LogstoreError, ResourceNotFoundException
 from logstore.storage import Counters, Environment
 from logstore.stream import ChangeRecord, EventKind, StreamEngine
 from logstore.stream import records as record_codec
@@ -33,12 +33,21 @@ from .catalog import TableCatalog, TableDef
 from .items import ItemStore, encoded_key
 
 
+class StaleTable(LogstoreError):
+    """A mutation was validated against a table definition that is no longer the table's (the table was
+    deleted and created again): validate again and retry."""
+
+
 @dataclass(frozen=True, slots=True)
 class Mutation:
+    """One item change. ``table_no``, when given, is the table the caller validated against; the write path
+    refuses (StaleTable) if the name now belongs to another table."""
+
     table: str
     key: dict
     apply: Callable[[dict | None], dict | None]
     by_service: bool = False
+    table_no: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,16 +67,18 @@ def images(view_type: str, kind: EventKind, old: dict | None, new: dict | None):
     return new_image, old_image
 
 
-def change_record(view_type: str, key_names, old: dict | None, new: dict | None, by_service: bool) -> ChangeRecord:
+def change_record(view_type: str, key_names, old: dict | None, new: dict | None, by_service: bool,
+                  old_size: int = 0, new_size: int = 0) -> ChangeRecord:
+    """The record of a change from ``old`` to ``new`` (their item sizes given, as the caller has them)."""
     kind = EventKind.INSERT if old is None else EventKind.REMOVE if new is None else EventKind.MODIFY
     item = new if new is not None else old
     keys = {name: item[name] for name in key_names}
     new_image, old_image = images(view_type, kind, old, new)
     size = attrs.item_size(keys)
     if new_image is not None:
-        size += attrs.item_size(new_image)
+        size += new_size
     if old_image is not None:
-        size += attrs.item_size(old_image)
+        size += old_size
     return ChangeRecord(kind, size, keys, new_image, old_image, by_service)
 
 
@@ -90,6 +101,7 @@ class Writer:
         pending: dict[int, tuple[list[int], list[bytes]]] = {}
         deltas: dict[int, list[int]] = {}
         tables: dict[str, TableDef] = {}
+        view_types: dict[int, str] = {}
         for m in mutations:
             tdef = tables.get(m.table)
             if tdef is None:
@@ -97,6 +109,8 @@ class Writer:
                 if tdef is None:
                     raise ResourceNotFoundException("Requested resource not found")
                 tables[m.table] = tdef
+            if m.table_no is not None and m.table_no != tdef.table_no:
+                raise StaleTable(m.table)
             key, partition_hash = encoded_key(tdef.key_schema, m.key)
             stored_key = self.items.key(tdef.table_no, key)
             old = self.items.get(txn, stored_key)
@@ -105,18 +119,20 @@ class Writer:
             if new == old:
                 continue
             delta = deltas.setdefault(tdef.table_no, [0, 0])
+            old_size = attrs.item_size(old) if old is not None else 0
+            new_size = attrs.item_size(new) if new is not None else 0
             if new is None:
                 self.items.delete(txn, stored_key)
                 delta[0] -= 1
             else:
                 self.items.put(txn, stored_key, new)
                 delta[0] += old is None
-                delta[1] += attrs.item_size(new)
-            if old is not None:
-                delta[1] -= attrs.item_size(old)
+            delta[1] += new_size - old_size
             if tdef.stream_enabled and tdef.stream_no is not None:
-                view_type = self.streams.catalog.stream(txn, tdef.stream_no).view_type
-                rec = change_record(view_type, tdef.key_names, old, new, m.by_service)
+                view_type = view_types.get(tdef.stream_no)
+                if view_type is None:
+                    view_type = view_types[tdef.stream_no] = self.streams.catalog.stream(txn, tdef.stream_no).view_type
+                rec = change_record(view_type, tdef.key_names, old, new, m.by_service, old_size, new_size)
                 hashes, payloads = pending.setdefault(tdef.stream_no, ([], []))
                 hashes.append(partition_hash)
                 payloads.append(record_codec.encode(rec))
