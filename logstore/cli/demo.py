@@ -1,7 +1,8 @@
-"""``logstore demo``: append records to a few shards of a store, read them back, trim, and say what happened.
+"""``logstore demo``: create a table with a stream in a store, write, change and delete items, then read the change
+log back the way a consumer does (every shard, parents first) and say what happened.
 
-A first look at the storage core for someone who just installed logstore. Writes to the given directory
-(default ./logstore-demo), which it creates.
+A first look at logstore for someone who just installed it. Writes to the given directory (default
+./logstore-demo), which it creates; run it again and it starts over with a fresh table.
 """
 from __future__ import annotations
 
@@ -9,54 +10,61 @@ import time
 
 import click
 
+import logstore
 from logstore import codec
-from logstore.clock import SYSTEM_CLOCK
-from logstore.storage import Counters, Environment, SegmentLog, trim_all
+from logstore.errors import ResourceNotFoundException
 
 
 @click.command()
 @click.argument("path", default="logstore-demo", type=click.Path(file_okay=False))
-@click.option("--records", default=100_000, show_default=True, help="records to append")
-@click.option("--batch", default=1000, show_default=True, help="records per write transaction")
-def demo(path: str, records: int, batch: int) -> None:
-    """Write RECORDS records to a store at PATH, read them back and trim them."""
-    shards = 4
-    now = SYSTEM_CLOCK.now_ms()
-    with Environment(path) as env:
-        log, counters = SegmentLog(env), Counters(env)
-        click.echo(f"store {path}: codec {codec.IMPLEMENTATION}, map {env.map_size >> 20} MiB")
+@click.option("--items", default=20_000, show_default=True, help="items to write")
+def demo(path: str, items: int) -> None:
+    """Write ITEMS items to a table with a stream in the store at PATH, and read its change log."""
+    with logstore.open(path) as store:
+        try:
+            store.delete_table(TableName="demo")
+        except ResourceNotFoundException:
+            pass
+        store.create_table(TableName="demo", BillingMode="PAY_PER_REQUEST",
+                           KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                           AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                           StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"})
+        click.echo(f"store {path}: table 'demo' with a NEW_AND_OLD_IMAGES stream (codec: {codec.IMPLEMENTATION})")
         start = time.perf_counter()
-        written = 0
-        while written < records:
-            n = min(batch, records - written)
-            shard = (written // batch) % shards
-
-            def append(txn, n=n, shard=shard):
-                first = counters.allocate(txn, "demo-seq", n)
-                payloads = [b"record %d of the demo, padded to a typical change-record size " % (first + i)
-                            + b"." * 120 for i in range(n)]
-                log.append(txn, shard, range(first, first + n), [now] * n, payloads)
-
-            env.write(append)
-            written += n
+        for first in range(0, items, 1000):
+            with store.batch() as batch:
+                for i in range(first, min(first + 1000, items)):
+                    batch.put_item(TableName="demo", Item={"pk": {"S": f"user-{i}"}, "visits": {"N": "1"},
+                                                           "name": {"S": f"User number {i}"}})
         took = time.perf_counter() - start
-        click.echo(f"appended {written} records in {took:.3f}s ({written / took:,.0f}/s, durable commits)")
+        click.echo(f"inserted {items} items in {took:.2f}s ({items / took:,.0f}/s, durable, 1,000 per commit)")
+        store.update_item(TableName="demo", Key={"pk": {"S": "user-0"}},
+                          AttributeUpdates={"visits": {"Action": "ADD", "Value": {"N": "1"}}})
+        store.put_item(TableName="demo", Item={"pk": {"S": "user-1"}, "visits": {"N": "1"},
+                                               "name": {"S": "User number 1"}})   # identical: no record
+        store.delete_item(TableName="demo", Key={"pk": {"S": "user-2"}})
+        arn = store.list_streams(TableName="demo")["Streams"][0]["StreamArn"]
         start = time.perf_counter()
-        read = 0
-        with env.begin_read() as txn:
-            for shard in log.shards(txn):
-                pos = 0
-                while True:
-                    got = log.read(txn, shard, pos, max_records=1000)
-                    if not got:
-                        break
-                    read += len(got)
-                    pos = got.next_seq
-                info = log.info(txn, 0)
+        counts: dict[str, int] = {}
+        last = []
+        shards = store.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
+        for shard in shards:
+            it = store.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"],
+                                          ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+            while it:
+                page = store.get_records(ShardIterator=it, Limit=1000)
+                for rec in page["Records"]:
+                    counts[rec["eventName"]] = counts.get(rec["eventName"], 0) + 1
+                last = (last + page["Records"])[-2:]
+                if not page["Records"]:
+                    break
+                it = page.get("NextShardIterator")
         took = time.perf_counter() - start
-        click.echo(f"read back {read} records in {took:.3f}s ({read / took:,.0f}/s)")
-        click.echo(f"shard 0: {info.records} records in {info.segments} segments, sequence numbers "
-                   f"{info.first_seq}..{info.last_seq}")
-        trimmed = env.write(lambda txn: trim_all(log, txn, now + 1))
-        click.echo(f"trimmed {sum(r.records_trimmed for r in trimmed)} records in "
-                   f"{sum(r.segments_deleted for r in trimmed)} segments (horizon: now)")
+        total = sum(counts.values())
+        click.echo(f"read {total} stream records from {len(shards)} shard(s) in {took:.2f}s "
+                   f"({total / took:,.0f}/s): " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
+        click.echo("(the identical put of user-1 produced no record)")
+        for rec in last:
+            d = rec["dynamodb"]
+            click.echo(f"  {rec['eventName']:6} seq {d['SequenceNumber']} keys {d['Keys']} "
+                       f"old {d.get('OldImage', {}).get('visits')} new {d.get('NewImage', {}).get('visits')}")

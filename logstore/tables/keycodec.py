@@ -25,7 +25,8 @@ Format (normative; docs/format.md copies it):
   Examples: N 0 -> 02; N 1 -> 03 82 11 00; N -1 -> 01 7D EE FF; N 123.45 -> 03 84 13 35 51 00;
   S "a" -> 61 00 01; S "" -> 00 01; B 00 -> 00 FF 00 01.
 * Partition hash: ``hash_partition_value(encoded_hash)`` is the CRC-32 (zlib's, ISO-HDLC) of the encoded hash key
-  value, terminator included, as an unsigned 32-bit integer.
+  value, terminator included, passed through MurmurHash3's 32-bit finaliser (fmix32), as an unsigned 32-bit
+  integer.
 
 Invariants: ``decode_key(schema, encode_key(schema, key)) == canonical key``; equal values encode equal; no
 encoded value is a proper prefix of another of the same type.
