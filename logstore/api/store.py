@@ -22,7 +22,7 @@ from logstore.errors import ValidationException
 from logstore.storage import DEFAULT_MAP_SIZE, Counters, Environment, SegmentLog, SegmentPolicy
 from logstore.stream import MaintenanceReport, StreamCatalog, StreamEngine, StreamPolicy
 from logstore.tables import TableEngine
-from logstore.tables.writes import Mutation
+from logstore.tables.writes import Mutation, StaleTable
 
 from .streams_api import StreamsService
 from .tables_api import TablesService
@@ -117,11 +117,15 @@ class Store:
     @contextmanager
     def batch(self) -> Iterator["Batch"]:
         """Group writes into one LMDB transaction: ``with store.batch() as b: b.put_item(...)``. They commit
-        together when the block ends (nothing is written if it raises)."""
+        together when the block ends (nothing is written if it raises). Items are validated as they are added,
+        and once more if a table was replaced meanwhile."""
         b = Batch(self)
         yield b
-        if b.mutations:
-            self.tables.writer.write(b.mutations)
+        if b.ops:
+            try:
+                self.tables.writer.write(b.mutations())
+            except StaleTable:
+                self.tables.writer.write(b.mutations(fresh=True))
 
     def close(self) -> None:
         self._stop.set()
@@ -137,23 +141,34 @@ class Store:
 
 
 class Batch:
-    """Writes collected for one transaction (see ``Store.batch``). Items are validated as they are added."""
+    """Writes collected for one transaction (see ``Store.batch``)."""
 
     def __init__(self, store: Store):
         self.store = store
-        self.mutations: list[Mutation] = []
+        self.ops: list[tuple[str, str, dict]] = []
+        self._validated: list[Mutation] = []
 
     def put_item(self, TableName: str, Item: dict) -> None:  # noqa: N803
-        api = self.store._tables_api
-        tdef = self.store.tables.schema(TableName)
-        item = api._item(tdef, Item)
-        self.mutations.append(Mutation(TableName, {k: item[k] for k in tdef.key_names}, lambda old: item,
-                                       table_no=tdef.table_no))
+        self._validated.append(self._validate("put", TableName, Item))
+        self.ops.append(("put", TableName, Item))
 
     def delete_item(self, TableName: str, Key: dict) -> None:  # noqa: N803
+        self._validated.append(self._validate("delete", TableName, Key))
+        self.ops.append(("delete", TableName, Key))
+
+    def _validate(self, op: str, table: str, value: dict, fresh: bool = False) -> Mutation:
         api = self.store._tables_api
-        tdef = self.store.tables.schema(TableName)
-        self.mutations.append(Mutation(TableName, api._key(tdef, Key), lambda old: None, table_no=tdef.table_no))
+        tdef = self.store.tables.schema(table, fresh)
+        if op == "put":
+            item = api._item(tdef, value)
+            return Mutation(table, {k: item[k] for k in tdef.key_names}, lambda old: item, table_no=tdef.table_no)
+        return Mutation(table, api._key(tdef, value), lambda old: None, table_no=tdef.table_no)
+
+    def mutations(self, fresh: bool = False) -> list[Mutation]:
+        """The validated mutations; with ``fresh``, validated again against the tables' current definitions."""
+        if not fresh:
+            return self._validated
+        return [self._validate(op, table, value, fresh) for op, table, value in self.ops]
 
 
 def open(path: str | os.PathLike, **options) -> Store:  # noqa: A001 - the facade's verb

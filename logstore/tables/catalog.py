@@ -37,20 +37,21 @@ class TableDef:
     tags: dict = field(default_factory=dict)
     deletion_protection: bool = False
 
+    key_names: tuple[str, ...] = field(init=False, default=())  # derived from key_schema; not stored
+
     def __post_init__(self) -> None:
         if not 1 <= len(self.key_schema) <= 2:
             raise ValueError("a key schema has a hash key and at most one range key")
+        object.__setattr__(self, "key_names", tuple(name for name, _ in self.key_schema))
 
     @property
     def hash_key(self) -> tuple[str, str]:
         return self.key_schema[0]
 
-    @property
-    def key_names(self) -> tuple[str, ...]:
-        return tuple(name for name, _ in self.key_schema)
-
     def to_msgpack(self) -> bytes:
-        return msgpack.packb(asdict(self), use_bin_type=True)
+        fields = asdict(self)
+        del fields["key_names"]
+        return msgpack.packb(fields, use_bin_type=True)
 
     @classmethod
     def from_msgpack(cls, raw: bytes) -> "TableDef":

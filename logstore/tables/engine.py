@@ -56,6 +56,7 @@ class TableEngine:
                 tdef = self._enable(txn, tdef, view_type)
             self.catalog.put(txn, tdef)
             return tdef
+        self._schemas.pop(tdef_fields["name"], None)
         return self.env.write(create)
 
     def _enable(self, txn, tdef: TableDef, view_type: str) -> TableDef:
@@ -142,6 +143,7 @@ class TableEngine:
                 self.counters.add(txn, counter, -(1 << 62))
             self.catalog.delete(txn, name)
             return tdef
+        self._schemas.pop(name, None)
         return self.env.write(delete)
 
     def stats(self, tdef: TableDef) -> tuple[int, int]:

@@ -29,3 +29,19 @@ def test_write_after_the_table_was_replaced_uses_the_new_schema(tmp_path):
         a.put_item(TableName="tbl", Item={"pk": {"N": "1"}})          # valid only under the new schema
         assert a.get_item(TableName="tbl", Key={"pk": {"N": "1"}})["Item"] == {"pk": {"N": "1"}}
         assert a.describe_table(TableName="tbl")["Table"]["ItemCount"] == 1
+
+
+def test_batch_after_the_table_was_replaced_in_the_same_store(tmp_path):
+    """store.batch() validated against a cached definition raised StaleTable after delete + create."""
+    with logstore.open(tmp_path / "s") as store:
+        for key_type, value in (("S", "x"), ("N", "1")):
+            try:
+                store.delete_table(TableName="tbl")
+            except logstore.errors.ResourceNotFoundException:
+                pass
+            store.create_table(TableName="tbl", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                               AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": key_type}],
+                               BillingMode="PAY_PER_REQUEST")
+            with store.batch() as b:
+                b.put_item(TableName="tbl", Item={"pk": {key_type: value}})
+            assert store.describe_table(TableName="tbl")["Table"]["ItemCount"] == 1
