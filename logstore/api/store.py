@@ -159,10 +159,7 @@ class Batch:
     def _validate(self, op: str, table: str, value: dict, fresh: bool = False) -> Mutation:
         api = self.store._tables_api
         tdef = self.store.tables.schema(table, fresh)
-        if op == "put":
-            item = api._item(tdef, value)
-            return Mutation(table, {k: item[k] for k in tdef.key_names}, lambda old: item, table_no=tdef.table_no)
-        return Mutation(table, api._key(tdef, value), lambda old: None, table_no=tdef.table_no)
+        return api.put_mutation(tdef, value) if op == "put" else api.delete_mutation(tdef, value)
 
     def mutations(self, fresh: bool = False) -> list[Mutation]:
         """The validated mutations; with ``fresh``, validated again against the tables' current definitions."""

@@ -71,6 +71,15 @@ class TablesService:
         attrs.check_item_size(item)
         return item
 
+    def put_mutation(self, tdef, item) -> Mutation:
+        """A validated put of ``item`` into ``tdef``'s table (ValidationException if the item is invalid)."""
+        new = self._item(tdef, item)
+        return Mutation(tdef.name, {k: new[k] for k in tdef.key_names}, lambda old: new, table_no=tdef.table_no)
+
+    def delete_mutation(self, tdef, key) -> Mutation:
+        """A validated delete of the item with ``key`` from ``tdef``'s table."""
+        return Mutation(tdef.name, self._key(tdef, key), lambda old: None, table_no=tdef.table_no)
+
     @staticmethod
     def _stream_spec(spec) -> tuple[bool, str | None] | None:
         if spec is None:
@@ -240,11 +249,7 @@ class TablesService:
         rv = self._return_values(checks, PUT_RETURN_VALUES)
         checks.done()
         _unsupported(request, "ConditionExpression", "Expected")
-
-        def build(tdef):
-            new = self._item(tdef, item)
-            return [Mutation(name, {k: new[k] for k in tdef.key_names}, lambda old: new, table_no=tdef.table_no)]
-        _, [outcome] = self._write(name, build)
+        _, [outcome] = self._write(name, lambda tdef: [self.put_mutation(tdef, item)])
         return {"Attributes": outcome.old} if rv == "ALL_OLD" and outcome.old is not None else {}
 
     def get_item(self, request: dict) -> dict:
@@ -266,8 +271,7 @@ class TablesService:
         rv = self._return_values(checks, PUT_RETURN_VALUES)
         checks.done()
         _unsupported(request, "ConditionExpression", "Expected")
-        _, [outcome] = self._write(name, lambda tdef: [Mutation(name, self._key(tdef, key), lambda old: None,
-                                                                 table_no=tdef.table_no)])
+        _, [outcome] = self._write(name, lambda tdef: [self.delete_mutation(tdef, key)])
         return {"Attributes": outcome.old} if rv == "ALL_OLD" and outcome.old is not None else {}
 
     def update_item(self, request: dict) -> dict:
@@ -305,15 +309,13 @@ class TablesService:
                     raise ValidationException("Supplied AttributeValue has more than one datatypes set, must "
                                               "contain exactly one of the supported datatypes")
                 if "PutRequest" in entry:
-                    item = self._item(tdef, entry["PutRequest"].get("Item"))
-                    key = {k: item[k] for k in tdef.key_names}
-                    mutations.append(Mutation(name, key, lambda old, item=item: item))
+                    mutation = self.put_mutation(tdef, entry["PutRequest"].get("Item"))
                 elif "DeleteRequest" in entry:
-                    key = self._key(tdef, entry["DeleteRequest"].get("Key"))
-                    mutations.append(Mutation(name, key, lambda old: None))
+                    mutation = self.delete_mutation(tdef, entry["DeleteRequest"].get("Key"))
                 else:
                     raise ValidationException("Invalid request: neither PutRequest nor DeleteRequest")
-                ident = (name, repr(sorted(key.items())))
+                mutations.append(mutation)
+                ident = (name, repr(sorted(mutation.key.items())))
                 if ident in seen:
                     raise ValidationException("Provided list of item keys contains duplicates")
                 seen.add(ident)
@@ -365,16 +367,14 @@ class TablesService:
             name = body.get("TableName")
             tdef = self.tables.get(name)
             if op == "Put":
-                item = self._item(tdef, body.get("Item"))
-                key = {k: item[k] for k in tdef.key_names}
-                mutations.append(Mutation(name, key, lambda old, item=item: item))
+                mutation = self.put_mutation(tdef, body.get("Item"))
             elif op == "Delete":
-                key = self._key(tdef, body.get("Key"))
-                mutations.append(Mutation(name, key, lambda old: None))
+                mutation = self.delete_mutation(tdef, body.get("Key"))
             else:
                 raise ValidationException("Update needs an UpdateExpression, which this version of logstore "
                                           "does not support")
-            ident = (name, repr(sorted(key.items())))
+            mutations.append(mutation)
+            ident = (name, repr(sorted(mutation.key.items())))
             if ident in seen:
                 raise ValidationException("Transaction request cannot include multiple operations on one item")
             seen.add(ident)
