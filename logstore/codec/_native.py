@@ -52,12 +52,19 @@ def encode(seqs: Sequence[int], timestamps: Sequence[int], payloads: Sequence[by
 
 def extend(segment: bytes, seqs: Sequence[int], timestamps: Sequence[int], payloads: Sequence[bytes]) -> bytes:
     """A copy of valid ``segment`` with the records appended."""
-    n, sq, ts, lens, data = _arrays(seqs, timestamps, payloads, "extend")
-    out = bytearray(len(segment) - HEADER_SIZE - TRAILER_SIZE + encoded_size(n, len(data)))
     out_len = ffi.new("size_t *")
-    rc = lib.lsg_extend(_from_buffer(segment), len(segment), _from_buffer("uint64_t[]", sq),
-                        _from_buffer("uint64_t[]", ts), _from_buffer("uint32_t[]", lens), n,
-                        _from_buffer(data), len(data), _from_buffer(out), len(out), out_len)
+    if len(payloads) == 1 and len(seqs) == 1 and len(timestamps) == 1 and 0 <= seqs[0] <= U64_MAX \
+            and 0 <= timestamps[0] <= U64_MAX:  # one record: pass it by value, no arrays to build
+        payload = payloads[0]
+        out = bytearray(len(segment) + encoded_size(1, len(payload)) - HEADER_SIZE - TRAILER_SIZE)
+        rc = lib.lsg_extend_one(_from_buffer(segment), len(segment), seqs[0], timestamps[0],
+                                _from_buffer(payload), len(payload), _from_buffer(out), len(out), out_len)
+    else:
+        n, sq, ts, lens, data = _arrays(seqs, timestamps, payloads, "extend")
+        out = bytearray(len(segment) - HEADER_SIZE - TRAILER_SIZE + encoded_size(n, len(data)))
+        rc = lib.lsg_extend(_from_buffer(segment), len(segment), _from_buffer("uint64_t[]", sq),
+                            _from_buffer("uint64_t[]", ts), _from_buffer("uint32_t[]", lens), n,
+                            _from_buffer(data), len(data), _from_buffer(out), len(out), out_len)
     if rc:
         # E_ORDER can describe the stored segment or the new records: only a valid segment blames the input.
         if rc in INPUT_ERRORS and (rc != E_ORDER or lib.lsg_validate(_from_buffer(segment), len(segment),

@@ -57,7 +57,7 @@ class _Gate:
     def leave(self) -> None:
         with self._cond:
             self._active -= 1
-            if self._active == 0:
+            if self._active == 0 and self._resizing:  # only a resize waits for the count to reach zero
                 self._cond.notify_all()
 
     @contextmanager
@@ -212,72 +212,79 @@ class Environment:
         commit that holds its changes."""
         if self.readonly:
             raise ReadOnlyError(f"{self.path}: opened read-only")
-        request = _WriteRequest(fn)
         with self._queue_lock:
-            self._queue.append(request)
-            lead = not self._leading
-            self._leading = True
-        if not lead:
-            request.done.wait()
-            if request.promoted:  # the previous leader handed the queue over to this thread
-                self._lead()
-        else:
+            solo = not self._leading
+            if solo:
+                self._leading = True
+            else:
+                request = _WriteRequest(fn)
+                self._queue.append(request)
+        if solo:  # nobody else is writing: no queue, no nesting, errors propagate as they are
+            try:
+                return self._transact(fn)
+            finally:
+                self._hand_over()
+        request.done.wait()
+        if request.promoted:  # the previous leader handed the queue over to this thread
             self._lead()
         if request.error is not None:
             raise request.error
         return request.result
 
-    def _lead(self) -> None:
-        """Commit one batch of queued requests (the leader's own among them), then hand leadership to the first
-        waiter, if any, so no caller waits on other callers' work for longer than one commit."""
-        with self._queue_lock:
-            batch, self._queue = self._queue, []
-        try:
-            self._commit_batch(batch)
-        finally:
-            with self._queue_lock:
-                if self._queue:
-                    self._queue[0].promoted = True
-                    self._queue[0].done.set()
-                else:
-                    self._leading = False
-            for request in batch:
-                request.done.set()
-
-    def _commit_batch(self, batch: list["_WriteRequest"]) -> None:
+    def _transact(self, body: Callable[[lmdb.Transaction], T]) -> T:
+        """Run ``body(txn)`` in one write transaction and commit; on a full map abort, grow and run it again."""
         while True:
             txn = self._begin(write=True)
             try:
                 try:
-                    if len(batch) == 1:
-                        request = batch[0]
-                        request.result, request.error = request.fn(txn), None
-                    else:
-                        for request in batch:
-                            child = self._env.begin(write=True, parent=txn)
-                            try:
-                                request.result, request.error = request.fn(child), None
-                                child.commit()
-                            except lmdb.MapFullError:
-                                child.abort()
-                                raise
-                            except BaseException as e:  # this caller's failure is this caller's alone
-                                child.abort()
-                                request.error = e
+                    result = body(txn)
                     txn.commit()
-                    return
-                except lmdb.MapFullError:
+                    return result
+                except BaseException:
                     txn.abort()
                     raise
-                except BaseException as e:
-                    txn.abort()
-                    for request in batch:
-                        request.error = e
-                    return
                 finally:
                     self._gate.leave()
             except lmdb.MapFullError:
                 self._grow()
+
+    def _hand_over(self) -> None:
+        """Give leadership to the first queued request, or give it up."""
+        with self._queue_lock:
+            if self._queue:
+                self._queue[0].promoted = True
+                self._queue[0].done.set()
+            else:
+                self._leading = False
+
+    def _lead(self) -> None:
+        """Commit every queued request in one transaction, each in a nested transaction of its own, then hand
+        leadership over, so no caller waits on other callers' work for longer than one commit."""
+        with self._queue_lock:
+            batch, self._queue = self._queue, []
+
+        def run_all(txn):
+            for request in batch:
+                child = self._env.begin(write=True, parent=txn)
+                try:
+                    request.result, request.error = request.fn(child), None
+                    child.commit()
+                except lmdb.MapFullError:
+                    child.abort()
+                    raise
+                except BaseException as e:  # this caller's failure is this caller's alone
+                    child.abort()
+                    request.error = e
+
+        try:
+            self._transact(run_all)
+        except BaseException as e:  # the commit itself failed: nobody's changes are in
+            for request in batch:
+                request.error = e
+        finally:
+            self._hand_over()
+            for request in batch:
+                request.done.set()
 
     def _adopt_map_size(self) -> None:
         with self._gate.exclusive():
