@@ -1,0 +1,176 @@
+"""Embedded-engine benchmarks: tables with a NEW_AND_OLD_IMAGES stream, through ``logstore.open``.
+
+Workloads (durable: every commit is fsynced, on both sides):
+* put_batched    -- put 100,000 new items of ~200 bytes in transactions of 1,000 (``store.batch()``): validation,
+                    the item, its INSERT record with images. Baseline: raw py-lmdb ``putmulti`` of the same items
+                    (key = the item's key, value = the msgpack'd item), one transaction per 1,000.
+                    Target: >= 150,000 items/s and >= 0.15x raw.
+* put_single     -- one ``put_item`` per transaction. Baseline: raw single-record commits of the same bytes.
+                    Target: >= 0.8x raw.
+* put_8_threads  -- eight threads each calling ``put_item`` (group commit shares fsyncs). Baseline: the same
+                    number of puts from one thread. Target: >= 3x one thread.
+* drain          -- read 100,000 records (written beforehand, untimed) with GetRecords(Limit=1000), each record
+                    rendered in the AWS shape. Baseline: a raw cursor scan of the same number of stored records.
+                    Target: >= 1,000,000 records/s.
+
+Run ``python bench/engine.py --help`` for the options.
+"""
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+
+import msgpack
+from harness import RESULTS_DIR, Stopwatch, Workload, main, open_raw, ratio_at_least, temp_dir
+
+import logstore
+
+PAD = "p" * 150
+
+
+def item(i: int) -> dict:
+    return {"pk": {"S": f"user-{i:08d}"}, "name": {"S": PAD}, "n": {"N": str(i)}, "ok": {"BOOL": True}}
+
+
+def new_store(path: str):
+    store = logstore.open(path)
+    store.create_table(TableName="bench", BillingMode="PAY_PER_REQUEST",
+                       KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                       AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                       StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"})
+    return store
+
+
+def raw_pairs(lo: int, hi: int) -> list[tuple[bytes, bytes]]:
+    return [(f"user-{i:08d}".encode(), msgpack.packb(item(i))) for i in range(lo, hi)]
+
+
+@contextmanager
+def put_batched(n: int, tmp: str):
+    def ours():
+        with temp_dir(tmp) as path, new_store(path) as store:
+            with Stopwatch() as sw:
+                for first in range(0, n, 1000):
+                    with store.batch() as b:
+                        for i in range(first, min(n, first + 1000)):
+                            b.put_item(TableName="bench", Item=item(i))
+        return n, sw.seconds
+
+    def raw():
+        with temp_dir(tmp) as path:
+            env, db = open_raw(path)
+            with Stopwatch() as sw:
+                for first in range(0, n, 1000):
+                    with env.begin(write=True, db=db) as txn, txn.cursor() as cur:
+                        cur.putmulti(raw_pairs(first, min(n, first + 1000)))
+            env.close()
+        return n, sw.seconds
+
+    yield ours, raw
+
+
+@contextmanager
+def put_single(n: int, tmp: str):
+    def ours():
+        with temp_dir(tmp) as path, new_store(path) as store:
+            with Stopwatch() as sw:
+                for i in range(n):
+                    store.put_item(TableName="bench", Item=item(i))
+        return n, sw.seconds
+
+    def raw():
+        with temp_dir(tmp) as path:
+            env, db = open_raw(path)
+            with Stopwatch() as sw:
+                for i in range(n):
+                    with env.begin(write=True, db=db) as txn:
+                        txn.put(f"user-{i:08d}".encode(), msgpack.packb(item(i)))
+            env.close()
+        return n, sw.seconds
+
+    yield ours, raw
+
+
+def threaded_puts(store, threads: int, n: int) -> None:
+    per = n // threads
+
+    def run(t):
+        for i in range(t * per, (t + 1) * per):
+            store.put_item(TableName="bench", Item=item(i))
+
+    workers = [threading.Thread(target=run, args=(t,)) for t in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+
+
+@contextmanager
+def put_8_threads(n: int, tmp: str):
+    def run(threads):
+        def go():
+            with temp_dir(tmp) as path, new_store(path) as store:
+                with Stopwatch() as sw:
+                    threaded_puts(store, threads, n)
+            return n - n % threads, sw.seconds
+        return go
+
+    yield run(8), run(1)
+
+
+@contextmanager
+def drain(n: int, tmp: str):
+    with temp_dir(tmp) as path, temp_dir(tmp) as raw_path, new_store(path) as store:
+        for first in range(0, n, 1000):
+            with store.batch() as b:
+                for i in range(first, min(n, first + 1000)):
+                    b.put_item(TableName="bench", Item=item(i))
+        arn = store.list_streams(TableName="bench")["Streams"][0]["StreamArn"]
+        shards = store.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
+        env, db = open_raw(raw_path)
+        for first in range(0, n, 1000):
+            with env.begin(write=True, db=db) as txn, txn.cursor() as cur:
+                cur.putmulti(raw_pairs(first, min(n, first + 1000)))
+
+        def ours():
+            got = 0
+            with Stopwatch() as sw:
+                for shard in shards:
+                    it = store.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"],
+                                                  ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+                    while it:
+                        page = store.get_records(ShardIterator=it, Limit=1000)
+                        got += len(page["Records"])
+                        if not page["Records"]:
+                            break
+                        it = page.get("NextShardIterator")
+            return got, sw.seconds
+
+        def raw():
+            got = 0
+            with Stopwatch() as sw, env.begin(db=db) as txn:
+                for _key, value in txn.cursor():
+                    got += len(value) > 0
+            return got, sw.seconds
+
+        try:
+            yield ours, raw
+        finally:
+            env.close()
+
+
+WORKLOADS = [
+    Workload("put_batched", 100_000, 5_000, "py-lmdb putmulti of the msgpack'd items, 1,000 per txn",
+             ">= 150k items/s and >= 0.15x raw", lambda ratio, s, per_s: ratio >= 0.15 and per_s >= 150_000,
+             put_batched),
+    Workload("put_single", 3_000, 300, "py-lmdb one put per txn", ">= 0.8x raw",
+             ratio_at_least(0.8), put_single),
+    Workload("put_8_threads", 4_000, 400, "the same puts from 1 thread", ">= 3x one thread",
+             ratio_at_least(3), put_8_threads),
+    Workload("drain", 100_000, 5_000, "py-lmdb cursor scan of as many records", ">= 1M records/s",
+             lambda ratio, s, per_s: per_s >= 1_000_000, drain),
+]
+
+if __name__ == "__main__":
+    main("Embedded-engine benchmarks (tables + streams) against raw py-lmdb.", WORKLOADS,
+         f"{RESULTS_DIR}/engine.jsonl")
