@@ -52,6 +52,14 @@ class TablesService:
                 raise
             return fresh, self.tables.writer.write(build(fresh))
 
+    def _write_all(self, build):
+        """Write ``build()``'s mutations (built from fresh table definitions); once more if a table was replaced
+        between validation and the write."""
+        try:
+            return self.tables.writer.write(build())
+        except StaleTable:
+            return self.tables.writer.write(build())
+
     def _describe(self, tdef, status="ACTIVE") -> dict:
         count, size = self.tables.stats(tdef)
         return render.table(tdef, self.region, self.account, self.tables.stream_of(tdef), count, size, status)
@@ -295,13 +303,17 @@ class TablesService:
         checks = Checks(request)
         requests = checks.get("RequestItems", dict, required=True)
         checks.done()
-        mutations, seen = [], set()
         total = sum(len(v) if isinstance(v, list) else 0 for v in requests.values())
         if not 1 <= total <= 25:
             raise ValidationException("1 validation error detected: Value at 'requestItems' failed to satisfy "
                                       "constraint: Map value must satisfy constraint: [Member must have length "
                                       "less than or equal to 25, Member must have length greater than or equal "
                                       "to 1]")
+        self._write_all(lambda: self._batch_mutations(requests))
+        return {"UnprocessedItems": {}}
+
+    def _batch_mutations(self, requests: dict) -> list[Mutation]:
+        mutations, seen = [], set()
         for name, entries in requests.items():
             tdef = self.tables.get(name)
             for entry in entries:
@@ -319,8 +331,7 @@ class TablesService:
                 if ident in seen:
                     raise ValidationException("Provided list of item keys contains duplicates")
                 seen.add(ident)
-        self.tables.writer.write(mutations)
-        return {"UnprocessedItems": {}}
+        return mutations
 
     def batch_get_item(self, request: dict) -> dict:
         checks = Checks(request)
@@ -353,6 +364,10 @@ class TablesService:
         if not 1 <= len(entries) <= 100:
             raise ValidationException("1 validation error detected: Value at 'transactItems' failed to satisfy "
                                       "constraint: Member must have length less than or equal to 100")
+        self._write_all(lambda: self._transact_mutations(entries))
+        return {}
+
+    def _transact_mutations(self, entries: list) -> list[Mutation]:
         mutations, seen = [], set()
         for entry in entries:
             if not isinstance(entry, dict) or len(entry) != 1:
@@ -378,8 +393,7 @@ class TablesService:
             if ident in seen:
                 raise ValidationException("Transaction request cannot include multiple operations on one item")
             seen.add(ident)
-        self.tables.writer.write(mutations)
-        return {}
+        return mutations
 
     def transact_get_items(self, request: dict) -> dict:
         checks = Checks(request)

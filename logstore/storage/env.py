@@ -224,7 +224,17 @@ class Environment:
                 return self._transact(fn)
             finally:
                 self._hand_over()
-        request.done.wait()
+        try:
+            request.done.wait()
+        except BaseException:  # interrupted while queued (Ctrl-C, a signal handler): leave cleanly
+            with self._queue_lock:
+                if not request.promoted and request in self._queue:
+                    self._queue.remove(request)  # withdrawn before any leader took it: nothing written
+                    raise
+            request.done.wait()  # a leader already took it, or handed leadership to this thread
+            if request.promoted:
+                self._lead()     # keep the hand-over chain alive, or every later write would wait forever
+            raise
         if request.promoted:  # the previous leader handed the queue over to this thread
             self._lead()
         if request.error is not None:

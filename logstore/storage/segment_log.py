@@ -176,6 +176,10 @@ class SegmentLog:
             return
         if len(seqs) != n or len(timestamps) != n:
             raise ValueError("append: seqs, timestamps and payloads differ in length")
+        if n > 1 and (any(b <= a for a, b in zip(seqs, seqs[1:]))
+                      or any(b < a for a, b in zip(timestamps, timestamps[1:]))):
+            # checked here for the whole batch: the codec checks each segment, and a batch may become several
+            raise ValueError("append: sequence numbers not increasing or timestamps decreasing")
         with txn.cursor(db=self.segments_db) as cur:
             tail = self._tail(cur, shard)
             if tail is None:

@@ -191,8 +191,11 @@ class StreamEngine:
         checked = self._rate_checked.setdefault(shard_no, now)
         if now - checked < self.policy.split_window_ms:
             return False
+        if self.log.count_since(txn, shard_no, now - self.policy.split_window_ms, threshold) >= threshold:
+            self._rate_checked.pop(shard_no, None)  # the split closes it; if the split rolls back, look again
+            return True
         self._rate_checked[shard_no] = now
-        return self.log.count_since(txn, shard_no, now - self.policy.split_window_ms, threshold) >= threshold
+        return False
 
     # -- maintenance ---------------------------------------------------------------------------------------------
 
