@@ -37,6 +37,10 @@ class FormatVersionError(StorageError):
     """The store was written in an on-disk format version this logstore does not read."""
 
 
+class StoreInUseError(StorageError):
+    """The store is already open in this process (LMDB allows one environment per file per process)."""
+
+
 class ReadOnlyError(StorageError):
     """A write was attempted through a store opened read-only."""
 

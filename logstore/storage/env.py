@@ -28,7 +28,7 @@ from typing import Callable, Iterator, TypeVar
 
 import lmdb
 
-from logstore.errors import FormatVersionError, NotAStoreError, ReadOnlyError
+from logstore.errors import FormatVersionError, NotAStoreError, ReadOnlyError, StoreInUseError
 
 from . import keys
 
@@ -113,6 +113,9 @@ class Environment:
                                   create=not readonly, sync=durable, metasync=durable, max_dbs=MAX_DBS,
                                   max_readers=max_readers, max_spare_txns=4, lock=True)
         except lmdb.Error as e:
+            if "already open" in str(e):
+                raise StoreInUseError(f"{self.path}: this store is already open in this process; share that "
+                                      f"open store between threads instead of opening it again") from None
             raise NotAStoreError(f"{self.path}: cannot open as a logstore store: {e}") from None
         try:
             self._env.reader_check()  # free reader slots of processes that died holding them

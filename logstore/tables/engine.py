@@ -24,6 +24,7 @@ from .items import ItemStore, encoded_key
 from .writes import Mutation, Writer
 
 TTL_BATCH = 100
+TTL_MAX_PAST_MS = 5 * 365 * 24 * 3600 * 1000   # AWS ignores expiry times more than five years in the past
 
 
 def _not_found(name: str) -> ResourceNotFoundException:
@@ -208,10 +209,13 @@ class TableEngine:
 
 
 def _expired(item: dict, attr: str, now_ms: int) -> bool:
+    """Whether the item's TTL attribute, a number of epoch seconds, has passed (and is not more than five years
+    old: AWS ignores such values, which are usually milliseconds or a mistake)."""
     value = item.get(attr)
     if not value or "N" not in value:
         return False
     try:
-        return float(value["N"]) * 1000 < now_ms
+        expires_ms = float(value["N"]) * 1000
     except ValueError:
         return False
+    return now_ms - TTL_MAX_PAST_MS <= expires_ms < now_ms

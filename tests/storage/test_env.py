@@ -123,3 +123,10 @@ def test_not_durable_mode_still_commits_and_syncs(store_path):
         env.sync()
     with Environment(store_path) as env, env.begin_read() as txn:
         assert SegmentLog(env).read(txn, 1, 0).seqs == [1]
+
+
+def test_opening_an_open_store_again_is_a_clear_error(store_path):
+    from logstore.errors import StoreInUseError
+    with Environment(store_path):
+        with pytest.raises(StoreInUseError, match="already open in this process"):
+            Environment(store_path)
