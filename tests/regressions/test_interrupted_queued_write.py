@@ -26,13 +26,16 @@ def test_interrupted_waiter_does_not_freeze_later_writes(store_path):
         with Environment(store_path) as env:
             db = env.db("meta")
 
+            inside = threading.Event()
+
             def slow(txn):
+                inside.set()
                 time.sleep(0.6)
                 txn.put(b"a", b"1", db=db)
 
             other = threading.Thread(target=env.write, args=(slow,))
             other.start()
-            time.sleep(0.1)                       # the other thread now leads and holds the transaction
+            assert inside.wait(30)                # the other thread now leads and holds the transaction
             signal.setitimer(signal.ITIMER_REAL, 0.2)
             with pytest.raises(Interrupt):
                 env.write(lambda txn: txn.put(b"b", b"2", db=db))   # queued, then interrupted
