@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import decimal
 
-from logstore.errors import ResourceNotFoundException, TransactionCanceledException, ValidationException
+from logstore.errors import ResourceNotFoundException, ValidationException
 from logstore.stream import VIEW_TYPES
 from logstore.tables import TableEngine, attrs
 from logstore.tables.writes import Mutation, StaleTable
@@ -436,8 +436,8 @@ def attribute_updates(updates: dict, key_names) -> dict:
         if value is not None:
             value = attrs.canonical_item({name: value})[name]
         elif action != "DELETE":
-            raise ValidationException(f"One or more parameter values were invalid: Only DELETE action is allowed "
-                                      f"when no attribute value is specified")
+            raise ValidationException("One or more parameter values were invalid: Only DELETE action is allowed "
+                                      "when no attribute value is specified")
         if action == "ADD" and next(iter(value)) not in ("N", "SS", "NS", "BS"):
             raise ValidationException("One or more parameter values were invalid: ADD action is not supported "
                                       f"for the type {next(iter(value))}")
@@ -496,5 +496,3 @@ def update_return(rv: str, old: dict | None, new: dict | None, names: set) -> di
     picked = {k: v for k, v in (source or {}).items() if k in names}
     return {"Attributes": picked} if picked else {}
 
-
-__all__ = ["TablesService", "TransactionCanceledException"]

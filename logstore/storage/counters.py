@@ -39,6 +39,10 @@ class Counters:
             return value
         return current
 
+    def delete(self, txn: lmdb.Transaction, name: str) -> None:
+        """Forget the counter (it reads as its start value again)."""
+        txn.delete(keys.counter_key(name), db=self.db)
+
     def add(self, txn: lmdb.Transaction, name: str, delta: int) -> int:
         """Add ``delta`` (which may be negative; the value never goes below 0) and return the new value."""
         value = max(0, self.peek(txn, name, 0) + delta)

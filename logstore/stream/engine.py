@@ -235,12 +235,12 @@ class StreamEngine:
         starting sequence number is reserved, never a record's, so its first record is at ``start_seq + 1`` or
         later; a closed shard's records all lie at or below ``end_seq``."""
         trim = self.log.trim_seq(txn, shard.shard_no)
-        last = self.log.last_seq(txn, shard.shard_no)
         if kind == TRIM_HORIZON:
             return max(shard.start_seq + 1, trim)
+        if kind == LATEST and shard.end_seq is not None:
+            return shard.end_seq + 1
+        last = self.log.last_seq(txn, shard.shard_no)
         if kind == LATEST:
-            if shard.end_seq is not None:
-                return shard.end_seq + 1
             return max(last + 1 if last is not None else shard.start_seq + 1, trim)
         assert seq is not None
         newest = shard.end_seq if shard.end_seq is not None else max(last or 0, shard.start_seq)

@@ -135,13 +135,13 @@ class TableEngine:
             if tdef is None:
                 raise _not_found(name)
             if tdef.deletion_protection:
-                raise ValidationException(f"Resource cannot be deleted as it is currently protected against "
-                                          f"deletion. Disable deletion protection first.")
+                raise ValidationException("Resource cannot be deleted as it is currently protected against "
+                                          "deletion. Disable deletion protection first.")
             if tdef.stream_enabled:
                 self.streams.disable(txn, tdef.stream_no)
             self.items.drop_table(txn, tdef.table_no)
             for counter in (f"items:{tdef.table_no}", f"bytes:{tdef.table_no}"):
-                self.counters.add(txn, counter, -(1 << 62))
+                self.counters.delete(txn, counter)
             self.catalog.delete(txn, name)
             return tdef
         self._schemas.pop(name, None)

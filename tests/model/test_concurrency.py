@@ -8,8 +8,6 @@ import subprocess
 import sys
 import threading
 
-import pytest
-
 import logstore
 from logstore.tables.writes import Mutation
 

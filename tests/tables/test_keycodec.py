@@ -9,7 +9,6 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from logstore.errors import ValidationException
-from logstore.tables import keycodec
 from logstore.tables.attrs import canonical_number
 from logstore.tables.keycodec import decode_key, decode_value, encode_key, encode_value, hash_partition_value
 
