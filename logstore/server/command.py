@@ -72,5 +72,5 @@ def serve(path, host, port, access_keys, max_body, threads, maintenance_interval
                             lifespan="on", log_level=log_level, access_log=False, workers=1,
                             timeout_graceful_shutdown=graceful_timeout, server_header=False, date_header=False)
     server = uvicorn.Server(config)
-    log.info("store %s; listening on http://%s:%s", settings.path, host, port)
+    log.info("store %s", settings.path)
     server.run()
