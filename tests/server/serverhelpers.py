@@ -111,3 +111,24 @@ def env_for_children() -> dict:
     env.update(AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_DEFAULT_REGION=REGION)
     env.pop("AWS_PROFILE", None)
     return env
+
+
+def signed_headers(url: str, target: str, body: bytes, akid: str, secret: str, when=None,
+                   region: str = REGION) -> dict:
+    """Headers of a SigV4-signed AWS JSON request made at ``when`` (a datetime; default now), signed by botocore."""
+    import datetime
+
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    when = when or datetime.datetime.now(datetime.timezone.utc)
+    stamp = when.strftime("%Y%m%dT%H%M%SZ")
+    request = AWSRequest(method="POST", url=url + "/", data=body,
+                         headers={"Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": target,
+                                  "X-Amz-Date": stamp, "Host": url.split("//", 1)[1]})
+    request.context["timestamp"] = stamp
+    signer = SigV4Auth(Credentials(akid, secret), "dynamodb", region)
+    signature = signer.signature(signer.string_to_sign(request, signer.canonical_request(request)), request)
+    signer._inject_signature_to_request(request, signature)
+    return dict(request.headers.items())
