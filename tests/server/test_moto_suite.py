@@ -3,8 +3,9 @@ mode against a ``logstore serve`` process (``TEST_SERVER_MODE=true``: moto's tes
 endpoint and wipe state through our ``POST /moto-api/reset``).
 
 Two of its tests expect what AWS does not do, and are expected to fail here (docs/streams-compat.md):
-``test_enable_stream_on_table`` (enabling a second stream: moto says ResourceInUseException, AWS
-ValidationException) and ``test_stream_with_range_key`` (view type ``NEW_IMAGES``, which AWS rejects). Every other
+``test_enable_stream_on_table`` (enabling a second stream, with view type ``OLD_IMAGES``: moto expects
+ResourceInUseException; AWS answers ValidationException, for the view type and for the stream already enabled) and
+``test_stream_with_range_key`` (creates a table with view type ``NEW_IMAGES``, which AWS rejects). Every other
 test must pass. The suite needs no update expressions.
 
 The sdist is fetched once with ``pip download --no-binary :all: --no-deps moto==MOTO_VERSION`` into
@@ -76,6 +77,6 @@ def test_moto_dynamodbstreams_suite(tmp_path):
     assert {n for n, o in outcome.items() if o != "passed"} == EXPECTED_FAILURES, run.stdout
     # ... and they fail for the expected reason: we answer as AWS does
     assert "ValidationException" in why["test_enable_stream_on_table"]
-    assert "Table already has an enabled stream" in why["test_enable_stream_on_table"]
+    assert "'OLD_IMAGES' at 'streamViewType'" in why["test_enable_stream_on_table"]
     assert "'NEW_IMAGES' at 'streamViewType'" in why["test_stream_with_range_key"]
     assert "Traceback" not in server.log(), server.log()
