@@ -76,8 +76,10 @@ class AwsError(LogstoreError):
     prefix = SERVICE_PREFIX
     default_message = ""
 
-    def __init__(self, message: str | None = None):
+    def __init__(self, message: str | None = None, details: dict | None = None):
         self.message = message if message is not None else self.default_message
+        self.details = details or {}
+        """Members the error carries on the wire beside ``message`` (``Item``, ``CancellationReasons``)."""
         super().__init__(self.message)
 
     @classmethod

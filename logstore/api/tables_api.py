@@ -1,7 +1,8 @@
 """The DynamoDB table and item operations a streams backend's users need, with AWS's validation and errors:
 CreateTable, DescribeTable, ListTables, UpdateTable, DeleteTable, UpdateTimeToLive, DescribeTimeToLive, PutItem,
-GetItem, DeleteItem, UpdateItem (AttributeUpdates; expressions arrive with the expressions work), BatchWriteItem,
-BatchGetItem, TransactWriteItems, TransactGetItems.
+GetItem, DeleteItem, UpdateItem, BatchWriteItem, BatchGetItem, TransactWriteItems, TransactGetItems — with
+condition, update and projection expressions and their legacy twins (expressions.py binds them; the tables
+layer's ``expr`` package evaluates them). Query and Scan live in reads_api.py.
 
 Every write becomes ``Mutation``s handed to the tables layer's one write path (one LMDB transaction each call).
 Thread-safety: stateless between calls.
@@ -10,12 +11,15 @@ from __future__ import annotations
 
 import decimal
 
-from logstore.errors import ResourceNotFoundException, ValidationException
+from logstore.errors import (AwsError, ResourceNotFoundException, TransactionCanceledException,
+                             ValidationException)
 from logstore.stream import VIEW_TYPES
 from logstore.tables import TableEngine, attrs
-from logstore.tables.writes import Mutation, StaleTable
+from logstore.tables.expr import projection, updates
+from logstore.tables.writes import Cancelled, Mutation, StaleTable
 
 from . import render
+from .expressions import RequestExpressions, check_condition
 from .validation import Checks, table_name
 
 KEY_TYPES = ("S", "N", "B")
@@ -25,10 +29,26 @@ UPDATE_RETURN_VALUES = ("NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NE
 INVALID = "One or more parameter values were invalid: "
 
 
-def _unsupported(request: dict, *names: str) -> None:
-    for name in names:
-        if request.get(name) is not None:
-            raise ValidationException(f"{name} is not supported by this version of logstore")
+CONDITION_MEMBERS = (("ConditionExpression",), ("Expected",))
+UPDATE_MEMBERS = (("UpdateExpression", "ConditionExpression"), ("AttributeUpdates", "Expected"))
+ITEM_TOO_BIG_FOR_UPDATE = "Item size to update has exceeded the maximum allowed size"
+
+
+def _common(checks: Checks, condition: bool = True) -> None:
+    """Type-check the members every conditional item operation shares."""
+    checks.get("ExpressionAttributeNames", dict)
+    checks.get("ExpressionAttributeValues", dict)
+    checks.string("ReturnConsumedCapacity", enum=["INDEXES", "TOTAL", "NONE"])
+    if condition:
+        checks.get("ConditionExpression", str)
+        checks.get("Expected", dict)
+        checks.string("ConditionalOperator", enum=["AND", "OR"])
+        checks.string("ReturnValuesOnConditionCheckFailure", enum=["ALL_OLD", "NONE"])
+        checks.string("ReturnItemCollectionMetrics", enum=["SIZE", "NONE"])
+
+
+def _on_fail(request: dict) -> bool:
+    return request.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD"
 
 
 class TablesService:
@@ -52,13 +72,13 @@ class TablesService:
                 raise
             return fresh, self.tables.writer.write(build(fresh))
 
-    def _write_all(self, build):
+    def _write_all(self, build, all_or_nothing: bool = False):
         """Write ``build()``'s mutations (built from fresh table definitions); once more if a table was replaced
         between validation and the write."""
         try:
-            return self.tables.writer.write(build())
+            return self.tables.writer.write(build(), all_or_nothing=all_or_nothing)
         except StaleTable:
-            return self.tables.writer.write(build())
+            return self.tables.writer.write(build(), all_or_nothing=all_or_nothing)
 
     def _describe(self, tdef, status="ACTIVE") -> dict:
         count, size = self.tables.stats(tdef)
@@ -79,14 +99,61 @@ class TablesService:
         attrs.check_item_size(item)
         return item
 
-    def put_mutation(self, tdef, item) -> Mutation:
-        """A validated put of ``item`` into ``tdef``'s table (ValidationException if the item is invalid)."""
+    def put_mutation(self, tdef, item, condition=None, return_old: bool = False) -> Mutation:
+        """A validated put of ``item`` into ``tdef``'s table (ValidationException if the item is invalid), refused
+        with ConditionalCheckFailedException unless the bound ``condition`` holds for the stored item."""
         new = self._item(tdef, item)
-        return Mutation(tdef.name, {k: new[k] for k in tdef.key_names}, lambda old: new, table_no=tdef.table_no)
+        if condition is None:
+            apply = lambda old: new  # noqa: E731 - the hot path: no closure over a condition
+        else:
+            def apply(old):
+                check_condition(condition, old, return_old)
+                return new
+        return Mutation(tdef.name, {k: new[k] for k in tdef.key_names}, apply, table_no=tdef.table_no)
 
-    def delete_mutation(self, tdef, key) -> Mutation:
-        """A validated delete of the item with ``key`` from ``tdef``'s table."""
-        return Mutation(tdef.name, self._key(tdef, key), lambda old: None, table_no=tdef.table_no)
+    def delete_mutation(self, tdef, key, condition=None, return_old: bool = False) -> Mutation:
+        """A validated delete of the item with ``key`` from ``tdef``'s table (conditional as put_mutation)."""
+        if condition is None:
+            apply = lambda old: None  # noqa: E731
+        else:
+            def apply(old):
+                check_condition(condition, old, return_old)
+                return None
+        return Mutation(tdef.name, self._key(tdef, key), apply, table_no=tdef.table_no)
+
+    def check_mutation(self, tdef, key, condition, return_old: bool = False) -> Mutation:
+        """A ConditionCheck: refuses unless ``condition`` holds; changes nothing."""
+        def apply(old):
+            check_condition(condition, old, return_old)
+            return old
+        return Mutation(tdef.name, self._key(tdef, key), apply, table_no=tdef.table_no)
+
+    def update_mutation(self, tdef, key, exprs: RequestExpressions, request: dict) -> tuple[Mutation, list]:
+        """A validated UpdateItem of ``key`` (UpdateExpression or AttributeUpdates, with its condition), and the
+        paths it updates (for ReturnValues UPDATED_*)."""
+        k = self._key(tdef, key)
+        condition = exprs.condition()
+        return_old = _on_fail(request)
+        tree = exprs.bound("UpdateExpression")
+        if tree is not None:
+            updates.check(tree, tdef.key_names)
+            changed = updates.action_paths(tree)
+            change = lambda old: updates.apply(tree, k, old)  # noqa: E731
+        else:
+            raw = request.get("AttributeUpdates") or {}
+            if not isinstance(raw, dict):
+                raise ValidationException("AttributeUpdates must be a map")
+            actions = attribute_updates(raw, tdef.key_names)
+            changed = [(name,) for name in actions]
+            change = lambda old: apply_attribute_updates(old, k, actions)  # noqa: E731
+
+        def apply(old):
+            check_condition(condition, old, return_old)
+            new = change(old)
+            if new != old and attrs.item_size(new) > attrs.MAX_ITEM_SIZE:
+                raise ValidationException(ITEM_TOO_BIG_FOR_UPDATE)
+            return new
+        return Mutation(tdef.name, k, apply, table_no=tdef.table_no), changed
 
     @staticmethod
     def _stream_spec(spec) -> tuple[bool, str | None] | None:
@@ -250,26 +317,40 @@ class TablesService:
         value = checks.string("ReturnValues", enum=list(allowed)) or "NONE"
         return value
 
+    def _conditional(self, request: dict) -> tuple:
+        """(bound condition or None, whether to return the old item on failure) of a Put/DeleteItem request."""
+        exprs = RequestExpressions(request, *CONDITION_MEMBERS)
+        condition = exprs.condition()
+        exprs.done()
+        return condition, _on_fail(request)
+
     def put_item(self, request: dict) -> dict:
         checks = Checks(request)
         name = table_name(checks)
         item = checks.get("Item", dict, required=True)
         rv = self._return_values(checks, PUT_RETURN_VALUES)
+        _common(checks)
         checks.done()
-        _unsupported(request, "ConditionExpression", "Expected")
-        _, [outcome] = self._write(name, lambda tdef: [self.put_mutation(tdef, item)])
+        condition, return_old = self._conditional(request)
+        _, [outcome] = self._write(name, lambda tdef: [self.put_mutation(tdef, item, condition, return_old)])
         return {"Attributes": outcome.old} if rv == "ALL_OLD" and outcome.old is not None else {}
 
     def get_item(self, request: dict) -> dict:
         checks = Checks(request)
         name = table_name(checks)
         key = checks.get("Key", dict, required=True)
+        checks.get("ConsistentRead", bool)
+        checks.get("ProjectionExpression", str)
+        checks.get("AttributesToGet", list)
+        _common(checks, condition=False)
         checks.done()
-        _unsupported(request, "ProjectionExpression")
+        exprs = RequestExpressions(request, ("ProjectionExpression",), ("AttributesToGet",))
+        wanted = exprs.projection()
+        exprs.done()
         tdef = self.tables.get(name)
         item = self.tables.get_item(name, self._key(tdef, key))
-        if item is not None and request.get("AttributesToGet"):
-            item = {k: v for k, v in item.items() if k in request["AttributesToGet"]}
+        if item is not None and wanted is not None:
+            item = projection.project(wanted, item)
         return {"Item": item} if item is not None else {}
 
     def delete_item(self, request: dict) -> dict:
@@ -277,27 +358,31 @@ class TablesService:
         name = table_name(checks)
         key = checks.get("Key", dict, required=True)
         rv = self._return_values(checks, PUT_RETURN_VALUES)
+        _common(checks)
         checks.done()
-        _unsupported(request, "ConditionExpression", "Expected")
-        _, [outcome] = self._write(name, lambda tdef: [self.delete_mutation(tdef, key)])
+        condition, return_old = self._conditional(request)
+        _, [outcome] = self._write(name, lambda tdef: [self.delete_mutation(tdef, key, condition, return_old)])
         return {"Attributes": outcome.old} if rv == "ALL_OLD" and outcome.old is not None else {}
 
     def update_item(self, request: dict) -> dict:
         checks = Checks(request)
         name = table_name(checks)
         key = checks.get("Key", dict, required=True)
-        updates = checks.get("AttributeUpdates", dict) or {}
+        checks.get("AttributeUpdates", dict)
+        checks.get("UpdateExpression", str)
         rv = self._return_values(checks, UPDATE_RETURN_VALUES)
+        _common(checks)
         checks.done()
-        _unsupported(request, "UpdateExpression", "ConditionExpression", "Expected")
-        actions = {}
+        changed: list = []
 
         def build(tdef):
-            k = self._key(tdef, key)
-            actions.update(attribute_updates(updates, tdef.key_names))
-            return [Mutation(name, k, lambda old: apply_attribute_updates(old, k, actions), table_no=tdef.table_no)]
+            exprs = RequestExpressions(request, *UPDATE_MEMBERS)
+            mutation, paths = self.update_mutation(tdef, key, exprs, request)
+            exprs.done()
+            changed[:] = paths
+            return [mutation]
         _, [outcome] = self._write(name, build)
-        return update_return(rv, outcome.old, outcome.new, set(actions))
+        return update_return(rv, outcome.old, outcome.new, changed)
 
     def batch_write_item(self, request: dict) -> dict:
         checks = Checks(request)
@@ -348,12 +433,14 @@ class TablesService:
             keys = [self._key(tdef, k) for k in spec.get("Keys", [])]
             if len({repr(sorted(k.items())) for k in keys}) != len(keys):
                 raise ValidationException("Provided list of item keys contains duplicates")
-            wanted = spec.get("AttributesToGet")
+            exprs = RequestExpressions(spec, ("ProjectionExpression",), ("AttributesToGet",))
+            wanted = exprs.projection()
+            exprs.done()
             found = []
             for key in keys:
                 item = self.tables.get_item(name, key)
                 if item is not None:
-                    found.append({k: v for k, v in item.items() if k in wanted} if wanted else item)
+                    found.append(projection.project(wanted, item) if wanted is not None else item)
             out[name] = found
         return {"Responses": out, "UnprocessedKeys": {}}
 
@@ -364,7 +451,10 @@ class TablesService:
         if not 1 <= len(entries) <= 100:
             raise ValidationException("1 validation error detected: Value at 'transactItems' failed to satisfy "
                                       "constraint: Member must have length less than or equal to 100")
-        self._write_all(lambda: self._transact_mutations(entries))
+        try:
+            self._write_all(lambda: self._transact_mutations(entries), all_or_nothing=True)
+        except Cancelled as e:
+            raise _cancelled(e.reasons) from None
         return {}
 
     def _transact_mutations(self, entries: list) -> list[Mutation]:
@@ -373,21 +463,35 @@ class TablesService:
             if not isinstance(entry, dict) or len(entry) != 1:
                 raise ValidationException("TransactItems can only contain one of Check, Put, Update or Delete")
             (op, body), = entry.items()
-            if op not in ("Put", "Delete", "Update", "ConditionCheck"):
+            if op not in ("Put", "Delete", "Update", "ConditionCheck") or not isinstance(body, dict):
                 raise ValidationException("TransactItems can only contain one of Check, Put, Update or Delete")
-            _unsupported(body, "ConditionExpression", "UpdateExpression")
-            if op == "ConditionCheck":
-                raise ValidationException("ConditionCheck needs a ConditionExpression, which this version of "
-                                          "logstore does not support")
-            name = body.get("TableName")
+            checks = Checks(body)
+            name = table_name(checks)
+            _common(checks)
+            checks.done()
             tdef = self.tables.get(name)
-            if op == "Put":
-                mutation = self.put_mutation(tdef, body.get("Item"))
-            elif op == "Delete":
-                mutation = self.delete_mutation(tdef, body.get("Key"))
+            return_old = _on_fail(body)
+            if op == "Update":
+                if body.get("UpdateExpression") is None:
+                    raise ValidationException("1 validation error detected: Value null at "
+                                              "'transactItems.member.update.updateExpression' failed to satisfy "
+                                              "constraint: Member must not be null")
+                exprs = RequestExpressions(body, *UPDATE_MEMBERS)
+                mutation, _ = self.update_mutation(tdef, body.get("Key"), exprs, body)
             else:
-                raise ValidationException("Update needs an UpdateExpression, which this version of logstore "
-                                          "does not support")
+                exprs = RequestExpressions(body, *CONDITION_MEMBERS)
+                condition = exprs.condition()
+                if op == "Put":
+                    mutation = self.put_mutation(tdef, body.get("Item"), condition, return_old)
+                elif op == "Delete":
+                    mutation = self.delete_mutation(tdef, body.get("Key"), condition, return_old)
+                else:
+                    if body.get("ConditionExpression") is None:
+                        raise ValidationException("1 validation error detected: Value null at "
+                                                  "'transactItems.member.conditionCheck.conditionExpression' failed "
+                                                  "to satisfy constraint: Member must not be null")
+                    mutation = self.check_mutation(tdef, body.get("Key"), condition, return_old)
+            exprs.done()
             mutations.append(mutation)
             ident = (name, repr(sorted(mutation.key.items())))
             if ident in seen:
@@ -485,14 +589,32 @@ def _add_numbers(a: str, b: str) -> str:
     return attrs.canonical_number(str(decimal.Context(prec=300).add(decimal.Decimal(a), decimal.Decimal(b))))
 
 
-def update_return(rv: str, old: dict | None, new: dict | None, names: set) -> dict:
+def update_return(rv: str, old: dict | None, new: dict | None, changed: list[tuple]) -> dict:
+    """An UpdateItem's ``Attributes`` for ReturnValues ``rv``; UPDATED_* project the updated paths."""
     if rv == "NONE":
         return {}
     if rv == "ALL_OLD":
         return {"Attributes": old} if old else {}
     if rv == "ALL_NEW":
         return {"Attributes": new} if new else {}
-    source = old if rv == "UPDATED_OLD" else new
-    picked = {k: v for k, v in (source or {}).items() if k in names}
+    picked = projection.project(changed, old if rv == "UPDATED_OLD" else new)
     return {"Attributes": picked} if picked else {}
+
+
+def _cancelled(reasons: list[AwsError | None]) -> TransactionCanceledException:
+    """TransactionCanceledException with one CancellationReason per item, as AWS reports them."""
+    out = []
+    for r in reasons:
+        if r is None:
+            out.append({"Code": "None"})
+            continue
+        code = r.code().removesuffix("Exception")
+        code = "ValidationError" if code == "Validation" else code
+        reason = {"Code": code, "Message": r.message}
+        if "Item" in r.details:
+            reason["Item"] = r.details["Item"]
+        out.append(reason)
+    return TransactionCanceledException("Transaction cancelled, please refer cancellation reasons for specific "
+                                        "reasons [" + ", ".join(x["Code"] for x in out) + "]",
+                                        details={"CancellationReasons": out})
 

@@ -5,7 +5,8 @@
 - ``encode(response)``: compact UTF-8 JSON; ``bytes`` (AttributeValue ``B``/``BS``) become base64 strings; times
   are already epoch-second numbers.
 - ``error_body(exc)``: AWS's error envelope ``{"__type": "<prefix>#<Code>", "message": ...}`` read from the
-  exception class (errors.py), with its HTTP status.
+  exception class (errors.py), plus the members the error carries (``CancellationReasons``, ``Item``), with its
+  HTTP status.
 - ``headers(body)``: the response headers every answer carries: content type, ``x-amzn-RequestId``, and
   ``x-amz-crc32`` (CRC32 of the exact body bytes, which botocore's dynamodb client verifies).
 
@@ -59,6 +60,7 @@ def error_body(exc: AwsError) -> tuple[int, bytes]:
     out = {"__type": exc.aws_type()}
     if exc.message:
         out["message"] = exc.message
+    out.update(getattr(exc, "details", None) or {})   # e.g. CancellationReasons, Item
     return exc.http_status, encode(out)
 
 

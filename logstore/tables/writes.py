@@ -23,7 +23,7 @@ from typing import Callable
 
 import lmdb
 
-from logstore.errors import LogstoreError, ResourceNotFoundException
+from logstore.errors import AwsError, LogstoreError, ResourceNotFoundException
 from logstore.storage import Counters, Environment
 from logstore.stream import ChangeRecord, EventKind, StreamEngine
 from logstore.stream import records as record_codec
@@ -31,6 +31,15 @@ from logstore.stream import records as record_codec
 from . import attrs
 from .catalog import TableCatalog, TableDef
 from .items import ItemStore, encoded_key
+
+
+class Cancelled(LogstoreError):
+    """A transaction refused as a whole: ``reasons`` has one entry per mutation, None for those that would have
+    succeeded, else the AWS-visible error its ``apply`` raised (a failed condition, an invalid update)."""
+
+    def __init__(self, reasons: list[AwsError | None]):
+        self.reasons = reasons
+        super().__init__("transaction cancelled")
 
 
 class StaleTable(LogstoreError):
@@ -91,12 +100,17 @@ class Writer:
         self.counters = counters
         self.streams = streams
 
-    def write(self, mutations: list[Mutation]) -> list[Outcome]:
-        """Apply the mutations, in order, in one write transaction; return each one's outcome."""
-        return self.env.write(lambda txn: self.apply(txn, mutations))
+    def write(self, mutations: list[Mutation], *, all_or_nothing: bool = False) -> list[Outcome]:
+        """Apply the mutations, in order, in one write transaction; return each one's outcome. With
+        ``all_or_nothing`` (TransactWriteItems), an ``apply`` that raises an AWS-visible error does not stop the
+        others from being evaluated: all of them are, then ``Cancelled`` says which failed and nothing is written.
+        (The mutations of one transaction name distinct items, so each sees the stored item either way.)"""
+        return self.env.write(lambda txn: self.apply(txn, mutations, all_or_nothing))
 
-    def apply(self, txn: lmdb.Transaction, mutations: list[Mutation]) -> list[Outcome]:
+    def apply(self, txn: lmdb.Transaction, mutations: list[Mutation], all_or_nothing: bool = False
+              ) -> list[Outcome]:
         """The same, inside the caller's write transaction."""
+        reasons: list[AwsError | None] = []
         outcomes = []
         pending: dict[int, tuple[list[int], list[bytes]]] = {}
         deltas: dict[int, list[int]] = {}
@@ -114,9 +128,17 @@ class Writer:
             key, partition_hash = encoded_key(tdef.key_schema, m.key)
             stored_key = self.items.key(tdef.table_no, key)
             old = self.items.get(txn, stored_key)
-            new = m.apply(old)
+            if all_or_nothing:
+                try:
+                    new = m.apply(old)
+                    reasons.append(None)
+                except AwsError as e:
+                    reasons.append(e)
+                    continue
+            else:
+                new = m.apply(old)
             outcomes.append(Outcome(old, new))
-            if new == old:
+            if new == old or (all_or_nothing and any(reasons)):
                 continue
             delta = deltas.setdefault(tdef.table_no, [0, 0])
             old_size = attrs.item_size(old) if old is not None else 0
@@ -136,6 +158,8 @@ class Writer:
                 hashes, payloads = pending.setdefault(tdef.stream_no, ([], []))
                 hashes.append(partition_hash)
                 payloads.append(record_codec.encode(rec))
+        if any(reasons):
+            raise Cancelled(reasons)
         for table_no, (count, size) in deltas.items():
             if count:
                 self.counters.add(txn, f"items:{table_no}", count)

@@ -1,0 +1,126 @@
+"""One request's expressions, from AWS member names to the bound trees the tables layer evaluates.
+
+``RequestExpressions(request, expression_members, legacy_members)`` applies DynamoDB's request-level rules:
+expression and legacy parameters are not mixed (``Can not use both expression and non-expression parameters in
+the same request: Non-expression parameters: {Expected} Expression parameters: {ConditionExpression}``);
+ExpressionAttributeNames/Values only come with an expression; then ``condition`` / ``update`` / ``projection``
+give each bound tree (from the expression, else from its legacy twin), and ``done`` reports names or values no
+expression used.
+
+Also the helpers that turn a failed condition into AWS's errors. Pure; one per request, on one thread.
+"""
+from __future__ import annotations
+
+from logstore.errors import ConditionalCheckFailedException, SerializationException, ValidationException
+from logstore.tables.expr import Binder, conditions, legacy, nodes, projection
+
+def _null_list(names: list[str]) -> str:
+    if len(names) == 1:
+        return f"{names[0]} is null"
+    return ", ".join(names[:-1]) + f" and {names[-1]} are null"
+
+
+class RequestExpressions:
+    def __init__(self, request: dict, expression_members: tuple[str, ...], legacy_members: tuple[str, ...]):
+        self.request = request
+        for member in expression_members:
+            if request.get(member) is not None and not isinstance(request[member], str):
+                raise SerializationException(f"Unexpected value type in payload for '{member}': expected "
+                                             "STRING_VALUE")
+        present = [m for m in expression_members if request.get(m) is not None]
+        old = [m for m in legacy_members if request.get(m) is not None]
+        if present and old:
+            raise ValidationException("Can not use both expression and non-expression parameters in the same "
+                                      "request: Non-expression parameters: {" + ", ".join(old) + "} Expression "
+                                      "parameters: {" + ", ".join(present) + "}")
+        names, values = request.get("ExpressionAttributeNames"), request.get("ExpressionAttributeValues")
+        for member, value in (("ExpressionAttributeNames", names), ("ExpressionAttributeValues", values)):
+            if value is not None and not isinstance(value, dict):
+                raise SerializationException(f"Unexpected value type in payload for '{member}': expected MAP")
+        if names is not None and not present:
+            raise ValidationException("ExpressionAttributeNames can only be specified when using expressions")
+        if values is not None and not present:
+            raise ValidationException("ExpressionAttributeValues can only be specified when using expressions: "
+                                      + _null_list([m for m in expression_members
+                                                    if m in ("UpdateExpression", "ConditionExpression",
+                                                             "KeyConditionExpression", "FilterExpression")]))
+        self.binder = Binder(names, values)
+
+    def bound(self, member: str):
+        text = self.request.get(member)
+        return self.binder.bind(member, text) if text is not None else None
+
+    def condition(self, member: str = "ConditionExpression", operator_member: str = "ConditionalOperator"):
+        """The bound condition of ``member``, else of its legacy twin (Expected / QueryFilter / ScanFilter /
+        KeyConditions), else None."""
+        tree = self.bound(member)
+        if tree is not None:
+            return tree
+        twin = {"ConditionExpression": "Expected", "KeyConditionExpression": "KeyConditions"}.get(member)
+        if member == "FilterExpression":
+            twin = "QueryFilter" if "QueryFilter" in self.request else "ScanFilter"
+        spec = self.request.get(twin) if twin else None
+        if spec is None:
+            return None
+        if twin == "Expected":
+            return legacy.expected(spec, self.request.get(operator_member))
+        return legacy.conditions(spec, self.request.get(operator_member) if twin != "KeyConditions" else None)
+
+    def projection(self) -> list[tuple] | None:
+        """The paths to project (ProjectionExpression, else AttributesToGet), or None for whole items."""
+        tree = self.bound("ProjectionExpression")
+        if tree is not None:
+            found = [p.parts for p in tree.paths]
+            projection.check(found)
+            return found
+        names = self.request.get("AttributesToGet")
+        if names is None:
+            return None
+        if not isinstance(names, list) or not all(isinstance(x, str) for x in names):
+            raise SerializationException("Unexpected value type in payload for 'AttributesToGet': expected LIST")
+        if not names:
+            raise ValidationException("1 validation error detected: Value '[]' at 'attributesToGet' failed to "
+                                      "satisfy constraint: Member must have length greater than or equal to 1")
+        if len(set(names)) != len(names):
+            raise ValidationException("One or more parameter values were invalid: Duplicate value in attribute "
+                                      "name: " + next(x for x in names if names.count(x) > 1))
+        return [(x,) for x in names]
+
+    def done(self) -> None:
+        self.binder.check_unused()
+
+
+def check_condition(condition, old: dict | None, return_old: bool) -> None:
+    """Raise ConditionalCheckFailedException unless ``condition`` holds for ``old`` (with the item when the
+    request asked for ReturnValuesOnConditionCheckFailure ALL_OLD)."""
+    if condition is not None and not conditions.evaluate(condition, old):
+        details = {"Item": old} if return_old and old is not None else None
+        raise ConditionalCheckFailedException(details=details)
+
+
+def condition_paths(tree) -> list[tuple]:
+    """Every document path a bound condition reads."""
+    found: list[tuple] = []
+
+    def walk(node):
+        if isinstance(node, nodes.Path):
+            found.append(node.parts)
+        elif isinstance(node, (nodes.And, nodes.Or)):
+            walk(node.left)
+            walk(node.right)
+        elif isinstance(node, nodes.Not):
+            walk(node.operand)
+        elif isinstance(node, nodes.Compare):
+            walk(node.left)
+            walk(node.right)
+        elif isinstance(node, nodes.Between):
+            for x in (node.operand, node.low, node.high):
+                walk(x)
+        elif isinstance(node, nodes.In):
+            for x in (node.operand,) + node.choices:
+                walk(x)
+        elif isinstance(node, nodes.Func):
+            for x in node.args:
+                walk(x)
+    walk(tree)
+    return found

@@ -1,0 +1,186 @@
+"""Query and Scan, with AWS's parameters, validation and paging: KeyConditionExpression (or KeyConditions),
+FilterExpression (or QueryFilter / ScanFilter), ProjectionExpression (or AttributesToGet), Select, Limit,
+ExclusiveStartKey / LastEvaluatedKey, ScanIndexForward, IndexName, Segment / TotalSegments.
+
+The reading itself is the tables layer's (reads.py); this module turns members into its arguments and pages into
+responses. Thread-safety: stateless between calls.
+"""
+from __future__ import annotations
+
+from logstore.errors import ResourceNotFoundException, ValidationException
+from logstore.tables import TableEngine, attrs
+from logstore.tables.expr import conditions, keycond, projection
+from logstore.tables.reads import Index, Reader
+
+from .expressions import RequestExpressions, condition_paths
+from .validation import Checks, table_name
+
+SELECTS = ["ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES", "SPECIFIC_ATTRIBUTES", "COUNT"]
+BAD_START_KEY = "The provided starting key is invalid: The provided key element does not match the schema"
+
+
+class ReadsService:
+    def __init__(self, tables: TableEngine):
+        self.tables = tables
+        self.reader = Reader(tables.items)
+
+    # -- shared ----------------------------------------------------------------------------------------------------
+
+    def _checks(self, request: dict, extra) -> tuple[Checks, str]:
+        checks = Checks(request)
+        name = table_name(checks)
+        checks.string("IndexName", min_len=3, max_len=255, pattern="[a-zA-Z0-9_.-]+")
+        checks.string("Select", enum=SELECTS)
+        checks.get("AttributesToGet", list)
+        checks.integer("Limit", min_value=1)
+        checks.get("ConsistentRead", bool)
+        checks.string("ConditionalOperator", enum=["AND", "OR"])
+        checks.get("ExclusiveStartKey", dict)
+        checks.string("ReturnConsumedCapacity", enum=["INDEXES", "TOTAL", "NONE"])
+        for member in ("ProjectionExpression", "FilterExpression"):
+            checks.get(member, str)
+        for member in ("ExpressionAttributeNames", "ExpressionAttributeValues"):
+            checks.get(member, dict)
+        extra(checks)
+        checks.done()
+        return checks, name
+
+    def _index(self, tdef, request: dict) -> Index | None:
+        name = request.get("IndexName")
+        if name is None:
+            return None
+        types = dict(tdef.attribute_definitions)
+        for kind in ("gsi", "lsi"):
+            for ix in tdef.indexes.get(kind, []):
+                if ix.get("IndexName") == name:
+                    schema = tuple((k["AttributeName"], types.get(k["AttributeName"], "S"))
+                                   for k in ix.get("KeySchema", []))
+                    proj = ix.get("Projection") or {}
+                    index = Index(name, schema, proj.get("ProjectionType", "ALL"),
+                                  tuple(proj.get("NonKeyAttributes") or ()), kind == "gsi")
+                    if index.is_global and request.get("ConsistentRead"):
+                        raise ValidationException("Consistent reads are not supported on global secondary indexes")
+                    return index
+        raise ValidationException(f"The table does not have the specified index: {name}")
+
+    def _select(self, request: dict, index: Index | None, wanted) -> str:
+        select = request.get("Select")
+        if select is None:
+            return "SPECIFIC_ATTRIBUTES" if wanted is not None else \
+                "ALL_PROJECTED_ATTRIBUTES" if index is not None else "ALL_ATTRIBUTES"
+        if select == "SPECIFIC_ATTRIBUTES" and wanted is None:
+            raise ValidationException("Must specify the AttributesToGet or ProjectionExpression when choosing to get "
+                                      "SPECIFIC_ATTRIBUTES")
+        if select != "SPECIFIC_ATTRIBUTES" and wanted is not None:
+            raise ValidationException("Cannot specify the AttributesToGet/ProjectionExpression when choosing to get "
+                                      f"{select}")
+        if select == "ALL_PROJECTED_ATTRIBUTES" and index is None:
+            raise ValidationException("ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName")
+        if select == "ALL_ATTRIBUTES" and index is not None and index.is_global and index.projection != "ALL":
+            raise ValidationException(f"One or more parameter values were invalid: Select type ALL_ATTRIBUTES is "
+                                      f"not supported for global secondary index {index.name} because its "
+                                      "projection type is not ALL")
+        return select
+
+    def _start_key(self, tdef, index: Index | None, request: dict) -> dict | None:
+        raw = request.get("ExclusiveStartKey")
+        if raw is None:
+            return None
+        try:
+            key = attrs.canonical_item(raw)
+        except ValidationException as e:
+            raise ValidationException(f"The provided starting key is invalid: {e.message}") from None
+        schema = list(tdef.key_schema) + (list(index.key_schema) if index else [])
+        wanted = dict(schema)
+        if set(key) != set(wanted) or any(wanted[n] not in key[n] for n in wanted):
+            raise ValidationException(BAD_START_KEY)
+        return key
+
+    def _respond(self, tdef, index, page, select: str, wanted) -> dict:
+        out = {"Count": len(page.items), "ScannedCount": page.scanned}
+        if select != "COUNT":
+            items = page.items
+            if index is not None:
+                items = [index.project(i, tdef.key_names) for i in items]
+            if wanted is not None:
+                items = [projection.project(wanted, i) for i in items]
+            out["Items"] = items
+        if page.last_key is not None:
+            out["LastEvaluatedKey"] = page.last_key
+        return out
+
+    @staticmethod
+    def _filter(condition):
+        return None if condition is None else (lambda item: conditions.evaluate(condition, item))
+
+    # -- operations ------------------------------------------------------------------------------------------------
+
+    def query(self, request: dict) -> dict:
+        def extra(checks):
+            checks.get("KeyConditions", dict)
+            checks.get("QueryFilter", dict)
+            checks.get("ScanIndexForward", bool)
+            checks.get("KeyConditionExpression", str)
+        self._checks(request, extra)
+        tdef = self.tables.get(request["TableName"])
+        index = self._index(tdef, request)
+        exprs = RequestExpressions(request, ("KeyConditionExpression", "FilterExpression", "ProjectionExpression"),
+                                   ("KeyConditions", "QueryFilter", "AttributesToGet"))
+        key_tree = exprs.condition("KeyConditionExpression")
+        if key_tree is None:
+            raise ValidationException("Either the KeyConditions or KeyConditionExpression parameter must be "
+                                      "specified in the request.")
+        schema = index.key_schema if index is not None else tdef.key_schema
+        cond = keycond.split(key_tree, schema)
+        filt = exprs.condition("FilterExpression")
+        if filt is not None:
+            keys = {n for n, _ in schema}
+            for parts in condition_paths(filt):
+                if parts[0] in keys:
+                    raise ValidationException("Filter Expression can only contain non-primary key attributes: "
+                                              f"Primary key attribute: {parts[0]}")
+        wanted = exprs.projection()
+        exprs.done()
+        select = self._select(request, index, wanted)
+        start = self._start_key(tdef, index, request)
+        if start is not None and not conditions.equal(start[schema[0][0]], cond.hash_value):
+            raise ValidationException("The provided starting key is outside query boundaries based on provided "
+                                      "conditions")
+        with self.tables.env.begin_read() as txn:
+            if self.tables.catalog.get(txn, tdef.name) is None:
+                raise ResourceNotFoundException("Requested resource not found")
+            page = self.reader.query(txn, tdef, cond, index=index, forward=request.get("ScanIndexForward", True),
+                                     start_key=start, limit=request.get("Limit"), keep=self._filter(filt))
+        return self._respond(tdef, index, page, select, wanted)
+
+    def scan(self, request: dict) -> dict:
+        def extra(checks):
+            checks.get("ScanFilter", dict)
+            checks.integer("Segment", min_value=0, max_value=999999)
+            checks.integer("TotalSegments", min_value=1, max_value=1000000)
+        self._checks(request, extra)
+        segment, total = request.get("Segment"), request.get("TotalSegments")
+        if segment is not None and total is None:
+            raise ValidationException("The TotalSegments parameter is required but was not present in the request "
+                                      "when Segment parameter is present")
+        if total is not None and segment is None:
+            raise ValidationException("The Segment parameter is required but was not present in the request when "
+                                      "parameter TotalSegments is present")
+        if total is not None and segment >= total:
+            raise ValidationException("The Segment parameter is zero-based and must be less than parameter "
+                                      f"TotalSegments: Segment: {segment} is not less than TotalSegments: {total}")
+        tdef = self.tables.get(request["TableName"])
+        index = self._index(tdef, request)
+        exprs = RequestExpressions(request, ("FilterExpression", "ProjectionExpression"),
+                                   ("ScanFilter", "AttributesToGet"))
+        filt = exprs.condition("FilterExpression")
+        wanted = exprs.projection()
+        exprs.done()
+        select = self._select(request, index, wanted)
+        start = self._start_key(tdef, index, request)
+        with self.tables.env.begin_read() as txn:
+            if self.tables.catalog.get(txn, tdef.name) is None:
+                raise ResourceNotFoundException("Requested resource not found")
+            page = self.reader.scan(txn, tdef, index=index, start_key=start, limit=request.get("Limit"),
+                                    keep=self._filter(filt), segment=segment or 0, total_segments=total or 1)
+        return self._respond(tdef, index, page, select, wanted)

@@ -1,0 +1,113 @@
+"""The legacy conditional parameters, translated into the bound condition trees the evaluators run, so there is
+one semantics for both: ``Expected`` (PutItem, UpdateItem, DeleteItem), ``KeyConditions`` (Query) and
+``QueryFilter`` / ``ScanFilter``, each joined by ``ConditionalOperator`` (AND by default).
+
+ComparisonOperator mapping: EQ ``=``, NE ``<>``, LT/LE/GT/GE, BETWEEN, IN, BEGINS_WITH ``begins_with``,
+CONTAINS ``contains``, NOT_CONTAINS ``NOT contains``, NULL ``attribute_not_exists``, NOT_NULL
+``attribute_exists``. Expected's short form ``{"Value": v}`` is EQ and ``{"Exists": false}`` is NULL.
+
+Pure; thread-safe.
+"""
+from __future__ import annotations
+
+from logstore.errors import ValidationException
+
+from .. import attrs
+from . import nodes as n
+
+_INVALID = "One or more parameter values were invalid: "
+ARGUMENTS = {"EQ": 1, "NE": 1, "LE": 1, "LT": 1, "GE": 1, "GT": 1, "NOT_NULL": 0, "NULL": 0, "CONTAINS": 1,
+             "NOT_CONTAINS": 1, "BEGINS_WITH": 1, "IN": None, "BETWEEN": 2}
+_COMPARE = {"EQ": "=", "NE": "<>", "LE": "<=", "LT": "<", "GE": ">=", "GT": ">"}
+
+
+def _literal(av) -> n.Literal:
+    return n.Literal(attrs.canonical_item({"v": av})["v"])
+
+
+def comparison(name: str, operator, values) -> object:
+    """The bound condition of one legacy ``{ComparisonOperator, AttributeValueList}`` on attribute ``name``."""
+    if operator not in ARGUMENTS:
+        raise ValidationException(f"1 validation error detected: Value '{operator}' at 'comparisonOperator' failed "
+                                  "to satisfy constraint: Member must satisfy enum value set: "
+                                  f"[{', '.join(ARGUMENTS)}]")
+    values = values or []
+    want = ARGUMENTS[operator]
+    if (want is None and not values) or (want is not None and len(values) != want):
+        raise ValidationException(_INVALID + f"Invalid number of argument(s) for the {operator} ComparisonOperator")
+    path = n.Path((name,))
+    lits = [_literal(v) for v in values]
+    for lit in lits:
+        t = next(iter(lit.value))
+        if operator in ("LE", "LT", "GE", "GT", "BETWEEN", "BEGINS_WITH") and t not in ("N", "S", "B"):
+            raise ValidationException(_INVALID + f"ComparisonOperator {operator} is not valid for {t} "
+                                      "AttributeValue type")
+        if operator in ("CONTAINS", "NOT_CONTAINS") and t not in ("N", "S", "B"):
+            raise ValidationException(_INVALID + f"ComparisonOperator {operator} is not valid for {t} "
+                                      "AttributeValue type")
+    if operator in _COMPARE:
+        return n.Compare(_COMPARE[operator], path, lits[0])
+    if operator == "NULL":
+        return n.Func("attribute_not_exists", (path,))
+    if operator == "NOT_NULL":
+        return n.Func("attribute_exists", (path,))
+    if operator == "CONTAINS":
+        return n.Func("contains", (path, lits[0]))
+    if operator == "NOT_CONTAINS":
+        return n.Not(n.Func("contains", (path, lits[0])))
+    if operator == "BEGINS_WITH":
+        return n.Func("begins_with", (path, lits[0]))
+    if operator == "IN":
+        return n.In(path, tuple(lits))
+    return n.Between(path, lits[0], lits[1])
+
+
+def _join(conditions: list, operator) -> object | None:
+    if operator not in (None, "AND", "OR"):
+        raise ValidationException(f"1 validation error detected: Value '{operator}' at 'conditionalOperator' "
+                                  "failed to satisfy constraint: Member must satisfy enum value set: [AND, OR]")
+    if not conditions:
+        return None
+    tree = conditions[0]
+    for c in conditions[1:]:
+        tree = n.Or(tree, c) if operator == "OR" else n.And(tree, c)
+    return tree
+
+
+def conditions(spec: dict, operator=None) -> object | None:
+    """KeyConditions / QueryFilter / ScanFilter: ``{name: {ComparisonOperator, AttributeValueList}}``."""
+    if not isinstance(spec, dict):
+        raise ValidationException("Conditions must be a map")
+    out = []
+    for name, cond in spec.items():
+        if not isinstance(cond, dict):
+            raise ValidationException(f"Condition for {name} must be a map")
+        out.append(comparison(name, cond.get("ComparisonOperator"), cond.get("AttributeValueList")))
+    return _join(out, operator)
+
+
+def expected(spec: dict, operator=None) -> object | None:
+    """Expected: ``{name: {Value, Exists} | {ComparisonOperator, AttributeValueList}}``."""
+    if not isinstance(spec, dict):
+        raise ValidationException("Expected must be a map")
+    out = []
+    for name, cond in spec.items():
+        if not isinstance(cond, dict):
+            raise ValidationException(f"Expected condition for {name} must be a map")
+        op = cond.get("ComparisonOperator")
+        value, exists = cond.get("Value"), cond.get("Exists")
+        if op is not None:
+            if value is not None or exists is not None:
+                raise ValidationException(_INVALID + "Value or Exists cannot be used with ComparisonOperator for "
+                                          f"Attribute: {name}")
+            out.append(comparison(name, op, cond.get("AttributeValueList")))
+        elif exists is False:
+            if value is not None:
+                raise ValidationException(_INVALID + f"Value cannot be used when Exists is false for Attribute: "
+                                          f"{name}")
+            out.append(n.Func("attribute_not_exists", (n.Path((name,)),)))
+        elif value is None:
+            raise ValidationException(_INVALID + f"Value must be provided when Exists is true for Attribute: {name}")
+        else:
+            out.append(n.Compare("=", n.Path((name,)), _literal(value)))
+    return _join(out, operator)

@@ -1,0 +1,119 @@
+"""Applying a bound UpdateExpression to an item: SET (with ``+``/``-``, ``if_not_exists``, ``list_append``),
+REMOVE, ADD (numbers, sets) and DELETE (set members).
+
+``check(update, key_names)`` runs the static checks once per request: no two paths overlap or conflict, no action
+touches a key attribute. ``apply(update, key, old)`` is the pure function the write path calls with the stored
+item (or None: UpdateItem creates the item from its key); it returns the new item and never mutates ``old``.
+
+Order of evaluation, as DynamoDB's: every SET value is computed from the item as it was before the update; then SETs
+are applied (list indexes ascending, so ``l[5]``, ``l[6]`` past the end append in order), REMOVEs (list indexes
+descending, so each index names the element it named before), ADDs, DELETEs. Run-time type problems are
+ValidationExceptions: arithmetic on a non-number, ``list_append`` of a non-list, ADD/DELETE on an attribute of
+another type, an operand path that does not exist.
+
+Pure; thread-safe.
+"""
+from __future__ import annotations
+
+from decimal import Context, Decimal
+
+from logstore.errors import ValidationException
+
+from .. import attrs
+from . import nodes as n
+from . import paths
+from .binding import type_of
+
+WRONG_TYPE = "An operand in the update expression has an incorrect data type"
+MISSING = "The provided expression refers to an attribute that does not exist in the item"
+_EXACT = Context(prec=300)
+
+
+def action_paths(update: n.Update) -> list[tuple]:
+    return [a.path.parts for a in update.actions()]
+
+
+def check(update: n.Update, key_names) -> None:
+    """Static checks of a bound update against the table's key attribute names."""
+    found = action_paths(update)
+    for parts in found:
+        if parts[0] in key_names:
+            raise ValidationException("One or more parameter values were invalid: Cannot update attribute "
+                                      f"{parts[0]}. This attribute is part of the key")
+    paths.check_overlaps(found, "UpdateExpression")
+
+
+def _value(o, old: dict | None) -> dict:
+    if isinstance(o, n.Literal):
+        return o.value
+    if isinstance(o, n.Path):
+        v = paths.get(old, o.parts)
+        if v is None:
+            raise ValidationException(MISSING)
+        return v
+    if isinstance(o, n.Arith):
+        a, b = _value(o.left, old), _value(o.right, old)
+        if type_of(a) != "N" or type_of(b) != "N":
+            raise ValidationException(WRONG_TYPE)
+        x, y = Decimal(a["N"]), Decimal(b["N"])
+        return {"N": _number(_EXACT.add(x, y) if o.op == "+" else _EXACT.subtract(x, y))}
+    if o.name == "if_not_exists":
+        existing = paths.get(old, o.args[0].parts)
+        return existing if existing is not None else _value(o.args[1], old)
+    # list_append
+    a, b = _value(o.args[0], old), _value(o.args[1], old)
+    if type_of(a) != "L" or type_of(b) != "L":
+        raise ValidationException(WRONG_TYPE)
+    return {"L": a["L"] + b["L"]}
+
+
+def _number(d: Decimal) -> str:
+    return attrs.canonical_number(str(d))
+
+
+def _index_order(parts: tuple):
+    return tuple((1, p, "") if isinstance(p, int) else (0, 0, p) for p in parts)
+
+
+def apply(update: n.Update, key: dict, old: dict | None) -> dict:
+    """The item after ``update``; ``old`` is the stored item or None (then the item starts as its key)."""
+    computed = [(a.path.parts, _value(a.value, old)) for a in update.sets]
+    item = dict(old) if old is not None else dict(key)
+    for parts, value in sorted(computed, key=lambda pv: _index_order(pv[0])) if len(computed) > 1 else computed:
+        paths.set_at(item, parts, value)
+    removes = [a.path.parts for a in update.removes]
+    for parts in sorted(removes, key=_index_order, reverse=True) if len(removes) > 1 else removes:
+        paths.remove_at(item, parts)
+    for a in update.adds:
+        value = a.value.value
+        current = paths.get(item, a.path.parts)
+        if current is None:
+            paths.set_at(item, a.path.parts, value)
+            continue
+        t = type_of(value)
+        if type_of(current) != t:
+            raise ValidationException(WRONG_TYPE)
+        if t == "N":
+            total = _EXACT.add(Decimal(current["N"]), Decimal(value["N"]))
+            paths.set_at(item, a.path.parts, {"N": _number(total)})
+        else:
+            paths.set_at(item, a.path.parts, _union(t, current[t], value[t]))
+    for a in update.deletes:
+        value = a.value.value
+        current = paths.get(item, a.path.parts)
+        if current is None:
+            continue
+        t = type_of(value)
+        if type_of(current) != t:
+            raise ValidationException(WRONG_TYPE)
+        drop = set(value[t]) if t != "NS" else {Decimal(m) for m in value[t]}
+        left = [m for m in current[t] if (Decimal(m) if t == "NS" else m) not in drop]
+        if left:
+            paths.set_at(item, a.path.parts, {t: left})
+        else:
+            paths.remove_at(item, a.path.parts)
+    return item
+
+
+def _union(t: str, current: list, extra: list) -> dict:
+    return attrs.canonical_item({"v": {t: current + [m for m in extra if m not in current]}})["v"]

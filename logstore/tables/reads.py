@@ -1,0 +1,188 @@
+"""Query and Scan: reading a page of a table's (or one of its secondary indexes') items, DynamoDB's way.
+
+A page reads items in order and stops after ``limit`` items have been *evaluated* or once the items read reach
+1 MB (``PAGE_BYTES``); the filter applies afterwards, so a page may hold fewer items than it evaluated (``Count``
+vs ``ScannedCount``) and may be empty while more remain. ``last_key`` (LastEvaluatedKey) is the key of the last
+item evaluated whenever the read stopped early, even if nothing follows it, as DynamoDB does.
+
+Orders: a Query returns one hash key's items by range key (descending when not ``forward``) — one LMDB range
+read, seeking to the key condition's lower bound; a Scan walks the table in stored key order and ``segment`` /
+``total_segments`` keep the items whose partition hash falls in the segment's share of the 32-bit hash space.
+
+Secondary indexes are not stored: a Query or Scan of an index reads the table, keeps the items that carry the
+index's key attributes (with the defined types), sorts them by (index hash, index range, table key) and projects
+them as the index's Projection says. That is exact and strongly consistent, and costs a read of the table per page
+(docs/expressions.md).
+
+Thread-safety: reads in one read transaction each; no state.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator
+
+from . import attrs, keycodec
+from .catalog import TableDef
+from .expr import conditions
+from .expr.keycond import KeyCondition
+from .items import ItemStore, encoded_key, table_prefix, unpack_item
+
+PAGE_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Index:
+    """A secondary index as a read sees it."""
+
+    name: str
+    key_schema: tuple[tuple[str, str], ...]     # (name, type), HASH first
+    projection: str                             # ALL, KEYS_ONLY or INCLUDE
+    non_key: tuple[str, ...] = ()
+    is_global: bool = True
+
+    def project(self, item: dict, table_keys) -> dict:
+        if self.projection == "ALL":
+            return item
+        keep = set(table_keys) | {n for n, _ in self.key_schema} | set(self.non_key)
+        return {k: v for k, v in item.items() if k in keep}
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    items: list[dict]
+    scanned: int
+    last_key: dict | None
+
+
+def _has_key(item: dict, key_schema) -> bool:
+    for name, typ in key_schema:
+        av = item.get(name)
+        if av is None or typ not in av:
+            return False
+    return True
+
+
+def _index_sort_key(tdef: TableDef, index: Index, item: dict) -> bytes:
+    return keycodec.encode_key(list(index.key_schema), item) + keycodec.encode_key(list(tdef.key_schema), item)
+
+
+def _key_of(tdef: TableDef, index: Index | None, item: dict) -> dict:
+    names = list(tdef.key_names) + ([n for n, _ in index.key_schema] if index else [])
+    return {n: item[n] for n in names}
+
+
+def _successor(prefix: bytes) -> bytes:
+    """The least byte string greater than every string that starts with ``prefix``."""
+    stripped = prefix.rstrip(b"\xff")
+    return stripped[:-1] + bytes([stripped[-1] + 1])
+
+
+def _seek_before(cur, key: bytes) -> bool:
+    """Position ``cur`` on the last entry strictly before ``key``."""
+    return cur.prev() if cur.set_range(key) else cur.last()
+
+
+class Reader:
+    def __init__(self, items: ItemStore):
+        self.items = items
+
+    def _page(self, candidates: Iterator[dict], tdef: TableDef, index: Index | None, limit: int | None,
+              keep) -> Page:
+        out, scanned, size = [], 0, 0
+        last = None
+        for item in candidates:
+            scanned += 1
+            size += attrs.item_size(item)
+            if keep is None or keep(item):
+                out.append(item)
+            if (limit is not None and scanned >= limit) or size >= PAGE_BYTES:
+                last = item
+                break
+        return Page(out, scanned, _key_of(tdef, index, last) if last is not None else None)
+
+    # -- Query -----------------------------------------------------------------------------------------------------
+
+    def query(self, txn, tdef: TableDef, cond: KeyCondition, *, index: Index | None = None, forward: bool = True,
+              start_key: dict | None = None, limit: int | None = None, keep=None) -> Page:
+        if index is not None:
+            schema = index.key_schema
+            pool = [i for i in self._index_items(txn, tdef, index)
+                    if conditions.equal(i[schema[0][0]], cond.hash_value)]
+            return self._page(self._ranged(pool, tdef, index, cond, forward, start_key), tdef, index, limit, keep)
+        return self._page(self._table_range(txn, tdef, cond, forward, start_key), tdef, None, limit, keep)
+
+    def _in_range(self, cond: KeyCondition, item: dict) -> bool:
+        return cond.range_condition is None or conditions.evaluate(cond.range_condition, item)
+
+    def _table_range(self, txn, tdef: TableDef, cond: KeyCondition, forward: bool, start_key: dict | None):
+        hash_name, hash_type = tdef.key_schema[0]
+        prefix = table_prefix(tdef.table_no) + keycodec.encode_value(hash_type, cond.hash_value[hash_type])
+        after = self.items.key(tdef.table_no, encoded_key(tdef.key_schema, start_key)[0]) if start_key else None
+        db = self.items.db
+        if db is None:
+            return
+        matched = False
+        with txn.cursor(db=db) as cur:
+            if forward:
+                seek = prefix
+                low, _ = cond.range_bounds()
+                if low is not None and len(tdef.key_schema) > 1:
+                    rtype = tdef.key_schema[1][1]
+                    seek = prefix + keycodec.encode_value(rtype, low[rtype])
+                if after is not None and after > seek:
+                    ok = cur.set_range(after) and (cur.key() != after or cur.next())
+                else:
+                    ok = cur.set_range(seek)
+                step = cur.next
+            else:
+                ok = _seek_before(cur, after if after is not None else _successor(prefix))
+                step = cur.prev
+            while ok:
+                key = bytes(cur.key())
+                if not key.startswith(prefix):
+                    break
+                item = unpack_item(cur.value())
+                if self._in_range(cond, item):
+                    matched = True
+                    yield item
+                elif matched:
+                    break
+                ok = step()
+
+    def _index_items(self, txn, tdef: TableDef, index: Index) -> list[dict]:
+        found = [item for _, item in self.items.scan(txn, tdef.table_no) if _has_key(item, index.key_schema)]
+        found.sort(key=lambda i: _index_sort_key(tdef, index, i))
+        return found
+
+    def _ranged(self, pool: list[dict], tdef, index, cond, forward, start_key):
+        ordered = pool if forward else pool[::-1]
+        if start_key is not None:
+            marker = _index_sort_key(tdef, index, start_key)
+            ordered = [i for i in ordered if (_index_sort_key(tdef, index, i) > marker) == forward
+                       and _index_sort_key(tdef, index, i) != marker]
+        for item in ordered:
+            if self._in_range(cond, item):
+                yield item
+
+    # -- Scan ------------------------------------------------------------------------------------------------------
+
+    def scan(self, txn, tdef: TableDef, *, index: Index | None = None, start_key: dict | None = None,
+             limit: int | None = None, keep=None, segment: int = 0, total_segments: int = 1) -> Page:
+        if index is not None:
+            pool = self._index_items(txn, tdef, index)
+            if start_key is not None:
+                marker = _index_sort_key(tdef, index, start_key)
+                pool = [i for i in pool if _index_sort_key(tdef, index, i) > marker]
+            source = (i for i in pool if self._in_segment(tdef, i, segment, total_segments))
+            return self._page(source, tdef, index, limit, keep)
+        after = self.items.key(tdef.table_no, encoded_key(tdef.key_schema, start_key)[0]) if start_key else None
+        source = (item for _, item in self.items.scan(txn, tdef.table_no, after)
+                  if self._in_segment(tdef, item, segment, total_segments))
+        return self._page(source, tdef, None, limit, keep)
+
+    @staticmethod
+    def _in_segment(tdef: TableDef, item: dict, segment: int, total: int) -> bool:
+        if total == 1:
+            return True
+        _, partition_hash = encoded_key(tdef.key_schema, item)
+        return (partition_hash * total) >> 32 == segment
