@@ -31,7 +31,6 @@ INVALID = "One or more parameter values were invalid: "
 
 CONDITION_MEMBERS = (("ConditionExpression",), ("Expected",))
 UPDATE_MEMBERS = (("UpdateExpression", "ConditionExpression"), ("AttributeUpdates", "Expected"))
-ITEM_TOO_BIG_FOR_UPDATE = "Item size to update has exceeded the maximum allowed size"
 
 
 def _common(checks: Checks, condition: bool = True) -> None:
@@ -149,11 +148,8 @@ class TablesService:
 
         def apply(old):
             check_condition(condition, old, return_old)
-            new = change(old)
-            if new != old and attrs.item_size(new) > attrs.MAX_ITEM_SIZE:
-                raise ValidationException(ITEM_TOO_BIG_FOR_UPDATE)
-            return new
-        return Mutation(tdef.name, k, apply, table_no=tdef.table_no), changed
+            return change(old)
+        return Mutation(tdef.name, k, apply, table_no=tdef.table_no, check_size=True), changed
 
     @staticmethod
     def _stream_spec(spec) -> tuple[bool, str | None] | None:
@@ -516,7 +512,12 @@ class TablesService:
                 tdef = self.tables.catalog.get(txn, name)
                 if tdef is None:
                     raise ResourceNotFoundException("Requested resource not found")
+                exprs = RequestExpressions(body, ("ProjectionExpression",), ())
+                wanted = exprs.projection()
+                exprs.done()
                 item = self.tables.get_item(name, self._key(tdef, body.get("Key")), txn)
+                if item is not None and wanted is not None:
+                    item = projection.project(wanted, item)
                 out.append({"Item": item} if item is not None else {})
         return {"Responses": out}
 
