@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import decimal
 
-from logstore.errors import (AwsError, ResourceNotFoundException, TransactionCanceledException,
-                             ValidationException)
+from logstore.errors import (AwsError, ResourceNotFoundException, SerializationException,
+                             TransactionCanceledException, ValidationException)
 from logstore.stream import VIEW_TYPES
 from logstore.tables import TableEngine, attrs
 from logstore.tables.expr import projection, updates
@@ -31,7 +31,6 @@ INVALID = "One or more parameter values were invalid: "
 
 CONDITION_MEMBERS = (("ConditionExpression",), ("Expected",))
 UPDATE_MEMBERS = (("UpdateExpression", "ConditionExpression"), ("AttributeUpdates", "Expected"))
-ITEM_TOO_BIG_FOR_UPDATE = "Item size to update has exceeded the maximum allowed size"
 
 
 def _common(checks: Checks, condition: bool = True) -> None:
@@ -149,11 +148,8 @@ class TablesService:
 
         def apply(old):
             check_condition(condition, old, return_old)
-            new = change(old)
-            if new != old and attrs.item_size(new) > attrs.MAX_ITEM_SIZE:
-                raise ValidationException(ITEM_TOO_BIG_FOR_UPDATE)
-            return new
-        return Mutation(tdef.name, k, apply, table_no=tdef.table_no), changed
+            return change(old)
+        return Mutation(tdef.name, k, apply, table_no=tdef.table_no, check_size=True), changed
 
     @staticmethod
     def _stream_spec(spec) -> tuple[bool, str | None] | None:
@@ -226,11 +222,10 @@ class TablesService:
         if missing:
             raise ValidationException(INVALID + "Some index key attributes are not defined in AttributeDefinitions. "
                                       f"Keys: [{', '.join(names)}], AttributeDefinitions: [{', '.join(types)}]")
-        indexes = {"lsi": request.get("LocalSecondaryIndexes") or [],
-                   "gsi": request.get("GlobalSecondaryIndexes") or []}
+        indexes = _indexes(request, types, names, billing or "PROVISIONED")
         used = set(names)
         for ix in indexes["lsi"] + indexes["gsi"]:
-            used.update(k.get("AttributeName") for k in ix.get("KeySchema", []) if isinstance(k, dict))
+            used.update(k["AttributeName"] for k in ix["KeySchema"])
         if set(types) - used:
             raise ValidationException(INVALID + "Number of attributes in KeySchema does not exactly match number "
                                       "of attributes defined in AttributeDefinitions")
@@ -516,9 +511,94 @@ class TablesService:
                 tdef = self.tables.catalog.get(txn, name)
                 if tdef is None:
                     raise ResourceNotFoundException("Requested resource not found")
+                exprs = RequestExpressions(body, ("ProjectionExpression",), ())
+                wanted = exprs.projection()
+                exprs.done()
                 item = self.tables.get_item(name, self._key(tdef, body.get("Key")), txn)
+                if item is not None and wanted is not None:
+                    item = projection.project(wanted, item)
                 out.append({"Item": item} if item is not None else {})
         return {"Responses": out}
+
+
+# -- secondary index definitions ------------------------------------------------------------------------------
+
+PROJECTION_TYPES = ["ALL", "KEYS_ONLY", "INCLUDE"]
+
+
+def _indexes(request: dict, types: dict, table_keys: list[str], billing: str) -> dict:
+    """Validate CreateTable's LocalSecondaryIndexes / GlobalSecondaryIndexes into the stored form
+    ``{"lsi": [...], "gsi": [...]}`` (each: IndexName, KeySchema, Projection; a GSI also ProvisionedThroughput)."""
+    out: dict[str, list] = {"lsi": [], "gsi": []}
+    seen: set[str] = set()
+    for kind, member in (("lsi", "LocalSecondaryIndexes"), ("gsi", "GlobalSecondaryIndexes")):
+        given = request.get(member)
+        if given is None:
+            continue
+        if not isinstance(given, list):
+            raise SerializationException(f"Unexpected value type in payload for '{member}': expected LIST")
+        if not given:
+            raise ValidationException(INVALID + f"List of {member} is empty")
+        if kind == "lsi" and len(table_keys) < 2:
+            raise ValidationException(INVALID + "Table KeySchema does not have a range key, which is required when "
+                                      "specifying a LocalSecondaryIndex")
+        for ix in given:
+            checks = Checks(ix)
+            name = checks.string("IndexName", required=True, min_len=3, max_len=255, pattern="[a-zA-Z0-9_.-]+")
+            schema = checks.get("KeySchema", list, required=True)
+            projection_spec = checks.get("Projection", dict, required=True)
+            throughput = checks.get("ProvisionedThroughput", dict)
+            checks.done()
+            if name in seen:
+                raise ValidationException(INVALID + f"Duplicate index name: {name}")
+            seen.add(name)
+            keys = []
+            for i, element in enumerate(schema):
+                sub = Checks(element)
+                n = sub.string("AttributeName", required=True, min_len=1, max_len=255)
+                role = sub.string("KeyType", required=True, enum=["HASH", "RANGE"])
+                sub.done()
+                if role != ("HASH" if i == 0 else "RANGE") or i > 1:
+                    raise ValidationException(f"Invalid KeySchema: The {'first' if i == 0 else 'second'} "
+                                              f"KeySchemaElement is not a {'HASH' if i == 0 else 'RANGE'} key type"
+                                              if i <= 1 else INVALID + f"Too many key attributes for index: {name}")
+                keys.append(n)
+            if not keys:
+                raise ValidationException(INVALID + f"Index KeySchema must not be empty for index: {name}")
+            missing = [k for k in keys if k not in types]
+            if missing:
+                raise ValidationException(INVALID + "Some index key attributes are not defined in "
+                                          f"AttributeDefinitions. Keys: [{', '.join(keys)}], AttributeDefinitions: "
+                                          f"[{', '.join(types)}]")
+            if kind == "lsi" and (keys[0] != table_keys[0] or len(keys) != 2):
+                raise ValidationException(INVALID + "Index KeySchema does not have the same leading hash key as "
+                                          f"table KeySchema for index: {name}. index hash key: {keys[0]}, table "
+                                          f"hash key: {table_keys[0]}")
+            sub = Checks(projection_spec)
+            ptype = sub.string("ProjectionType", enum=PROJECTION_TYPES) or "ALL"
+            non_key = sub.get("NonKeyAttributes", list)
+            sub.done()
+            if ptype == "INCLUDE" and not non_key:
+                raise ValidationException(INVALID + "ProjectionType is INCLUDE, but NonKeyAttributes is not "
+                                          f"specified for index: {name}")
+            if ptype != "INCLUDE" and non_key is not None:
+                raise ValidationException(INVALID + f"ProjectionType is {ptype}, but NonKeyAttributes is specified "
+                                          f"for index: {name}")
+            stored = {"IndexName": name,
+                      "KeySchema": [{"AttributeName": k, "KeyType": "HASH" if i == 0 else "RANGE"}
+                                    for i, k in enumerate(keys)],
+                      "Projection": {"ProjectionType": ptype, **({"NonKeyAttributes": non_key} if non_key else {})}}
+            if kind == "gsi":
+                if billing == "PROVISIONED" and throughput is None:
+                    raise ValidationException(INVALID + f"ProvisionedThroughput must be specified for index: {name}")
+                if throughput is not None:
+                    sub = Checks(throughput)
+                    rcu = sub.integer("ReadCapacityUnits", required=True, min_value=1)
+                    wcu = sub.integer("WriteCapacityUnits", required=True, min_value=1)
+                    sub.done()
+                    stored["ProvisionedThroughput"] = {"ReadCapacityUnits": rcu, "WriteCapacityUnits": wcu}
+            out[kind].append(stored)
+    return out
 
 
 # -- AttributeUpdates (the legacy update parameter) -----------------------------------------------------------

@@ -129,7 +129,7 @@ class Reader:
                 if low is not None and len(tdef.key_schema) > 1:
                     rtype = tdef.key_schema[1][1]
                     seek = prefix + keycodec.encode_value(rtype, low[rtype])
-                if after is not None and after > seek:
+                if after is not None and after >= seek:
                     ok = cur.set_range(after) and (cur.key() != after or cur.next())
                 else:
                     ok = cur.set_range(seek)

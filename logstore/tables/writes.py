@@ -23,7 +23,7 @@ from typing import Callable
 
 import lmdb
 
-from logstore.errors import AwsError, LogstoreError, ResourceNotFoundException
+from logstore.errors import AwsError, LogstoreError, ResourceNotFoundException, ValidationException
 from logstore.storage import Counters, Environment
 from logstore.stream import ChangeRecord, EventKind, StreamEngine
 from logstore.stream import records as record_codec
@@ -31,6 +31,9 @@ from logstore.stream import records as record_codec
 from . import attrs
 from .catalog import TableCatalog, TableDef
 from .items import ItemStore, encoded_key
+
+
+ITEM_TOO_BIG_FOR_UPDATE = "Item size to update has exceeded the maximum allowed size"
 
 
 class Cancelled(LogstoreError):
@@ -57,6 +60,7 @@ class Mutation:
     apply: Callable[[dict | None], dict | None]
     by_service: bool = False
     table_no: int | None = None
+    check_size: bool = False     # an update: refuse a result over the item size limit (a put checked before)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +147,8 @@ class Writer:
             delta = deltas.setdefault(tdef.table_no, [0, 0])
             old_size = attrs.item_size(old) if old is not None else 0
             new_size = attrs.item_size(new) if new is not None else 0
+            if m.check_size and new_size > attrs.MAX_ITEM_SIZE:
+                raise ValidationException(ITEM_TOO_BIG_FOR_UPDATE)
             if new is None:
                 self.items.delete(txn, stored_key)
                 delta[0] -= 1

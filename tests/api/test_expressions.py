@@ -429,3 +429,11 @@ def test_an_update_that_grows_the_item_past_400kb_is_refused(store, arn):
         store.update_item(TableName=T, Key=KEY, UpdateExpression="SET b = :v", ExpressionAttributeValues={":v": big})
     assert err.value.message == "Item size to update has exceeded the maximum allowed size"
     assert "b" not in stored(store)
+
+
+def test_transact_get_items_projection(store, arn):
+    put(store, RICH)
+    out = store.transact_get_items(TransactItems=[
+        {"Get": {"TableName": T, "Key": KEY, "ProjectionExpression": "#p, Color", "ExpressionAttributeNames": {"#p": "Price"}}},
+        {"Get": {"TableName": T, "Key": {"Id": {"N": "1"}}}}])
+    assert out["Responses"] == [{"Item": {"Price": {"N": "52"}, "Color": {"SS": ["Black", "Red"]}}}, {}]

@@ -109,6 +109,8 @@ def show(parts: tuple) -> str:
 def check_overlaps(paths: list[tuple], kind: str) -> None:
     """DynamoDB's rule that no two paths of one expression overlap (one is a prefix of the other) or conflict
     (they diverge where one indexes a list and the other names a map key)."""
+    if all(len(p) == 1 for p in paths) and len(set(paths)) == len(paths):
+        return  # the common case: distinct top-level attributes
     for i, p in enumerate(paths):
         for q in paths[i + 1:]:
             k = min(len(p), len(q))
