@@ -257,8 +257,10 @@ class Server:
             store = self.holder.enter()
             try:
                 if path == "/logstore-admin/split-shard":
-                    return 200, wire.encode(store.split_shard(StreamArn=request.get("StreamArn"),
-                                                              ShardId=request.get("ShardId")))
+                    arn, shard = request.get("StreamArn"), request.get("ShardId")
+                    if not isinstance(arn, str) or not isinstance(shard, str):
+                        raise ValidationException("StreamArn and ShardId (strings) are required")
+                    return 200, wire.encode(store.split_shard(StreamArn=arn, ShardId=shard))
                 report = store.maintain()
                 return 200, wire.encode({"Report": repr(report)})
             finally:
