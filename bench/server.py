@@ -76,6 +76,7 @@ def server(kind: str, tmp: str, page_file: str | None = None, signed: bool = Fal
                "--log-level", "warning", "--maintenance-interval", "0"]
         if signed:
             cmd += ["--access-key", f"{AKID}:{SECRET}"]
+        cmd += os.environ.get("BENCH_SERVER_ARGS", "").split()    # e.g. "--threads 8", for experiments
     elif kind == "moto":
         cmd = [os.path.join(os.path.dirname(sys.executable), "moto_server"), "-p", str(port)]
     else:

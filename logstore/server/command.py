@@ -70,7 +70,8 @@ def serve(path, host, port, access_keys, max_body, threads, maintenance_interval
         log.warning("test endpoints enabled: POST /moto-api/reset wipes the store at %s", settings.path)
     config = uvicorn.Config(Server(settings), host=host, port=port, http="httptools", loop="auto",
                             lifespan="on", log_level=log_level, access_log=False, workers=1,
-                            timeout_graceful_shutdown=graceful_timeout, server_header=False, date_header=False)
+                            timeout_graceful_shutdown=graceful_timeout, server_header=False, date_header=False,
+                            proxy_headers=False)
     server = uvicorn.Server(config)
     log.info("store %s", settings.path)
     server.run()

@@ -13,6 +13,7 @@ from serverhelpers import ServerProcess, unique
 def server(tmp_path_factory):
     base = tmp_path_factory.mktemp("server")
     proc = ServerProcess(base / "store", base / "server.log", "--enable-test-endpoints").start()
+    assert "no access keys configured: every request is accepted" in proc.log()
     yield proc
     assert proc.stop() in (0, -signal.SIGTERM), proc.log()   # uvicorn re-raises the signal once drained
     assert "Traceback" not in proc.log(), proc.log()

@@ -88,3 +88,11 @@ def test_body_changed_after_signing_is_refused(secured):
     assert error(r)[1] == "InvalidSignatureException"
     listed = post(secured, "DynamoDB_20120810.ListTables", {}, akid=AKID, secret=SECRET).json()["TableNames"]
     assert "tampere2" not in listed and "tampered" not in listed
+
+
+def test_test_endpoints_are_off_by_default(secured):
+    for path in ("/moto-api/reset", "/logstore-admin/advance-clock", "/logstore-admin/split-shard"):
+        r = requests.post(secured.url + path, json={}, timeout=10)
+        assert r.status_code == 404, (path, r.text)
+    ddb = secured.client("dynamodb", aws_access_key_id=AKID, aws_secret_access_key=SECRET)
+    assert "signed" in ddb.list_tables()["TableNames"]          # nothing was wiped

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from serverhelpers import unique
+from serverhelpers import read_shard, unique
 
 KEYS = dict(KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
             AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
@@ -145,3 +145,19 @@ def test_time_to_live(ddb, table):
         ddb.update_time_to_live(TableName=name, TimeToLiveSpecification={"Enabled": True,
                                                                          "AttributeName": "expires"})
     assert err.value.response["Error"]["Code"] == "ValidationException"
+
+
+def test_ttl_sweep_deletes_expired_items_as_the_service(ddb, streams, table, server):
+    name, arn = table
+    ddb.update_time_to_live(TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "exp"})
+    import time
+    now = int(time.time())
+    ddb.put_item(TableName=name, Item={"pk": {"S": "old"}, "exp": {"N": str(now - 60)}})
+    ddb.put_item(TableName=name, Item={"pk": {"S": "new"}, "exp": {"N": str(now + 3600)}})
+    server.admin("/logstore-admin/maintain")                   # what the background maintenance does
+    assert "Item" not in ddb.get_item(TableName=name, Key={"pk": {"S": "old"}})
+    assert "Item" in ddb.get_item(TableName=name, Key={"pk": {"S": "new"}})
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    removes = [r for r in read_shard(streams, arn, shard) if r["eventName"] == "REMOVE"]
+    assert len(removes) == 1
+    assert removes[0]["userIdentity"] == {"PrincipalId": "dynamodb.amazonaws.com", "Type": "Service"}
