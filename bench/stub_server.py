@@ -10,6 +10,7 @@ Usage: ``python bench/stub_server.py PORT [GETRECORDS_PAGE.json]``. Not a benchm
 """
 from __future__ import annotations
 
+import os
 import sys
 import zlib
 
@@ -49,5 +50,5 @@ if __name__ == "__main__":
     if len(sys.argv) > 2:
         with open(sys.argv[2], "rb") as f:
             CANNED[b"DynamoDBStreams_20120810.GetRecords"] = f.read()
-    uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), http="httptools", log_level="warning",
+    uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), http=os.environ.get("STUB_HTTP", "httptools"), log_level="warning",
                 access_log=False, server_header=False, date_header=False)
