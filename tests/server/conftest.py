@@ -8,11 +8,14 @@ import signal
 import pytest
 from serverhelpers import ServerProcess, unique
 
+MAX_BODY = 1 << 20     # the session server's --max-body (the default is DynamoDB's 16 MiB)
+
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
     base = tmp_path_factory.mktemp("server")
-    proc = ServerProcess(base / "store", base / "server.log", "--enable-test-endpoints").start()
+    proc = ServerProcess(base / "store", base / "server.log", "--enable-test-endpoints",
+                         "--max-body", str(MAX_BODY)).start()
     assert "no access keys configured: every request is accepted" in proc.log()
     yield proc
     assert proc.stop() in (0, -signal.SIGTERM), proc.log()   # uvicorn re-raises the signal once drained

@@ -107,6 +107,30 @@ def test_body_over_the_limit_is_refused_unread(server):
     assert "RequestEntityTooLargeException" in reply
 
 
+def test_streamed_body_over_the_configured_limit_is_refused(server):
+    # No Content-Length: a chunked body is counted as it arrives and refused once past --max-body (1 MiB here).
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
+        s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: DynamoDB_20120810.DescribeTable\r\n"
+                  b"Transfer-Encoding: chunked\r\n\r\n")
+        chunk = b"%x\r\n%s\r\n" % (65536, b"x" * 65536)
+        try:
+            for _ in range(64):                          # 4 MiB offered; the server stops reading after 1 MiB
+                s.sendall(chunk)
+        except OSError:                                  # it answered and closed while we were still sending
+            pass
+        reply = b""
+        try:
+            while part := s.recv(65536):
+                reply += part
+        except OSError:
+            pass
+    assert reply.startswith(b"HTTP/1.1 413"), reply[:200]
+    assert b"RequestEntityTooLargeException" in reply
+    body = b'{"TableName": "' + b"x" * 900_000 + b'"}'        # under the limit: read, then validated
+    r = server.post(DDB + "DescribeTable", body)
+    assert r.status_code == 400 and "at 'tableName'" in r.json()["message"]
+
+
 def test_get_is_a_health_check_and_other_paths_are_refused(server):
     import requests
     assert requests.get(server.url + "/", timeout=10).status_code == 200
