@@ -127,7 +127,7 @@ def test_closed_shard_has_no_next_iterator_and_describe_pages(ddb, streams, tabl
     assert len(rest["StreamDescription"]["Shards"]) == 2
 
 
-def test_expired_iterator(ddb, streams, server, tmp_path):
+def test_expired_iterator_and_trimmed_data(tmp_path):
     # The clock moves for the whole server, so this test runs on a fresh one of its own making.
     from serverhelpers import ServerProcess
     own = ServerProcess(tmp_path / "store", tmp_path / "log", "--enable-test-endpoints").start()
@@ -143,5 +143,15 @@ def test_expired_iterator(ddb, streams, server, tmp_path):
         own.admin("/logstore-admin/advance-clock", {"Seconds": 16 * 60})
         with pytest.raises(s.exceptions.ExpiredIteratorException):
             s.get_records(ShardIterator=it)
+        d.put_item(TableName="expiry", Item={"pk": {"S": "old"}})
+        old = read_shard(s, arn, shard)[0]["dynamodb"]["SequenceNumber"]
+        own.admin("/logstore-admin/advance-clock", {"Seconds": 3600})
+        d.put_item(TableName="expiry", Item={"pk": {"S": "young"}})
+        own.admin("/logstore-admin/advance-clock", {"Seconds": 23 * 3600 + 60})
+        own.admin("/logstore-admin/maintain")                   # the 24-hour retention trim
+        with pytest.raises(s.exceptions.TrimmedDataAccessException):
+            s.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="AT_SEQUENCE_NUMBER",
+                                 SequenceNumber=old)
+        assert [r["dynamodb"]["Keys"]["pk"]["S"] for r in read_shard(s, arn, shard)] == ["young"]
     finally:
         own.stop()
