@@ -29,8 +29,8 @@ UPDATE_RETURN_VALUES = ("NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NE
 INVALID = "One or more parameter values were invalid: "
 
 
-CONDITION_MEMBERS = (("ConditionExpression",), ("Expected",))
-UPDATE_MEMBERS = (("UpdateExpression", "ConditionExpression"), ("AttributeUpdates", "Expected"))
+CONDITION_MEMBERS = (("ConditionExpression",), ("Expected", "ConditionalOperator"))
+UPDATE_MEMBERS = (("UpdateExpression", "ConditionExpression"), ("AttributeUpdates", "Expected", "ConditionalOperator"))
 
 
 def _common(checks: Checks, condition: bool = True) -> None:
@@ -96,6 +96,8 @@ class TablesService:
         item = attrs.canonical_item(item, key_names=tdef.key_names)
         attrs.check_key(item, list(tdef.key_schema), exact=False)
         attrs.check_item_size(item)
+        if tdef.indexes:
+            check_index_keys(tdef, item)
         return item
 
     def put_mutation(self, tdef, item, condition=None, return_old: bool = False) -> Mutation:
@@ -148,7 +150,10 @@ class TablesService:
 
         def apply(old):
             check_condition(condition, old, return_old)
-            return change(old)
+            new = change(old)
+            if tdef.indexes and new != old:
+                check_index_keys(tdef, new)
+            return new
         return Mutation(tdef.name, k, apply, table_no=tdef.table_no, check_size=True), changed
 
     @staticmethod
@@ -599,6 +604,28 @@ def _indexes(request: dict, types: dict, table_keys: list[str], billing: str) ->
                     stored["ProvisionedThroughput"] = {"ReadCapacityUnits": rcu, "WriteCapacityUnits": wcu}
             out[kind].append(stored)
     return out
+
+
+def check_index_keys(tdef, item: dict) -> None:
+    """An item's secondary-index key attributes, where present, must have the defined type and not be empty."""
+    types = dict(tdef.attribute_definitions)
+    for kind in ("lsi", "gsi"):
+        for ix in tdef.indexes.get(kind, []):
+            for element in ix["KeySchema"]:
+                name = element["AttributeName"]
+                av = item.get(name)
+                if av is None or name in tdef.key_names:
+                    continue
+                actual = next(iter(av))
+                if actual != types[name]:
+                    raise ValidationException(INVALID + f"Type mismatch for Index Key {name} Expected: {types[name]} "
+                                              f"Actual: {actual} IndexName: {ix['IndexName']}")
+                if av[actual] in ("", b""):
+                    raise ValidationException("One or more parameter values are not valid. A value specified for a "
+                                              "secondary index key is not supported. The AttributeValue for a key "
+                                              "attribute cannot contain an empty "
+                                              f"{'string' if actual == 'S' else 'binary'} value. IndexName: "
+                                              f"{ix['IndexName']}, IndexKey: {name}")
 
 
 # -- AttributeUpdates (the legacy update parameter) -----------------------------------------------------------

@@ -102,6 +102,8 @@ class Binder:
         return ValidationException(f"Invalid {self.kind}: {message}")
 
     def path(self, p: n.Path) -> n.Path:
+        if not any(isinstance(part, str) and part[0] == "#" for part in p.parts):
+            return p  # no names to resolve: the parsed path is already bound
         parts = []
         for part in p.parts:
             if isinstance(part, str) and part.startswith("#"):
