@@ -131,7 +131,7 @@ class ReadsService:
             checks.get("ScanIndexForward", bool)
             checks.get("KeyConditionExpression", str)
         self._checks(request, extra)
-        tdef = self.tables.get(request["TableName"])
+        tdef = self.tables.get(request["TableName"], item_level=True)
         index = self._index(tdef, request)
         exprs = RequestExpressions(request, *QUERY_MEMBERS)
         key_tree = exprs.condition("KeyConditionExpression")
@@ -183,7 +183,7 @@ class ReadsService:
         if total is not None and segment >= total:
             raise ValidationException("The Segment parameter is zero-based and must be less than parameter "
                                       f"TotalSegments: Segment: {segment} is not less than TotalSegments: {total}")
-        tdef = self.tables.get(request["TableName"])
+        tdef = self.tables.get(request["TableName"], item_level=True)
         index = self._index(tdef, request)
         exprs = RequestExpressions(request, *SCAN_MEMBERS)
         filt = exprs.condition("FilterExpression")

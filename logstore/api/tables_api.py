@@ -347,7 +347,7 @@ class TablesService:
         exprs = RequestExpressions(request, ("ProjectionExpression",), ("AttributesToGet",))
         wanted = exprs.projection()
         exprs.done()
-        tdef = self.tables.get(name)
+        tdef = self.tables.get(name, item_level=True)
         item = self.tables.get_item(name, self._key(tdef, key))
         if item is not None and wanted is not None:
             item = projection.project(wanted, item)
@@ -400,7 +400,7 @@ class TablesService:
     def _batch_mutations(self, requests: dict) -> list[Mutation]:
         mutations, seen = [], set()
         for name, entries in requests.items():
-            tdef = self.tables.get(name)
+            tdef = self.tables.get(name, item_level=True)
             for entry in entries:
                 if not isinstance(entry, dict) or len(entry) != 1:
                     raise ValidationException("Supplied AttributeValue has more than one datatypes set, must "
@@ -429,7 +429,7 @@ class TablesService:
                                       "satisfy constraint: Member must have length greater than or equal to 1")
         out = {}
         for name, spec in requests.items():
-            tdef = self.tables.get(name)
+            tdef = self.tables.get(name, item_level=True)
             keys = [self._key(tdef, k) for k in spec.get("Keys", [])]
             if len({repr(sorted(k.items())) for k in keys}) != len(keys):
                 raise ValidationException("Provided list of item keys contains duplicates")
@@ -469,7 +469,7 @@ class TablesService:
             name = table_name(checks)
             _common(checks)
             checks.done()
-            tdef = self.tables.get(name)
+            tdef = self.tables.get(name, item_level=True)
             return_old = _on_fail(body)
             if op == "Update":
                 if body.get("UpdateExpression") is None:
