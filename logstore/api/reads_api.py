@@ -13,9 +13,9 @@ from logstore.tables.expr import conditions, keycond, projection
 from logstore.tables.reads import Index, Reader
 
 from .expressions import RequestExpressions, condition_paths
-from .validation import Checks, table_name
+from .validation import ENVELOPE, Checks, table_name
 
-SELECTS = ["ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES", "SPECIFIC_ATTRIBUTES", "COUNT"]
+SELECTS = ["SPECIFIC_ATTRIBUTES", "COUNT", "ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES"]  # in AWS's message order
 BAD_START_KEY = "The provided starting key is invalid"
 KEY_MISMATCH = "The provided key element does not match the schema"
 QUERY_MEMBERS = (("ProjectionExpression", "FilterExpression", "KeyConditionExpression"),
@@ -75,12 +75,12 @@ class ReadsService:
             return "SPECIFIC_ATTRIBUTES" if wanted is not None else \
                 "ALL_PROJECTED_ATTRIBUTES" if index is not None else "ALL_ATTRIBUTES"
         if select == "SPECIFIC_ATTRIBUTES" and wanted is None:
-            raise ValidationException("Must specify the AttributesToGet or ProjectionExpression when choosing to get "
-                                      "SPECIFIC_ATTRIBUTES")
+            raise ValidationException(ENVELOPE + "Must specify the AttributesToGet or ProjectionExpression when "
+                                      "choosing to get SPECIFIC_ATTRIBUTES")
         if select != "SPECIFIC_ATTRIBUTES" and wanted is not None:
             member = "ProjectionExpression" if request.get("ProjectionExpression") is not None else "AttributesToGet"
             what = "only the Count" if select == "COUNT" else select
-            raise ValidationException(f"Cannot specify the {member} when choosing to get {what}")
+            raise ValidationException(f"{ENVELOPE}Cannot specify the {member} when choosing to get {what}")
         if select == "ALL_PROJECTED_ATTRIBUTES" and index is None:
             raise ValidationException("ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName")
         if select == "ALL_ATTRIBUTES" and index is not None and index.is_global and index.projection != "ALL":
@@ -125,6 +125,11 @@ class ReadsService:
     # -- operations ------------------------------------------------------------------------------------------------
 
     def query(self, request: dict) -> dict:
+        limit = request.get("Limit")
+        if isinstance(limit, int) and not isinstance(limit, bool) and limit < 1:
+            raise ValidationException(ENVELOPE + "Value at 'Limit' failed to satisfy constraint: Member must have "
+                                      "value greater than or equal to 1")  # Query's wording differs from Scan's
+
         def extra(checks):
             checks.get("KeyConditions", dict)
             checks.get("QueryFilter", dict)

@@ -9,18 +9,23 @@ Thread-safety: stateless between calls.
 """
 from __future__ import annotations
 
+import base64
 import decimal
+import hashlib
+import json
+import re
+import threading
 
-from logstore.errors import (AwsError, ResourceNotFoundException, SerializationException,
-                             TransactionCanceledException, ValidationException)
+from logstore.errors import (AwsError, IdempotentParameterMismatchException, ResourceNotFoundException,
+                             SerializationException, TransactionCanceledException, ValidationException)
 from logstore.stream import VIEW_TYPES
 from logstore.tables import TableEngine, attrs
-from logstore.tables.expr import projection, updates
+from logstore.tables.expr import nodes, projection, updates
 from logstore.tables.writes import Cancelled, Mutation, StaleTable
 
 from . import render
 from .expressions import RequestExpressions, check_condition
-from .validation import Checks, table_name
+from .validation import TABLE_NAME_PATTERN, Checks, request_validation, table_name
 
 KEY_TYPES = ("S", "N", "B")
 BILLING_MODES = ("PROVISIONED", "PAY_PER_REQUEST")
@@ -29,8 +34,13 @@ UPDATE_RETURN_VALUES = ("NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NE
 INVALID = "One or more parameter values were invalid: "
 
 
-CONDITION_MEMBERS = (("ConditionExpression",), ("Expected", "ConditionalOperator"))
-UPDATE_MEMBERS = (("UpdateExpression", "ConditionExpression"), ("AttributeUpdates", "Expected", "ConditionalOperator"))
+TRANSACT_OPERATIONS = ("Put", "Update", "Delete", "ConditionCheck")
+CANCELLING = (attrs.KEY_SCHEMA_MISMATCH, INVALID + "Type mismatch for key ", INVALID + "Type mismatch for Index Key ")
+"""Item validation failures that TransactWriteItems reports per action (a ValidationError CancellationReason)
+rather than for the whole request, as AWS does."""
+CONDITION_MEMBERS = (("ConditionExpression",), ("Expected", "ConditionalOperator"), ())
+UPDATE_MEMBERS = (("UpdateExpression", "ConditionExpression"), ("AttributeUpdates", "Expected", "ConditionalOperator"),
+                  ())
 
 
 def _common(checks: Checks, condition: bool = True) -> None:
@@ -46,6 +56,45 @@ def _common(checks: Checks, condition: bool = True) -> None:
         checks.string("ReturnItemCollectionMetrics", enum=["SIZE", "NONE"])
 
 
+def _never(old):
+    raise AssertionError("a refused mutation is never applied")
+
+
+class ClientTokens:
+    """TransactWriteItems' ClientRequestToken: a token seen again within 10 minutes with the same request makes the
+    call a no-op that succeeds; with another request it is IdempotentParameterMismatchException. Kept in memory (a
+    restart forgets tokens: docs/streams-compat.md). Thread-safe."""
+
+    WINDOW_MS = 10 * 60 * 1000
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._seen: dict[str, tuple[str, int]] = {}
+
+    @staticmethod
+    def _digest(request: dict) -> str:
+        return hashlib.sha256(repr(sorted((k, repr(v)) for k, v in request.items()
+                                          if k != "ClientRequestToken")).encode()).hexdigest()
+
+    def done_before(self, token: str, request: dict, now_ms: int) -> bool:
+        """Whether this request already succeeded under ``token`` (IdempotentParameterMismatchException if the
+        token came with another request)."""
+        with self._lock:
+            for old in [t for t, (_, at) in self._seen.items() if now_ms - at > self.WINDOW_MS]:
+                del self._seen[old]
+            previous = self._seen.get(token)
+        if previous is None:
+            return False
+        if previous[0] != self._digest(request):
+            raise IdempotentParameterMismatchException("The request uses the same client token as a previous, "
+                                                       "but non-identical request.")
+        return True
+
+    def remember(self, token: str, request: dict, now_ms: int) -> None:
+        with self._lock:
+            self._seen[token] = (self._digest(request), now_ms)
+
+
 def _on_fail(request: dict) -> bool:
     return request.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD"
 
@@ -55,6 +104,7 @@ class TablesService:
         self.tables = tables
         self.region = region
         self.account = account
+        self._tokens = ClientTokens()
 
     # -- helpers -------------------------------------------------------------------------------------------------
 
@@ -129,15 +179,27 @@ class TablesService:
             return old
         return Mutation(tdef.name, self._key(tdef, key), apply, table_no=tdef.table_no)
 
-    def update_mutation(self, tdef, key, exprs: RequestExpressions, request: dict) -> tuple[Mutation, list]:
-        """A validated UpdateItem of ``key`` (UpdateExpression or AttributeUpdates, with its condition), and the
-        paths it updates (for ReturnValues UPDATED_*)."""
-        k = self._key(tdef, key)
-        condition = exprs.condition()
-        return_old = _on_fail(request)
+    @staticmethod
+    def parse_update(request: dict) -> tuple:
+        """An update request's (bound UpdateExpression or None, bound condition or None): everything that can be
+        checked before the table is consulted."""
+        exprs = RequestExpressions(request, *UPDATE_MEMBERS)
         tree = exprs.bound("UpdateExpression")
         if tree is not None:
-            updates.check(tree, tdef.key_names)
+            updates.check_paths(tree)
+        condition = exprs.condition()
+        exprs.done()
+        return tree, condition
+
+    def update_mutation(self, tdef, key, update: tuple, request: dict) -> tuple[Mutation, list]:
+        """A validated UpdateItem of ``key`` (``update`` from parse_update: the UpdateExpression, else the
+        request's AttributeUpdates; and the condition), and the paths it updates (for ReturnValues UPDATED_*)."""
+        k = self._key(tdef, key)
+        tree, condition = update
+        return_old = _on_fail(request)
+        if tree is not None:
+            updates.check_keys(tree, tdef.key_names)
+            self._check_index_key_sets(tdef, tree)
             changed = updates.action_paths(tree)
             change = lambda old: updates.apply(tree, k, old)  # noqa: E731
         else:
@@ -317,6 +379,23 @@ class TablesService:
         value = checks.string("ReturnValues", enum=list(allowed)) or "NONE"
         return value
 
+    @staticmethod
+    def _check_index_key_sets(tdef, tree) -> None:
+        """SET of a secondary index key attribute to an empty string or binary is refused up front."""
+        if not tdef.indexes:
+            return
+        index_keys = {e["AttributeName"] for kind in ("lsi", "gsi") for ix in tdef.indexes.get(kind, [])
+                      for e in ix["KeySchema"]}
+        for action in tree.sets:
+            value = action.value
+            if len(action.path.parts) == 1 and action.path.parts[0] in index_keys and \
+                    isinstance(value, nodes.Literal) and next(iter(value.value.values())) in ("", b""):
+                kind = "string" if "S" in value.value else "binary"
+                raise ValidationException("One or more parameter values are not valid. The update expression "
+                                          "attempted to update a secondary index key to a value that is not "
+                                          "supported. The AttributeValue for a key attribute cannot contain an "
+                                          f"empty {kind} value.")
+
     def _conditional(self, request: dict) -> tuple:
         """(bound condition or None, whether to return the old item on failure) of a Put/DeleteItem request."""
         exprs = RequestExpressions(request, *CONDITION_MEMBERS)
@@ -324,14 +403,22 @@ class TablesService:
         exprs.done()
         return condition, _on_fail(request)
 
-    def put_item(self, request: dict) -> dict:
-        checks = Checks(request)
-        name = table_name(checks)
-        item = checks.get("Item", dict, required=True)
-        rv = self._return_values(checks, PUT_RETURN_VALUES)
-        _common(checks)
+    def _put_return_values(self, checks: Checks) -> str:
+        """PutItem/DeleteItem's ReturnValues: any of the enum is well-formed, only NONE and ALL_OLD allowed."""
+        rv = self._return_values(checks, UPDATE_RETURN_VALUES)
         checks.done()
-        condition, return_old = self._conditional(request)
+        if rv not in PUT_RETURN_VALUES:
+            raise ValidationException("ReturnValues can only be ALL_OLD or NONE")
+        return rv
+
+    def put_item(self, request: dict) -> dict:
+        with request_validation():
+            checks = Checks(request)
+            name = table_name(checks)
+            item = checks.get("Item", dict, required=True)
+            _common(checks)
+            rv = self._put_return_values(checks)
+            condition, return_old = self._conditional(request)
         _, [outcome] = self._write(name, lambda tdef: [self.put_mutation(tdef, item, condition, return_old)])
         return {"Attributes": outcome.old} if rv == "ALL_OLD" and outcome.old is not None else {}
 
@@ -354,31 +441,31 @@ class TablesService:
         return {"Item": item} if item is not None else {}
 
     def delete_item(self, request: dict) -> dict:
-        checks = Checks(request)
-        name = table_name(checks)
-        key = checks.get("Key", dict, required=True)
-        rv = self._return_values(checks, PUT_RETURN_VALUES)
-        _common(checks)
-        checks.done()
-        condition, return_old = self._conditional(request)
+        with request_validation():
+            checks = Checks(request)
+            name = table_name(checks)
+            key = checks.get("Key", dict, required=True)
+            _common(checks)
+            rv = self._put_return_values(checks)
+            condition, return_old = self._conditional(request)
         _, [outcome] = self._write(name, lambda tdef: [self.delete_mutation(tdef, key, condition, return_old)])
         return {"Attributes": outcome.old} if rv == "ALL_OLD" and outcome.old is not None else {}
 
     def update_item(self, request: dict) -> dict:
-        checks = Checks(request)
-        name = table_name(checks)
-        key = checks.get("Key", dict, required=True)
-        checks.get("AttributeUpdates", dict)
-        checks.get("UpdateExpression", str)
-        rv = self._return_values(checks, UPDATE_RETURN_VALUES)
-        _common(checks)
-        checks.done()
+        with request_validation():
+            checks = Checks(request)
+            name = table_name(checks)
+            key = checks.get("Key", dict, required=True)
+            checks.get("AttributeUpdates", dict)
+            checks.get("UpdateExpression", str)
+            rv = self._return_values(checks, UPDATE_RETURN_VALUES)
+            _common(checks)
+            checks.done()
+            update = self.parse_update(request)
         changed: list = []
 
         def build(tdef):
-            exprs = RequestExpressions(request, *UPDATE_MEMBERS)
-            mutation, paths = self.update_mutation(tdef, key, exprs, request)
-            exprs.done()
+            mutation, paths = self.update_mutation(tdef, key, update, request)
             changed[:] = paths
             return [mutation]
         _, [outcome] = self._write(name, build)
@@ -422,15 +509,35 @@ class TablesService:
         checks = Checks(request)
         requests = checks.get("RequestItems", dict, required=True)
         checks.done()
-        total = sum(len(v.get("Keys", [])) for v in requests.values() if isinstance(v, dict))
-        if not 1 <= total <= 100:
-            raise ValidationException("Too many items requested for the BatchGetItem call" if total > 100
-                                      else "1 validation error detected: Value at 'requestItems' failed to "
-                                      "satisfy constraint: Member must have length greater than or equal to 1")
+        if not requests:
+            raise ValidationException("1 validation error detected: Value at 'RequestItems' failed to satisfy "
+                                      "constraint: Member must have length greater than or equal to 1")
+        bad_names = [n for n in requests if not (3 <= len(n) <= 255 and re.fullmatch(TABLE_NAME_PATTERN, n))]
+        if bad_names:
+            echo = json.dumps(requests, separators=(",", ":"), default=lambda b: base64.b64encode(b).decode())
+            raise ValidationException(f"1 validation error detected: Value '{echo}' at 'requestItems' failed to "
+                                      "satisfy constraint: Map keys must satisfy constraint: [Member must have length "
+                                      "less than or equal to 255, Member must have length greater than or equal to "
+                                      f"3, Member must satisfy regular expression pattern: {TABLE_NAME_PATTERN}]")
+        styles = set()
+        for name, spec in requests.items():
+            keys = spec.get("Keys") if isinstance(spec, dict) else None
+            if not isinstance(keys, list) or not 1 <= len(keys) <= 100:
+                bound = "less than or equal to 100" if isinstance(keys, list) and keys else \
+                    "greater than or equal to 1"
+                raise ValidationException(f"1 validation error detected: Value at 'RequestItems.{name}.member.Keys' "
+                                          f"failed to satisfy constraint: Member must have length {bound}")
+            styles.update(m for m in ("ProjectionExpression", "AttributesToGet") if spec.get(m) is not None)
+        if len(styles) > 1:
+            raise ValidationException("Can not use both expression and non-expression parameters in the same "
+                                      "request: Non-expression parameters: {AttributesToGet} Expression parameters: "
+                                      "{ProjectionExpression}")
+        if sum(len(spec["Keys"]) for spec in requests.values()) > 100:
+            raise ValidationException("Too many items requested for the BatchGetItem call")
         out = {}
         for name, spec in requests.items():
             tdef = self.tables.get(name, item_level=True)
-            keys = [self._key(tdef, k) for k in spec.get("Keys", [])]
+            keys = [self._key(tdef, k) for k in spec["Keys"]]
             if len({repr(sorted(k.items())) for k in keys}) != len(keys):
                 raise ValidationException("Provided list of item keys contains duplicates")
             exprs = RequestExpressions(spec, ("ProjectionExpression",), ("AttributesToGet",))
@@ -447,51 +554,75 @@ class TablesService:
     def transact_write_items(self, request: dict) -> dict:
         checks = Checks(request)
         entries = checks.get("TransactItems", list, required=True)
+        token = checks.string("ClientRequestToken", min_len=1, max_len=36)
+        checks.string("ReturnConsumedCapacity", enum=["INDEXES", "TOTAL", "NONE"])
+        checks.string("ReturnItemCollectionMetrics", enum=["SIZE", "NONE"])
         checks.done()
-        if not 1 <= len(entries) <= 100:
-            raise ValidationException("1 validation error detected: Value at 'transactItems' failed to satisfy "
+        if not entries:
+            raise ValidationException("1 validation error detected: Value '[]' at 'transactItems' failed to satisfy "
+                                      "constraint: Member must have length greater than or equal to 1")
+        if len(entries) > 100:
+            raise ValidationException("1 validation error detected: Value at 'TransactItems' failed to satisfy "
                                       "constraint: Member must have length less than or equal to 100")
+        actions = [self._transact_action(i, entry) for i, entry in enumerate(entries, start=1)]
+        clock = self.tables.streams.clock
+        if token is not None and self._tokens.done_before(token, request, clock.now_ms()):
+            return {}
         try:
-            self._write_all(lambda: self._transact_mutations(entries), all_or_nothing=True)
+            self._write_all(lambda: self._transact_mutations(actions), all_or_nothing=True)
         except Cancelled as e:
             raise _cancelled(e.reasons) from None
+        if token is not None:
+            self._tokens.remember(token, request, clock.now_ms())
         return {}
 
-    def _transact_mutations(self, entries: list) -> list[Mutation]:
+    @staticmethod
+    def _transact_action(position: int, entry) -> tuple:
+        """Check one TransactItems entry as far as it can be without its table: (operation, body, table name,
+        parsed expressions)."""
+        if not isinstance(entry, dict) or len(entry) != 1 or next(iter(entry)) not in TRANSACT_OPERATIONS:
+            raise ValidationException("1 validation error detected: Value '' at 'transactItems' failed to satisfy "
+                                      "constraint: TransactWriteRequest should contain Delete or Put or Update or "
+                                      "ConditionCheck")
+        (op, body), = entry.items()
+        checks = Checks(body, f"transactItems.{position}.member.{op[0].lower() + op[1:]}.")
+        name = table_name(checks)
+        _common(checks)
+        checks.done()
+        if op == "Update":
+            if body.get("UpdateExpression") is None:
+                raise ValidationException(f"1 validation error detected: Value null at 'transactItems.{position}."
+                                          "member.update.updateExpression' failed to satisfy constraint: Member "
+                                          "must not be null")
+            return op, body, name, TablesService.parse_update(body)
+        if op == "ConditionCheck" and body.get("ConditionExpression") is None:
+            raise ValidationException(f"1 validation error detected: Value null at 'transactItems.{position}.member."
+                                      "conditionCheck.conditionExpression' failed to satisfy constraint: Member must "
+                                      "not be null")
+        exprs = RequestExpressions(body, *CONDITION_MEMBERS)
+        condition = exprs.condition()
+        exprs.done()
+        return op, body, name, condition
+
+    def _transact_mutations(self, actions: list[tuple]) -> list[Mutation]:
         mutations, seen = [], set()
-        for entry in entries:
-            if not isinstance(entry, dict) or len(entry) != 1:
-                raise ValidationException("TransactItems can only contain one of Check, Put, Update or Delete")
-            (op, body), = entry.items()
-            if op not in ("Put", "Delete", "Update", "ConditionCheck") or not isinstance(body, dict):
-                raise ValidationException("TransactItems can only contain one of Check, Put, Update or Delete")
-            checks = Checks(body)
-            name = table_name(checks)
-            _common(checks)
-            checks.done()
+        for op, body, name, parsed in actions:
             tdef = self.tables.get(name, item_level=True)
             return_old = _on_fail(body)
-            if op == "Update":
-                if body.get("UpdateExpression") is None:
-                    raise ValidationException("1 validation error detected: Value null at "
-                                              "'transactItems.member.update.updateExpression' failed to satisfy "
-                                              "constraint: Member must not be null")
-                exprs = RequestExpressions(body, *UPDATE_MEMBERS)
-                mutation, _ = self.update_mutation(tdef, body.get("Key"), exprs, body)
-            else:
-                exprs = RequestExpressions(body, *CONDITION_MEMBERS)
-                condition = exprs.condition()
-                if op == "Put":
-                    mutation = self.put_mutation(tdef, body.get("Item"), condition, return_old)
+            try:
+                if op == "Update":
+                    mutation, _ = self.update_mutation(tdef, body.get("Key"), parsed, body)
+                elif op == "Put":
+                    mutation = self.put_mutation(tdef, body.get("Item"), parsed, return_old)
                 elif op == "Delete":
-                    mutation = self.delete_mutation(tdef, body.get("Key"), condition, return_old)
+                    mutation = self.delete_mutation(tdef, body.get("Key"), parsed, return_old)
                 else:
-                    if body.get("ConditionExpression") is None:
-                        raise ValidationException("1 validation error detected: Value null at "
-                                                  "'transactItems.member.conditionCheck.conditionExpression' failed "
-                                                  "to satisfy constraint: Member must not be null")
-                    mutation = self.check_mutation(tdef, body.get("Key"), condition, return_old)
-            exprs.done()
+                    mutation = self.check_mutation(tdef, body.get("Key"), parsed, return_old)
+            except ValidationException as e:
+                if not e.message.startswith(CANCELLING):
+                    raise
+                mutations.append(Mutation(name, {}, _never, table_no=tdef.table_no, refused=e))
+                continue
             mutations.append(mutation)
             ident = (name, repr(sorted(mutation.key.items())))
             if ident in seen:
@@ -609,7 +740,7 @@ def _indexes(request: dict, types: dict, table_keys: list[str], billing: str) ->
 def check_index_keys(tdef, item: dict) -> None:
     """An item's secondary-index key attributes, where present, must have the defined type and not be empty."""
     types = dict(tdef.attribute_definitions)
-    for kind in ("lsi", "gsi"):
+    for kind in ("gsi", "lsi"):  # AWS names a global index first when several index one attribute
         for ix in tdef.indexes.get(kind, []):
             for element in ix["KeySchema"]:
                 name = element["AttributeName"]
