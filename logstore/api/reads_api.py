@@ -135,8 +135,8 @@ class ReadsService:
             checks.get("QueryFilter", dict)
             checks.get("ScanIndexForward", bool)
             checks.get("KeyConditionExpression", str)
-        self._checks(request, extra)
-        tdef = self.tables.get(request["TableName"], item_level=True)
+        _, name = self._checks(request, extra)
+        tdef = self.tables.get(name, item_level=True)
         index = self._index(tdef, request)
         exprs = RequestExpressions(request, *QUERY_MEMBERS)
         key_tree = exprs.condition("KeyConditionExpression")
@@ -177,7 +177,7 @@ class ReadsService:
             checks.get("ScanFilter", dict)
             checks.integer("Segment", min_value=0, max_value=999999)
             checks.integer("TotalSegments", min_value=1, max_value=1000000)
-        self._checks(request, extra)
+        _, name = self._checks(request, extra)
         segment, total = request.get("Segment"), request.get("TotalSegments")
         if segment is not None and total is None:
             raise ValidationException("The TotalSegments parameter is required but was not present in the request "
@@ -188,7 +188,7 @@ class ReadsService:
         if total is not None and segment >= total:
             raise ValidationException("The Segment parameter is zero-based and must be less than parameter "
                                       f"TotalSegments: Segment: {segment} is not less than TotalSegments: {total}")
-        tdef = self.tables.get(request["TableName"], item_level=True)
+        tdef = self.tables.get(name, item_level=True)
         index = self._index(tdef, request)
         exprs = RequestExpressions(request, *SCAN_MEMBERS)
         filt = exprs.condition("FilterExpression")
