@@ -123,6 +123,10 @@ class TransactionCanceledException(AwsError):
     pass
 
 
+class IdempotentParameterMismatchException(AwsError):
+    pass
+
+
 class SerializationException(AwsError):
     prefix = COMMON_PREFIX
 

@@ -21,7 +21,12 @@ def _null_list(names: list[str]) -> str:
 
 
 class RequestExpressions:
-    def __init__(self, request: dict, expression_members: tuple[str, ...], legacy_members: tuple[str, ...]):
+    def __init__(self, request: dict, expression_members: tuple[str, ...], legacy_members: tuple[str, ...],
+                 value_members: tuple[str, ...] | None = None):
+        """``expression_members`` and ``legacy_members`` in the order AWS lists them when they are mixed;
+        ``value_members``: the expressions that can use values, in the order AWS names them when values come
+        without any (default: every expression member but ProjectionExpression; empty: the message names none,
+        as AWS's item writes say it)."""
         self.request = request
         for member in expression_members:
             if request.get(member) is not None and not isinstance(request[member], str):
@@ -39,11 +44,11 @@ class RequestExpressions:
                 raise SerializationException(f"Unexpected value type in payload for '{member}': expected MAP")
         if names is not None and not present:
             raise ValidationException("ExpressionAttributeNames can only be specified when using expressions")
-        if values is not None and not present:
-            raise ValidationException("ExpressionAttributeValues can only be specified when using expressions: "
-                                      + _null_list([m for m in expression_members
-                                                    if m in ("UpdateExpression", "ConditionExpression",
-                                                             "KeyConditionExpression", "FilterExpression")]))
+        if value_members is None:
+            value_members = tuple(m for m in expression_members if m != "ProjectionExpression")
+        if values is not None and not any(request.get(m) is not None for m in value_members or expression_members):
+            raise ValidationException("ExpressionAttributeValues can only be specified when using expressions"
+                                      + (": " + _null_list(list(value_members)) if value_members else ""))
         self.binder = Binder(names, values)
 
     def bound(self, member: str):
@@ -64,7 +69,9 @@ class RequestExpressions:
             return None
         if twin == "Expected":
             return legacy.expected(spec, self.request.get(operator_member))
-        return legacy.conditions(spec, self.request.get(operator_member) if twin != "KeyConditions" else None)
+        if twin == "KeyConditions":
+            return legacy.conditions(spec, None, key_conditions=True)
+        return legacy.conditions(spec, self.request.get(operator_member))
 
     def projection(self) -> list[tuple] | None:
         """The paths to project (ProjectionExpression, else AttributesToGet), or None for whole items."""

@@ -13,10 +13,16 @@ from logstore.tables.expr import conditions, keycond, projection
 from logstore.tables.reads import Index, Reader
 
 from .expressions import RequestExpressions, condition_paths
-from .validation import Checks, table_name
+from .validation import ENVELOPE, Checks, table_name
 
-SELECTS = ["ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES", "SPECIFIC_ATTRIBUTES", "COUNT"]
-BAD_START_KEY = "The provided starting key is invalid: The provided key element does not match the schema"
+SELECTS = ["SPECIFIC_ATTRIBUTES", "COUNT", "ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES"]  # in AWS's message order
+BAD_START_KEY = "The provided starting key is invalid"
+KEY_MISMATCH = "The provided key element does not match the schema"
+QUERY_MEMBERS = (("ProjectionExpression", "FilterExpression", "KeyConditionExpression"),
+                 ("AttributesToGet", "QueryFilter", "ConditionalOperator", "KeyConditions"),
+                 ("FilterExpression", "KeyConditionExpression"))
+SCAN_MEMBERS = (("ProjectionExpression", "FilterExpression"), ("AttributesToGet", "ScanFilter", "ConditionalOperator"),
+                ("FilterExpression",))
 
 
 class ReadsService:
@@ -69,11 +75,12 @@ class ReadsService:
             return "SPECIFIC_ATTRIBUTES" if wanted is not None else \
                 "ALL_PROJECTED_ATTRIBUTES" if index is not None else "ALL_ATTRIBUTES"
         if select == "SPECIFIC_ATTRIBUTES" and wanted is None:
-            raise ValidationException("Must specify the AttributesToGet or ProjectionExpression when choosing to get "
-                                      "SPECIFIC_ATTRIBUTES")
+            raise ValidationException(ENVELOPE + "Must specify the AttributesToGet or ProjectionExpression when "
+                                      "choosing to get SPECIFIC_ATTRIBUTES")
         if select != "SPECIFIC_ATTRIBUTES" and wanted is not None:
-            raise ValidationException("Cannot specify the AttributesToGet/ProjectionExpression when choosing to get "
-                                      f"{select}")
+            member = "ProjectionExpression" if request.get("ProjectionExpression") is not None else "AttributesToGet"
+            what = "only the Count" if select == "COUNT" else select
+            raise ValidationException(f"{ENVELOPE}Cannot specify the {member} when choosing to get {what}")
         if select == "ALL_PROJECTED_ATTRIBUTES" and index is None:
             raise ValidationException("ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName")
         if select == "ALL_ATTRIBUTES" and index is not None and index.is_global and index.projection != "ALL":
@@ -92,15 +99,17 @@ class ReadsService:
             raise ValidationException(f"The provided starting key is invalid: {e.message}") from None
         schema = list(tdef.key_schema) + (list(index.key_schema) if index else [])
         wanted = dict(schema)
-        if set(key) != set(wanted) or any(wanted[n] not in key[n] for n in wanted):
+        if set(key) != set(wanted):
             raise ValidationException(BAD_START_KEY)
+        if any(wanted[n] not in key[n] for n in wanted):
+            raise ValidationException(KEY_MISMATCH)
         return key
 
     def _respond(self, tdef, index, page, select: str, wanted) -> dict:
         out = {"Count": len(page.items), "ScannedCount": page.scanned}
         if select != "COUNT":
             items = page.items
-            if index is not None:
+            if index is not None and select == "ALL_PROJECTED_ATTRIBUTES":
                 items = [index.project(i, tdef.key_names) for i in items]
             if wanted is not None:
                 items = [projection.project(wanted, i) for i in items]
@@ -116,16 +125,20 @@ class ReadsService:
     # -- operations ------------------------------------------------------------------------------------------------
 
     def query(self, request: dict) -> dict:
+        limit = request.get("Limit")
+        if isinstance(limit, int) and not isinstance(limit, bool) and limit < 1:
+            raise ValidationException(ENVELOPE + "Value at 'Limit' failed to satisfy constraint: Member must have "
+                                      "value greater than or equal to 1")  # Query's wording differs from Scan's
+
         def extra(checks):
             checks.get("KeyConditions", dict)
             checks.get("QueryFilter", dict)
             checks.get("ScanIndexForward", bool)
             checks.get("KeyConditionExpression", str)
-        self._checks(request, extra)
-        tdef = self.tables.get(request["TableName"])
+        _, name = self._checks(request, extra)
+        tdef = self.tables.get(name, item_level=True)
         index = self._index(tdef, request)
-        exprs = RequestExpressions(request, ("KeyConditionExpression", "FilterExpression", "ProjectionExpression"),
-                                   ("KeyConditions", "QueryFilter", "AttributesToGet"))
+        exprs = RequestExpressions(request, *QUERY_MEMBERS)
         key_tree = exprs.condition("KeyConditionExpression")
         if key_tree is None:
             raise ValidationException("Either the KeyConditions or KeyConditionExpression parameter must be "
@@ -135,17 +148,23 @@ class ReadsService:
         filt = exprs.condition("FilterExpression")
         if filt is not None:
             keys = {n for n, _ in schema}
+            what = "Filter Expression" if request.get("FilterExpression") is not None else "QueryFilter"
             for parts in condition_paths(filt):
                 if parts[0] in keys:
-                    raise ValidationException("Filter Expression can only contain non-primary key attributes: "
-                                              f"Primary key attribute: {parts[0]}")
+                    raise ValidationException(f"{what} can only contain non-primary key attributes: Primary key "
+                                              f"attribute: {parts[0]}")
         wanted = exprs.projection()
         exprs.done()
         select = self._select(request, index, wanted)
         start = self._start_key(tdef, index, request)
-        if start is not None and not conditions.equal(start[schema[0][0]], cond.hash_value):
-            raise ValidationException("The provided starting key is outside query boundaries based on provided "
-                                      "conditions")
+        if start is not None:
+            if index is not None and cond.exact():
+                raise ValidationException("The query can return at most one row and cannot be restarted")
+            if not conditions.equal(start[schema[0][0]], cond.hash_value):
+                raise ValidationException("The provided starting key is outside query boundaries based on provided "
+                                          "conditions")
+            if cond.range_condition is not None and not conditions.evaluate(cond.range_condition, start):
+                raise ValidationException("The provided starting key does not match the range key predicate")
         with self.tables.env.begin_read() as txn:
             if self.tables.catalog.get(txn, tdef.name) is None:
                 raise ResourceNotFoundException("Requested resource not found")
@@ -158,7 +177,7 @@ class ReadsService:
             checks.get("ScanFilter", dict)
             checks.integer("Segment", min_value=0, max_value=999999)
             checks.integer("TotalSegments", min_value=1, max_value=1000000)
-        self._checks(request, extra)
+        _, name = self._checks(request, extra)
         segment, total = request.get("Segment"), request.get("TotalSegments")
         if segment is not None and total is None:
             raise ValidationException("The TotalSegments parameter is required but was not present in the request "
@@ -169,10 +188,9 @@ class ReadsService:
         if total is not None and segment >= total:
             raise ValidationException("The Segment parameter is zero-based and must be less than parameter "
                                       f"TotalSegments: Segment: {segment} is not less than TotalSegments: {total}")
-        tdef = self.tables.get(request["TableName"])
+        tdef = self.tables.get(name, item_level=True)
         index = self._index(tdef, request)
-        exprs = RequestExpressions(request, ("FilterExpression", "ProjectionExpression"),
-                                   ("ScanFilter", "AttributesToGet"))
+        exprs = RequestExpressions(request, *SCAN_MEMBERS)
         filt = exprs.condition("FilterExpression")
         wanted = exprs.projection()
         exprs.done()

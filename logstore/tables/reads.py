@@ -41,6 +41,7 @@ class Index:
     is_global: bool = True
 
     def project(self, item: dict, table_keys) -> dict:
+        """The index entry of ``item``: the attributes the index's Projection keeps."""
         if self.projection == "ALL":
             return item
         keep = set(table_keys) | {n for n, _ in self.key_schema} | set(self.non_key)
@@ -88,11 +89,20 @@ class Reader:
 
     def _page(self, candidates: Iterator[dict], tdef: TableDef, index: Index | None, limit: int | None,
               keep) -> Page:
+        """Evaluate candidates up to ``limit`` or 1 MB of what is read: items, or for an index its entries. A
+        global index holds only its entries, so they are what the filter sees and what the page returns; a local
+        index reads through to the table (the filter sees whole items, the caller projects)."""
         out, scanned, size = [], 0, 0
         last = None
         for item in candidates:
             scanned += 1
-            size += attrs.item_size(item)
+            if index is not None:
+                entry = index.project(item, tdef.key_names)
+                size += attrs.item_size(entry)
+                if index.is_global:
+                    item = entry
+            else:
+                size += attrs.item_size(item)
             if keep is None or keep(item):
                 out.append(item)
             if (limit is not None and scanned >= limit) or size >= PAGE_BYTES:

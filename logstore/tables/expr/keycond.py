@@ -23,6 +23,11 @@ class KeyCondition:
     hash_value: dict
     range_condition: object | None      # a bound condition on the range key, or None
 
+    def exact(self) -> bool:
+        """Whether the condition fixes both keys (``=`` on the range key too)."""
+        c = self.range_condition
+        return isinstance(c, n.Compare) and c.op == "="
+
     def range_bounds(self) -> tuple[dict | None, str | None]:
         """(a value every match is >= to, the operator that gave it) for seeking, or (None, None)."""
         c = self.range_condition
@@ -53,7 +58,7 @@ def _key_name(operand) -> str:
     if not isinstance(operand, n.Path):
         raise ValidationException("Invalid condition in KeyConditionExpression: No key attribute specified")
     if len(operand.parts) != 1:
-        raise ValidationException("KeyConditionExpressions cannot contain nested attributes")
+        raise ValidationException("KeyConditionExpressions cannot have conditions on nested attributes")
     return operand.parts[0]
 
 
@@ -77,7 +82,7 @@ def _normalise(c) -> tuple[str, object]:
         name = _key_name(c.left)
         _literal(c.right)
         if c.op == "<>":
-            raise ValidationException("Unsupported operator on KeyConditionExpression: operator: <>")
+            raise ValidationException("Invalid operator used in KeyConditionExpression: <>")
         return name, c
     if isinstance(c, n.Between):
         name = _key_name(c.operand)
@@ -101,11 +106,15 @@ def split(condition, key_schema) -> KeyCondition:
         if name in by_name:
             raise ValidationException("KeyConditionExpressions must only contain one condition per key")
         by_name[name] = c
+    if len(by_name) > 2:
+        raise ValidationException("Conditions can be of length 1 or 2 only")
     hash_name, hash_type = key_schema[0]
     range_name, range_type = key_schema[1] if len(key_schema) > 1 else (None, None)
     if hash_name not in by_name:
         raise ValidationException(f"Query condition missed key schema element: {hash_name}")
     if set(by_name) - {hash_name, range_name}:
+        if range_name is not None and range_name not in by_name:
+            raise ValidationException(f"Query condition missed key schema element: {range_name}")
         raise ValidationException(_NOT_SUPPORTED)
     hc = by_name[hash_name]
     if not isinstance(hc, n.Compare) or hc.op != "=":

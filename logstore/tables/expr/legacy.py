@@ -14,11 +14,15 @@ from logstore.errors import ValidationException
 
 from .. import attrs
 from . import nodes as n
+from .binding import order_key
 
 _INVALID = "One or more parameter values were invalid: "
 ARGUMENTS = {"EQ": 1, "NE": 1, "LE": 1, "LT": 1, "GE": 1, "GT": 1, "NOT_NULL": 0, "NULL": 0, "CONTAINS": 1,
              "NOT_CONTAINS": 1, "BEGINS_WITH": 1, "IN": None, "BETWEEN": 2}
 _COMPARE = {"EQ": "=", "NE": "<>", "LE": "<=", "LT": "<", "GE": ">=", "GT": ">"}
+_SCALAR_TYPES = {op: ("N", "S", "B") for op in ("LE", "LT", "GE", "GT", "BETWEEN", "IN", "CONTAINS", "NOT_CONTAINS")}
+_SCALAR_TYPES["BEGINS_WITH"] = ("S", "B")
+INDEXABLE = ("EQ", "LE", "LT", "GE", "GT", "BEGINS_WITH", "BETWEEN")
 
 
 def _literal(av) -> n.Literal:
@@ -37,14 +41,17 @@ def comparison(name: str, operator, values) -> object:
         raise ValidationException(_INVALID + f"Invalid number of argument(s) for the {operator} ComparisonOperator")
     path = n.Path((name,))
     lits = [_literal(v) for v in values]
+    allowed = _SCALAR_TYPES.get(operator)
     for lit in lits:
         t = next(iter(lit.value))
-        if operator in ("LE", "LT", "GE", "GT", "BETWEEN", "BEGINS_WITH") and t not in ("N", "S", "B"):
+        if allowed is not None and t not in allowed:
             raise ValidationException(_INVALID + f"ComparisonOperator {operator} is not valid for {t} "
                                       "AttributeValue type")
-        if operator in ("CONTAINS", "NOT_CONTAINS") and t not in ("N", "S", "B"):
-            raise ValidationException(_INVALID + f"ComparisonOperator {operator} is not valid for {t} "
-                                      "AttributeValue type")
+    if len({next(iter(lit.value)) for lit in lits}) > 1:
+        raise ValidationException(_INVALID + "AttributeValues inside AttributeValueList must be of same type")
+    if operator == "BETWEEN" and order_key(lits[0].value) > order_key(lits[1].value):
+        raise ValidationException("The BETWEEN condition was provided a range where the lower bound is greater "
+                                  "than the upper bound")
     if operator in _COMPARE:
         return n.Compare(_COMPARE[operator], path, lits[0])
     if operator == "NULL":
@@ -74,10 +81,18 @@ def _join(conditions: list, operator) -> object | None:
     return tree
 
 
-def conditions(spec: dict, operator=None) -> object | None:
-    """KeyConditions / QueryFilter / ScanFilter: ``{name: {ComparisonOperator, AttributeValueList}}``."""
+def conditions(spec: dict, operator=None, key_conditions: bool = False) -> object | None:
+    """KeyConditions / QueryFilter / ScanFilter: ``{name: {ComparisonOperator, AttributeValueList}}``. With
+    ``key_conditions``, also KeyConditions' own rules (one or two conditions, indexable operators only)."""
     if not isinstance(spec, dict):
         raise ValidationException("Conditions must be a map")
+    if key_conditions:
+        if not 1 <= len(spec) <= 2:
+            raise ValidationException("Conditions can be of length 1 or 2 only")
+        for cond in spec.values():
+            if isinstance(cond, dict) and cond.get("ComparisonOperator") in ARGUMENTS and \
+                    cond.get("ComparisonOperator") not in INDEXABLE:
+                raise ValidationException("Attempted conditional constraint is not an indexable operation")
     out = []
     for name, cond in spec.items():
         if not isinstance(cond, dict):
@@ -95,19 +110,27 @@ def expected(spec: dict, operator=None) -> object | None:
         if not isinstance(cond, dict):
             raise ValidationException(f"Expected condition for {name} must be a map")
         op = cond.get("ComparisonOperator")
-        value, exists = cond.get("Value"), cond.get("Exists")
+        value, exists, values = cond.get("Value"), cond.get("Exists"), cond.get("AttributeValueList")
+        where = f" for Attribute: {name}"
+        if exists is not None and op is not None:
+            raise ValidationException(_INVALID + "Exists and ComparisonOperator cannot be used together" + where)
+        if value is not None and values is not None:
+            raise ValidationException(_INVALID + "Value and AttributeValueList cannot be used together" + where)
+        if values is not None and op is None:
+            raise ValidationException(_INVALID + "AttributeValueList can only be used with a ComparisonOperator"
+                                      + where)
         if op is not None:
-            if value is not None or exists is not None:
-                raise ValidationException(_INVALID + "Value or Exists cannot be used with ComparisonOperator for "
-                                          f"Attribute: {name}")
-            out.append(comparison(name, op, cond.get("AttributeValueList")))
+            if value is None and values is None and ARGUMENTS.get(op) not in (0, None):
+                raise ValidationException(_INVALID + f"Value or AttributeValueList must be used with "
+                                          f"ComparisonOperator: {op}" + where)
+            out.append(comparison(name, op, [value] if value is not None else values))
         elif exists is False:
             if value is not None:
-                raise ValidationException(_INVALID + f"Value cannot be used when Exists is false for Attribute: "
-                                          f"{name}")
+                raise ValidationException(_INVALID + "Value cannot be used when Exists is false" + where)
             out.append(n.Func("attribute_not_exists", (n.Path((name,)),)))
         elif value is None:
-            raise ValidationException(_INVALID + f"Value must be provided when Exists is true for Attribute: {name}")
+            state = "null" if exists is None else "true"
+            raise ValidationException(_INVALID + f"Value must be provided when Exists is {state}" + where)
         else:
             out.append(n.Compare("=", n.Path((name,)), _literal(value)))
     return _join(out, operator)
