@@ -1,10 +1,11 @@
 """A consumer that follows shard lineage over HTTP receives every record exactly once and in per-key order,
 across partition splits (the test-only admin hook), shard rollovers (the server runs with ``--rollover-seconds 1``)
-and a server restart in the middle (SIGTERM, then a new process on the same store: the consumer's iterators
-survive it). Randomised: the seed is printed."""
+and a server restart in the middle (SIGINT, as Ctrl-C sends, then a new process on the same store: the consumer's
+iterators survive it). Randomised: the seed is printed."""
 from __future__ import annotations
 
 import random
+import signal
 import time
 
 from serverhelpers import ServerProcess
@@ -92,8 +93,8 @@ def test_lineage_exactly_once_across_splits_rollovers_and_restart(tmp_path, seed
                              {"StreamArn": arn, "ShardId": rng.choice(open_shards)["ShardId"]})
             if rng.random() < 0.5:
                 consumer.poll(streams)
-            if phase == 2:                                          # restart in the middle
-                server.stop()
+            if phase == 2:                                          # restart in the middle (Ctrl-C)
+                server.stop(signal.SIGINT)
                 server.start()
                 ddb, streams = server.client("dynamodb"), server.client("dynamodbstreams")
             if phase % 2 == 1:                                      # let open shards roll over
