@@ -24,8 +24,8 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import logging
+import contextlib
 import os
-import shutil
 import threading
 from dataclasses import dataclass, field
 
@@ -42,6 +42,7 @@ from .shapes import ShapeModels
 log = logging.getLogger("logstore.server")
 
 ENGINE_OPERATIONS = {"DynamoDB_20120810": OPERATIONS, "DynamoDBStreams_20120810": STREAMS_OPERATIONS}
+STORE_FILES = ("data.mdb", "lock.mdb")   # what an LMDB environment with subdir=True consists of (storage/env.py)
 DEFAULT_MAX_BODY = 16 * 1024 * 1024      # DynamoDB's own request size limit (command.py repeats it)
 
 
@@ -61,7 +62,7 @@ class Settings:
 
 class StoreHolder:
     """The open store, and a gate: calls ``enter``/``leave`` around their use of it; ``reset`` waits until none is
-    inside, closes the store, deletes its directory, opens a new one, and lets the waiting calls in."""
+    inside, closes the store, deletes its files, opens a new one, and lets the waiting calls in."""
 
     def __init__(self, settings: Settings):
         self.settings = settings
@@ -98,7 +99,9 @@ class StoreHolder:
                 self._cond.wait()
         try:
             self.store.close()
-            shutil.rmtree(self.settings.path, ignore_errors=True)
+            for name in STORE_FILES:   # only the store's own files: the directory may hold other things
+                with contextlib.suppress(FileNotFoundError):
+                    os.remove(os.path.join(self.settings.path, name))
             if isinstance(self.clock, OffsetClock):
                 self.clock.set_offset(0)
             self.store = self._open()

@@ -144,3 +144,20 @@ def test_no_stack_traces_in_error_bodies(server):
         r = server.post(target, body)
         assert r.status_code < 500, r.text
         assert "Traceback" not in r.text and "File \"" not in r.text
+
+
+def test_reset_wipes_the_store_and_nothing_else(tmp_path):
+    from serverhelpers import ServerProcess
+    (tmp_path / "store").mkdir()
+    (tmp_path / "store" / "notes.txt").write_text("keep me")
+    own = ServerProcess(tmp_path / "store", tmp_path / "log", "--enable-test-endpoints").start()
+    try:
+        ddb = own.client("dynamodb")
+        ddb.create_table(TableName="gone", BillingMode="PAY_PER_REQUEST",
+                         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
+        assert own.admin("/moto-api/reset") == {"status": "ok"}
+        assert ddb.list_tables()["TableNames"] == []
+        assert (tmp_path / "store" / "notes.txt").read_text() == "keep me"
+    finally:
+        own.stop()
