@@ -6,7 +6,8 @@ Answers ``PutItem`` and ``BatchWriteItem`` with ``{}``/``{"UnprocessedItems": {}
 fixed iterator, ``GetRecords`` with the page
 in the file given as the second argument (captured from logstore by the benchmark), anything else with ``{}``.
 
-Usage: ``python bench/stub_server.py PORT [GETRECORDS_PAGE.json]``. Not a benchmark itself.
+Usage: ``python bench/stub_server.py PORT [GETRECORDS_PAGE.json]``; ``STUB_HTTP=h11`` runs it on uvicorn's
+pure-Python parser instead (for docs/server.md's comparison). Not a benchmark itself.
 """
 from __future__ import annotations
 
@@ -50,5 +51,5 @@ if __name__ == "__main__":
     if len(sys.argv) > 2:
         with open(sys.argv[2], "rb") as f:
             CANNED[b"DynamoDBStreams_20120810.GetRecords"] = f.read()
-    uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), http=os.environ.get("STUB_HTTP", "httptools"), log_level="warning",
-                access_log=False, server_header=False, date_header=False)
+    uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), http=os.environ.get("STUB_HTTP", "httptools"),
+                log_level="warning", access_log=False, server_header=False, date_header=False)

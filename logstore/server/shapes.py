@@ -6,8 +6,8 @@ What it checks and converts, shape by shape: structure -> a JSON object (members
 dropped, as AWS ignores them); list -> array; map -> object; string -> string; integer/long -> an integral number;
 double/float -> a number; boolean -> true/false; blob -> a base64 string, decoded to bytes (AttributeValue ``B``,
 ``BS``); timestamp -> a number of epoch seconds. A ``null`` member counts as absent; a ``null`` list element is
-refused. Constraints on values (lengths, ranges,
-enums, required members; ``null`` map values) are the engine's business: it reports them as ValidationException in AWS's words.
+refused. Constraints on values (lengths, ranges, enums, required members; ``null`` map values) are the engine's
+business: it reports them as ValidationException in AWS's words.
 
 Responses need no walker: the engine returns JSON-level values, and bytes become base64 in ``wire.encode``.
 

@@ -1,6 +1,6 @@
-"""Helpers of the server integration tests (imported as ``from serverhelpers import ...``): real ``logstore serve`` processes on 127.0.0.1 (ephemeral ports) driven by real boto3
-clients. One server for the whole session (``server``); tests keep to their own table names, so they need no
-reset. Tests that restart, sign or wipe start their own (few: the machine has two cores)."""
+"""Helpers of the server integration tests (imported as ``from serverhelpers import ...``): a ``logstore serve``
+child process on 127.0.0.1 with an ephemeral port, boto3 clients for it, raw and SigV4-signed requests, reading a
+shard to its end."""
 from __future__ import annotations
 
 import itertools

@@ -3,7 +3,6 @@ wrongly typed members (checked against botocore's model), UnknownOperationExcept
 the body size limit (refused before the body is read), and no stack trace ever reaching a client."""
 from __future__ import annotations
 
-import json
 import socket
 import zlib
 
