@@ -96,3 +96,32 @@ def test_test_endpoints_are_off_by_default(secured):
         assert r.status_code == 404, (path, r.text)
     ddb = secured.client("dynamodb", aws_access_key_id=AKID, aws_secret_access_key=SECRET)
     assert "signed" in ddb.list_tables()["TableNames"]          # nothing was wiped
+
+
+def test_a_client_that_signs_more_headers_is_verified(secured):
+    # botocore never signs User-Agent; other SDKs may. The server takes the client's SignedHeaders list.
+    import datetime as dt
+
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    class SignsEverything(SigV4Auth):
+        def headers_to_sign(self, request):
+            out = super().headers_to_sign(request)
+            out["user-agent"] = request.headers["User-Agent"]
+            return out
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    req = AWSRequest(method="POST", url=secured.url + "/", data=b"{}",
+                     headers={"X-Amz-Target": "DynamoDB_20120810.ListTables", "X-Amz-Date": stamp,
+                              "User-Agent": "other-sdk/1.0", "Host": secured.url.split("//")[1]})
+    req.context["timestamp"] = stamp
+    signer = SignsEverything(Credentials(AKID, SECRET), "dynamodb", "eu-west-1")
+    signer._inject_signature_to_request(req, signer.signature(signer.string_to_sign(
+        req, signer.canonical_request(req)), req))
+    assert "user-agent" in req.headers["Authorization"]
+    r = requests.post(secured.url + "/", data=b"{}", headers=dict(req.headers.items()), timeout=10)
+    assert r.status_code == 200, r.text
+    headers = dict(req.headers.items(), **{"User-Agent": "changed/2.0"})
+    r = requests.post(secured.url + "/", data=b"{}", headers=headers, timeout=10)
+    assert error(r)[1] == "InvalidSignatureException"
