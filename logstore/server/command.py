@@ -64,6 +64,9 @@ def serve(path, host, port, access_keys, max_body, threads, maintenance_interval
                         maintenance_interval=maintenance_interval or None, store_options=options)
     if keys is None:
         log.warning("no access keys configured: every request is accepted, signed or not")
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            log.warning("listening on %s without access keys: anyone who can reach this port can read and write",
+                        host)
     else:
         log.info("SigV4 verification on, %d access key(s)", len(keys))
     if enable_test_endpoints:

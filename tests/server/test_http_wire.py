@@ -160,3 +160,22 @@ def test_reset_wipes_the_store_and_nothing_else(tmp_path):
         assert (tmp_path / "store" / "notes.txt").read_text() == "keep me"
     finally:
         own.stop()
+
+
+def test_json_types_on_the_wire(server, table):
+    name, arn = table
+    raw = server.post(DDB + "DescribeTable", {"TableName": name}).json()["Table"]
+    assert isinstance(raw["CreationDateTime"], (int, float)) and raw["CreationDateTime"] > 1.6e9
+    assert isinstance(raw["ItemCount"], int) and isinstance(raw["TableSizeBytes"], int)
+    server.post(DDB + "PutItem", {"TableName": name, "Item": {"pk": {"S": "j"}, "b": {"B": "AP8="},
+                                                            "bs": {"BS": ["AQ==", "Ag=="]}, "n": {"N": "10.0"}}})
+    item = server.post(DDB + "GetItem", {"TableName": name, "Key": {"pk": {"S": "j"}}}).json()["Item"]
+    assert item["b"] == {"B": "AP8="} and sorted(item["bs"]["BS"]) == ["AQ==", "Ag=="] and item["n"] == {"N": "10"}
+    shard = server.post(STREAMS + "DescribeStream", {"StreamArn": arn}).json()["StreamDescription"]["Shards"][0]
+    it = server.post(STREAMS + "GetShardIterator", {"StreamArn": arn, "ShardId": shard["ShardId"],
+                                                     "ShardIteratorType": "TRIM_HORIZON"}).json()["ShardIterator"]
+    record = server.post(STREAMS + "GetRecords", {"ShardIterator": it}).json()["Records"][0]
+    assert isinstance(record["dynamodb"]["ApproximateCreationDateTime"], (int, float))
+    assert isinstance(record["dynamodb"]["SizeBytes"], int)
+    assert record["dynamodb"]["NewImage"]["b"] == {"B": "AP8="}
+    assert record["dynamodb"]["SequenceNumber"].isdigit()
