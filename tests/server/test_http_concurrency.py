@@ -82,8 +82,9 @@ def test_concurrent_clients_then_graceful_stop(tmp_path):
         for t in threads:
             t.start()
         started.wait()
-        while len(acknowledged) < 200:
+        while len(acknowledged) < 200 and any(t.is_alive() for t in threads):
             threading.Event().wait(0.01)
+        assert len(acknowledged) >= 200, "the writers stopped before the server was stopped"
         server.stop()
         for t in threads:
             t.join(30)
