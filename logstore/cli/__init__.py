@@ -1,6 +1,7 @@
 """The ``logstore`` command line: one module per command, registered on one click group here.
 
-Commands so far: ``demo`` (writes records through the storage core and reads them back).
+Commands so far: ``demo`` (writes records through the storage core and reads them back). ``serve`` belongs to
+logstore.server, a sibling this package never imports; ``logstore/__main__.py`` adds it to this group.
 """
 from __future__ import annotations
 
