@@ -40,8 +40,9 @@ DEFAULT_MAX_BODY = 16 * 1024 * 1024      # DynamoDB's own request size limit
               help="seconds to let in-flight requests finish on SIGTERM/Ctrl-C")
 @click.option("--log-level", default="info", show_default=True,
               type=click.Choice(["debug", "info", "warning", "error"]))
+@click.option("--access-log", is_flag=True, help="log a line per request (off by default: it costs throughput)")
 def serve(path, host, port, access_keys, max_body, threads, maintenance_interval, rollover_seconds, region,
-          enable_test_endpoints, graceful_timeout, log_level) -> None:
+          enable_test_endpoints, graceful_timeout, log_level, access_log) -> None:
     """Serve DynamoDB and DynamoDB Streams over HTTP from the store at PATH (created if missing)."""
     import uvicorn   # imported here, so that other commands do not pay for the server's imports
 
@@ -72,7 +73,7 @@ def serve(path, host, port, access_keys, max_body, threads, maintenance_interval
     if enable_test_endpoints:
         log.warning("test endpoints enabled: POST /moto-api/reset wipes the store at %s", settings.path)
     config = uvicorn.Config(Server(settings), host=host, port=port, http="httptools", loop="auto",
-                            lifespan="on", log_level=log_level, access_log=False, workers=1,
+                            lifespan="on", log_level=log_level, access_log=access_log, workers=1,
                             timeout_graceful_shutdown=graceful_timeout, server_header=False, date_header=False,
                             proxy_headers=False)
     server = uvicorn.Server(config)
