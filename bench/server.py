@@ -17,6 +17,7 @@ verified by the server, which runs with an access key):
 * raw_get_records      -- GetRecords(Limit=1000) re-reading a 1,000-record page with one iterator per connection
                           (iterators are reusable position tokens). Baseline: the stub's canned page of the same
                           records. Target: >= 300,000 records/s.
+* raw_put_durable_2w, raw_get_records_2w -- the same with ``logstore serve --workers 2``.
 
 Run ``python bench/server.py --help`` for the options (those of bench/harness.py).
 """
@@ -68,7 +69,7 @@ def wait_listening(port: int, proc: subprocess.Popen, timeout: float = 60) -> No
 
 
 @contextmanager
-def server(kind: str, tmp: str, page_file: str | None = None, signed: bool = False):
+def server(kind: str, tmp: str, page_file: str | None = None, signed: bool = False, workers: int = 1):
     """Start ``ours``, ``moto`` or ``stub`` on a free port; yields its URL."""
     port = free_port()
     if kind == "ours":
@@ -76,6 +77,7 @@ def server(kind: str, tmp: str, page_file: str | None = None, signed: bool = Fal
                "--log-level", "warning", "--maintenance-interval", "0"]
         if signed:
             cmd += ["--access-key", f"{AKID}:{SECRET}"]
+        cmd += ["--workers", str(workers)]
         cmd += os.environ.get("BENCH_SERVER_ARGS", "").split()    # e.g. "--threads 8", for experiments
     elif kind == "moto":
         cmd = [os.path.join(os.path.dirname(sys.executable), "moto_server"), "-p", str(port)]
@@ -92,6 +94,19 @@ def server(kind: str, tmp: str, page_file: str | None = None, signed: bool = Fal
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def wait_answering(url: str, timeout: float = 60) -> None:
+    """Until every worker can answer (with --workers, the port opens before the workers are ready)."""
+    import urllib.request
+    deadline = time.monotonic() + timeout
+    ok = 0
+    while ok < 20 and time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url + "/", timeout=2):
+                ok += 1
+        except OSError:
+            time.sleep(0.1)
 
 
 def client(service: str, url: str, key: tuple[str, str] = ("bench", "bench")):
@@ -277,8 +292,9 @@ def raw_writes(url: str, n: int, counter: Counter, batch: int):
 
 
 @contextmanager
-def raw_write(n: int, tmp: str, batch: int):
-    with temp_dir(tmp) as d, server("ours", d, signed=True) as ours, server("stub", d) as stub:
+def raw_write(n: int, tmp: str, batch: int, workers: int = 1):
+    with temp_dir(tmp) as d, server("ours", d, signed=True, workers=workers) as ours, server("stub", d) as stub:
+        wait_answering(ours)
         create_table(ours, (AKID, SECRET))
         yield raw_writes(ours, n, Counter(), batch), raw_writes(stub, n, Counter(), batch)
 
@@ -303,8 +319,9 @@ def raw_reads(url: str, n: int, arn: str | None):
 
 
 @contextmanager
-def raw_get_records(n: int, tmp: str):
-    with temp_dir(tmp) as d, server("ours", d, signed=True) as ours:
+def raw_get_records(n: int, tmp: str, workers: int = 1):
+    with temp_dir(tmp) as d, server("ours", d, signed=True, workers=workers) as ours:
+        wait_answering(ours)
         arn = create_table(ours, (AKID, SECRET))
         fill(ours, 1000, (AKID, SECRET))
         page = os.path.join(d, "page.json")
@@ -356,6 +373,10 @@ WORKLOADS = [
              ">= 10,000 writes/s", at_least_per_s(10_000), lambda n, tmp: raw_write(n, tmp, 25)),
     Workload("raw_get_records", 600_000, 60_000, "the same signed GetRecords to the stub (canned page)",
              ">= 300,000 records/s", at_least_per_s(300_000), raw_get_records),
+    Workload("raw_put_durable_2w", 15_000, 1_500, "raw_put_durable's stub; ours with --workers 2",
+             ">= 10,000 writes/s", at_least_per_s(10_000), lambda n, tmp: raw_write(n, tmp, 1, workers=2)),
+    Workload("raw_get_records_2w", 600_000, 60_000, "raw_get_records' stub; ours with --workers 2",
+             ">= 300,000 records/s", at_least_per_s(300_000), lambda n, tmp: raw_get_records(n, tmp, workers=2)),
 ]
 
 if __name__ == "__main__":

@@ -16,20 +16,24 @@ Also served: ``GET /`` (a health line, like AWS's endpoints); and, only when tes
 ``{"StreamArn", "ShardId"}``), ``POST /logstore-admin/advance-clock`` (``{"Seconds": n}``, moves the server's clock
 forward) and ``POST /logstore-admin/maintain`` (rollover, retention trim and TTL sweep now).
 
-Thread-safety: one ``Server`` per process; requests run concurrently on the pool; ``StoreHolder`` lets a reset wait
+Thread-safety: one ``Server`` per process (``serve --workers N`` runs N processes over the same store, each with
+its own ``Server``, made by ``from_environment``); requests run concurrently on the pool; ``StoreHolder`` lets a reset wait
 for in-flight calls and hold new ones back while it wipes the store.
 """
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import logging
 import contextlib
+import dataclasses
+import json
+import logging
 import os
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import logstore
+from logstore.api import StreamPolicy
 from logstore.api.store import OPERATIONS, STREAMS_OPERATIONS
 from logstore.clock import SYSTEM_CLOCK, OffsetClock
 from logstore.errors import (AwsError, InternalServerError, RequestEntityTooLargeException, SerializationException,
@@ -57,7 +61,26 @@ class Settings:
     durable: bool = True
     region: str = "us-east-1"
     account: str = "000000000000"
-    store_options: dict = field(default_factory=dict)
+    rollover_ms: int | None = None                # None: StreamPolicy's default (4 hours)
+    workers: int = 1                              # processes serving the store (see command.py)
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> "Settings":
+        return cls(**json.loads(text))
+
+
+SETTINGS_ENV = "LOGSTORE_SERVER_SETTINGS"
+
+
+def from_environment() -> "Server":
+    """The application of one worker process when ``serve`` runs several (uvicorn's factory): the settings come
+    from ``$LOGSTORE_SERVER_SETTINGS``, written by the parent."""
+    settings = Settings.from_json(os.environ[SETTINGS_ENV])
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return Server(settings)
 
 
 class StoreHolder:
@@ -74,8 +97,9 @@ class StoreHolder:
 
     def _open(self):
         s = self.settings
+        options = {"stream_policy": StreamPolicy(rollover_ms=s.rollover_ms)} if s.rollover_ms else {}
         return logstore.open(s.path, durable=s.durable, clock=self.clock, region=s.region, account=s.account,
-                             maintenance_interval=s.maintenance_interval, **s.store_options)
+                             maintenance_interval=s.maintenance_interval, **options)
 
     def enter(self):
         with self._cond:

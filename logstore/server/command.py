@@ -1,8 +1,8 @@
 """``logstore serve``: run the DynamoDB + DynamoDB Streams HTTP server over a store directory.
 
-Runs uvicorn (httptools parser, uvloop when installed) in this process with one worker: LMDB gives one
-environment per file per process, and the group commit that makes concurrent writes cheap works among the threads
-of one process. SIGTERM and Ctrl-C stop accepting connections, let in-flight requests finish (up to
+Runs uvicorn (httptools parser, uvloop when installed) in this process; with ``--workers N``, uvicorn binds the
+port once and runs N worker processes over the same store (LMDB serves several processes; group commit works among
+the threads of each; the test endpoints need one worker). SIGTERM and Ctrl-C stop accepting connections, let in-flight requests finish (up to
 ``--graceful-timeout`` seconds), then close the store. See docs/server.md.
 
 Owns only option parsing and start-up; the protocol is app.py's.
@@ -28,6 +28,8 @@ DEFAULT_MAX_BODY = 16 * 1024 * 1024      # DynamoDB's own request size limit
 @click.option("--max-body", default=DEFAULT_MAX_BODY, show_default=True, type=int,
               help="largest request body in bytes; larger ones are refused (413) without being read")
 @click.option("--threads", default=32, show_default=True, type=int, help="threads running store calls")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="processes serving the store (reads scale with them; writes group-commit within each)")
 @click.option("--maintenance-interval", default=60.0, show_default=True, type=float,
               help="seconds between background rollover, retention trim and TTL sweeps (0: never)")
 @click.option("--rollover-seconds", default=None, type=float,
@@ -41,14 +43,12 @@ DEFAULT_MAX_BODY = 16 * 1024 * 1024      # DynamoDB's own request size limit
 @click.option("--log-level", default="info", show_default=True,
               type=click.Choice(["debug", "info", "warning", "error"]))
 @click.option("--access-log", is_flag=True, help="log a line per request (off by default: it costs throughput)")
-def serve(path, host, port, access_keys, max_body, threads, maintenance_interval, rollover_seconds, region,
+def serve(path, host, port, access_keys, max_body, threads, workers, maintenance_interval, rollover_seconds, region,
           enable_test_endpoints, graceful_timeout, log_level, access_log) -> None:
     """Serve DynamoDB and DynamoDB Streams over HTTP from the store at PATH (created if missing)."""
     import uvicorn   # imported here, so that other commands do not pay for the server's imports
 
-    from logstore.api import StreamPolicy
-
-    from .app import Server, Settings
+    from .app import SETTINGS_ENV, Server, Settings
     from .auth import parse_keys
 
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -57,12 +57,13 @@ def serve(path, host, port, access_keys, max_body, threads, maintenance_interval
         keys = parse_keys(specs) or None
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--access-key") from None
-    options = {}
-    if rollover_seconds is not None:
-        options["stream_policy"] = StreamPolicy(rollover_ms=int(rollover_seconds * 1000))
+    if workers > 1 and enable_test_endpoints:
+        raise click.BadParameter("the test endpoints need a single worker (a reset must hold the only open copy "
+                                 "of the store)", param_hint="--workers")
     settings = Settings(path=os.path.abspath(path), keys=keys, max_body=max_body, threads=threads,
                         test_endpoints=enable_test_endpoints, region=region,
-                        maintenance_interval=maintenance_interval or None, store_options=options)
+                        maintenance_interval=maintenance_interval or None, workers=workers,
+                        rollover_ms=int(rollover_seconds * 1000) if rollover_seconds is not None else None)
     if keys is None:
         log.warning("no access keys configured: every request is accepted, signed or not")
         if host not in ("127.0.0.1", "localhost", "::1"):
@@ -72,10 +73,12 @@ def serve(path, host, port, access_keys, max_body, threads, maintenance_interval
         log.info("SigV4 verification on, %d access key(s)", len(keys))
     if enable_test_endpoints:
         log.warning("test endpoints enabled: POST /moto-api/reset wipes the store at %s", settings.path)
-    config = uvicorn.Config(Server(settings), host=host, port=port, http="httptools", loop="auto",
-                            lifespan="on", log_level=log_level, access_log=access_log, workers=1,
-                            timeout_graceful_shutdown=graceful_timeout, server_header=False, date_header=False,
-                            proxy_headers=False)
-    server = uvicorn.Server(config)
-    log.info("store %s", settings.path)
-    server.run()
+    common = dict(host=host, port=port, http="httptools", loop="auto", lifespan="on", log_level=log_level,
+                  access_log=access_log, timeout_graceful_shutdown=graceful_timeout, server_header=False,
+                  date_header=False, proxy_headers=False)
+    log.info("store %s; %d worker process(es)", settings.path, workers)
+    if workers == 1:
+        uvicorn.Server(uvicorn.Config(Server(settings), workers=1, **common)).run()
+    else:   # uvicorn binds once and starts the workers, each building its app from the environment
+        os.environ[SETTINGS_ENV] = settings.to_json()
+        uvicorn.run("logstore.server.app:from_environment", factory=True, workers=workers, **common)

@@ -35,3 +35,9 @@ def test_a_busy_port_is_reported(tmp_path):
         out = run(str(tmp_path / "store"), "--port", str(s.getsockname()[1]))
     assert out.returncode != 0
     assert "address already in use" in out.stderr.lower()
+
+
+def test_test_endpoints_need_one_worker(tmp_path):
+    out = run(str(tmp_path / "store"), "--workers", "2", "--enable-test-endpoints")
+    assert out.returncode == 2
+    assert "single worker" in out.stderr

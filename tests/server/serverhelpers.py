@@ -46,7 +46,14 @@ class ServerProcess:
                 m = re.search(rb"running on http://127\.0\.0\.1:(\d+)", f.read())
             if m:
                 self.port = int(m.group(1))
-                return self
+                while time.monotonic() < deadline:              # with --workers, the port opens first
+                    try:
+                        if requests.get(self.url + "/", timeout=2).status_code == 200:
+                            return self
+                    except requests.ConnectionError:
+                        pass
+                    time.sleep(0.05)
+                break
             if self.proc.poll() is not None:
                 break
             time.sleep(0.05)
