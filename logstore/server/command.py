@@ -80,5 +80,8 @@ def serve(path, host, port, access_keys, max_body, threads, workers, maintenance
     if workers == 1:
         uvicorn.Server(uvicorn.Config(Server(settings), workers=1, **common)).run()
     else:   # uvicorn binds once and starts the workers, each building its app from the environment
+        import logstore
+        os.makedirs(settings.path, exist_ok=True)
+        logstore.open(settings.path).close()   # create a new store here, not in two workers at once
         os.environ[SETTINGS_ENV] = settings.to_json()
         uvicorn.run("logstore.server.app:from_environment", factory=True, workers=workers, **common)
