@@ -10,8 +10,11 @@ import click
 
 from .check import check
 from .demo import demo
+from .export import export
 from .info import info
+from .records import records
 from .shards import shards
+from .stats import stats
 from .streams import streams
 from .tables import tables
 
@@ -22,5 +25,5 @@ def main() -> None:
     """logstore: a persistent change-log storage engine with DynamoDB Streams semantics."""
 
 
-for command in (demo, info, tables, streams, shards, check):
+for command in (demo, info, tables, streams, shards, records, check, stats, export):
     main.add_command(command)
