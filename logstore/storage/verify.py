@@ -88,6 +88,9 @@ class ShardScan:
     first_ts: int | None = None
     last_ts: int | None = None
     last_key_seq: int | None = None
+    stored: int = 0                                             # records in valid segments, trimmed ones too
+    spans: list[tuple[int, int]] = field(default_factory=list)  # (first, last) seq of each valid segment
+    damaged: list[tuple[int, int]] = field(default_factory=list)  # (previous seq, key seq) around a bad segment
     problems: list[Problem] = field(default_factory=list)
 
 
@@ -114,6 +117,7 @@ def scan_shard(log: SegmentLog, txn: lmdb.Transaction, shard: int, visit: Visito
         except CorruptionError as e:
             scan.problems.append(Problem("segment", f"{e.reason} (codec status {e.status})", shard=shard,
                                          segment=key_seq))
+            scan.damaged.append((prev_seq or 0, key_seq))
             prev_seq = max(prev_seq or 0, key_seq)  # what follows must still be above the damaged segment's key
             if progress:
                 progress(1)
@@ -131,6 +135,8 @@ def scan_shard(log: SegmentLog, txn: lmdb.Transaction, shard: int, visit: Visito
                                          segment=key_seq))
         prev_seq, prev_ts = max(prev_seq or 0, head.last_seq), max(prev_ts or 0, head.last_ts)
         scan.bytes += head.total_len
+        scan.stored += head.count
+        scan.spans.append((head.first_seq, head.last_seq))
         if head.last_seq >= scan.trim_seq:
             skipped = codec.locate(value, scan.trim_seq) if head.first_seq < scan.trim_seq else 0
             scan.records += head.count - skipped
@@ -146,3 +152,15 @@ def scan_shard(log: SegmentLog, txn: lmdb.Transaction, shard: int, visit: Visito
         if progress:
             progress(1)
     return scan
+
+
+def segment_seqs(log: SegmentLog, txn: lmdb.Transaction, shard: int) -> list[int]:
+    """The sequence numbers of every record in the shard's valid segments (damaged ones are skipped), in order.
+    One C call per segment; used only to locate records that a check found missing."""
+    out: list[int] = []
+    for _key_seq, value in log.raw_segments(txn, shard):
+        try:
+            out += codec.read(value, 0, U64_MAX, U64_MAX, True).seqs
+        except CorruptionError:
+            continue
+    return out

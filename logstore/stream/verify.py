@@ -10,7 +10,11 @@ docs/streams.md):
   for the retention period, and its children were created when it closed), belongs to the same stream, is
   closed, ranks before the child, its range holds the child's, and the child's numbers start above its end;
 * each shard's records lie in (start_seq, end_seq]; a closed shard's log ends exactly at end_seq;
-* every log belongs to a shard; the store's counters are above every number handed out.
+* every log belongs to a shard; the store's counters are above every number handed out;
+* accounting, while nothing was ever trimmed or deleted (no trim record; every shard and stream number ever handed
+  out still exists): every sequence number ever handed out is a shard's starting number or a stored record, so a
+  lost record or segment (deleted, or overwritten by a wrong one) shows as numbers missing; they are located as
+  gaps, each attributed to the shard between whose segments it lies.
 
 Read-only, inside the caller's read transaction. Stateless functions; thread-safe.
 """
@@ -21,10 +25,11 @@ import struct
 import lmdb
 
 from logstore.storage import Counters, SegmentLog
-from logstore.storage.verify import Problem, ShardScan
+from logstore.storage.verify import Problem, ShardScan, segment_seqs
 
 from .catalog import DISABLED, ENABLED, HASH_SPACE, ShardInfo, StreamCatalog, StreamInfo
 
+MAX_LOCATE = 50_000_000   # sequence numbers; above this, missing records are counted but not located
 _U64 = struct.Struct(">Q")
 _PAIR = struct.Struct(">QQ")
 
@@ -119,6 +124,7 @@ def check(catalog: StreamCatalog, log: SegmentLog, counters: Counters, txn: lmdb
     if top_seq >= next_seq:
         problems.append(Problem("metadata", f"sequence counter hands out {next_seq} next, but sequence number "
                                 f"{top_seq} is already in use"))
+    problems += _accounting(log, txn, scans, shards, streams, next_seq, counters, catalog)
     for name, numbers in (("shard", shards), ("stream", streams)):
         if numbers and max(numbers) >= counters.peek(txn, name):
             problems.append(Problem("metadata", f"{name} counter hands out {counters.peek(txn, name)} next, but "
@@ -215,3 +221,61 @@ def _partitions(info: StreamInfo, own: list[ShardInfo], shards: dict[int, ShardI
     for no in sorted(open_shards - in_partitions):
         bad("open shard that no partition routes to", shard=no, shard_id=shards[no].shard_id)
     return out
+
+
+def _accounting(log: SegmentLog, txn: lmdb.Transaction, scans: dict[int, ShardScan], shards: dict[int, ShardInfo],
+                streams: dict[int, StreamInfo], next_seq: int, counters: Counters, catalog: StreamCatalog
+                ) -> list[Problem]:
+    """Every sequence number handed out is accounted for (see the module docstring); [] when it cannot be judged."""
+    trimmed = log.trims_db is not None and txn.stat(log.trims_db)["entries"] > 0
+    if trimmed or set(shards) != set(range(1, counters.peek(txn, "shard"))) \
+            or set(streams) != set(range(1, counters.peek(txn, "stream"))):
+        return []
+    damaged = any(scan.damaged for scan in scans.values())
+    accounted = sum(scan.stored for scan in scans.values()) + len(shards)
+    if accounted == next_seq - 1 and not damaged:
+        return []
+    if next_seq > MAX_LOCATE:
+        return [Problem("order", f"{next_seq - 1 - accounted} sequence number(s) handed out are neither a record "
+                        "nor a shard's start: records are missing")] if accounted < next_seq - 1 else []
+    present = bytearray(next_seq)
+    present[0] = 1
+    for shard in shards.values():
+        if shard.start_seq < next_seq:
+            present[shard.start_seq] = 1
+    for shard_no in scans:
+        for seq in segment_seqs(log, txn, shard_no):
+            if seq < next_seq:
+                present[seq] = 1
+    for scan in scans.values():   # a damaged segment may hold any number after its predecessor up to its key
+        for lo, hi in scan.damaged:
+            present[lo + 1:min(hi, next_seq - 1) + 1] = b"\1" * max(0, min(hi, next_seq - 1) - lo)
+    groups: dict[tuple, list[int]] = {}   # where -> [first, last, count]: gaps in one place reported once
+    pos = present.find(0)
+    while pos != -1:
+        end = present.find(1, pos)
+        end = next_seq if end == -1 else end
+        where = _bracketing(pos, end - 1, scans, shards, streams)
+        group = groups.setdefault(tuple(sorted(where.items(), key=lambda kv: kv[0])), [pos, end - 1, 0])
+        group[1] = end - 1
+        group[2] += end - pos
+        pos = present.find(0, end)
+    return [Problem("order", f"{n} sequence number(s) between {a} and {b} were handed out but are neither a record "
+                    "nor a shard's start: records are missing (a deleted segment?)", **dict(where))
+            for where, (a, b, n) in groups.items()]
+
+
+def _bracketing(a: int, b: int, scans: dict[int, ShardScan], shards: dict[int, ShardInfo],
+                streams: dict[int, StreamInfo]) -> dict:
+    """Where missing numbers a..b most likely were: the shard between two of whose segments (or after whose start
+    or last segment) they lie."""
+    for shard_no, scan in sorted(scans.items()):
+        shard = shards.get(shard_no)
+        if shard is None or shard.start_seq >= a or (shard.end_seq is not None and shard.end_seq < b):
+            continue
+        before = [last for _first, last in scan.spans if last < a]
+        after = [first for first, _last in scan.spans if first > b]
+        if len(before) + len(after) == len(scan.spans):   # no segment of this shard overlaps the gap
+            return dict(shard=shard_no, shard_id=shard.shard_id, stream=_arn(streams, shard.stream_no),
+                        segment=min(after) if after else None)
+    return {}
