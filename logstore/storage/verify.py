@@ -117,7 +117,14 @@ def scan_shard(log: SegmentLog, txn: lmdb.Transaction, shard: int, visit: Visito
         except CorruptionError as e:
             scan.problems.append(Problem("segment", f"{e.reason} (codec status {e.status})", shard=shard,
                                          segment=key_seq))
-            scan.damaged.append((prev_seq or 0, key_seq))
+            lo = prev_seq or 0
+            try:   # a damaged body under an intact header: the header still says where the segment began
+                head = codec.read_header(value)
+                if head.last_seq == key_seq and head.first_seq > lo:
+                    lo = head.first_seq - 1
+            except CorruptionError:
+                pass
+            scan.damaged.append((lo, key_seq))
             prev_seq = max(prev_seq or 0, key_seq)  # what follows must still be above the damaged segment's key
             if progress:
                 progress(1)

@@ -247,35 +247,54 @@ def _accounting(log: SegmentLog, txn: lmdb.Transaction, scans: dict[int, ShardSc
         for seq in segment_seqs(log, txn, shard_no):
             if seq < next_seq:
                 present[seq] = 1
-    for scan in scans.values():   # a damaged segment may hold any number after its predecessor up to its key
-        for lo, hi in scan.damaged:
-            present[lo + 1:min(hi, next_seq - 1) + 1] = b"\1" * max(0, min(hi, next_seq - 1) - lo)
-    groups: dict[tuple, list[int]] = {}   # where -> [first, last, count]: gaps in one place reported once
+    groups: dict[tuple, list[int]] = {}   # where -> [first, last, count, others]: gaps in one place reported once
     pos = present.find(0)
     while pos != -1:
         end = present.find(1, pos)
         end = next_seq if end == -1 else end
         where = _bracketing(pos, end - 1, scans, shards, streams)
-        group = groups.setdefault(tuple(sorted(where.items(), key=lambda kv: kv[0])), [pos, end - 1, 0])
+        if where is None:   # only damaged segments (reported already) can have held these numbers
+            pos = present.find(0, end)
+            continue
+        others = where.pop("others", 0)
+        group = groups.setdefault(tuple(sorted(where.items(), key=lambda kv: kv[0])), [pos, end - 1, 0, 0])
         group[1] = end - 1
         group[2] += end - pos
+        group[3] = max(group[3], others)
         pos = present.find(0, end)
     return [Problem("order", f"{n} sequence number(s) between {a} and {b} were handed out but are neither a record "
-                    "nor a shard's start: records are missing (a deleted segment?)", **dict(where))
-            for where, (a, b, n) in groups.items()]
+                    "nor a shard's start: records are missing (a deleted segment?)"
+                    + (f"; placed in the shard whose segments bracket them most tightly, of {others + 1} that could "
+                       "have held them" if others else ""), **dict(where))
+            for where, (a, b, n, others) in groups.items()]
 
 
 def _bracketing(a: int, b: int, scans: dict[int, ShardScan], shards: dict[int, ShardInfo],
-                streams: dict[int, StreamInfo]) -> dict:
-    """Where missing numbers a..b most likely were: the shard between two of whose segments (or after whose start
-    or last segment) they lie."""
+                streams: dict[int, StreamInfo]) -> dict | None:
+    """Where missing numbers a..b most likely were: of the shards that could have held them (started before, not
+    closed before, no valid segment of theirs overlapping them), the one whose neighbouring segments bracket them
+    most tightly -- a hole between two of its segments is where a deleted segment was. A shard with a damaged
+    segment that could hold them explains them: None if only such shards fit; {} if no shard fits."""
+    best = None
+    explained = False
+    fits = 0
     for shard_no, scan in sorted(scans.items()):
         shard = shards.get(shard_no)
         if shard is None or shard.start_seq >= a or (shard.end_seq is not None and shard.end_seq < b):
             continue
         before = [last for _first, last in scan.spans if last < a]
         after = [first for first, _last in scan.spans if first > b]
-        if len(before) + len(after) == len(scan.spans):   # no segment of this shard overlaps the gap
-            return dict(shard=shard_no, shard_id=shard.shard_id, stream=_arn(streams, shard.stream_no),
-                        segment=min(after) if after else None)
-    return {}
+        if len(before) + len(after) != len(scan.spans):   # a valid segment of this shard overlaps the gap
+            continue
+        if any(lo < a and b <= hi for lo, hi in scan.damaged):
+            explained = True
+            continue
+        fits += 1
+        low = max(before, default=shard.start_seq)
+        high = min(after, default=shard.end_seq + 1 if shard.end_seq is not None else 1 << 64)
+        if best is None or high - low < best[0]:
+            best = (high - low, dict(shard=shard_no, shard_id=shard.shard_id, stream=_arn(streams, shard.stream_no),
+                                     segment=min(after) if after else None))
+    if best is not None:
+        return {**best[1], "others": fits - 1}
+    return None if explained else {}

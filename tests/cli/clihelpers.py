@@ -49,7 +49,7 @@ def create(store, name: str, view_type: str | None, range_key: bool = False) -> 
 
 def build_store(path, clock: FakeClock | None = None) -> Built:
     """Three tables: ``users`` (NEW_AND_OLD_IMAGES; 40 inserts, a split, 40 modifies, 5 removes, a binary
-    attribute), ``orders`` (KEYS_ONLY, hash and range key; 6 inserts, 1 remove) and ``old`` (a stream that was
+    attribute and a longer note, so each shard has several segments), ``orders`` (KEYS_ONLY, hash and range key; 6 inserts, 1 remove) and ``old`` (a stream that was
     disabled: DISABLED but retained; 3 inserts before, 1 after). The clock moves 1 s per write."""
     clock = clock or FakeClock(START_MS)
     with logstore.open(path, clock=clock, durable=False) as store:
@@ -64,7 +64,7 @@ def build_store(path, clock: FakeClock | None = None) -> Built:
         for i in range(40):
             clock.advance(1000)
             store.put_item(TableName="users", Item={"pk": {"S": f"user-{i}"}, "n": {"N": str(i + 100)},
-                                                    "b": {"B": bytes([i, 0, 255])}})
+                                                    "b": {"B": bytes([i, 0, 255])}, "note": {"S": "z" * 150}})
         for i in range(5):
             clock.advance(1000)
             store.delete_item(TableName="users", Key={"pk": {"S": f"user-{i}"}})
