@@ -6,7 +6,8 @@ What is checked, in one read snapshot (so a store another process is writing to 
    per segment -- and, across a shard's segments, sequence and time order and keys (storage/verify.py);
 2. streams, shards and lineage against each other and against the log, and the counters (stream/verify.py);
 3. tables: definitions, item counters, and items against their latest record where the view type allows
-   (tables/verify.py). Only this step decodes record payloads; ``--no-items`` skips it.
+   (tables/verify.py). Only this step reads record payloads (skimming each for its key, decoding only each
+   key's newest record); ``--no-items`` skips it.
 A problem never stops the walk. Read-only.
 """
 from __future__ import annotations
@@ -55,7 +56,7 @@ def run_check(store, items: bool = True, advance=None) -> dict:
                    "records": sum(s.records for s in scans.values()),
                    "bytes": sum(s.bytes for s in scans.values()), "shard_logs": len(scans),
                    "streams": len(streams), "tables": len(list(store.tables.names(txn))),
-                   "items_checked": items, "keys_compared": sum(len(x.latest) for x in latest.values()),
+                   "items_checked": items, "keys_compared": sum(x.keys_seen for x in latest.values()),
                    "seconds": round(time.perf_counter() - started, 3)}
     return {"problems": problems, "checked": checked}
 
