@@ -169,14 +169,18 @@ def progress(total: int, description: str) -> Iterator[Callable[[int], None]]:
         yield lambda n=1: None
         return
     start = time.monotonic()
-    state = {"bar": None, "task": None, "done": 0}
+    state = {"bar": None, "task": None, "done": 0, "next": start + PROGRESS_AFTER_S}
 
     def advance(n: int = 1) -> None:
         state["done"] += n
+        if state["done"] % 64 and n == 1:   # look at the clock only now and then: this runs per record
+            return
+        now = time.monotonic()
+        if now < state["next"]:
+            return
+        state["next"] = now + 0.1
         bar = state["bar"]
         if bar is None:
-            if time.monotonic() - start < PROGRESS_AFTER_S:
-                return
             bar = state["bar"] = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                                           TimeRemainingColumn(), console=err_console(), transient=True)
             bar.start()

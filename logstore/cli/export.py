@@ -24,8 +24,8 @@ import sys
 
 import click
 
-from .common import CommandError, emit_json, open_store, store_command, to_json
-from .selection import RecordFilter, make_filter, read_records, with_filter_options
+from .common import CommandError, emit_json, open_store, progress, store_command, to_json
+from .selection import RecordFilter, make_filter, read_records, selected_shards, with_filter_options
 
 MANIFEST = "manifest.json"
 FORMAT = "logstore-export"
@@ -156,7 +156,10 @@ def export(path: str, as_json: bool, table, stream, shards, from_seq, to_seq, si
     """Export matching records to DIR as (gzipped) JSON-lines parts with a manifest; resumable."""
     f = make_filter(table, stream, shards, from_seq, to_seq, since, until, events, keys)
     with open_store(path) as store:
-        result = export_records(store, out_dir, f, shape, compress, part_records)
+        with store.read() as txn:   # an upper bound for the progress bar, from segment headers
+            total = sum(store.log.info(txn, shard.shard_no).records for _, shard in selected_shards(store, txn, f))
+        with progress(total, "exporting records") as advance:
+            result = export_records(store, out_dir, f, shape, compress, part_records, on_record=advance)
     m = result["manifest"]
     summary = {"out": out_dir, "added": result["added"], "records": m["records"], "parts": len(m["parts"]),
                "after_sequence_number": None if m["after_seq"] is None else str(10 ** 20 + m["after_seq"])}
