@@ -15,6 +15,7 @@ from __future__ import annotations
 import time
 
 import click
+from rich.markup import escape
 
 from logstore.storage.verify import Problem, scan_shard
 from logstore.stream import verify as stream_verify
@@ -75,7 +76,7 @@ def check(path: str, as_json: bool, no_items: bool) -> None:
     else:
         out = console()
         for p in problems:
-            out.print(f"[red]PROBLEM[/] [bold]{p.kind}[/] {p.where()}: {p.message}")
+            out.print(f"[red]PROBLEM[/] [bold]{p.kind}[/] {escape(p.where())}: {escape(p.message)}", soft_wrap=True)
         summary = (f"checked {checked['segments']:,} segments ({checked['records']:,} records) in "
                    f"{checked['shard_logs']} shard logs, {checked['streams']} streams, {checked['tables']} tables "
                    f"in {checked['seconds']:.2f}s")

@@ -273,10 +273,12 @@ def _bracketing(a: int, b: int, scans: dict[int, ShardScan], shards: dict[int, S
                 streams: dict[int, StreamInfo]) -> dict | None:
     """Where missing numbers a..b most likely were: of the shards that could have held them (started before, not
     closed before, no valid segment of theirs overlapping them), the one whose neighbouring segments bracket them
-    most tightly -- a hole between two of its segments is where a deleted segment was. A shard with a damaged
-    segment that could hold them explains them: None if only such shards fit; {} if no shard fits."""
+    most tightly -- a hole between two of its segments is where a deleted segment was. A damaged segment that
+    could hold them (from the segment before it, or its own header's first number, to its key) explains them
+    when it brackets them at least as tightly as any such shard: then None (the damage is reported already).
+    {} if no shard fits."""
     best = None
-    explained = False
+    damaged_best = None
     fits = 0
     for shard_no, scan in sorted(scans.items()):
         shard = shards.get(shard_no)
@@ -286,8 +288,10 @@ def _bracketing(a: int, b: int, scans: dict[int, ShardScan], shards: dict[int, S
         after = [first for first, _last in scan.spans if first > b]
         if len(before) + len(after) != len(scan.spans):   # a valid segment of this shard overlaps the gap
             continue
-        if any(lo < a and b <= hi for lo, hi in scan.damaged):
-            explained = True
+        covering = [hi - lo for lo, hi in scan.damaged if lo < a and b <= hi]
+        if covering:   # a damaged segment of this shard could have held them
+            if damaged_best is None or min(covering) < damaged_best:
+                damaged_best = min(covering)
             continue
         fits += 1
         low = max(before, default=shard.start_seq)
@@ -295,6 +299,8 @@ def _bracketing(a: int, b: int, scans: dict[int, ShardScan], shards: dict[int, S
         if best is None or high - low < best[0]:
             best = (high - low, dict(shard=shard_no, shard_id=shard.shard_id, stream=_arn(streams, shard.stream_no),
                                      segment=min(after) if after else None))
+    if damaged_best is not None and (best is None or damaged_best <= best[0]):
+        return None
     if best is not None:
-        return {**best[1], "others": fits - 1}
-    return None if explained else {}
+        return {**best[1], "others": fits - 1 + (damaged_best is not None)}
+    return {}
