@@ -29,7 +29,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from logstore.clock import SYSTEM_CLOCK, Clock
-from logstore.errors import LogstoreError
+from logstore.errors import CorruptionError, LogstoreError
 from logstore.storage import Counters, Environment, SegmentLog
 from logstore.stream import StreamCatalog, StreamPolicy
 from logstore.stream import ids
@@ -94,6 +94,8 @@ def store_command(fn: Callable) -> Callable:
             return fn(*args, **kwargs)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
+        except CorruptionError as e:
+            raise CommandError(f"{e} (run `logstore check` on the store for a full report)") from None
         except LogstoreError as e:
             raise CommandError(str(e)) from None
         except lmdb.Error as e:

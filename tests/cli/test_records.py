@@ -116,3 +116,32 @@ def test_follow_tails_another_process_writing_into_new_shards(tmp_path):
     with logstore.open(path, readonly=True) as store:
         arn = store.list_streams(TableName="live")["Streams"][0]["StreamArn"]
         assert len(store.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]) == 3
+
+
+def test_a_damaged_segment_is_a_clear_error_not_a_wrong_record(built):
+    from clihelpers import Raw
+    with Raw(built.path) as raw:
+        key, value = raw.items("segments")[0]
+        raw.put("segments", key, value[:-1] + bytes([value[-1] ^ 0xFF]))
+    result = run("records", built.path, "--json", ok_codes=(2,))
+    assert "corrupt segment: shard 1, segment" in result.stderr and "logstore check" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_follow_latest_prints_only_new_records(tmp_path):
+    path = tmp_path / "store"
+    with Proc.writer(path, "--table", "live", "--items", 20, "--pause-ms", 0, workdir=tmp_path) as setup:
+        setup.expect("DONE")
+    with Proc.logstore("records", path, "--follow", "--latest", "--json", "--interval", 0.05,
+                       workdir=tmp_path) as follower:
+        import time
+        time.sleep(1.0)   # let it take its first look, at the 20 records already there
+        assert follower.lines == []
+        with Proc.writer(path, "--table", "live", "--items", 25, "--rounds", 1, "--pause-ms", 0,
+                         workdir=tmp_path) as writer:
+            writer.expect("DONE")   # items 0..19 are identical: no records; 20..24 are new
+        follower.wait_for(lambda lines: len(lines) >= 5, timeout=60)
+        time.sleep(0.3)
+        assert follower.interrupt() == 0
+    got = [json.loads(line) for line in follower.lines]
+    assert [r["dynamodb"]["Keys"]["pk"]["S"] for r in got] == [f"item-{i}" for i in range(20, 25)]
