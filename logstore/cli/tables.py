@@ -6,7 +6,7 @@ from __future__ import annotations
 import click
 from rich.table import Table
 
-from .common import console, emit_json, fmt_bytes, fmt_time, iso_time, open_store, store_command
+from .common import console, emit_json, fmt_bytes, iso_time, open_store, store_command
 
 
 def gather(store) -> list[dict]:

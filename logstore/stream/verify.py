@@ -107,7 +107,7 @@ def check(catalog: StreamCatalog, log: SegmentLog, counters: Counters, txn: lmdb
             problems.append(Problem("metadata", f"shard of stream number {shard.stream_no}, which does not exist",
                                     **where))
         problems += _lineage(shard, shards, horizon, where)
-        problems += _against_log(shard, scans.get(shard.shard_no), log, txn, where)
+        problems += _against_log(shard, scans.get(shard.shard_no), where)
 
     # partitions and open shards
     for info in streams.values():
@@ -124,7 +124,7 @@ def check(catalog: StreamCatalog, log: SegmentLog, counters: Counters, txn: lmdb
     if top_seq >= next_seq:
         problems.append(Problem("metadata", f"sequence counter hands out {next_seq} next, but sequence number "
                                 f"{top_seq} is already in use"))
-    problems += _accounting(log, txn, scans, shards, streams, next_seq, counters, catalog)
+    problems += _accounting(log, txn, scans, shards, streams, next_seq, counters)
     for name, numbers in (("shard", shards), ("stream", streams)):
         if numbers and max(numbers) >= counters.peek(txn, name):
             problems.append(Problem("metadata", f"{name} counter hands out {counters.peek(txn, name)} next, but "
@@ -167,8 +167,7 @@ def _lineage(shard: ShardInfo, shards: dict[int, ShardInfo], horizon: int, where
     return out
 
 
-def _against_log(shard: ShardInfo, scan: ShardScan | None, log: SegmentLog, txn: lmdb.Transaction,
-                 where: dict) -> list[Problem]:
+def _against_log(shard: ShardInfo, scan: ShardScan | None, where: dict) -> list[Problem]:
     out = []
     if scan is None or scan.segments == 0:
         return out
@@ -224,8 +223,7 @@ def _partitions(info: StreamInfo, own: list[ShardInfo], shards: dict[int, ShardI
 
 
 def _accounting(log: SegmentLog, txn: lmdb.Transaction, scans: dict[int, ShardScan], shards: dict[int, ShardInfo],
-                streams: dict[int, StreamInfo], next_seq: int, counters: Counters, catalog: StreamCatalog
-                ) -> list[Problem]:
+                streams: dict[int, StreamInfo], next_seq: int, counters: Counters) -> list[Problem]:
     """Every sequence number handed out is accounted for (see the module docstring); [] when it cannot be judged."""
     trimmed = log.trims_db is not None and txn.stat(log.trims_db)["entries"] > 0
     if trimmed or set(shards) != set(range(1, counters.peek(txn, "shard"))) \
