@@ -154,8 +154,13 @@ def _json_default(value):
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
+_compact = json.JSONEncoder(default=_json_default, ensure_ascii=False)   # made once: records print one each
+
+
 def to_json(value, *, indent: int | None = None) -> str:
     """JSON text of ``value``; bytes become base64 (as in AWS's JSON wire format)."""
+    if indent is None:
+        return _compact.encode(value)
     return json.dumps(value, default=_json_default, indent=indent, ensure_ascii=False)
 
 

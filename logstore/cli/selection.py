@@ -11,6 +11,7 @@ follower: its shard positions).
 """
 from __future__ import annotations
 
+import functools
 import heapq
 import time
 from dataclasses import dataclass, field
@@ -123,9 +124,14 @@ class Found:
     shard: ShardInfo
 
     def render(self, shape: str) -> dict:
-        region = (ids.parse_stream_arn(self.stream.arn) or ("us-east-1",))[0]
         fn = render.lambda_record if shape == "lambda" else render.record
-        return fn(self.stream, region, self.seq, self.ts_ms, self.payload)
+        return fn(self.stream, _region(self.stream.arn), self.seq, self.ts_ms, self.payload)
+
+
+@functools.lru_cache(maxsize=256)
+def _region(arn: str) -> str:
+    """The region named in a stream ARN (the store's region when the stream was made)."""
+    return (ids.parse_stream_arn(arn) or ("us-east-1",))[0]
 
 
 def selected_shards(store: ReadOnlyStore, txn, f: RecordFilter) -> list[tuple[StreamInfo, ShardInfo]]:
