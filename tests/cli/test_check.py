@@ -8,6 +8,7 @@ record. Which segment and which byte are chosen at random; the seed is printed.
 """
 from __future__ import annotations
 
+import os
 import random
 import struct
 
@@ -187,3 +188,55 @@ def test_check_while_another_process_writes(tmp_path):
         assert writer.wait() == 0, writer.stderr()
     final = run_json("check", path)
     assert final["ok"] and final["checked"]["records"] == 120 + 2 * 120 and checks >= 2
+
+
+def random_history(path, rng: random.Random) -> list[str]:
+    """A random life of a store through the engine: writes, deletes, splits, rollovers (clock jumps past 4 h),
+    stream disable/enable, table delete/recreate, maintenance with retention. Returns what it did."""
+    from clihelpers import create
+    clock = FakeClock(START_MS)
+    did = []
+    with logstore.open(path, clock=clock, durable=False) as store:
+        create(store, "aaa", "NEW_AND_OLD_IMAGES")
+        create(store, "bbb", "KEYS_ONLY", range_key=True)
+        for _ in range(int(os.environ.get("LOGSTORE_HISTORY_OPS", 100))):
+            op = rng.choices(["put", "delete", "split", "jump", "maintain", "toggle", "recreate"],
+                             weights=[40, 10, 5, 8, 8, 4, 2])[0]
+            did.append(op)
+            if op == "put":
+                with store.batch() as batch:
+                    for _ in range(rng.randint(1, 20)):
+                        k = rng.randrange(30)
+                        batch.put_item(TableName="aaa", Item={"pk": {"S": f"k{k}"}, "v": {"N": str(rng.randrange(5))}})
+                        batch.put_item(TableName="bbb", Item={"pk": {"S": f"k{k % 3}"}, "sk": {"N": str(k)}})
+            elif op == "delete":
+                store.delete_item(TableName="aaa", Key={"pk": {"S": f"k{rng.randrange(30)}"}})
+            elif op == "split":
+                for arn in [s["StreamArn"] for s in store.list_streams(TableName="aaa")["Streams"]]:
+                    desc = store.describe_stream(StreamArn=arn)["StreamDescription"]
+                    open_ = [s["ShardId"] for s in desc["Shards"]
+                             if "EndingSequenceNumber" not in s["SequenceNumberRange"]]
+                    if desc["StreamStatus"] == "ENABLED" and open_:
+                        store.split_shard(StreamArn=arn, ShardId=rng.choice(open_))
+            elif op == "jump":
+                clock.advance(rng.choice([60_000, 5 * 3600_000, 13 * 3600_000, 25 * 3600_000]))
+            elif op == "maintain":
+                store.maintain()
+            elif op == "toggle":
+                enabled = "StreamSpecification" in store.describe_table(TableName="aaa")["Table"]
+                store.update_table(TableName="aaa", StreamSpecification={"StreamEnabled": not enabled,
+                                                                       **({} if enabled else {"StreamViewType":
+                                                                                              "NEW_IMAGE"})})
+            elif op == "recreate":
+                store.delete_table(TableName="bbb")
+                create(store, "bbb", "KEYS_ONLY", range_key=True)
+            clock.advance(rng.randint(0, 2000))
+    return did
+
+
+@pytest.mark.parametrize("run_no", range(4))
+def test_random_healthy_stores_have_no_problems(tmp_path, seed, run_no):
+    rng = random.Random(seed + run_no)
+    did = random_history(tmp_path / "store", rng)
+    data = run_json("check", tmp_path / "store", ok_codes=(0, 1))
+    assert data["problems"] == [], (f"seed {seed} run {run_no}", did, data["problems"])
