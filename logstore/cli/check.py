@@ -58,6 +58,7 @@ def run_check(store, items: bool = True, advance=None) -> dict:
                    "bytes": sum(s.bytes for s in scans.values()), "shard_logs": len(scans),
                    "streams": len(streams), "tables": len(list(store.tables.names(txn))),
                    "items_checked": items, "keys_compared": sum(x.keys_seen for x in latest.values()),
+                   "storage_only": not stream_verify.has_streams(store.streams),
                    "seconds": round(time.perf_counter() - started, 3)}
     return {"problems": problems, "checked": checked}
 
@@ -82,6 +83,8 @@ def check(path: str, as_json: bool, no_items: bool) -> None:
                    f"in {checked['seconds']:.2f}s")
         if not checked["items_checked"]:
             summary += " (items not compared)"
+        if checked["storage_only"]:
+            summary += " (a storage-core store: segments only)"
         if problems:
             out.print(f"{summary}: [red bold]{len(problems)} problem(s)[/]")
         else:

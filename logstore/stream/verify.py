@@ -11,6 +11,7 @@ docs/streams.md):
   closed, ranks before the child, its range holds the child's, and the child's numbers start above its end;
 * each shard's records lie in (start_seq, end_seq]; a closed shard's log ends exactly at end_seq;
 * every log belongs to a shard; the store's counters are above every number handed out;
+* nothing of the above in a store used only through the storage core (no stream databases): its logs are its own;
 * accounting, while nothing was ever trimmed or deleted (no trim record; every shard and stream number ever handed
   out still exists): every sequence number ever handed out is a shard's starting number or a stored record, so a
   lost record or segment (deleted, or overwritten by a wrong one) shows as numbers missing; they are located as
@@ -60,11 +61,18 @@ def load(catalog: StreamCatalog, txn: lmdb.Transaction, problems: list[Problem]
     return streams, shards
 
 
+def has_streams(catalog: StreamCatalog) -> bool:
+    """Whether the store has the stream layer's databases (a store used only through logstore.storage has not)."""
+    return any(db is not None for db in (catalog.streams_db, catalog.shards_db, catalog.stream_shards_db))
+
+
 def check(catalog: StreamCatalog, log: SegmentLog, counters: Counters, txn: lmdb.Transaction,
           scans: dict[int, ShardScan], retention_ms: int) -> list[Problem]:
     """Every problem with streams, shards and lineage (see the module docstring). ``scans``: the walk of every
     shard log in the store, by shard number. ``retention_ms``: the streams' retention period (decides whether a
     missing parent may have expired)."""
+    if not has_streams(catalog):
+        return []   # a store used through the storage core alone: its logs belong to no shard record
     problems: list[Problem] = []
     streams, shards = load(catalog, txn, problems)
     now = counters.peek(txn, "clock", 0)   # the newest time the store has used; maintenance judges by it

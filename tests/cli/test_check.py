@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import random
 import struct
+from pathlib import Path
 
 import msgpack
 import pytest
@@ -22,6 +23,7 @@ from logstore import codec
 from logstore.clock import FakeClock
 
 U64_MAX = 0xFFFFFFFFFFFFFFFF
+STORAGE_PROCS = Path(__file__).resolve().parents[1] / "storage" / "procs"
 
 
 def shard_records(raw: Raw) -> dict[str, list]:
@@ -239,3 +241,17 @@ def test_random_healthy_stores_have_no_problems(tmp_path, seed, run_no):
     did = random_history(tmp_path / "store", rng)
     data = run_json("check", tmp_path / "store", ok_codes=(0, 1))
     assert data["problems"] == [], (f"seed {seed} run {run_no}", did, data["problems"])
+
+
+def test_check_and_info_while_a_writer_holds_the_write_lock(tmp_path):
+    """Inspection never takes the writer lock: with a writer process stopped inside its write transaction (and
+    holding the lock), check and info run to the end and see the last committed state. The writer here is the
+    storage-core one of tests/storage/procs (a store without tables or streams: check judges its segments)."""
+    path = tmp_path / "store"
+    with Proc([STORAGE_PROCS / "batch_writer.py", path, "--batches", 3, "--batch-size", 10, "--pause-ms", 0,
+            "--hang"], workdir=tmp_path, name="batch_writer") as writer:
+        writer.expect("HANG")   # inside a write transaction that never commits
+        data = run_json("check", path)
+        assert data["ok"] and data["checked"]["records"] == 30 and data["checked"]["storage_only"]
+        assert run_json("info", path)["tables"] == 0
+        assert "a storage-core store" in run("check", path).stdout
