@@ -136,10 +136,19 @@ def open_store(path: str) -> Iterator[ReadOnlyStore]:
 
 # -- output ----------------------------------------------------------------------------------------------------
 
+class _Console(Console):
+    """rich's console, but a reader that went away (``| head``) ends the command quietly with status 0, as the
+    JSON paths do, rather than rich's default status 1."""
+
+    def on_broken_pipe(self) -> None:
+        _silence_stdout()
+        raise click.exceptions.Exit(0)
+
+
 def console() -> Console:
     """The console for standard output: colour and full width on a terminal, plain and wide elsewhere."""
     terminal = sys.stdout.isatty()
-    return Console(file=sys.stdout, highlight=False, soft_wrap=False, width=None if terminal else 200)
+    return _Console(file=sys.stdout, highlight=False, soft_wrap=False, width=None if terminal else 200)
 
 
 def err_console() -> Console:

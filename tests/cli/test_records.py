@@ -145,3 +145,24 @@ def test_follow_latest_prints_only_new_records(tmp_path):
         assert follower.interrupt() == 0
     got = [json.loads(line) for line in follower.lines]
     assert [r["dynamodb"]["Keys"]["pk"]["S"] for r in got] == [f"item-{i}" for i in range(20, 25)]
+
+
+def test_a_reader_that_goes_away_ends_it_quietly(tmp_path):
+    """``logstore records PATH | head -1``: status 0 and nothing on standard error, for both outputs. The output
+    (~600 KB) is larger than a pipe holds, so the command does meet the closed pipe."""
+    import subprocess
+    import sys
+    from clihelpers import create
+    path = tmp_path / "store"
+    with logstore.open(path, durable=False) as store:
+        create(store, "big", "NEW_IMAGE")
+        with store.batch() as batch:
+            for i in range(2000):
+                batch.put_item(TableName="big", Item={"pk": {"S": f"k{i}"}, "text": {"S": "t" * 200}})
+    for extra in ([], ["--json"]):
+        proc = subprocess.Popen([sys.executable, "-m", "logstore", "records", str(path), *extra],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0)
+        assert proc.stdout.readline()
+        proc.stdout.close()          # like head, after one line
+        err = proc.stderr.read()
+        assert proc.wait(timeout=30) == 0 and err == b"", (extra, err)
