@@ -16,31 +16,36 @@ from .common import console, emit_json, fmt_age, fmt_bytes, fmt_time, iso_time, 
 
 
 def gather(store) -> dict:
-    """Everything ``info`` reports, as JSON-level values."""
+    """Everything ``info`` reports, as JSON-level values. Records are counted over every shard log in the store
+    (in a store made through the engine each belongs to a shard; a storage-core store has logs only)."""
     space = store.env.space()
     with store.read() as txn:
         tables = list(store.tables.names(txn))
-        streams = list(store.streams.streams(txn))
-        shards = [s for info in streams for s in store.streams.shards(txn, info.stream_no)]
-        records = segments = 0
+        streams = {s.stream_no: s for s in store.streams.streams(txn)}
+        shards = {s.shard_no: s for info in streams.values() for s in store.streams.shards(txn, info.stream_no)}
+        records = segments = logs = 0
         oldest = newest = None
-        for shard in shards:
-            log = store.log.info(txn, shard.shard_no)
+        for shard_no in list(store.log.shards(txn)):
+            log = store.log.info(txn, shard_no)
+            logs += 1
             records += log.records
             segments += log.segments
             if log.records:
-                if oldest is None or log.oldest_ts < oldest[0] or (log.oldest_ts == oldest[0] and log.first_seq < oldest[1]):
-                    oldest = (log.oldest_ts, log.first_seq, shard, info_of(streams, shard.stream_no))
+                if oldest is None or (log.oldest_ts, log.first_seq) < oldest[:2]:
+                    oldest = (log.oldest_ts, log.first_seq, shard_no)
                 if newest is None or log.last_seq > newest[1]:
-                    newest = (log.newest_ts, log.last_seq, shard, info_of(streams, shard.stream_no))
+                    newest = (log.newest_ts, log.last_seq, shard_no)
     now = now_ms()
 
     def record(found):
         if found is None:
             return None
-        ts, seq, shard, stream = found
+        ts, seq, shard_no = found
+        shard = shards.get(shard_no)
+        stream = streams.get(shard.stream_no) if shard is not None else None
         return {"time": iso_time(ts), "time_ms": ts, "age_ms": now - ts, "sequence_number": seq_text(seq),
-                "shard_id": shard.shard_id, "stream_arn": stream.arn if stream else None}
+                "shard": shard_no, "shard_id": shard.shard_id if shard else None,
+                "stream_arn": stream.arn if stream else None}
 
     return {
         "path": store.path, "format_version": FORMAT_VERSION, "page_size": space.page_size,
@@ -48,15 +53,11 @@ def gather(store) -> dict:
         "map_usage": round(space.used_bytes / space.map_size, 4) if space.map_size else None,
         "free_pages": space.free_pages, "last_txnid": space.last_txnid, "readers": space.readers,
         "tables": len(tables),
-        "streams": len(streams), "streams_enabled": sum(1 for s in streams if s.status == ENABLED),
-        "shards": len(shards), "shards_open": sum(1 for s in shards if s.is_open),
-        "segments": segments, "records": records,
+        "streams": len(streams), "streams_enabled": sum(1 for s in streams.values() if s.status == ENABLED),
+        "shards": len(shards), "shards_open": sum(1 for s in shards.values() if s.is_open),
+        "shard_logs": logs, "segments": segments, "records": records,
         "oldest_record": record(oldest), "newest_record": record(newest),
     }
-
-
-def info_of(streams, stream_no):
-    return next((s for s in streams if s.stream_no == stream_no), None)
 
 
 @click.command()
@@ -81,10 +82,10 @@ def info(path: str, as_json: bool) -> None:
     t.add_row("streams", f"{data['streams']} ({data['streams_enabled']} enabled, "
                          f"{data['streams'] - data['streams_enabled']} disabled)")
     t.add_row("shards", f"{data['shards']} ({data['shards_open']} open, {data['shards'] - data['shards_open']} closed)")
-    t.add_row("records", f"{data['records']:,} in {data['segments']:,} segments")
+    t.add_row("records", f"{data['records']:,} in {data['segments']:,} segments of {data['shard_logs']} shard logs")
     for label, key in (("oldest record", "oldest_record"), ("newest record", "newest_record")):
         r = data[key]
         t.add_row(label, "-" if r is None else
                   f"{fmt_time(r['time_ms'])} ({fmt_age(r['age_ms'])} ago), seq {r['sequence_number']}, "
-                  f"{r['shard_id']}")
+                  f"{r['shard_id'] or 'shard ' + str(r['shard'])}")
     out.print(t)

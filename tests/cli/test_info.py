@@ -31,7 +31,8 @@ def test_info_counts_what_the_engine_wrote(built):
 
 def test_info_reads_for_people(built):
     out = run("info", built.path).stdout
-    for text in ("format version", "3 (2 enabled, 1 disabled)", "5 (3 open, 2 closed)", "95 in", "oldest record",
+    for text in ("format version", "3 (2 enabled, 1 disabled)", "5 (3 open, 2 closed)", "95 in", "of 5 shard logs",
+                 "oldest record",
                  built.parent_shard):
         assert text in out, text
 
