@@ -14,8 +14,9 @@ docs/streams.md):
 * nothing of the above in a store used only through the storage core (no stream databases): its logs are its own;
 * accounting, while nothing was ever trimmed or deleted (no trim record; every shard and stream number ever handed
   out still exists): every sequence number ever handed out is a shard's starting number or a stored record, so a
-  lost record or segment (deleted, or overwritten by a wrong one) shows as numbers missing; they are located as
-  gaps, each attributed to the shard between whose segments it lies.
+  lost record or segment (deleted, or overwritten by a wrong one) shows as numbers missing; each run of them is
+  placed in the shard whose segments bracket it most tightly (a best guess where shards interleave their
+  numbers), unless a damaged segment, reported already, brackets it as tightly.
 
 Read-only, inside the caller's read transaction. Stateless functions; thread-safe.
 """
