@@ -38,7 +38,8 @@ from logstore.tables.items import ItemStore
 
 EXIT_PROBLEMS = 1
 EXIT_ERROR = 2
-PROGRESS_AFTER_S = 0.3      # a scan shows a progress bar once it has taken this long, on a terminal only
+PROGRESS_AFTER_S = 0.3      # a scan shows a progress bar once it has taken this long, on a terminal only;
+                            # LOGSTORE_PROGRESS_AFTER=<seconds> overrides it (0: at once)
 RETENTION_MS = StreamPolicy().retention_ms
 
 
@@ -185,11 +186,15 @@ def progress(total: int, description: str) -> Iterator[Callable[[int], None]]:
         yield lambda n=1: None
         return
     start = time.monotonic()
-    state = {"bar": None, "task": None, "done": 0, "next": start + PROGRESS_AFTER_S}
+    try:
+        after = float(os.environ.get("LOGSTORE_PROGRESS_AFTER", PROGRESS_AFTER_S))
+    except ValueError:
+        after = PROGRESS_AFTER_S
+    state = {"bar": None, "task": None, "done": 0, "next": start + after}
 
     def advance(n: int = 1) -> None:
         state["done"] += n
-        if state["done"] % 64 and n == 1:   # look at the clock only now and then: this runs per record
+        if state["done"] % 64 and n == 1 and state["done"] < total:   # look at the clock only now and then
             return
         now = time.monotonic()
         if now < state["next"]:
