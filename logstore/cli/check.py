@@ -31,7 +31,7 @@ def run_check(store, items: bool = True, advance=None) -> dict:
     with store.read() as txn:
         segments_total = txn.stat(store.log.segments_db)["entries"] if store.log.segments_db is not None else 0
         prep: list[Problem] = []
-        streams, _ = stream_verify.load(store.streams, txn, prep)
+        streams, shards = stream_verify.load(store.streams, txn, prep)   # what does not decode: reported later
         visitors = {}
         latest = {}
         if items:
@@ -44,8 +44,9 @@ def run_check(store, items: bool = True, advance=None) -> dict:
                 if info is None or info.status != ENABLED:
                     continue
                 latest[name] = seen = tables_verify.LatestRecords(tdef, info)
-                for shard in store.streams.shards(txn, info.stream_no):
-                    visitors[shard.shard_no] = seen.visit
+                for shard in shards.values():
+                    if shard.stream_no == info.stream_no:
+                        visitors[shard.shard_no] = seen.visit
         with progress(segments_total, "checking segments") as bar:
             step = advance or bar
             scans = {shard: scan_shard(store.log, txn, shard, visitors.get(shard), step)

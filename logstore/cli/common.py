@@ -109,8 +109,8 @@ def store_command(fn: Callable) -> Callable:
         except Exception as e:  # noqa: BLE001 - never a traceback, unless asked for
             if os.environ.get("LOGSTORE_DEBUG"):
                 traceback.print_exc()
-            raise CommandError(f"unexpected {type(e).__name__}: {e} (set LOGSTORE_DEBUG=1 for the traceback)"
-                               ) from None
+            raise CommandError(f"unexpected {type(e).__name__}: {e} (if the store may be damaged, `logstore check` "
+                               "reports what is wrong; LOGSTORE_DEBUG=1 shows the traceback)") from None
 
     run = click.option("--json", "as_json", is_flag=True, help="machine-readable output (JSON)")(run)
     return click.argument("path", type=click.Path(file_okay=True, dir_okay=True))(run)

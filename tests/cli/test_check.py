@@ -256,3 +256,12 @@ def test_check_and_info_while_a_writer_holds_the_write_lock(tmp_path):
         info = run_json("info", path)
         assert (info["tables"], info["shard_logs"], info["records"]) == (0, 1, 30)
         assert "a storage-core store" in run("check", path).stdout
+
+
+@pytest.mark.parametrize("database", ["shards", "streams", "tables"])
+def test_a_catalogue_entry_that_does_not_decode_is_a_finding(built, database):
+    with Raw(built.path) as raw:
+        key, _ = raw.items(database)[0]
+        raw.put(database, key, b"\xc1 not msgpack")
+    data = run_json("check", built.path, ok_codes=(1,))
+    assert any("does not decode" in p["message"] for p in data["problems"]), data["problems"]

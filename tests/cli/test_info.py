@@ -79,3 +79,13 @@ def test_inspection_changes_no_byte_of_the_data_file(built, tmp_path):
         args = [a.replace("EXPORT", str(tmp_path / "out")) for a in command]
         run(args[0], built.path, *args[1:])
     assert (hashlib.sha256(open(data, "rb").read()).hexdigest(), os.stat(data).st_mtime_ns) == before
+
+
+@pytest.mark.parametrize("command", ["info", "shards", "streams", "stats", "records"])
+def test_a_damaged_catalogue_is_a_one_line_error(built, command):
+    with Raw(built.path) as raw:
+        key, _ = raw.items("shards")[0]
+        raw.put("shards", key, b"\xc1 not msgpack")
+    result = run(command, built.path, ok_codes=(2,))
+    assert result.stderr.startswith("error: ") and "logstore check" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
