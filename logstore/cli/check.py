@@ -66,7 +66,7 @@ def run_check(store, items: bool = True, advance=None) -> dict:
 
 @click.command()
 @click.option("--no-items", is_flag=True, help="skip comparing items with their latest records (the only step "
-                                               "that decodes records)")
+                                               "that reads record payloads)")
 @store_command
 def check(path: str, as_json: bool, no_items: bool) -> None:
     """Walk the whole store and report every problem; exit 1 if there are any."""

@@ -5,9 +5,10 @@ same command again and it continues after the last record exported (also to pick
 
 Files in DIR (the manifest is the table of contents; a part not in it does not count):
 * ``part-NNNNNN.jsonl.gz`` (or ``.jsonl``): records in commit order;
-* ``manifest.json``: ``{"format": "logstore-export", "version": 1, "store", "filter", "shape", "compress",
-  "parts": [{"file", "records", "first_sequence_number", "last_sequence_number", "sha256"}], "records",
-  "after_seq"}``. ``after_seq`` is the sequence number of the last record exported; a resumed export reads only
+* ``manifest.json``: ``{"format": "logstore-export", "version": 1, "store", "options" (as given), "filter" (as
+  resolved by the first run: an age like ``--since 1d`` keeps meaning the same time when resumed), "shape",
+  "compress", "parts": [{"file", "records", "first_sequence_number", "last_sequence_number", "sha256"}],
+  "records", "after_seq"}``. ``after_seq`` is the sequence number of the last record exported; a resumed export reads only
   records above it. Sequence numbers are handed out in commit order, so no record committed later can fall below.
 
 Each part is written to a temporary file, fsynced and renamed, and only then listed in the manifest (itself
@@ -97,17 +98,22 @@ class _Part:
 
 
 def export_records(store, out_dir: str, f: RecordFilter, shape: str, compress: bool, part_records: int,
-                   on_record=None) -> dict:
-    """Export (or resume exporting) into ``out_dir``; returns the manifest and how many records this run added."""
+                   on_record=None, options: dict | None = None) -> dict:
+    """Export (or resume exporting) into ``out_dir``; returns the manifest and how many records this run added.
+    ``options``: the filter options as given (compared on resume, so that ``--since 1d`` resumes as the same
+    export: the resumed run uses the filter as the first run resolved it)."""
     os.makedirs(out_dir, exist_ok=True)
     manifest = _load_manifest(out_dir)
-    settings = {"filter": f.to_dict(), "shape": shape, "compress": compress}
+    settings = {"options": options if options is not None else f.to_dict(), "shape": shape, "compress": compress}
     if manifest is None:
         manifest = {"format": FORMAT, "version": VERSION, "store": os.path.abspath(store.path), **settings,
-                    "parts": [], "records": 0, "after_seq": None}
+                    "filter": f.to_dict(), "parts": [], "records": 0, "after_seq": None}
     elif {k: manifest.get(k) for k in settings} != settings:
-        raise CommandError(f"{out_dir} holds an export with other options ({to_json({k: manifest.get(k) for k in settings})}); "
-                           "resume it with the same options or export to another directory")
+        raise CommandError(f"{out_dir} holds an export with other options "
+                           f"({to_json({k: manifest.get(k) for k in settings})}); resume it with the same options "
+                           "or export to another directory")
+    else:
+        f = RecordFilter.from_dict(manifest["filter"])
     added = 0
     part = None
     try:
@@ -155,11 +161,14 @@ def export(path: str, as_json: bool, table, stream, shards, from_seq, to_seq, si
            out_dir: str, shape: str, compress: bool, part_records: int) -> None:
     """Export matching records to DIR as (gzipped) JSON-lines parts with a manifest; resumable."""
     f = make_filter(table, stream, shards, from_seq, to_seq, since, until, events, keys)
+    options = {"table": table, "stream": stream, "shards": list(shards), "from_seq": from_seq, "to_seq": to_seq,
+               "since": since, "until": until, "events": sorted(e.upper() for e in events), "keys": list(keys)}
     with open_store(path) as store:
         with store.read() as txn:   # an upper bound for the progress bar, from segment headers
             total = sum(store.log.info(txn, shard.shard_no).records for _, shard in selected_shards(store, txn, f))
         with progress(total, "exporting records") as advance:
-            result = export_records(store, out_dir, f, shape, compress, part_records, on_record=advance)
+            result = export_records(store, out_dir, f, shape, compress, part_records, on_record=advance,
+                                    options=options)
     m = result["manifest"]
     summary = {"out": out_dir, "added": result["added"], "records": m["records"], "parts": len(m["parts"]),
                "after_sequence_number": None if m["after_seq"] is None else str(10 ** 20 + m["after_seq"])}

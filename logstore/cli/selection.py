@@ -11,6 +11,7 @@ follower: its shard positions).
 """
 from __future__ import annotations
 
+import base64
 import functools
 import heapq
 import time
@@ -46,6 +47,11 @@ class RecordFilter:
     events: tuple[str, ...] = ()
     keys: tuple[tuple[str, str], ...] = ()
 
+    @classmethod
+    def from_dict(cls, d: dict) -> "RecordFilter":
+        return cls(d["table"], d["stream"], tuple(d["shards"]), d["from_seq"], d["to_seq"], d["since_ms"],
+                   d["until_ms"], tuple(d["events"]), tuple(tuple(k) for k in d["keys"]))
+
     def to_dict(self) -> dict:
         return {"table": self.table, "stream": self.stream, "shards": list(self.shards), "from_seq": self.from_seq,
                 "to_seq": self.to_seq, "since_ms": self.since_ms, "until_ms": self.until_ms,
@@ -75,7 +81,6 @@ def _key_matches(attr: dict | None, wanted: str) -> bool:
         except InvalidOperation:
             return False
     if typ == "B":
-        import base64
         return base64.b64encode(value).decode() == wanted or value == wanted.encode()
     return False
 

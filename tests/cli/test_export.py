@@ -91,3 +91,14 @@ def test_a_broken_manifest_is_a_clear_error(built, tmp_path, junk):
     out.mkdir()
     (out / "manifest.json").write_bytes(junk)
     assert "manifest" in run("export", built.path, "--out", out, ok_codes=(2,)).output
+
+
+def test_an_age_resumes_as_the_same_export(built, tmp_path):
+    """``--since 5000d`` is resolved once, by the first run; the same options resume (not refused as different)."""
+    out = tmp_path / "out"
+    first = run_json("export", built.path, "--out", out, "--since", "5000d", "--table", "users")
+    assert first["added"] == 85
+    again = run_json("export", built.path, "--out", out, "--since", "5000d", "--table", "users")
+    assert again["added"] == 0 and again["records"] == 85
+    manifest = json.load(open(out / "manifest.json"))
+    assert manifest["options"]["since"] == "5000d" and isinstance(manifest["filter"]["since_ms"], int)
