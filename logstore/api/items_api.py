@@ -245,16 +245,20 @@ class ItemsService:
             raise ValidationException("ReturnValues can only be ALL_OLD or NONE")
         return rv
 
-    def put_item(self, request: dict) -> dict:
+    def _whole_item_write(self, request: dict, member: str, mutation) -> dict:
+        """PutItem (``member`` Item) or DeleteItem (Key): ``mutation(self, tdef, value, condition, return_old)``."""
         with request_validation():
             checks = Checks(request)
             name = table_name(checks)
-            item = checks.get("Item", dict, required=True)
+            value = checks.get(member, dict, required=True)
             _common(checks)
             rv = self._put_return_values(checks)
             condition, return_old = self._conditional(request)
-        _, [outcome] = self._write(name, lambda tdef: [self.put_mutation(tdef, item, condition, return_old)])
+        _, [outcome] = self._write(name, lambda tdef: [mutation(self, tdef, value, condition, return_old)])
         return {"Attributes": outcome.old} if rv == "ALL_OLD" and outcome.old is not None else {}
+
+    def put_item(self, request: dict) -> dict:
+        return self._whole_item_write(request, "Item", ItemsService.put_mutation)
 
     def get_item(self, request: dict) -> dict:
         checks = Checks(request)
@@ -275,15 +279,7 @@ class ItemsService:
         return {"Item": item} if item is not None else {}
 
     def delete_item(self, request: dict) -> dict:
-        with request_validation():
-            checks = Checks(request)
-            name = table_name(checks)
-            key = checks.get("Key", dict, required=True)
-            _common(checks)
-            rv = self._put_return_values(checks)
-            condition, return_old = self._conditional(request)
-        _, [outcome] = self._write(name, lambda tdef: [self.delete_mutation(tdef, key, condition, return_old)])
-        return {"Attributes": outcome.old} if rv == "ALL_OLD" and outcome.old is not None else {}
+        return self._whole_item_write(request, "Key", ItemsService.delete_mutation)
 
     def update_item(self, request: dict) -> dict:
         with request_validation():

@@ -82,17 +82,7 @@ class TablesService:
             t = sub.string("AttributeType", required=True, enum=list(KEY_TYPES))
             sub.done()
             types[n] = t
-        names = []
-        for i, element in enumerate(schema):
-            sub = Checks(element)
-            n = sub.string("AttributeName", required=True, min_len=1, max_len=255)
-            role = sub.string("KeyType", required=True, enum=["HASH", "RANGE"])
-            sub.done()
-            if role != ("HASH" if i == 0 else "RANGE"):
-                raise ValidationException("Invalid KeySchema: The first KeySchemaElement is not a HASH key type"
-                                          if i == 0 else
-                                          "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type")
-            names.append(n)
+        names = _key_schema(schema)
         if len(set(names)) != len(names):
             raise ValidationException(INVALID + "Duplicate key attribute names in KeySchema")
         missing = [n for n in names if n not in types]
@@ -189,6 +179,21 @@ class TablesService:
 PROJECTION_TYPES = ["ALL", "KEYS_ONLY", "INCLUDE"]
 
 
+def _key_schema(schema: list) -> list[str]:
+    """The attribute names of a KeySchema (table or index): HASH first, then an optional RANGE."""
+    names = []
+    for i, element in enumerate(schema):
+        sub = Checks(element)
+        name = sub.string("AttributeName", required=True, min_len=1, max_len=255)
+        role = sub.string("KeyType", required=True, enum=["HASH", "RANGE"])
+        sub.done()
+        if role != ("HASH" if i == 0 else "RANGE"):
+            raise ValidationException("Invalid KeySchema: The first KeySchemaElement is not a HASH key type" if i == 0
+                                      else "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type")
+        names.append(name)
+    return names
+
+
 def _indexes(request: dict, types: dict, table_keys: list[str], billing: str) -> dict:
     """Validate CreateTable's LocalSecondaryIndexes / GlobalSecondaryIndexes into the stored form
     ``{"lsi": [...], "gsi": [...]}`` (each: IndexName, KeySchema, Projection; a GSI also ProvisionedThroughput)."""
@@ -215,17 +220,9 @@ def _indexes(request: dict, types: dict, table_keys: list[str], billing: str) ->
             if name in seen:
                 raise ValidationException(INVALID + f"Duplicate index name: {name}")
             seen.add(name)
-            keys = []
-            for i, element in enumerate(schema):
-                sub = Checks(element)
-                n = sub.string("AttributeName", required=True, min_len=1, max_len=255)
-                role = sub.string("KeyType", required=True, enum=["HASH", "RANGE"])
-                sub.done()
-                if role != ("HASH" if i == 0 else "RANGE") or i > 1:
-                    raise ValidationException(f"Invalid KeySchema: The {'first' if i == 0 else 'second'} "
-                                              f"KeySchemaElement is not a {'HASH' if i == 0 else 'RANGE'} key type"
-                                              if i <= 1 else INVALID + f"Too many key attributes for index: {name}")
-                keys.append(n)
+            if len(schema) > 2:
+                raise ValidationException(INVALID + f"Too many key attributes for index: {name}")
+            keys = _key_schema(schema)
             if not keys:
                 raise ValidationException(INVALID + f"Index KeySchema must not be empty for index: {name}")
             missing = [k for k in keys if k not in types]

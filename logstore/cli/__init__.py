@@ -1,13 +1,25 @@
 """The ``logstore`` command line: one module per command, registered on one click group here.
 
-Commands so far: ``demo`` (writes records through the storage core and reads them back). ``serve`` belongs to
-logstore.server, a sibling this package never imports; ``logstore/__main__.py`` adds it to this group.
+* ``demo`` writes a table with a stream and reads its change log back.
+* Inspection (read-only; work while another process writes; ``--json`` everywhere; see docs/cli.md):
+  ``info``, ``tables``, ``streams``, ``shards``, ``records``, ``check``, ``stats``, ``export``.
+
+``serve`` belongs to logstore.server, a sibling this package never imports; ``logstore/__main__.py`` adds it to
+this group and is the ``logstore`` entry point.
 """
 from __future__ import annotations
 
 import click
 
+from .check import check
 from .demo import demo
+from .export import export
+from .info import info
+from .records import records
+from .shards import shards
+from .stats import stats
+from .streams import streams
+from .tables import tables
 
 
 @click.group()
@@ -16,4 +28,5 @@ def main() -> None:
     """logstore: a persistent change-log storage engine with DynamoDB Streams semantics."""
 
 
-main.add_command(demo)
+for command in (demo, info, tables, streams, shards, records, check, stats, export):
+    main.add_command(command)
