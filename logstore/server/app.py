@@ -94,12 +94,31 @@ class StoreHolder:
         self._inside = 0
         self._resetting = False
         self.store = self._open()
+        self._stop = threading.Event()
+        self._maintainer = None
+        if settings.maintenance_interval:
+            self._maintainer = threading.Thread(target=self._maintain_loop, name="logstore-maintenance",
+                                                args=(settings.maintenance_interval,), daemon=True)
+            self._maintainer.start()
 
     def _open(self):
         s = self.settings
         options = {"stream_policy": StreamPolicy(rollover_ms=s.rollover_ms)} if s.rollover_ms else {}
         return logstore.open(s.path, durable=s.durable, clock=self.clock, region=s.region, account=s.account,
-                             maintenance_interval=s.maintenance_interval, **options)
+                             **options)
+
+    def _maintain_loop(self, interval: float) -> None:
+        """Rollover, retention trim and TTL sweep every ``interval`` seconds; a failure is logged and the loop
+        goes on (the store's own maintenance thread would stop at the first one, silently)."""
+        while not self._stop.wait(interval):
+            store = self.enter()
+            try:
+                report = store.maintain()
+                log.debug("maintenance: %s", report)
+            except Exception:   # noqa: BLE001 - logged; the next round tries again
+                log.exception("maintenance failed")
+            finally:
+                self.leave()
 
     def enter(self):
         with self._cond:
@@ -135,6 +154,9 @@ class StoreHolder:
                 self._cond.notify_all()
 
     def close(self) -> None:
+        self._stop.set()
+        if self._maintainer is not None:
+            self._maintainer.join()
         with self._cond:
             self._resetting = True
             while self._inside:

@@ -155,3 +155,32 @@ def test_expired_iterator_and_trimmed_data(tmp_path):
         assert [r["dynamodb"]["Keys"]["pk"]["S"] for r in read_shard(s, arn, shard)] == ["young"]
     finally:
         own.stop()
+
+
+def test_background_maintenance_rolls_shards_and_sweeps_ttl(tmp_path):
+    # ServerProcess passes --maintenance-interval 0; a later option wins, so this server maintains every 0.3 s.
+    import time
+
+    from serverhelpers import ServerProcess
+    own = ServerProcess(tmp_path / "store", tmp_path / "log", "--rollover-seconds", "1",
+                        "--maintenance-interval", "0.3").start()
+    try:
+        d, s = own.client("dynamodb"), own.client("dynamodbstreams")
+        arn = d.create_table(TableName="maint", BillingMode="PAY_PER_REQUEST",
+                             KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                             AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                             StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"}
+                             )["TableDescription"]["LatestStreamArn"]
+        d.update_time_to_live(TableName="maint", TimeToLiveSpecification={"Enabled": True, "AttributeName": "x"})
+        d.put_item(TableName="maint", Item={"pk": {"S": "gone"}, "x": {"N": str(int(time.time()) - 10)}})
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            shards = s.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
+            if len(shards) > 1 and "Item" not in d.get_item(TableName="maint", Key={"pk": {"S": "gone"}}):
+                break
+            time.sleep(0.2)
+        assert len(shards) > 1, shards                                   # rolled over with no request
+        assert "Item" not in d.get_item(TableName="maint", Key={"pk": {"S": "gone"}})  # swept
+    finally:
+        own.stop()
+    assert "Traceback" not in own.log()
