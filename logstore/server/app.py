@@ -16,9 +16,11 @@ Also served: ``GET /`` (a health line, like AWS's endpoints); and, only when tes
 ``{"StreamArn", "ShardId"}``), ``POST /logstore-admin/advance-clock`` (``{"Seconds": n}``, moves the server's clock
 forward) and ``POST /logstore-admin/maintain`` (rollover, retention trim and TTL sweep now).
 
+The background maintenance (rollover, retention trim, TTL sweep) is a ``StoreHolder`` thread.
+
 Thread-safety: one ``Server`` per process (``serve --workers N`` runs N processes over the same store, each with
-its own ``Server``, made by ``from_environment``); requests run concurrently on the pool; ``StoreHolder`` lets a reset wait
-for in-flight calls and hold new ones back while it wipes the store.
+its own ``Server``, made by ``from_environment``); requests run concurrently on the pool; ``StoreHolder`` lets a
+reset wait for in-flight calls and hold new ones back while it wipes the store.
 """
 from __future__ import annotations
 
