@@ -1,11 +1,12 @@
 """SigV4 verification of incoming requests against configured access keys.
 
-The signature is recomputed with botocore's own ``SigV4Auth`` (canonical request, string to sign, signing key)
-over exactly the headers the client says it signed, and compared in constant time; no part of the algorithm is
-written here (only the choice of headers is overridden: a verifier takes the client's SignedHeaders list). Refusals are AWS's (errors.py): no ``Authorization`` header -> MissingAuthenticationTokenException;
-a header that is not a complete SigV4 one -> IncompleteSignatureException; an access key not configured ->
-UnrecognizedClientException; a date more than 15 minutes off the server's clock -> InvalidSignatureException
-("Signature expired" / "Signature not yet current"); a signature that does not match -> InvalidSignatureException.
+The signature is recomputed with botocore's own ``SigV4Auth`` (canonical request, string to sign, signing key) over
+exactly the headers the client says it signed, and compared in constant time; no part of the algorithm is written
+here (only the choice of headers is overridden: a verifier takes the client's SignedHeaders list). Refusals are
+AWS's (errors.py): no ``Authorization`` header -> MissingAuthenticationTokenException; a header that is not a
+complete SigV4 one -> IncompleteSignatureException; an access key not configured -> UnrecognizedClientException; a
+date more than 15 minutes off the server's clock -> InvalidSignatureException ("Signature expired" / "Signature not
+yet current"); a signature that does not match -> InvalidSignatureException.
 The credential scope's service must be ``dynamodb`` (what both the dynamodb and dynamodbstreams clients sign
 with); any region is accepted, as the region is the client's to choose.
 

@@ -1,9 +1,9 @@
 """``logstore serve``: run the DynamoDB + DynamoDB Streams HTTP server over a store directory.
 
-Runs uvicorn (httptools parser, uvloop when installed) in this process; with ``--workers N``, uvicorn binds the
-port once and runs N worker processes over the same store (LMDB serves several processes; group commit works among
-the threads of each; the test endpoints need one worker). SIGTERM and Ctrl-C stop accepting connections, let in-flight requests finish (up to
-``--graceful-timeout`` seconds), then close the store. See docs/server.md.
+Runs uvicorn (httptools parser, uvloop when installed) in this process; with ``--workers N``, uvicorn binds the port
+once and runs N worker processes over the same store (LMDB serves several processes; group commit works among the
+threads of each; the test endpoints need one worker). SIGTERM and Ctrl-C stop accepting connections, let in-flight
+requests finish (up to ``--graceful-timeout`` seconds), then close the store. See docs/server.md.
 
 Owns only option parsing and start-up; the protocol is app.py's.
 """

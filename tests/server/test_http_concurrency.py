@@ -1,6 +1,7 @@
-"""Many clients at once, and a graceful stop: concurrent writes from many connections all land, each once, with
-its stream record, sharing commits (LMDB's transaction counter grows by fewer than the writes); SIGTERM while clients are writing lets the in-flight requests finish, closes the store, and
-every write that was answered with success is there (item and record) after a restart."""
+"""Many clients at once, and a graceful stop: concurrent writes from many connections all land, each once, with its
+stream record, sharing commits (LMDB's transaction counter grows by fewer than the writes); SIGTERM while clients
+are writing lets the in-flight requests finish, closes the store, and every write that was answered with success is
+there (item and record) after a restart."""
 from __future__ import annotations
 
 import threading
