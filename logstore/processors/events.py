@@ -1,0 +1,122 @@
+"""What a handler and an on-failure destination receive: Lambda's shapes for DynamoDB streams.
+
+* ``Renderer``: stream records read from the engine (sequence number, timestamp, payload bytes) as Lambda event
+  records, without passing through GetRecords' AWS-shaped dicts (one dict per record, built directly). Key
+  order, eventID, SizeBytes and images are those of GetRecords (``api/render.py``); the Lambda form adds
+  ``eventSourceARN``, uses camelCase ``userIdentity`` and carries binary values as base64 strings, as Lambda's
+  JSON event does.
+* ``from_boto3``: a record returned by a boto3 ``dynamodbstreams`` client (datetimes, bytes) in the same form.
+* ``failure_record``: the invocation record Lambda sends to an OnFailure destination for a stream batch it gave
+  up on (requestContext, responseContext, version, timestamp, DDBStreamBatchInfo).
+
+Pure functions and immutable renderers; thread-safe.
+"""
+from __future__ import annotations
+
+import base64
+import datetime
+import uuid
+
+from logstore.stream import ids
+from logstore.stream.records import BY_SERVICE, decode_fields
+
+EVENT_NAMES = (None, "INSERT", "MODIFY", "REMOVE")
+SERVICE_IDENTITY = {"type": "Service", "principalId": "dynamodb.amazonaws.com"}
+_BIN_MARKERS = (b"\xc4", b"\xc5", b"\xc6")   # msgpack bin 8/16/32: a payload without them holds no B values
+
+
+def b64_values(value):
+    """``value`` with every bytes (a B, or a BS member) replaced by its base64 text."""
+    if isinstance(value, dict):
+        return {k: b64_values(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [b64_values(v) for v in value]
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return base64.b64encode(value).decode("ascii")
+    return value
+
+
+class Renderer:
+    """Renders one stream's records as Lambda event records."""
+
+    __slots__ = ("stream_no", "arn", "region", "view_type")
+
+    def __init__(self, stream_no: int, arn: str, region: str, view_type: str):
+        self.stream_no, self.arn, self.region, self.view_type = stream_no, arn, region, view_type
+
+    def record(self, seq: int, ts_ms: int, payload: bytes) -> dict:
+        kind, size, keys, new, old, flags = decode_fields(payload)
+        if any(m in payload for m in _BIN_MARKERS):   # maybe binary values: make them base64 text
+            keys, new, old = b64_values(keys), b64_values(new), b64_values(old)
+        body = {"ApproximateCreationDateTime": ts_ms // 1000, "Keys": keys}
+        if new is not None:
+            body["NewImage"] = new
+        if old is not None:
+            body["OldImage"] = old
+        body["SequenceNumber"] = ids.seq_to_wire(seq)
+        body["SizeBytes"] = size
+        body["StreamViewType"] = self.view_type
+        out = {"eventID": ids.event_id(self.stream_no, seq), "eventName": EVENT_NAMES[kind], "eventVersion": "1.1",
+               "eventSource": "aws:dynamodb", "awsRegion": self.region, "dynamodb": body,
+               "eventSourceARN": self.arn}
+        if flags & BY_SERVICE:
+            out["userIdentity"] = dict(SERVICE_IDENTITY)
+        return out
+
+    def records(self, seqs, timestamps, payloads) -> list[dict]:
+        render = self.record
+        return [render(s, t, p) for s, t, p in zip(seqs, timestamps, payloads)]
+
+
+def from_boto3(record: dict, stream_arn: str) -> dict:
+    """A record as a boto3 ``dynamodbstreams`` client returns it, in the Lambda event form."""
+    out = dict(record)
+    body = dict(record["dynamodb"])
+    when = body.get("ApproximateCreationDateTime")
+    if isinstance(when, datetime.datetime):
+        body["ApproximateCreationDateTime"] = int(when.timestamp())
+    for name in ("Keys", "NewImage", "OldImage"):
+        if name in body:
+            body[name] = b64_values(body[name])
+    out["dynamodb"] = body
+    out["eventSourceARN"] = stream_arn
+    identity = record.get("userIdentity")
+    if identity is not None:
+        out["userIdentity"] = {"type": identity.get("Type"), "principalId": identity.get("PrincipalId")}
+    return out
+
+
+def _iso(ms: int, with_ms: bool) -> str:
+    dt = datetime.datetime.fromtimestamp(ms / 1000, tz=datetime.timezone.utc)
+    return dt.strftime("%Y-%m-%dT%H:%M:%S") + (".%03dZ" % (ms % 1000) if with_ms else "Z")
+
+
+def failure_record(*, records: list[dict], shard_id: str, stream_arn: str, condition: str, attempts: int,
+                   function_name: str, error: str | None, now_ms: int, region: str) -> dict:
+    """Lambda's OnFailure invocation record for giving up on ``records`` (one shard, in order). ``condition`` is
+    ``RetryAttemptsExhausted`` or ``RecordAgeExceeded``; ``error`` the handler's failure (``Unhandled`` for an
+    exception, None for a reported partial failure)."""
+    first, last = records[0]["dynamodb"], records[-1]["dynamodb"]
+    response = {"statusCode": 200, "executedVersion": "$LATEST"}
+    if error is not None:
+        response["functionError"] = error
+    return {
+        "requestContext": {
+            "requestId": str(uuid.uuid4()),
+            "functionArn": f"arn:aws:lambda:{region}:000000000000:function:{function_name}",
+            "condition": condition,
+            "approximateInvokeCount": attempts,
+        },
+        "responseContext": response,
+        "version": "1.0",
+        "timestamp": _iso(now_ms, True),
+        "DDBStreamBatchInfo": {
+            "shardId": shard_id,
+            "startSequenceNumber": first["SequenceNumber"],
+            "endSequenceNumber": last["SequenceNumber"],
+            "approximateArrivalOfFirstRecord": _iso(first["ApproximateCreationDateTime"] * 1000, False),
+            "approximateArrivalOfLastRecord": _iso(last["ApproximateCreationDateTime"] * 1000, False),
+            "batchSize": len(records),
+            "streamArn": stream_arn,
+        },
+    }
