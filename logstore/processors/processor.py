@@ -128,6 +128,7 @@ class Processor:
         self._coordinator: threading.Thread | None = None
         self._scan_started = 0.0
         self._scan_found_nothing = 0.0
+        self._last_finish = 0.0
         self.errors: list[BaseException] = []
 
     # -- construction --------------------------------------------------------------------------------------------
@@ -230,6 +231,7 @@ class Processor:
     def _finished(self, worker: "_ShardWorker", done: bool) -> None:
         if done:
             self._done.add(worker.shard.shard_id)
+        self._last_finish = time.monotonic()
         self._wake.set()
 
     # -- observing -----------------------------------------------------------------------------------------------
@@ -249,7 +251,9 @@ class Processor:
                 raise ProcessorError(f"processor failed: {self.errors[0]!r}") from self.errors[0]
             with self._lock:
                 workers = [w for w in self._workers.values() if w.is_alive()]
-            if (self._scan_found_nothing > since and self._scan_started > since
+            # a scan that started nothing, begun after any shard finished (its children may start), and every
+            # running worker has since found its shard empty
+            if (self._scan_found_nothing > max(since, self._last_finish)
                     and all(w.empty_read_started > since for w in workers)):
                 return
             self._wake.set()
