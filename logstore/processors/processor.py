@@ -43,7 +43,7 @@ from typing import Any, Callable
 import msgpack
 
 from logstore.api.store import Store
-from logstore.clock import SYSTEM_CLOCK, Clock
+from logstore.clock import Clock
 from logstore.errors import InvalidProcessorConfig, ProcessorError
 from logstore.tables.writes import StaleTable
 
@@ -146,8 +146,7 @@ class Processor:
                name: str | None = None) -> "Processor":
         """A processor over ``table``'s stream behind a boto3 ``dynamodbstreams`` client, checkpointing (and
         letting ``context.batch`` write) in the local ``checkpoint_store``."""
-        return cls(handler, RemoteSource(streams_client, table, stream_arn), checkpoint_store, config,
-                   name=name, clock=SYSTEM_CLOCK)
+        return cls(handler, RemoteSource(streams_client, table, stream_arn), checkpoint_store, config, name=name)
 
     # -- running -------------------------------------------------------------------------------------------------
 
