@@ -14,7 +14,8 @@ settings of a Lambda event source mapping, the only place AWS's names for them a
 | report_batch_item_failures    | FunctionResponseTypes: [ReportBatchItemFailures] | false |          |
 | on_failure                    | DestinationConfig.OnFailure.Destination: "table:NAME" or "file:PATH" | none |  |
 
-Beyond Lambda: ``poll_interval_s`` (how long an idle shard waits before reading again), ``name`` (the identity
+Beyond Lambda: ``poll_interval_s`` (how long an idle shard waits before reading again; default 10 ms embedded,
+250 ms remote, which is Lambda's four polls a second), ``name`` (the identity
 checkpoints are kept under; default derived from the table and handler), ``retry_delay_s`` (first pause between
 retries of a failed batch; doubles, capped at 5 s).
 
@@ -43,7 +44,7 @@ class ProcessorConfig:
     bisect_on_error: bool = False
     report_batch_item_failures: bool = False
     on_failure: str | None = None
-    poll_interval_s: float = 0.01
+    poll_interval_s: float | None = None
     retry_delay_s: float = 0.05
     name: str | None = None
 
@@ -65,7 +66,8 @@ class ProcessorConfig:
               f"max_record_age_s must be -1 or 60..604800, not {self.max_record_age_s!r}")
         check(self.on_failure is None or self.on_failure.startswith(("table:", "file:")),
               f"on_failure must be 'table:NAME' or 'file:PATH', not {self.on_failure!r}")
-        check(self.poll_interval_s > 0 and self.retry_delay_s >= 0, "poll and retry intervals must be positive")
+        check((self.poll_interval_s is None or self.poll_interval_s > 0) and self.retry_delay_s >= 0,
+              "poll and retry intervals must be positive")
         object.__setattr__(self, "filters", tuple(self.filters))
         compile_filters(self.filters)  # refuse a malformed pattern now, not when the first record arrives
 
