@@ -329,12 +329,14 @@ class _ShardWorker(threading.Thread):
                 return None
             read_started = time.monotonic()
             page = reader.read(want - len(matched))
-            for record, ts in zip(page.records, page.ts_ms):
-                if proc.filter is None or proc.filter(record):
-                    matched.append(record)
+            if page.records:
+                if proc.filter is None:
+                    matched += page.records
                 else:
-                    self.filtered += 1
-                last_seq, last_ts = _seq(record), ts
+                    passed = [r for r in page.records if proc.filter(r)]
+                    self.filtered += len(page.records) - len(passed)
+                    matched += passed
+                last_seq, last_ts = _seq(page.records[-1]), page.ts_ms[-1]
             if page.ended or len(matched) >= want:
                 return matched, last_seq, last_ts, page.ended
             if page.records:
