@@ -135,6 +135,10 @@ class TransactionCanceledException(AwsError):
     pass
 
 
+class IdempotentParameterMismatchException(AwsError):
+    pass
+
+
 class SerializationException(AwsError):
     prefix = COMMON_PREFIX
 

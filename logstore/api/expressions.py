@@ -25,7 +25,8 @@ class RequestExpressions:
                  value_members: tuple[str, ...] | None = None):
         """``expression_members`` and ``legacy_members`` in the order AWS lists them when they are mixed;
         ``value_members``: the expressions that can use values, in the order AWS names them when values come
-        without any (default: every expression member but ProjectionExpression)."""
+        without any (default: every expression member but ProjectionExpression; empty: the message names none,
+        as AWS's item writes say it)."""
         self.request = request
         for member in expression_members:
             if request.get(member) is not None and not isinstance(request[member], str):
@@ -45,9 +46,9 @@ class RequestExpressions:
             raise ValidationException("ExpressionAttributeNames can only be specified when using expressions")
         if value_members is None:
             value_members = tuple(m for m in expression_members if m != "ProjectionExpression")
-        if values is not None and not any(request.get(m) is not None for m in value_members):
-            raise ValidationException("ExpressionAttributeValues can only be specified when using expressions: "
-                                      + _null_list(list(value_members)))
+        if values is not None and not any(request.get(m) is not None for m in value_members or expression_members):
+            raise ValidationException("ExpressionAttributeValues can only be specified when using expressions"
+                                      + (": " + _null_list(list(value_members)) if value_members else ""))
         self.binder = Binder(names, values)
 
     def bound(self, member: str):

@@ -13,9 +13,9 @@ from logstore.tables.expr import conditions, keycond, projection
 from logstore.tables.reads import Index, Reader
 
 from .expressions import RequestExpressions, condition_paths
-from .validation import Checks, table_name
+from .validation import ENVELOPE, Checks, table_name
 
-SELECTS = ["ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES", "SPECIFIC_ATTRIBUTES", "COUNT"]
+SELECTS = ["SPECIFIC_ATTRIBUTES", "COUNT", "ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES"]  # in AWS's message order
 BAD_START_KEY = "The provided starting key is invalid"
 KEY_MISMATCH = "The provided key element does not match the schema"
 QUERY_MEMBERS = (("ProjectionExpression", "FilterExpression", "KeyConditionExpression"),
@@ -75,12 +75,12 @@ class ReadsService:
             return "SPECIFIC_ATTRIBUTES" if wanted is not None else \
                 "ALL_PROJECTED_ATTRIBUTES" if index is not None else "ALL_ATTRIBUTES"
         if select == "SPECIFIC_ATTRIBUTES" and wanted is None:
-            raise ValidationException("Must specify the AttributesToGet or ProjectionExpression when choosing to get "
-                                      "SPECIFIC_ATTRIBUTES")
+            raise ValidationException(ENVELOPE + "Must specify the AttributesToGet or ProjectionExpression when "
+                                      "choosing to get SPECIFIC_ATTRIBUTES")
         if select != "SPECIFIC_ATTRIBUTES" and wanted is not None:
             member = "ProjectionExpression" if request.get("ProjectionExpression") is not None else "AttributesToGet"
             what = "only the Count" if select == "COUNT" else select
-            raise ValidationException(f"Cannot specify the {member} when choosing to get {what}")
+            raise ValidationException(f"{ENVELOPE}Cannot specify the {member} when choosing to get {what}")
         if select == "ALL_PROJECTED_ATTRIBUTES" and index is None:
             raise ValidationException("ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName")
         if select == "ALL_ATTRIBUTES" and index is not None and index.is_global and index.projection != "ALL":
@@ -125,13 +125,18 @@ class ReadsService:
     # -- operations ------------------------------------------------------------------------------------------------
 
     def query(self, request: dict) -> dict:
+        limit = request.get("Limit")
+        if isinstance(limit, int) and not isinstance(limit, bool) and limit < 1:
+            raise ValidationException(ENVELOPE + "Value at 'Limit' failed to satisfy constraint: Member must have "
+                                      "value greater than or equal to 1")  # Query's wording differs from Scan's
+
         def extra(checks):
             checks.get("KeyConditions", dict)
             checks.get("QueryFilter", dict)
             checks.get("ScanIndexForward", bool)
             checks.get("KeyConditionExpression", str)
-        self._checks(request, extra)
-        tdef = self.tables.get(request["TableName"])
+        _, name = self._checks(request, extra)
+        tdef = self.tables.get(name, item_level=True)
         index = self._index(tdef, request)
         exprs = RequestExpressions(request, *QUERY_MEMBERS)
         key_tree = exprs.condition("KeyConditionExpression")
@@ -172,7 +177,7 @@ class ReadsService:
             checks.get("ScanFilter", dict)
             checks.integer("Segment", min_value=0, max_value=999999)
             checks.integer("TotalSegments", min_value=1, max_value=1000000)
-        self._checks(request, extra)
+        _, name = self._checks(request, extra)
         segment, total = request.get("Segment"), request.get("TotalSegments")
         if segment is not None and total is None:
             raise ValidationException("The TotalSegments parameter is required but was not present in the request "
@@ -183,7 +188,7 @@ class ReadsService:
         if total is not None and segment >= total:
             raise ValidationException("The Segment parameter is zero-based and must be less than parameter "
                                       f"TotalSegments: Segment: {segment} is not less than TotalSegments: {total}")
-        tdef = self.tables.get(request["TableName"])
+        tdef = self.tables.get(name, item_level=True)
         index = self._index(tdef, request)
         exprs = RequestExpressions(request, *SCAN_MEMBERS)
         filt = exprs.condition("FilterExpression")

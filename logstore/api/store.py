@@ -24,6 +24,7 @@ from logstore.stream import MaintenanceReport, StreamCatalog, StreamEngine, Stre
 from logstore.tables import TableEngine
 from logstore.tables.writes import Mutation, StaleTable
 
+from .items_api import ItemsService
 from .reads_api import ReadsService
 from .streams_api import StreamsService
 from .tables_api import TablesService
@@ -59,6 +60,7 @@ class Store:
                                                self.env.secret("iterators") if not readonly
                                                else self._read_secret())
             self._tables_api = TablesService(self.tables, region, account)
+            self._items_api = ItemsService(self.tables)
             self._reads_api = ReadsService(self.tables)
         except BaseException:
             self.env.close()
@@ -86,8 +88,8 @@ class Store:
         return getattr(self, method)(**request)
 
     def __getattr__(self, name: str):
-        for service in (self.__dict__.get("_tables_api"), self.__dict__.get("_reads_api"),
-                        self.__dict__.get("_streams_api")):
+        for service in (self.__dict__.get("_tables_api"), self.__dict__.get("_items_api"),
+                        self.__dict__.get("_reads_api"), self.__dict__.get("_streams_api")):
             fn = getattr(service, name, None)
             if fn is not None and (name in OPERATIONS.values() or name in STREAMS_OPERATIONS.values()):
                 return lambda **request: fn(request)
@@ -160,7 +162,7 @@ class Batch:
         self.ops.append(("delete", TableName, Key))
 
     def _validate(self, op: str, table: str, value: dict, fresh: bool = False) -> Mutation:
-        api = self.store._tables_api
+        api = self.store._items_api
         tdef = self.store.tables.schema(table, fresh)
         return api.put_mutation(tdef, value) if op == "put" else api.delete_mutation(tdef, value)
 

@@ -1,53 +1,21 @@
-"""The DynamoDB table and item operations a streams backend's users need, with AWS's validation and errors:
-CreateTable, DescribeTable, ListTables, UpdateTable, DeleteTable, UpdateTimeToLive, DescribeTimeToLive, PutItem,
-GetItem, DeleteItem, UpdateItem, BatchWriteItem, BatchGetItem, TransactWriteItems, TransactGetItems — with
-condition, update and projection expressions and their legacy twins (expressions.py binds them; the tables
-layer's ``expr`` package evaluates them). Query and Scan live in reads_api.py.
+"""The DynamoDB table operations a streams backend's users need, with AWS's validation and errors: CreateTable
+(with secondary index definitions), DescribeTable, ListTables, UpdateTable, DeleteTable, UpdateTimeToLive,
+DescribeTimeToLive. Item operations live in items_api.py, Query and Scan in reads_api.py.
 
-Every write becomes ``Mutation``s handed to the tables layer's one write path (one LMDB transaction each call).
 Thread-safety: stateless between calls.
 """
 from __future__ import annotations
 
-import decimal
-
-from logstore.errors import (AwsError, ResourceNotFoundException, SerializationException,
-                             TransactionCanceledException, ValidationException)
+from logstore.errors import SerializationException, ValidationException
 from logstore.stream import VIEW_TYPES
-from logstore.tables import TableEngine, attrs
-from logstore.tables.expr import projection, updates
-from logstore.tables.writes import Cancelled, Mutation, StaleTable
+from logstore.tables import TableEngine
 
 from . import render
-from .expressions import RequestExpressions, check_condition
 from .validation import Checks, table_name
 
 KEY_TYPES = ("S", "N", "B")
 BILLING_MODES = ("PROVISIONED", "PAY_PER_REQUEST")
-PUT_RETURN_VALUES = ("NONE", "ALL_OLD")
-UPDATE_RETURN_VALUES = ("NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW")
 INVALID = "One or more parameter values were invalid: "
-
-
-CONDITION_MEMBERS = (("ConditionExpression",), ("Expected", "ConditionalOperator"))
-UPDATE_MEMBERS = (("UpdateExpression", "ConditionExpression"), ("AttributeUpdates", "Expected", "ConditionalOperator"))
-
-
-def _common(checks: Checks, condition: bool = True) -> None:
-    """Type-check the members every conditional item operation shares."""
-    checks.get("ExpressionAttributeNames", dict)
-    checks.get("ExpressionAttributeValues", dict)
-    checks.string("ReturnConsumedCapacity", enum=["INDEXES", "TOTAL", "NONE"])
-    if condition:
-        checks.get("ConditionExpression", str)
-        checks.get("Expected", dict)
-        checks.string("ConditionalOperator", enum=["AND", "OR"])
-        checks.string("ReturnValuesOnConditionCheckFailure", enum=["ALL_OLD", "NONE"])
-        checks.string("ReturnItemCollectionMetrics", enum=["SIZE", "NONE"])
-
-
-def _on_fail(request: dict) -> bool:
-    return request.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD"
 
 
 class TablesService:
@@ -56,105 +24,9 @@ class TablesService:
         self.region = region
         self.account = account
 
-    # -- helpers -------------------------------------------------------------------------------------------------
-
-    def _write(self, name: str, build):
-        """Validate against the table's (cached) definition and write: ``build(tdef)`` validates and returns the
-        mutations. If that fails and the table has since been replaced by another of the same name, once more
-        against the new definition. Returns (tdef, outcomes)."""
-        tdef = self.tables.schema(name)
-        try:
-            return tdef, self.tables.writer.write(build(tdef))
-        except (StaleTable, ResourceNotFoundException, ValidationException):
-            fresh = self.tables.schema(name, fresh=True)
-            if fresh.table_no == tdef.table_no:
-                raise
-            return fresh, self.tables.writer.write(build(fresh))
-
-    def _write_all(self, build, all_or_nothing: bool = False):
-        """Write ``build()``'s mutations (built from fresh table definitions); once more if a table was replaced
-        between validation and the write."""
-        try:
-            return self.tables.writer.write(build(), all_or_nothing=all_or_nothing)
-        except StaleTable:
-            return self.tables.writer.write(build(), all_or_nothing=all_or_nothing)
-
     def _describe(self, tdef, status="ACTIVE") -> dict:
         count, size = self.tables.stats(tdef)
         return render.table(tdef, self.region, self.account, self.tables.stream_of(tdef), count, size, status)
-
-    def _key(self, tdef, key) -> dict:
-        if not isinstance(key, dict):
-            raise ValidationException("The provided key element does not match the schema")
-        key = attrs.canonical_item(key)
-        attrs.check_key(key, list(tdef.key_schema), exact=True)
-        return key
-
-    def _item(self, tdef, item) -> dict:
-        if not isinstance(item, dict):
-            raise ValidationException(INVALID + "Item must be a map")
-        item = attrs.canonical_item(item, key_names=tdef.key_names)
-        attrs.check_key(item, list(tdef.key_schema), exact=False)
-        attrs.check_item_size(item)
-        if tdef.indexes:
-            check_index_keys(tdef, item)
-        return item
-
-    def put_mutation(self, tdef, item, condition=None, return_old: bool = False) -> Mutation:
-        """A validated put of ``item`` into ``tdef``'s table (ValidationException if the item is invalid), refused
-        with ConditionalCheckFailedException unless the bound ``condition`` holds for the stored item."""
-        new = self._item(tdef, item)
-        if condition is None:
-            apply = lambda old: new  # noqa: E731 - the hot path: no closure over a condition
-        else:
-            def apply(old):
-                check_condition(condition, old, return_old)
-                return new
-        return Mutation(tdef.name, {k: new[k] for k in tdef.key_names}, apply, table_no=tdef.table_no)
-
-    def delete_mutation(self, tdef, key, condition=None, return_old: bool = False) -> Mutation:
-        """A validated delete of the item with ``key`` from ``tdef``'s table (conditional as put_mutation)."""
-        if condition is None:
-            apply = lambda old: None  # noqa: E731
-        else:
-            def apply(old):
-                check_condition(condition, old, return_old)
-                return None
-        return Mutation(tdef.name, self._key(tdef, key), apply, table_no=tdef.table_no)
-
-    def check_mutation(self, tdef, key, condition, return_old: bool = False) -> Mutation:
-        """A ConditionCheck: refuses unless ``condition`` holds; changes nothing."""
-        def apply(old):
-            check_condition(condition, old, return_old)
-            return old
-        return Mutation(tdef.name, self._key(tdef, key), apply, table_no=tdef.table_no)
-
-    def update_mutation(self, tdef, key, exprs: RequestExpressions, request: dict) -> tuple[Mutation, list]:
-        """A validated UpdateItem of ``key`` (UpdateExpression or AttributeUpdates, with its condition), and the
-        paths it updates (for ReturnValues UPDATED_*)."""
-        k = self._key(tdef, key)
-        condition = exprs.condition()
-        return_old = _on_fail(request)
-        tree = exprs.bound("UpdateExpression")
-        if tree is not None:
-            updates.check(tree, tdef.key_names)
-            changed = updates.action_paths(tree)
-            change = lambda old: updates.apply(tree, k, old)  # noqa: E731
-        else:
-            raw = request.get("AttributeUpdates") or {}
-            if not isinstance(raw, dict):
-                raise ValidationException("AttributeUpdates must be a map")
-            actions = attribute_updates(raw, tdef.key_names)
-            changed = [(name,) for name in actions]
-            change = lambda old: apply_attribute_updates(old, k, actions)  # noqa: E731
-
-        def apply(old):
-            check_condition(condition, old, return_old)
-            new = change(old)
-            if tdef.indexes and new != old:
-                check_index_keys(tdef, new)
-            return new
-        return Mutation(tdef.name, k, apply, table_no=tdef.table_no, check_size=True), changed
 
     @staticmethod
     def _stream_spec(spec) -> tuple[bool, str | None] | None:
@@ -210,17 +82,7 @@ class TablesService:
             t = sub.string("AttributeType", required=True, enum=list(KEY_TYPES))
             sub.done()
             types[n] = t
-        names = []
-        for i, element in enumerate(schema):
-            sub = Checks(element)
-            n = sub.string("AttributeName", required=True, min_len=1, max_len=255)
-            role = sub.string("KeyType", required=True, enum=["HASH", "RANGE"])
-            sub.done()
-            if role != ("HASH" if i == 0 else "RANGE"):
-                raise ValidationException("Invalid KeySchema: The first KeySchemaElement is not a HASH key type"
-                                          if i == 0 else
-                                          "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type")
-            names.append(n)
+        names = _key_schema(schema)
         if len(set(names)) != len(names):
             raise ValidationException(INVALID + "Duplicate key attribute names in KeySchema")
         missing = [n for n in names if n not in types]
@@ -311,224 +173,25 @@ class TablesService:
             desc["AttributeName"] = tdef.ttl_attribute
         return {"TimeToLiveDescription": desc}
 
-    # -- items ---------------------------------------------------------------------------------------------------
-
-    def _return_values(self, checks: Checks, allowed) -> str:
-        value = checks.string("ReturnValues", enum=list(allowed)) or "NONE"
-        return value
-
-    def _conditional(self, request: dict) -> tuple:
-        """(bound condition or None, whether to return the old item on failure) of a Put/DeleteItem request."""
-        exprs = RequestExpressions(request, *CONDITION_MEMBERS)
-        condition = exprs.condition()
-        exprs.done()
-        return condition, _on_fail(request)
-
-    def put_item(self, request: dict) -> dict:
-        checks = Checks(request)
-        name = table_name(checks)
-        item = checks.get("Item", dict, required=True)
-        rv = self._return_values(checks, PUT_RETURN_VALUES)
-        _common(checks)
-        checks.done()
-        condition, return_old = self._conditional(request)
-        _, [outcome] = self._write(name, lambda tdef: [self.put_mutation(tdef, item, condition, return_old)])
-        return {"Attributes": outcome.old} if rv == "ALL_OLD" and outcome.old is not None else {}
-
-    def get_item(self, request: dict) -> dict:
-        checks = Checks(request)
-        name = table_name(checks)
-        key = checks.get("Key", dict, required=True)
-        checks.get("ConsistentRead", bool)
-        checks.get("ProjectionExpression", str)
-        checks.get("AttributesToGet", list)
-        _common(checks, condition=False)
-        checks.done()
-        exprs = RequestExpressions(request, ("ProjectionExpression",), ("AttributesToGet",))
-        wanted = exprs.projection()
-        exprs.done()
-        tdef = self.tables.get(name)
-        item = self.tables.get_item(name, self._key(tdef, key))
-        if item is not None and wanted is not None:
-            item = projection.project(wanted, item)
-        return {"Item": item} if item is not None else {}
-
-    def delete_item(self, request: dict) -> dict:
-        checks = Checks(request)
-        name = table_name(checks)
-        key = checks.get("Key", dict, required=True)
-        rv = self._return_values(checks, PUT_RETURN_VALUES)
-        _common(checks)
-        checks.done()
-        condition, return_old = self._conditional(request)
-        _, [outcome] = self._write(name, lambda tdef: [self.delete_mutation(tdef, key, condition, return_old)])
-        return {"Attributes": outcome.old} if rv == "ALL_OLD" and outcome.old is not None else {}
-
-    def update_item(self, request: dict) -> dict:
-        checks = Checks(request)
-        name = table_name(checks)
-        key = checks.get("Key", dict, required=True)
-        checks.get("AttributeUpdates", dict)
-        checks.get("UpdateExpression", str)
-        rv = self._return_values(checks, UPDATE_RETURN_VALUES)
-        _common(checks)
-        checks.done()
-        changed: list = []
-
-        def build(tdef):
-            exprs = RequestExpressions(request, *UPDATE_MEMBERS)
-            mutation, paths = self.update_mutation(tdef, key, exprs, request)
-            exprs.done()
-            changed[:] = paths
-            return [mutation]
-        _, [outcome] = self._write(name, build)
-        return update_return(rv, outcome.old, outcome.new, changed)
-
-    def batch_write_item(self, request: dict) -> dict:
-        checks = Checks(request)
-        requests = checks.get("RequestItems", dict, required=True)
-        checks.done()
-        total = sum(len(v) if isinstance(v, list) else 0 for v in requests.values())
-        if not 1 <= total <= 25:
-            raise ValidationException("1 validation error detected: Value at 'requestItems' failed to satisfy "
-                                      "constraint: Map value must satisfy constraint: [Member must have length "
-                                      "less than or equal to 25, Member must have length greater than or equal "
-                                      "to 1]")
-        self._write_all(lambda: self._batch_mutations(requests))
-        return {"UnprocessedItems": {}}
-
-    def _batch_mutations(self, requests: dict) -> list[Mutation]:
-        mutations, seen = [], set()
-        for name, entries in requests.items():
-            tdef = self.tables.get(name)
-            for entry in entries:
-                if not isinstance(entry, dict) or len(entry) != 1:
-                    raise ValidationException("Supplied AttributeValue has more than one datatypes set, must "
-                                              "contain exactly one of the supported datatypes")
-                if "PutRequest" in entry:
-                    mutation = self.put_mutation(tdef, entry["PutRequest"].get("Item"))
-                elif "DeleteRequest" in entry:
-                    mutation = self.delete_mutation(tdef, entry["DeleteRequest"].get("Key"))
-                else:
-                    raise ValidationException("Invalid request: neither PutRequest nor DeleteRequest")
-                mutations.append(mutation)
-                ident = (name, repr(sorted(mutation.key.items())))
-                if ident in seen:
-                    raise ValidationException("Provided list of item keys contains duplicates")
-                seen.add(ident)
-        return mutations
-
-    def batch_get_item(self, request: dict) -> dict:
-        checks = Checks(request)
-        requests = checks.get("RequestItems", dict, required=True)
-        checks.done()
-        total = sum(len(v.get("Keys", [])) for v in requests.values() if isinstance(v, dict))
-        if not 1 <= total <= 100:
-            raise ValidationException("Too many items requested for the BatchGetItem call" if total > 100
-                                      else "1 validation error detected: Value at 'requestItems' failed to "
-                                      "satisfy constraint: Member must have length greater than or equal to 1")
-        out = {}
-        for name, spec in requests.items():
-            tdef = self.tables.get(name)
-            keys = [self._key(tdef, k) for k in spec.get("Keys", [])]
-            if len({repr(sorted(k.items())) for k in keys}) != len(keys):
-                raise ValidationException("Provided list of item keys contains duplicates")
-            exprs = RequestExpressions(spec, ("ProjectionExpression",), ("AttributesToGet",))
-            wanted = exprs.projection()
-            exprs.done()
-            found = []
-            for key in keys:
-                item = self.tables.get_item(name, key)
-                if item is not None:
-                    found.append(projection.project(wanted, item) if wanted is not None else item)
-            out[name] = found
-        return {"Responses": out, "UnprocessedKeys": {}}
-
-    def transact_write_items(self, request: dict) -> dict:
-        checks = Checks(request)
-        entries = checks.get("TransactItems", list, required=True)
-        checks.done()
-        if not 1 <= len(entries) <= 100:
-            raise ValidationException("1 validation error detected: Value at 'transactItems' failed to satisfy "
-                                      "constraint: Member must have length less than or equal to 100")
-        try:
-            self._write_all(lambda: self._transact_mutations(entries), all_or_nothing=True)
-        except Cancelled as e:
-            raise _cancelled(e.reasons) from None
-        return {}
-
-    def _transact_mutations(self, entries: list) -> list[Mutation]:
-        mutations, seen = [], set()
-        for entry in entries:
-            if not isinstance(entry, dict) or len(entry) != 1:
-                raise ValidationException("TransactItems can only contain one of Check, Put, Update or Delete")
-            (op, body), = entry.items()
-            if op not in ("Put", "Delete", "Update", "ConditionCheck") or not isinstance(body, dict):
-                raise ValidationException("TransactItems can only contain one of Check, Put, Update or Delete")
-            checks = Checks(body)
-            name = table_name(checks)
-            _common(checks)
-            checks.done()
-            tdef = self.tables.get(name)
-            return_old = _on_fail(body)
-            if op == "Update":
-                if body.get("UpdateExpression") is None:
-                    raise ValidationException("1 validation error detected: Value null at "
-                                              "'transactItems.member.update.updateExpression' failed to satisfy "
-                                              "constraint: Member must not be null")
-                exprs = RequestExpressions(body, *UPDATE_MEMBERS)
-                mutation, _ = self.update_mutation(tdef, body.get("Key"), exprs, body)
-            else:
-                exprs = RequestExpressions(body, *CONDITION_MEMBERS)
-                condition = exprs.condition()
-                if op == "Put":
-                    mutation = self.put_mutation(tdef, body.get("Item"), condition, return_old)
-                elif op == "Delete":
-                    mutation = self.delete_mutation(tdef, body.get("Key"), condition, return_old)
-                else:
-                    if body.get("ConditionExpression") is None:
-                        raise ValidationException("1 validation error detected: Value null at "
-                                                  "'transactItems.member.conditionCheck.conditionExpression' failed "
-                                                  "to satisfy constraint: Member must not be null")
-                    mutation = self.check_mutation(tdef, body.get("Key"), condition, return_old)
-            exprs.done()
-            mutations.append(mutation)
-            ident = (name, repr(sorted(mutation.key.items())))
-            if ident in seen:
-                raise ValidationException("Transaction request cannot include multiple operations on one item")
-            seen.add(ident)
-        return mutations
-
-    def transact_get_items(self, request: dict) -> dict:
-        checks = Checks(request)
-        entries = checks.get("TransactItems", list, required=True)
-        checks.done()
-        if not 1 <= len(entries) <= 100:
-            raise ValidationException("1 validation error detected: Value at 'transactItems' failed to satisfy "
-                                      "constraint: Member must have length less than or equal to 100")
-        out = []
-        with self.tables.env.begin_read() as txn:
-            for entry in entries:
-                body = entry.get("Get") if isinstance(entry, dict) else None
-                if not isinstance(body, dict):
-                    raise ValidationException("TransactItems can only contain Get")
-                name = body.get("TableName")
-                tdef = self.tables.catalog.get(txn, name)
-                if tdef is None:
-                    raise ResourceNotFoundException("Requested resource not found")
-                exprs = RequestExpressions(body, ("ProjectionExpression",), ())
-                wanted = exprs.projection()
-                exprs.done()
-                item = self.tables.get_item(name, self._key(tdef, body.get("Key")), txn)
-                if item is not None and wanted is not None:
-                    item = projection.project(wanted, item)
-                out.append({"Item": item} if item is not None else {})
-        return {"Responses": out}
-
 
 # -- secondary index definitions ------------------------------------------------------------------------------
 
 PROJECTION_TYPES = ["ALL", "KEYS_ONLY", "INCLUDE"]
+
+
+def _key_schema(schema: list) -> list[str]:
+    """The attribute names of a KeySchema (table or index): HASH first, then an optional RANGE."""
+    names = []
+    for i, element in enumerate(schema):
+        sub = Checks(element)
+        name = sub.string("AttributeName", required=True, min_len=1, max_len=255)
+        role = sub.string("KeyType", required=True, enum=["HASH", "RANGE"])
+        sub.done()
+        if role != ("HASH" if i == 0 else "RANGE"):
+            raise ValidationException("Invalid KeySchema: The first KeySchemaElement is not a HASH key type" if i == 0
+                                      else "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type")
+        names.append(name)
+    return names
 
 
 def _indexes(request: dict, types: dict, table_keys: list[str], billing: str) -> dict:
@@ -557,17 +220,9 @@ def _indexes(request: dict, types: dict, table_keys: list[str], billing: str) ->
             if name in seen:
                 raise ValidationException(INVALID + f"Duplicate index name: {name}")
             seen.add(name)
-            keys = []
-            for i, element in enumerate(schema):
-                sub = Checks(element)
-                n = sub.string("AttributeName", required=True, min_len=1, max_len=255)
-                role = sub.string("KeyType", required=True, enum=["HASH", "RANGE"])
-                sub.done()
-                if role != ("HASH" if i == 0 else "RANGE") or i > 1:
-                    raise ValidationException(f"Invalid KeySchema: The {'first' if i == 0 else 'second'} "
-                                              f"KeySchemaElement is not a {'HASH' if i == 0 else 'RANGE'} key type"
-                                              if i <= 1 else INVALID + f"Too many key attributes for index: {name}")
-                keys.append(n)
+            if len(schema) > 2:
+                raise ValidationException(INVALID + f"Too many key attributes for index: {name}")
+            keys = _key_schema(schema)
             if not keys:
                 raise ValidationException(INVALID + f"Index KeySchema must not be empty for index: {name}")
             missing = [k for k in keys if k not in types]
@@ -604,124 +259,3 @@ def _indexes(request: dict, types: dict, table_keys: list[str], billing: str) ->
                     stored["ProvisionedThroughput"] = {"ReadCapacityUnits": rcu, "WriteCapacityUnits": wcu}
             out[kind].append(stored)
     return out
-
-
-def check_index_keys(tdef, item: dict) -> None:
-    """An item's secondary-index key attributes, where present, must have the defined type and not be empty."""
-    types = dict(tdef.attribute_definitions)
-    for kind in ("lsi", "gsi"):
-        for ix in tdef.indexes.get(kind, []):
-            for element in ix["KeySchema"]:
-                name = element["AttributeName"]
-                av = item.get(name)
-                if av is None or name in tdef.key_names:
-                    continue
-                actual = next(iter(av))
-                if actual != types[name]:
-                    raise ValidationException(INVALID + f"Type mismatch for Index Key {name} Expected: {types[name]} "
-                                              f"Actual: {actual} IndexName: {ix['IndexName']}")
-                if av[actual] in ("", b""):
-                    raise ValidationException("One or more parameter values are not valid. A value specified for a "
-                                              "secondary index key is not supported. The AttributeValue for a key "
-                                              "attribute cannot contain an empty "
-                                              f"{'string' if actual == 'S' else 'binary'} value. IndexName: "
-                                              f"{ix['IndexName']}, IndexKey: {name}")
-
-
-# -- AttributeUpdates (the legacy update parameter) -----------------------------------------------------------
-
-
-def attribute_updates(updates: dict, key_names) -> dict:
-    """Validate AttributeUpdates into {name: (action, canonical value or None)}."""
-    actions = {}
-    for name, spec in updates.items():
-        if name in key_names:
-            raise ValidationException(f"One or more parameter values were invalid: Cannot update attribute "
-                                      f"{name}. This attribute is part of the key")
-        action = spec.get("Action", "PUT")
-        value = spec.get("Value")
-        if action not in ("PUT", "DELETE", "ADD"):
-            raise ValidationException(f"1 validation error detected: Value '{action}' at "
-                                      f"'attributeUpdates.{name}.member.action' failed to satisfy constraint: "
-                                      "Member must satisfy enum value set: [ADD, PUT, DELETE]")
-        if value is not None:
-            value = attrs.canonical_item({name: value})[name]
-        elif action != "DELETE":
-            raise ValidationException("One or more parameter values were invalid: Only DELETE action is allowed "
-                                      "when no attribute value is specified")
-        if action == "ADD" and next(iter(value)) not in ("N", "SS", "NS", "BS"):
-            raise ValidationException("One or more parameter values were invalid: ADD action is not supported "
-                                      f"for the type {next(iter(value))}")
-        if action == "DELETE" and value is not None and next(iter(value)) not in ("SS", "NS", "BS"):
-            raise ValidationException("One or more parameter values were invalid: DELETE action with value is not "
-                                      "supported for the type " + next(iter(value)))
-        actions[name] = (action, value)
-    return actions
-
-
-def apply_attribute_updates(old: dict | None, key: dict, actions: dict) -> dict:
-    item = dict(old) if old is not None else dict(key)
-    for name, (action, value) in actions.items():
-        current = item.get(name)
-        if action == "PUT":
-            item[name] = value
-        elif action == "DELETE":
-            if value is None:
-                item.pop(name, None)
-            elif current is not None:
-                (t, members), = value.items()
-                if t not in current:
-                    raise ValidationException("Type mismatch for attribute to update")
-                left = [m for m in current[t] if m not in members]
-                if left:
-                    item[name] = {t: left}
-                else:
-                    item.pop(name)
-        else:  # ADD
-            (t, v), = value.items()
-            if current is None:
-                item[name] = value
-            elif t not in current:
-                raise ValidationException("Type mismatch for attribute to update")
-            elif t == "N":
-                item[name] = {"N": _add_numbers(current["N"], v)}
-            else:
-                item[name] = attrs.canonical_item({name: {t: current[t] + [m for m in v if m not in current[t]]}})[
-                    name]
-    return item
-
-
-def _add_numbers(a: str, b: str) -> str:
-    """Exact sum (DynamoDB's ADD is exact to 38 digits; canonical_number refuses more)."""
-    return attrs.canonical_number(str(decimal.Context(prec=300).add(decimal.Decimal(a), decimal.Decimal(b))))
-
-
-def update_return(rv: str, old: dict | None, new: dict | None, changed: list[tuple]) -> dict:
-    """An UpdateItem's ``Attributes`` for ReturnValues ``rv``; UPDATED_* project the updated paths."""
-    if rv == "NONE":
-        return {}
-    if rv == "ALL_OLD":
-        return {"Attributes": old} if old else {}
-    if rv == "ALL_NEW":
-        return {"Attributes": new} if new else {}
-    picked = projection.project(changed, old if rv == "UPDATED_OLD" else new)
-    return {"Attributes": picked} if picked else {}
-
-
-def _cancelled(reasons: list[AwsError | None]) -> TransactionCanceledException:
-    """TransactionCanceledException with one CancellationReason per item, as AWS reports them."""
-    out = []
-    for r in reasons:
-        if r is None:
-            out.append({"Code": "None"})
-            continue
-        code = r.code().removesuffix("Exception")
-        code = "ValidationError" if code == "Validation" else code
-        reason = {"Code": code, "Message": r.message}
-        if "Item" in r.details:
-            reason["Item"] = r.details["Item"]
-        out.append(reason)
-    return TransactionCanceledException("Transaction cancelled, please refer cancellation reasons for specific "
-                                        "reasons [" + ", ".join(x["Code"] for x in out) + "]",
-                                        details={"CancellationReasons": out})
-

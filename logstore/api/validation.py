@@ -10,6 +10,8 @@ Pure; a Checks is used by one request on one thread.
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
+from typing import Iterator
 
 from logstore.errors import SerializationException, ValidationException
 
@@ -23,14 +25,18 @@ def _show(value) -> str:
 
 
 class Checks:
-    def __init__(self, request: dict):
+    def __init__(self, request: dict, path: str = ""):
+        """``path``: where the checked structure sits in the request, as messages name it
+        (``transactItems.2.member.put.``)."""
         if not isinstance(request, dict):
             raise SerializationException("Start of structure or map found where not expected")
         self.request = request
+        self.path = path
         self.errors: list[str] = []
 
     def _fail(self, name: str, value, constraint: str) -> None:
-        self.errors.append(f"Value {_show(value)} at '{_member(name)}' failed to satisfy constraint: {constraint}")
+        self.errors.append(f"Value {_show(value)} at '{self.path}{_member(name)}' failed to satisfy constraint: "
+                           f"{constraint}")
 
     def get(self, name: str, kind: type | tuple = str, required: bool = False):
         """The member's value (None if absent), recording a violation if required and absent; a value of the
@@ -80,7 +86,41 @@ class Checks:
 
 
 TABLE_NAME_PATTERN = "[a-zA-Z0-9_.-]+"
+_TABLE_ARN = re.compile(r"arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:\d{12}:table/(.+)")
+ENVELOPE = "1 validation error detected: "
+_ENVELOPED = re.compile(r"\d+ validation errors? detected: ")
 
 
 def table_name(checks: Checks, name: str = "TableName", required: bool = True) -> str | None:
-    return checks.string(name, required=required, min_len=3, max_len=255, pattern=TABLE_NAME_PATTERN)
+    """A TableName member: AWS's model takes a name or a table ARN (1..1024 characters); a name, or the name in
+    an ARN, must then be 3..255 characters of ``[a-zA-Z0-9_.-]``."""
+    value = checks.get(name, str, required)
+    if value is None:
+        return None
+    if not 1 <= len(value) <= 1024:
+        checks._fail(name, value, "Member must have length greater than or equal to 1" if not value else
+                     "Member must have length less than or equal to 1024")
+        return value
+    arn = _TABLE_ARN.fullmatch(value)
+    if arn:
+        value = arn.group(1)
+    if len(value) < 3:
+        checks._fail(name, value, "Member must have length greater than or equal to 3")
+    if len(value) > 255:
+        checks._fail(name, value, "Member must have length less than or equal to 255")
+    if not re.fullmatch(TABLE_NAME_PATTERN, value):
+        checks._fail(name, value, f"Member must satisfy regular expression pattern: {TABLE_NAME_PATTERN}")
+    return value
+
+
+@contextmanager
+def request_validation() -> Iterator[None]:
+    """AWS's front end reports what it finds wrong with a request before consulting any table inside its
+    validation envelope: ``1 validation error detected: <message>``. Wraps the ValidationExceptions raised in the
+    block that are not already so worded."""
+    try:
+        yield
+    except ValidationException as e:
+        if _ENVELOPED.match(e.message):
+            raise
+        raise ValidationException(ENVELOPE + e.message, details=e.details) from None

@@ -65,11 +65,13 @@ class TableEngine:
         info = self.streams.enable(txn, tdef.name, roles, view_type)
         return replace(tdef, stream_no=info.stream_no, stream_enabled=True)
 
-    def get(self, name: str) -> TableDef:
+    def get(self, name: str, item_level: bool = False) -> TableDef:
+        """The table's definition; ResourceNotFoundException if there is none, worded as AWS words it for table
+        operations (naming the table) or, with ``item_level``, for item operations (not naming it)."""
         with self.env.begin_read() as txn:
             tdef = self.catalog.get(txn, name)
         if tdef is None:
-            raise _not_found(name)
+            raise ResourceNotFoundException("Requested resource not found") if item_level else _not_found(name)
         return tdef
 
     def schema(self, name: str, fresh: bool = False) -> TableDef:
@@ -78,7 +80,7 @@ class TableEngine:
         writes.Mutation.table_no), so callers re-validate with ``fresh=True``."""
         tdef = None if fresh else self._schemas.get(name)
         if tdef is None:
-            tdef = self._schemas[name] = self.get(name)
+            tdef = self._schemas[name] = self.get(name, item_level=True)
         return tdef
 
     def names(self, after: str | None = None, limit: int | None = None) -> list[str]:

@@ -61,6 +61,7 @@ class Mutation:
     by_service: bool = False
     table_no: int | None = None
     check_size: bool = False     # an update: refuse a result over the item size limit (a put checked before)
+    refused: AwsError | None = None  # all-or-nothing writes: refused before reaching storage, for this reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +122,11 @@ class Writer:
         tables: dict[str, TableDef] = {}
         view_types: dict[int, str] = {}
         for m in mutations:
+            if m.refused is not None:
+                if not all_or_nothing:
+                    raise m.refused
+                reasons.append(m.refused)
+                continue
             tdef = tables.get(m.table)
             if tdef is None:
                 tdef = self.catalog.get(txn, m.table)

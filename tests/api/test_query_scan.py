@@ -777,14 +777,17 @@ QUERY_ERRORS = {
     "unknown index": (_q("pk = :p", IndexName="nope"), "The table does not have the specified index: nope"),
     "consistent read on a GSI": (_q("g = :q", IndexName="g_idx", ConsistentRead=True),
                                  "Consistent reads are not supported on global secondary indexes"),
+    # Select's rules come in AWS's validation envelope (us-east-1, as recorded by ExtendDB and
+    # nubo-db/dynamodb-conformance)
     "COUNT with a projection": (_q("pk = :p", Select="COUNT", ProjectionExpression="x"),
-                                "Cannot specify the ProjectionExpression when choosing to get only the Count"),
+                                "1 validation error detected: Cannot specify the ProjectionExpression when choosing "
+                                "to get only the Count"),
     "ALL_ATTRIBUTES with a projection": (_q("pk = :p", Select="ALL_ATTRIBUTES", ProjectionExpression="x"),
-                                         "Cannot specify the ProjectionExpression when choosing to get "
-                                         "ALL_ATTRIBUTES"),
+                                         "1 validation error detected: Cannot specify the ProjectionExpression when "
+                                         "choosing to get ALL_ATTRIBUTES"),
     "SPECIFIC_ATTRIBUTES without a projection": (_q("pk = :p", Select="SPECIFIC_ATTRIBUTES"),
-                                                 "Must specify the AttributesToGet or ProjectionExpression when "
-                                                 "choosing to get SPECIFIC_ATTRIBUTES"),
+                                                 "1 validation error detected: Must specify the AttributesToGet or "
+                                                 "ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES"),
     "ALL_PROJECTED_ATTRIBUTES without an index": (_q("pk = :p", Select="ALL_PROJECTED_ATTRIBUTES"),
                                                   "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using "
                                                   "an IndexName"),
@@ -808,8 +811,8 @@ QUERY_ERRORS = {
         "The query can return at most one row and cannot be restarted"),
     "start key without the LSI key": (_q("pk = :p", IndexName="l_idx", ExclusiveStartKey={"pk": S("a"), "sk": N(1)}),
                                       "The provided starting key is invalid"),
-    "Limit 0": (_q("pk = :p", Limit=0),
-                "1 validation error detected: Value '0' at 'limit' failed to satisfy constraint: Member must have "
+    "Limit 0": (_q("pk = :p", Limit=0),  # Query's wording (nubo-db/dynamodb-conformance); Scan's differs
+                "1 validation error detected: Value at 'Limit' failed to satisfy constraint: Member must have "
                 "value greater than or equal to 1"),
 }
 
@@ -833,7 +836,8 @@ SCAN_ERRORS = {
                 "1 validation error detected: Value '0' at 'limit' failed to satisfy constraint: Member must have "
                 "value greater than or equal to 1"),
     "COUNT with a projection": (dict(TableName="errs", Select="COUNT", ProjectionExpression="x"),
-                                "Cannot specify the ProjectionExpression when choosing to get only the Count"),
+                                "1 validation error detected: Cannot specify the ProjectionExpression when choosing "
+                                "to get only the Count"),
     "unknown index": (dict(TableName="errs", IndexName="nope"), "The table does not have the specified index: nope"),
     "start key without the range key": (dict(TableName="errs", ExclusiveStartKey={"pk": S("a")}),
                                         "The provided starting key is invalid"),

@@ -125,7 +125,8 @@ conditions = st.recursive(leaves, lambda inner: st.one_of(
 
 set_operands = st.recursive(st.one_of(paths, values), lambda inner: st.one_of(
     st.builds(lambda p, o: n.Func("if_not_exists", (p, o)), paths, inner),
-    st.builds(lambda a, b: n.Func("list_append", (a, b)), inner, inner)), max_leaves=4)
+    st.builds(lambda a, b: n.Func("list_append", (a, b)), inner, inner),
+    st.builds(n.Arith, st.sampled_from("+-"), inner, inner)), max_leaves=4)   # parenthesised when nested
 set_values = st.one_of(set_operands, st.builds(n.Arith, st.sampled_from("+-"), set_operands, set_operands))
 updates = st.builds(
     n.Update,

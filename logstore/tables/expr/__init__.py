@@ -5,5 +5,7 @@ values, their checks), then the evaluators ``conditions``, ``updates``, ``projec
 condition), and ``legacy`` (Expected, KeyConditions, QueryFilter/ScanFilter as trees). ``unparse`` renders trees
 back to text. docs/expressions.md is the reference.
 """
-from . import conditions, keycond, legacy, nodes, parser, paths, projection, updates  # noqa: F401
-from .binding import Binder  # noqa: F401
+from . import conditions, keycond, legacy, nodes, parser, paths, projection, updates
+from .binding import Binder
+
+__all__ = ["Binder", "conditions", "keycond", "legacy", "nodes", "parser", "paths", "projection", "updates"]

@@ -21,7 +21,7 @@ from logstore.errors import ValidationException
 
 from .. import attrs
 from . import nodes as n
-from . import parser
+from . import parser, paths
 
 TYPE_NAMES = ("S", "N", "B", "SS", "NS", "BS", "BOOL", "NULL", "L", "M")
 _LONG_TYPE = {"S": "STRING", "N": "NUMBER", "B": "BINARY", "SS": "STRING_SET", "NS": "NUMBER_SET",
@@ -139,8 +139,17 @@ class Binder:
             raise self.error(f"Incorrect operand type for operator or function; operator or function: {function}, "
                              f"operand type: {type_of(operand.value)}")
 
+    def distinct(self, operator: str, operands) -> None:
+        """DynamoDB refuses an operator whose first operand is a path that appears again among the others."""
+        first = operands[0]
+        if isinstance(first, n.Path) and any(o == first for o in operands[1:]):
+            raise self.error("The first operand must be distinct from the remaining operands for this operator or "
+                             f"function; operator: {operator}, first operand: {paths.show(first.parts)}")
+
     def function(self, f: n.Func) -> n.Func:
         args = tuple(self.operand(a) for a in f.args)
+        if f.name in ("begins_with", "contains"):
+            self.distinct(f.name, args)
         if f.name == "attribute_type":
             t = args[1]
             if isinstance(t, n.Literal):
@@ -163,12 +172,14 @@ class Binder:
     def condition(self, c):
         if isinstance(c, n.Compare):
             left, right = self.operand(c.left), self.operand(c.right)
+            self.distinct(c.op, (left, right))
             if c.op not in ("=", "<>"):
                 for o in (left, right):
                     self.operand_type(o, c.op, ("N", "S", "B"))
             return n.Compare(c.op, left, right)
         if isinstance(c, n.Between):
             operand, low, high = self.operand(c.operand), self.operand(c.low), self.operand(c.high)
+            self.distinct("BETWEEN", (operand, low, high))
             for o in (operand, low, high):
                 self.operand_type(o, "BETWEEN", ("N", "S", "B"))
             if isinstance(low, n.Literal) and isinstance(high, n.Literal):
@@ -179,7 +190,9 @@ class Binder:
                                      f"upper bound operand: AttributeValue: {_show(high.value)}")
             return n.Between(operand, low, high)
         if isinstance(c, n.In):
-            return n.In(self.operand(c.operand), tuple(self.operand(o) for o in c.choices))
+            bound = (self.operand(c.operand),) + tuple(self.operand(o) for o in c.choices)
+            self.distinct("IN", bound)
+            return n.In(bound[0], bound[1:])
         if isinstance(c, n.And):
             return n.And(self.condition(c.left), self.condition(c.right))
         if isinstance(c, n.Or):

@@ -9,7 +9,7 @@ DynamoDB's semantics, where a missing attribute or a type mismatch is not an err
 * IN holds when the operand equals one of the choices;
 * ``attribute_exists``/``attribute_not_exists``/``attribute_type(path, type)``; ``begins_with`` on S or B;
   ``contains``: a substring of an S, a subsequence of a B, a member of a set, an element of a list;
-* ``size``: characters of an S, bytes of a B, members of a set, entries of an M or L (no size for N, BOOL, NULL).
+* ``size``: UTF-16 code units of an S (as Java's String.length, which AWS uses), bytes of a B, members of a set, entries of an M or L (no size for N, BOOL, NULL).
 
 Pure; thread-safe.
 """
@@ -39,6 +39,8 @@ def size(av: dict | None) -> dict | None:
     t, v = next(iter(av.items()))
     if t in ("N", "BOOL", "NULL"):
         return None
+    if t == "S":
+        return {"N": str(len(v.encode("utf-16-le", "surrogatepass")) // 2)}  # UTF-16 code units, as AWS counts
     return {"N": str(len(v))}
 
 

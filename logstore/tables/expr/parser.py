@@ -25,7 +25,8 @@ not be a reserved word, ``#name`` and ``:value`` are ``#[A-Za-z0-9_]+`` and ``:[
                  | DELETE path :value ( "," path :value )*
     set_action  := path "=" set_value
     set_value   := set_operand ( ( "+" | "-" ) set_operand )?
-    set_operand := path | :value | if_not_exists "(" path "," set_operand ")"
+    set_operand := path | :value | "(" set_value ")"
+                 | if_not_exists "(" path "," set_operand ")"
                  | list_append "(" set_operand "," set_operand ")"
 
     projection  := path ( "," path )*
@@ -123,6 +124,8 @@ def parse(kind: str, text: str):
         raise ValidationException(f"Invalid {kind}: Expression size has exceeded the maximum allowed size; "
                                   f"expression size: {size}")
     p = _Parser(kind, text)
+    if kind in CONDITION_KINDS and _wrapped_twice(p.tokens):
+        raise ValidationException(f"Invalid {kind}: The expression has redundant parentheses;")
     if kind == "UpdateExpression":
         tree = p.update()
     elif kind == "ProjectionExpression":
@@ -131,6 +134,31 @@ def parse(kind: str, text: str):
         tree = p.condition()
     p.expect_eof()
     return tree
+
+
+def _closing(tokens: list[_Token], open_at: int) -> int | None:
+    """Index of the ``)`` matching the ``(`` at ``open_at`` (None if unbalanced)."""
+    depth = 0
+    for i in range(open_at, len(tokens)):
+        t = tokens[i]
+        if t.kind == "punct" and t.text == "(":
+            depth += 1
+        elif t.kind == "punct" and t.text == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+    return None
+
+
+def _wrapped_twice(tokens: list[_Token]) -> bool:
+    """Whether the whole expression sits inside two pairs of parentheses, ``((...))``: DynamoDB refuses that as
+    redundant (while ``((a)) AND ((b))`` and ``(a AND (b))`` are fine)."""
+    last = len(tokens) - 2   # the token before <EOF>
+    for depth in (0, 1):
+        t = tokens[depth] if depth <= last else None
+        if t is None or t.kind != "punct" or t.text != "(" or _closing(tokens, depth) != last - depth:
+            return False
+    return True
 
 
 class _Parser:
@@ -364,6 +392,11 @@ class _Parser:
 
     def set_operand(self):
         t = self.tok
+        if self.at("("):
+            self.i += 1
+            inner = self.set_value()
+            self.expect(")")
+            return inner
         if t.kind == "value":
             self.i += 1
             return n.Value(t.text)

@@ -24,10 +24,14 @@ def operand(o) -> str:
     if isinstance(o, n.Value):
         return o.name
     if isinstance(o, n.Func):
-        return f"{o.name}({', '.join(operand(a) for a in o.args)})"
+        return f"{o.name}({', '.join(_grouped(a) for a in o.args)})"
     if isinstance(o, n.Arith):
-        return f"{operand(o.left)} {o.op} {operand(o.right)}"
+        return f"{_grouped(o.left)} {o.op} {_grouped(o.right)}"
     raise TypeError(f"not an operand: {o!r}")
+
+
+def _grouped(o) -> str:
+    return f"({operand(o)})" if isinstance(o, n.Arith) else operand(o)
 
 
 def condition(c) -> str:

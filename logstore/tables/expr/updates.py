@@ -1,8 +1,8 @@
 """Applying a bound UpdateExpression to an item: SET (with ``+``/``-``, ``if_not_exists``, ``list_append``),
 REMOVE, ADD (numbers, sets) and DELETE (set members).
 
-``check(update, key_names)`` runs the static checks once per request: no two paths overlap or conflict, no action
-touches a key attribute. ``apply(update, key, old)`` is the pure function the write path calls with the stored
+``check_paths(update)`` and ``check_keys(update, key_names)`` run the static checks once per request: no two
+paths overlap or conflict, no action touches a key attribute. ``apply(update, key, old)`` is the pure function the write path calls with the stored
 item (or None: UpdateItem creates the item from its key); it returns the new item and never mutates ``old``.
 
 Order of evaluation, as DynamoDB's: every SET value is computed from the item as it was before the update; then SETs
@@ -33,14 +33,17 @@ def action_paths(update: n.Update) -> list[tuple]:
     return [a.path.parts for a in update.actions()]
 
 
-def check(update: n.Update, key_names) -> None:
-    """Static checks of a bound update against the table's key attribute names."""
-    found = action_paths(update)
-    for parts in found:
+def check_paths(update: n.Update) -> None:
+    """No two paths of a bound update overlap or conflict (checked before the table is known)."""
+    paths.check_overlaps(action_paths(update), "UpdateExpression")
+
+
+def check_keys(update: n.Update, key_names) -> None:
+    """No action of a bound update touches one of the table's key attributes."""
+    for parts in action_paths(update):
         if parts[0] in key_names:
             raise ValidationException("One or more parameter values were invalid: Cannot update attribute "
                                       f"{parts[0]}. This attribute is part of the key")
-    paths.check_overlaps(found, "UpdateExpression")
 
 
 def _value(o, old: dict | None) -> dict:
