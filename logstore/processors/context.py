@@ -24,6 +24,12 @@ from logstore.errors import ValidationException
 from logstore.tables.writes import Mutation
 
 
+def items_service(store: Store):
+    """The store's item-request service (validation into Mutations), as ``Store.batch`` uses it: the one place
+    the processors reach into the Store."""
+    return store._items_api
+
+
 class TransactionalBatch:
     """Writes to ``store`` buffered for the checkpoint's transaction (see the module docstring)."""
 
@@ -46,7 +52,7 @@ class TransactionalBatch:
         self.ops.append(("update", TableName, (Key, apply)))
 
     def _validated(self, op: str, table: str, value, fresh: bool = False) -> Mutation:
-        api = self.store._tables_api
+        api = items_service(self.store)
         tdef = self.store.tables.schema(table, fresh)
         if op == "put":
             return api.put_mutation(tdef, value)

@@ -24,6 +24,8 @@ import lmdb
 from logstore.api.store import Store
 from logstore.errors import InvalidProcessorConfig
 
+from .context import items_service
+
 Apply = Callable[[lmdb.Transaction], None]
 
 
@@ -43,7 +45,7 @@ class TableDestination:
                 "endSequenceNumber": {"S": info["endSequenceNumber"]},
                 "condition": {"S": failure["requestContext"]["condition"]},
                 "timestamp": {"S": failure["timestamp"]}, "failure": {"S": json.dumps(failure)}}
-        mutation = self.store._tables_api.put_mutation(self.store.tables.schema(self.table), item)
+        mutation = items_service(self.store).put_mutation(self.store.tables.schema(self.table), item)
         writer = self.store.tables.writer
         return lambda txn: writer.apply(txn, [mutation])
 
