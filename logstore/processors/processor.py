@@ -44,7 +44,7 @@ import msgpack
 
 from logstore.api.store import Store
 from logstore.clock import Clock
-from logstore.errors import InvalidProcessorConfig, ProcessorError
+from logstore.errors import AwsError, InvalidProcessorConfig, ProcessorError
 from logstore.tables.writes import StaleTable
 
 from . import events
@@ -272,6 +272,7 @@ class _ShardWorker(threading.Thread):
         self.start_at = checkpoint.start if checkpoint else TRIM_HORIZON
         self.checkpointed = after
         self.records = self.filtered = self.failed = self.invocations = self.errors = 0
+        self._counts_lock = threading.Lock()
         self.last_ts_ms: int | None = None
         self.done = False
         self.empty_read_started = 0.0
@@ -392,7 +393,7 @@ class _ShardWorker(threading.Thread):
                 raise _Stopped()
             ctx = Context(self.proc.function_name, self.proc.source.stream_arn, self.shard.shard_id,
                           TransactionalBatch(self.proc.store) if deferred is None else None)
-            self.invocations += 1
+            self._count(invocations=1)
             error: str | None = "Unhandled"
             try:
                 result = self.proc.handler({"Records": batch}, ctx)
@@ -402,17 +403,18 @@ class _ShardWorker(threading.Thread):
                 log.info("processor %s: shard %s: handler raised %r", self.proc.name, self.shard.shard_id, e)
                 first_fail = 0
             if first_fail is None:
-                self.records += len(batch)
-                if deferred is None:
-                    self._commit(_seq(batch[-1]), writes=ctx.batch)
-                return
-            self.errors += 1
+                if deferred is not None or self._commit_writes(_seq(batch[-1]), ctx):
+                    self._count(records=len(batch))
+                    return
+                first_fail, error = 0, "Unhandled"
+            self._count(errors=1)
             if first_fail > 0:   # a partial success: those before the first failure are done
-                self.records += first_fail
-                if deferred is None:
-                    self._commit(_seq(batch[first_fail - 1]), writes=ctx.batch)
-                batch = batch[first_fail:]
-            elif error is not None and cfg.bisect_on_error and len(batch) > 1:
+                if deferred is None and not self._commit_writes(_seq(batch[first_fail - 1]), ctx):
+                    first_fail, error = 0, "Unhandled"
+                else:
+                    self._count(records=first_fail)
+                    batch = batch[first_fail:]
+            if first_fail == 0 and error is not None and cfg.bisect_on_error and len(batch) > 1:
                 mid = len(batch) // 2
                 self._deliver(batch[:mid], deferred, retries)
                 self._deliver(batch[mid:], deferred, retries)
@@ -424,6 +426,22 @@ class _ShardWorker(threading.Thread):
             delay = min(cfg.retry_delay_s * 2 ** (retries - 1), MAX_RETRY_DELAY_S)
             if self.proc._stop.wait(delay):
                 raise _Stopped()
+
+    def _commit_writes(self, after: str, ctx: Context) -> bool:
+        """Checkpoint ``after`` with the invocation's ``context.batch`` writes. False when the writes themselves
+        are refused (an invalid item, an ``update_item`` function that raised): that invocation failed."""
+        try:
+            self._commit(after, writes=ctx.batch)
+            return True
+        except (AwsError, ValueError, TypeError, KeyError) as e:
+            log.info("processor %s: shard %s: the handler's writes were refused: %r", self.proc.name,
+                     self.shard.shard_id, e)
+            return False
+
+    def _count(self, **deltas: int) -> None:
+        with self._counts_lock:    # lanes of one shard count concurrently
+            for name, delta in deltas.items():
+                setattr(self, name, getattr(self, name) + delta)
 
     def _first_failure(self, batch: list[dict], result) -> int | None:
         """None when the invocation succeeded, else the index of the first record to retry from."""
@@ -454,7 +472,7 @@ class _ShardWorker(threading.Thread):
 
     def _give_up(self, batch: list[dict], condition: str, attempts: int, error: str | None,
                  deferred: list | None) -> None:
-        self.failed += len(batch)
+        self._count(failed=len(batch))
         also = None
         if self.proc.destination is not None:
             failure = events.failure_record(

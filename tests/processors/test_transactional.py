@@ -49,3 +49,26 @@ def test_parallel_lanes_have_no_transactional_batch(store, processors):
     processors(Processor.embedded(store, "orders", lambda e, c: seen.append(c.batch),
                                   ProcessorConfig(parallelization_factor=2))).wait_idle()
     assert seen == [None]
+
+
+def test_refused_writes_fail_the_invocation(store, processors, tmp_path):
+    create_table(store)
+    create_plain_table(store, "copy")
+    for i in range(4):
+        put(store, f"k{i}", 1)
+    calls = []
+
+    def handler(event, context):
+        calls.append(len(event["Records"]))
+        for r in event["Records"]:
+            item = dict(r["dynamodb"]["NewImage"])
+            if item["pk"]["S"] == "k2":
+                item["bad"] = {"N": "not a number"}      # refused when the checkpoint's transaction applies it
+            context.batch.put_item(TableName="copy", Item=item) if item["pk"]["S"] != "k2" else \
+                context.batch.update_item(TableName="copy", Key={"pk": item["pk"]}, apply=lambda old, i=item: i)
+    out = tmp_path / "failed.jsonl"
+    p = processors(Processor.embedded(store, "orders", handler, ProcessorConfig(
+        bisect_on_error=True, max_retry_attempts=0, retry_delay_s=0.001, on_failure=f"file:{out}")))
+    p.wait_idle()
+    assert sorted(i["pk"]["S"] for i in store.scan(TableName="copy")["Items"]) == ["k0", "k1", "k3"]
+    assert len(out.read_text().splitlines()) == 1 and p.stats()[0].failed == 1
