@@ -1,4 +1,4 @@
-"""A processor run as its own process for tests/processors/test_crash.py, killed with SIGKILL at random moments.
+"""A processor run as its own process for tests/processors/test_proc_crash.py, killed with SIGKILL at random moments.
 
     crash_processor.py STORE OUT MODE [--until-idle]
 
