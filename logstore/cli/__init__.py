@@ -1,14 +1,24 @@
 """The ``logstore`` command line: one module per command, registered on one click group here.
 
-Commands so far: ``demo`` (writes records through the storage core and reads them back), ``process`` (runs a
-stream processor: logstore/processors).
+* ``demo`` writes a table with a stream and reads its change log back.
+* Inspection (read-only; work while another process writes; ``--json`` everywhere; see docs/cli.md):
+  ``info``, ``tables``, ``streams``, ``shards``, ``records``, ``check``, ``stats``, ``export``.
+* ``process`` runs a stream processor (logstore/processors, docs/processors.md).
 """
 from __future__ import annotations
 
 import click
 
+from .check import check
 from .demo import demo
+from .export import export
+from .info import info
 from .process import process
+from .records import records
+from .shards import shards
+from .stats import stats
+from .streams import streams
+from .tables import tables
 
 
 @click.group()
@@ -17,5 +27,6 @@ def main() -> None:
     """logstore: a persistent change-log storage engine with DynamoDB Streams semantics."""
 
 
-main.add_command(demo)
-main.add_command(process)
+for command in (demo, info, tables, streams, shards, records, check, stats, export,
+                process):
+    main.add_command(command)

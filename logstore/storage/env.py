@@ -24,6 +24,7 @@ from __future__ import annotations
 import os
 import threading
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Callable, Iterator, TypeVar
 
 import lmdb
@@ -38,6 +39,47 @@ MAX_GROWTH_STEP = 4 << 30           # double until the map is this large, then g
 MAX_DBS = 64
 STORAGE_DBS = ("meta", "segments", "trims", "counters")
 T = TypeVar("T")
+
+
+META_PAGES = 2                      # LMDB's two meta pages at the start of data.mdb
+
+
+@dataclass(frozen=True, slots=True)
+class DbStat:
+    """One LMDB database's B-tree: entries and pages by kind."""
+
+    name: str
+    entries: int
+    depth: int
+    branch_pages: int
+    leaf_pages: int
+    overflow_pages: int
+
+    @property
+    def pages(self) -> int:
+        return self.branch_pages + self.leaf_pages + self.overflow_pages
+
+
+@dataclass(frozen=True, slots=True)
+class SpaceInfo:
+    """Space use of a store (see ``Environment.space``). ``pages`` is how many pages of the file are in use
+    (LMDB's last page number + 1); ``tree_pages`` those in the databases' B-trees; ``free_pages`` the rest but the
+    two meta pages: pages free for reuse, plus the few holding LMDB's free list itself."""
+
+    page_size: int
+    map_size: int
+    file_size: int
+    pages: int
+    tree_pages: int
+    free_pages: int
+    last_txnid: int
+    readers: int
+    max_readers: int
+    dbs: tuple[DbStat, ...]
+
+    @property
+    def used_bytes(self) -> int:
+        return self.pages * self.page_size
 
 
 class _Gate:
@@ -104,6 +146,8 @@ class Environment:
         self._queue_lock = threading.Lock()
         self._leading = False
         if readonly:
+            if not os.path.exists(self.path):
+                raise NotAStoreError(f"{self.path}: no such directory: not a logstore store (no data.mdb)")
             if not os.path.isfile(os.path.join(self.path, "data.mdb")):
                 raise NotAStoreError(f"{self.path}: not a logstore store (no data.mdb)")
         elif os.path.exists(self.path) and not os.path.isdir(self.path):
@@ -336,6 +380,30 @@ class Environment:
         out["page_size"] = self._env.stat()["psize"]
         out["file_size"] = os.path.getsize(os.path.join(self.path, "data.mdb"))
         return out
+
+    def space(self) -> "SpaceInfo":
+        """How the file's pages are used: per database (every named database of the store) and in all, and the
+        free pages LMDB keeps for reuse. For inspection; read-only; each figure is from one snapshot, but the
+        environment-wide ones (``last_pgno``, map size) may already include a concurrent writer's next commit."""
+        with self.begin_read() as txn:
+            names = sorted(bytes(k).decode("utf-8", "replace") for k, _ in txn.cursor())
+        handles = [(name, self.db(name)) for name in names]
+        info = self._env.info()
+        with self.begin_read() as txn:
+            main = self._env.stat()
+            dbs = [DbStat("(main)", main["entries"], main["depth"], main["branch_pages"], main["leaf_pages"],
+                          main["overflow_pages"])]
+            for name, handle in handles:
+                if handle is not None:
+                    st = txn.stat(handle)
+                    dbs.append(DbStat(name, st["entries"], st["depth"], st["branch_pages"], st["leaf_pages"],
+                                      st["overflow_pages"]))
+        used = sum(d.pages for d in dbs)
+        pages = info["last_pgno"] + 1
+        return SpaceInfo(page_size=main["psize"], map_size=info["map_size"], file_size=os.path.getsize(
+            os.path.join(self.path, "data.mdb")), pages=pages, tree_pages=used,
+            free_pages=max(0, pages - META_PAGES - used), last_txnid=info["last_txnid"],
+            readers=info["num_readers"], max_readers=info["max_readers"], dbs=tuple(dbs))
 
     def sync(self) -> None:
         """Flush every committed transaction to disk (for ``durable=False`` stores)."""

@@ -1,0 +1,94 @@
+"""``logstore check PATH``: a full integrity walk of a store, reporting **every** problem with where it is, and
+exiting 1 if it found any (0 if none, 2 if the store cannot be opened).
+
+What is checked, in one read snapshot (so a store another process is writing to is checked as of one commit):
+1. every segment of every shard: both checksums, framing, index and order inside it -- in the C codec, one call
+   per segment -- and, across a shard's segments, sequence and time order and keys (storage/verify.py);
+2. streams, shards and lineage against each other and against the log, and the counters (stream/verify.py);
+3. tables: definitions, item counters, and items against their latest record where the view type allows
+   (tables/verify.py). Only this step reads record payloads (skimming each for its key, decoding only each
+   key's newest record); ``--no-items`` skips it.
+A problem never stops the walk. Read-only.
+"""
+from __future__ import annotations
+
+import time
+
+import click
+from rich.markup import escape
+
+from logstore.storage.verify import Problem, scan_shard
+from logstore.stream import verify as stream_verify
+from logstore.stream.catalog import ENABLED
+from logstore.tables import verify as tables_verify
+
+from .common import (EXIT_PROBLEMS, RETENTION_MS, console, emit_json, open_store, progress, store_command)
+
+
+def run_check(store, items: bool = True, advance=None) -> dict:
+    """Run every check; return {"problems": [Problem], "checked": {...counts}}."""
+    started = time.perf_counter()
+    with store.read() as txn:
+        segments_total = txn.stat(store.log.segments_db)["entries"] if store.log.segments_db is not None else 0
+        prep: list[Problem] = []
+        streams, shards = stream_verify.load(store.streams, txn, prep)   # what does not decode: reported later
+        visitors = {}
+        latest = {}
+        if items:
+            for name in list(store.tables.names(txn)):
+                try:
+                    tdef = store.tables.get(txn, name)
+                except Exception:  # noqa: BLE001 - reported by tables_verify.check
+                    continue
+                info = streams.get(tdef.stream_no) if tdef.stream_enabled else None
+                if info is None or info.status != ENABLED:
+                    continue
+                latest[name] = seen = tables_verify.LatestRecords(tdef, info)
+                for shard in shards.values():
+                    if shard.stream_no == info.stream_no:
+                        visitors[shard.shard_no] = seen.visit
+        with progress(segments_total, "checking segments") as bar:
+            step = advance or bar
+            scans = {shard: scan_shard(store.log, txn, shard, visitors.get(shard), step)
+                     for shard in list(store.log.shards(txn))}
+        problems = [p for scan in scans.values() for p in scan.problems]
+        problems += stream_verify.check(store.streams, store.log, store.counters, txn, scans, RETENTION_MS)
+        problems += tables_verify.check(store.tables, store.items, store.counters, txn, streams, latest)
+        checked = {"segments": sum(s.segments for s in scans.values()),
+                   "records": sum(s.records for s in scans.values()),
+                   "bytes": sum(s.bytes for s in scans.values()), "shard_logs": len(scans),
+                   "streams": len(streams), "tables": len(list(store.tables.names(txn))),
+                   "items_checked": items, "keys_compared": sum(x.keys_seen for x in latest.values()),
+                   "storage_only": not stream_verify.has_streams(store.streams),
+                   "seconds": round(time.perf_counter() - started, 3)}
+    return {"problems": problems, "checked": checked}
+
+
+@click.command()
+@click.option("--no-items", is_flag=True, help="skip comparing items with their latest records (the only step "
+                                               "that reads record payloads)")
+@store_command
+def check(path: str, as_json: bool, no_items: bool) -> None:
+    """Walk the whole store and report every problem; exit 1 if there are any."""
+    with open_store(path) as store:
+        result = run_check(store, items=not no_items)
+    problems, checked = result["problems"], result["checked"]
+    if as_json:
+        emit_json({"ok": not problems, "problems": [p.to_dict() for p in problems], "checked": checked})
+    else:
+        out = console()
+        for p in problems:
+            out.print(f"[red]PROBLEM[/] [bold]{p.kind}[/] {escape(p.where())}: {escape(p.message)}", soft_wrap=True)
+        summary = (f"checked {checked['segments']:,} segments ({checked['records']:,} records) in "
+                   f"{checked['shard_logs']} shard logs, {checked['streams']} streams, {checked['tables']} tables "
+                   f"in {checked['seconds']:.2f}s")
+        if not checked["items_checked"]:
+            summary += " (items not compared)"
+        if checked["storage_only"]:
+            summary += " (a storage-core store: segments only)"
+        if problems:
+            out.print(f"{summary}: [red bold]{len(problems)} problem(s)[/]")
+        else:
+            out.print(f"{summary}: [green]no problems[/]")
+    if problems:
+        raise click.exceptions.Exit(EXIT_PROBLEMS)
