@@ -201,3 +201,44 @@ def test_options_are_checked():
     assert (cfg.batch_size, cfg.starting_position, cfg.parallelization_factor, cfg.max_retry_attempts,
             cfg.bisect_on_error, cfg.report_batch_item_failures, cfg.on_failure) == (
         500, "LATEST", 2, 3, True, True, "file:/tmp/x")
+
+
+def test_ttl_deletions_carry_the_service_identity_and_can_be_filtered(store, clock, processors):
+    create_table(store)
+    store.update_time_to_live(TableName="orders", TimeToLiveSpecification={"Enabled": True, "AttributeName": "exp"})
+    put(store, "keep", 1)
+    put(store, "expire", 1, exp=clock.now_ms() // 1000 - 10)
+    clock.advance(60_000)
+    store.maintain()
+    rec = Recorder()
+    pattern = {"userIdentity": {"type": ["Service"], "principalId": ["dynamodb.amazonaws.com"]}}
+    processors(Processor.embedded(store, "orders", rec, ProcessorConfig(filters=[pattern]))).wait_idle()
+    [record] = rec.records
+    assert record["eventName"] == "REMOVE" and record["dynamodb"]["Keys"] == {"pk": {"S": "expire"}}
+    assert record["userIdentity"] == {"type": "Service", "principalId": "dynamodb.amazonaws.com"}
+
+
+def test_stop_waits_for_the_in_flight_batch_and_checkpoints_it(store, processors):
+    import threading
+    create_table(store)
+    for i in range(1, 6):
+        put(store, "k", i)
+    entered, release = threading.Event(), threading.Event()
+    rec = Recorder()
+
+    def slow(event, context):
+        entered.set()
+        release.wait(10)
+        rec(event, context)
+    p = processors(Processor.embedded(store, "orders", slow, name="s"))
+    assert entered.wait(10)
+    stopper = threading.Thread(target=p.stop)
+    stopper.start()
+    time.sleep(0.1)
+    assert stopper.is_alive()        # stop waits for the handler
+    release.set()
+    stopper.join(10)
+    put(store, "k", 6)
+    again = Recorder()
+    processors(Processor.embedded(store, "orders", again, name="s")).wait_idle()
+    assert rec.versions() == {"k": [1, 2, 3, 4, 5]} and again.versions() == {"k": [6]}
