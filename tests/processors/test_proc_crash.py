@@ -120,6 +120,10 @@ def test_killed_processor_delivers_at_least_once_in_key_order(tmp_path, seed):
     crash_loop(tmp_path, seed, "at-least-once", kills=4)
 
 
+def test_killed_processor_with_parallel_lanes_delivers_at_least_once_in_key_order(tmp_path, seed):
+    crash_loop(tmp_path, seed, "at-least-once-lanes", kills=4)
+
+
 def test_killed_processor_with_transactional_writes_is_exactly_once(tmp_path, seed):
     crash_loop(tmp_path, seed, "exactly-once", kills=4)
 

@@ -163,3 +163,19 @@ def test_infinite_retries_block_the_shard_until_the_handler_recovers(store, proc
             raise RuntimeError("flaky")
     processors(Processor.embedded(store, "orders", handler, ProcessorConfig(retry_delay_s=0.001))).wait_idle()
     assert calls == [3] * 6
+
+
+def test_lanes_isolate_a_poison_record_and_keep_going(store, processors, tmp_path):
+    fill(store, 60)
+    rec = Poisoned("k13")
+    out = tmp_path / "failures.jsonl"
+    p = processors(Processor.embedded(store, "orders", rec, ProcessorConfig(
+        batch_size=5, parallelization_factor=3, bisect_on_error=True, max_retry_attempts=1, retry_delay_s=0.001,
+        on_failure=f"file:{out}")))
+    p.wait_idle()
+    assert sorted(delivered(rec)) == sorted(f"k{i}" for i in range(60) if i != 13)
+    [failure] = [json.loads(line) for line in out.read_text().splitlines()]
+    assert failure["DDBStreamBatchInfo"]["batchSize"] == 1
+    [cp] = p.checkpoints.load().values()
+    assert int(cp.after) == max(int(r["dynamodb"]["SequenceNumber"]) for r in rec.records + [
+        {"dynamodb": {"SequenceNumber": failure["DDBStreamBatchInfo"]["endSequenceNumber"]}}])

@@ -2,7 +2,7 @@
 
     crash_processor.py STORE OUT MODE [--until-idle]
 
-MODE ``at-least-once``: the handler appends one line ``<pk> <version> <seq>`` per record to OUT (one write per
+MODE ``at-least-once`` (or ``at-least-once-lanes``: parallelization factor 3): the handler appends one line ``<pk> <version> <seq>`` per record to OUT (one write per
 batch). MODE ``exactly-once``: the same lines, and through ``context.batch`` (committed with the checkpoint) it
 counts each sequence number in table ``seen`` and keeps each key's last version in table ``last``, flagging a
 version that does not follow the previous one. ``--until-idle``: exit once everything written has been handled.
@@ -45,7 +45,9 @@ def main() -> None:
         time.sleep(0.005)
 
     with logstore.open(path) as store:
-        processor = Processor.embedded(store, "orders", handler, ProcessorConfig(batch_size=25), name="crash")
+        lanes = 3 if mode == "at-least-once-lanes" else 1
+        processor = Processor.embedded(store, "orders", handler, ProcessorConfig(
+            batch_size=25 // lanes, parallelization_factor=lanes), name="crash")
         processor.start()
         print("started", flush=True)
         if until_idle:
