@@ -87,22 +87,37 @@ class Renderer:
         return out
 
 
+def _b64_attribute(av: dict) -> None:
+    """One AttributeValue from boto3, its bytes made base64 text in place (B, BS, and inside M and L)."""
+    if "B" in av:
+        av["B"] = base64.b64encode(av["B"]).decode("ascii")
+    elif "BS" in av:
+        av["BS"] = [base64.b64encode(x).decode("ascii") for x in av["BS"]]
+    elif "M" in av:
+        for inner in av["M"].values():
+            _b64_attribute(inner)
+    elif "L" in av:
+        for inner in av["L"]:
+            _b64_attribute(inner)
+
+
 def from_boto3(record: dict, stream_arn: str) -> dict:
-    """A record as a boto3 ``dynamodbstreams`` client returns it, in the Lambda event form."""
-    out = dict(record)
-    body = dict(record["dynamodb"])
+    """A record as a boto3 ``dynamodbstreams`` client returns it, in the Lambda event form (changed in place:
+    the client's parsed response is not used again)."""
+    body = record["dynamodb"]
     when = body.get("ApproximateCreationDateTime")
     if isinstance(when, datetime.datetime):
         body["ApproximateCreationDateTime"] = int(when.timestamp())
     for name in ("Keys", "NewImage", "OldImage"):
-        if name in body:
-            body[name] = b64_values(body[name])
-    out["dynamodb"] = body
-    out["eventSourceARN"] = stream_arn
+        image = body.get(name)
+        if image is not None:
+            for av in image.values():
+                _b64_attribute(av)
+    record["eventSourceARN"] = stream_arn
     identity = record.get("userIdentity")
     if identity is not None:
-        out["userIdentity"] = {"type": identity.get("Type"), "principalId": identity.get("PrincipalId")}
-    return out
+        record["userIdentity"] = {"type": identity.get("Type"), "principalId": identity.get("PrincipalId")}
+    return record
 
 
 def _iso(ms: int, with_ms: bool) -> str:

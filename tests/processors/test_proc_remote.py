@@ -12,7 +12,9 @@ from remote_adapter import embedded_client
 
 def test_remote_events_equal_embedded_events(store, open_store, tmp_path, processors):
     create_table(store)
-    store.put_item(TableName="orders", Item={"pk": {"S": "b"}, "blob": {"B": b"\x00\x01*A"}, "v": {"N": "1"}})
+    store.put_item(TableName="orders", Item={"pk": {"S": "b"}, "blob": {"B": b"\x00\x01*A"}, "v": {"N": "1"},
+                                             "m": {"M": {"x": {"B": b"\xff"}, "l": {"L": [{"B": b"\x01"}, {"S": "s"}]}}},
+                                             "bs": {"BS": [b"\x02", b"\x03"]}})
     put(store, "a", 1)
     store.delete_item(TableName="orders", Key={"pk": {"S": "a"}})
     embedded, remote = Recorder(), Recorder()
