@@ -5,7 +5,8 @@ or AWS, checkpoints in the local ``--checkpoints`` store directory).
 Prints, every ``--stats-interval`` seconds, one line per shard being read: records delivered, filtered and given
 up on, the delivery rate since the last line and the lag (store time now minus the time of the last record
 handled); ``--json`` prints them as JSON lines. SIGTERM or SIGINT stops it after the in-flight batches are
-checkpointed (exit status 0); ``--until-idle`` exits by itself once everything written so far is handled.
+checkpointed (exit status 0); ``--until-idle`` exits by itself once everything written so far is handled (exit
+status 1 if a shard could not be read).
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ import time
 import click
 
 import logstore
-from logstore.errors import LogstoreError
+from logstore.errors import LogstoreError, ProcessorError
 from logstore.processors import Processor, ProcessorConfig, load_handler
 
 
@@ -101,6 +102,7 @@ def process(table, handler_spec, store_path, endpoint_url, region, stream_arn, c
         proc.start()
         previous: dict = {}
         last = time.monotonic()
+        failed = False
         try:
             while not stop.is_set():
                 if until_idle:
@@ -109,6 +111,10 @@ def process(table, handler_spec, store_path, endpoint_url, region, stream_arn, c
                         break
                     except TimeoutError:
                         pass
+                    except ProcessorError as e:     # a shard worker failed (not the handler: that is retried)
+                        click.echo(f"error: {e}", err=True)
+                        failed = True
+                        break
                 else:
                     stop.wait(stats_interval or None)
                 if proc.errors:
@@ -123,3 +129,5 @@ def process(table, handler_spec, store_path, endpoint_url, region, stream_arn, c
         for line in _stats_lines(proc, previous, time.monotonic() - last, as_json):
             click.echo(line)
         click.echo("stopped: every delivered batch is checkpointed", err=True)
+    if failed:
+        sys.exit(1)
