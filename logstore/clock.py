@@ -3,7 +3,7 @@
 Everything that depends on time (retention, shard rollover, iterator expiry, TTL) takes a ``Clock`` and asks it,
 never ``time.time()``, so tests can move time by hand. Times are integer milliseconds since the Unix epoch.
 
-Leaf module. ``SystemClock`` is stateless; ``FakeClock`` is safe to share between threads.
+Leaf module. ``SystemClock`` is stateless; ``FakeClock`` and ``OffsetClock`` are safe to share between threads.
 """
 from __future__ import annotations
 
@@ -45,3 +45,25 @@ class FakeClock:
 
 
 SYSTEM_CLOCK = SystemClock()
+
+
+class OffsetClock:
+    """Another clock moved forward by an adjustable offset (a server started with test endpoints uses one over the
+    system clock, so tests can make shards roll over and iterators expire). Safe to share between threads."""
+
+    def __init__(self, base: Clock):
+        self._base = base
+        self._offset = 0
+        self._lock = threading.Lock()
+
+    def now_ms(self) -> int:
+        return self._base.now_ms() + self._offset
+
+    def advance(self, ms: int) -> int:
+        with self._lock:
+            self._offset += ms
+        return self.now_ms()
+
+    def set_offset(self, ms: int) -> None:
+        with self._lock:
+            self._offset = ms

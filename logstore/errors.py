@@ -152,6 +152,35 @@ class InternalServerError(AwsError):
     default_message = "Internal server error"
 
 
+# Raised by the HTTP border (logstore.server): authentication and transport.
+
+
+class MissingAuthenticationTokenException(AwsError):
+    prefix = COMMON_PREFIX
+    default_message = "Request is missing Authentication Token"
+
+
+class IncompleteSignatureException(AwsError):
+    prefix = COMMON_PREFIX
+
+
+class InvalidSignatureException(AwsError):
+    prefix = COMMON_PREFIX
+    default_message = ("The request signature we calculated does not match the signature you provided. Check your "
+                       "AWS Secret Access Key and signing method. Consult the service documentation for details.")
+
+
+class UnrecognizedClientException(AwsError):
+    prefix = COMMON_PREFIX
+    default_message = "The security token included in the request is invalid."
+
+
+class RequestEntityTooLargeException(AwsError):
+    prefix = COMMON_PREFIX
+    http_status = 413
+    default_message = "Request entity too large"
+
+
 def _aws_errors() -> dict[str, type[AwsError]]:
     found: dict[str, type[AwsError]] = {}
     todo = list(AwsError.__subclasses__())

@@ -56,3 +56,14 @@ def test_leaves_import_nothing_from_logstore():
 
 def test_processors_sit_between_api_and_the_commands():
     assert RANK["api"] < RANK["processors"] < RANK["cli"] == RANK["server"]
+
+
+def test_server_reaches_the_engine_only_through_api():
+    """server/ is a thin translator: below it, it imports only logstore.api (and the facade and the leaves)."""
+    problems = []
+    for path in (ROOT / "server").rglob("*.py"):
+        for module in imports(path):
+            if layer_of(module) not in (None, "api", "server", "errors", "clock"):
+                problems.append(f"{path.relative_to(ROOT)} imports {module}")
+    assert not problems, problems
+    assert list((ROOT / "server").rglob("*.py")), "no server package"

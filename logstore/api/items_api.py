@@ -469,11 +469,14 @@ class ItemsService:
                                       "constraint: Member must have length less than or equal to 100")
         out = []
         with self.tables.env.begin_read() as txn:
-            for entry in entries:
+            for i, entry in enumerate(entries, 1):
                 body = entry.get("Get") if isinstance(entry, dict) else None
                 if not isinstance(body, dict):
                     raise ValidationException("TransactItems can only contain Get")
-                name = body.get("TableName")
+                sub = Checks(body)
+                name = table_name(sub)
+                sub.errors = [e.replace("at '", f"at 'transactItems.{i}.member.get.", 1) for e in sub.errors]
+                sub.done()
                 tdef = self.tables.catalog.get(txn, name)
                 if tdef is None:
                     raise ResourceNotFoundException("Requested resource not found")

@@ -28,6 +28,7 @@ from .items_api import ItemsService
 from .reads_api import ReadsService
 from .streams_api import StreamsService
 from .tables_api import TablesService
+from .tags_api import TagsService
 
 OPERATIONS = {
     "CreateTable": "create_table", "DescribeTable": "describe_table", "ListTables": "list_tables",
@@ -35,7 +36,8 @@ OPERATIONS = {
     "DescribeTimeToLive": "describe_time_to_live", "PutItem": "put_item", "GetItem": "get_item",
     "DeleteItem": "delete_item", "UpdateItem": "update_item", "BatchWriteItem": "batch_write_item",
     "BatchGetItem": "batch_get_item", "TransactWriteItems": "transact_write_items",
-    "TransactGetItems": "transact_get_items", "Query": "query", "Scan": "scan",
+    "TransactGetItems": "transact_get_items", "Query": "query", "Scan": "scan", "TagResource": "tag_resource",
+    "UntagResource": "untag_resource", "ListTagsOfResource": "list_tags_of_resource",
 }
 STREAMS_OPERATIONS = {"ListStreams": "list_streams", "DescribeStream": "describe_stream",
                       "GetShardIterator": "get_shard_iterator", "GetRecords": "get_records"}
@@ -62,6 +64,7 @@ class Store:
             self._tables_api = TablesService(self.tables, region, account)
             self._items_api = ItemsService(self.tables)
             self._reads_api = ReadsService(self.tables)
+            self._tags_api = TagsService(self.tables, region, account)
         except BaseException:
             self.env.close()
             raise
@@ -89,7 +92,8 @@ class Store:
 
     def __getattr__(self, name: str):
         for service in (self.__dict__.get("_tables_api"), self.__dict__.get("_items_api"),
-                        self.__dict__.get("_reads_api"), self.__dict__.get("_streams_api")):
+                        self.__dict__.get("_reads_api"), self.__dict__.get("_streams_api"),
+                        self.__dict__.get("_tags_api")):
             fn = getattr(service, name, None)
             if fn is not None and (name in OPERATIONS.values() or name in STREAMS_OPERATIONS.values()):
                 return lambda **request: fn(request)

@@ -4,6 +4,9 @@
 * Inspection (read-only; work while another process writes; ``--json`` everywhere; see docs/cli.md):
   ``info``, ``tables``, ``streams``, ``shards``, ``records``, ``check``, ``stats``, ``export``.
 * ``process`` runs a stream processor (logstore/processors, docs/processors.md).
+
+``serve`` belongs to logstore.server, a sibling this package never imports; ``logstore/__main__.py`` adds it to
+this group and is the ``logstore`` entry point.
 """
 from __future__ import annotations
 

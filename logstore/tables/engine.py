@@ -15,7 +15,8 @@ from dataclasses import replace
 
 import lmdb
 
-from logstore.errors import ResourceInUseException, ResourceNotFoundException, ValidationException
+from logstore.errors import (LimitExceededException, ResourceInUseException, ResourceNotFoundException,
+                             ValidationException)
 from logstore.storage import Counters, Environment
 from logstore.stream import StreamEngine, StreamInfo
 
@@ -130,6 +131,25 @@ class TableEngine:
             self.catalog.put(txn, tdef)
             return tdef
         return self.env.write(set_ttl)
+
+    def retag(self, name: str, add: dict[str, str] | None = None, remove: list[str] | None = None,
+              max_tags: int | None = None) -> TableDef:
+        """Add (or overwrite) and remove tags of a table in one transaction; with ``max_tags``, refuse a result
+        holding more tags than that (LimitExceededException)."""
+        def retag(txn):
+            tdef = self.catalog.get(txn, name)
+            if tdef is None:
+                raise _not_found(name)
+            tags = dict(tdef.tags)
+            tags.update(add or {})
+            for key in remove or ():
+                tags.pop(key, None)
+            if max_tags is not None and len(tags) > max_tags:
+                raise LimitExceededException(f"The number of tags on the resource would exceed {max_tags}")
+            tdef = replace(tdef, tags=tags)
+            self.catalog.put(txn, tdef)
+            return tdef
+        return self.env.write(retag)
 
     def delete(self, name: str) -> TableDef:
         def delete(txn):

@@ -1,4 +1,4 @@
-"""``logstore demo`` (the README's first command) runs end to end and reports what the stream holds."""
+"""``logstore demo`` (mentioned in the README's quick start) runs end to end and reports what the stream holds."""
 from __future__ import annotations
 
 from click.testing import CliRunner

@@ -1,0 +1,94 @@
+"""Tagging of tables: TagResource, UntagResource, ListTagsOfResource, with AWS's validation and errors.
+
+Tags live in the table's definition (``TableDef.tags``, also set by CreateTable's ``Tags``); a resource is named by
+its table ARN (``arn:aws:dynamodb:<region>:<account>:table/<name>``), of this store's region and account. Tagging
+changes no item and writes no stream record.
+
+Thread-safety: stateless between calls.
+"""
+from __future__ import annotations
+
+import re
+
+from logstore.errors import ResourceNotFoundException, ValidationException
+from logstore.tables import TableEngine
+
+from .validation import Checks
+
+MAX_TAGS = 50
+TABLE_ARN = re.compile(r"arn:aws:dynamodb:([a-z0-9-]+):(\d{12}):table/([a-zA-Z0-9_.-]{3,255})")
+
+
+class TagsService:
+    def __init__(self, tables: TableEngine, region: str, account: str):
+        self.tables = tables
+        self.region = region
+        self.account = account
+
+    def _table(self, checks: Checks) -> str:
+        arn = checks.string("ResourceArn", required=True, min_len=1, max_len=1283)
+        checks.done()
+        m = TABLE_ARN.fullmatch(arn)
+        if m is None:
+            raise ValidationException(f"Invalid TableArn: Invalid ResourceArn provided as input {arn}")
+        region, account, name = m.groups()
+        if (region, account) != (self.region, self.account):
+            raise _not_found(arn)
+        return name
+
+    def _call(self, name: str, arn: str, **change):
+        try:
+            return self.tables.retag(name, max_tags=MAX_TAGS, **change)
+        except ResourceNotFoundException:
+            raise _not_found(arn) from None
+
+    def tag_resource(self, request: dict) -> dict:
+        checks = Checks(request)
+        tags = checks.get("Tags", list, required=True)
+        name = self._table(checks)
+        add = {}
+        for i, tag in enumerate(tags):
+            sub = Checks(tag)
+            key = sub.string("Key", required=True, min_len=1, max_len=128)
+            value = sub.string("Value", required=True, min_len=0, max_len=256)
+            checks.errors += [e.replace("at '", f"at 'tags.{i + 1}.member.", 1) for e in sub.errors]
+            if key is not None and value is not None:
+                add[key] = value
+        checks.done()
+        if not add:
+            raise ValidationException("1 validation error detected: Value '[]' at 'tags' failed to satisfy "
+                                      "constraint: Member must have length greater than or equal to 1")
+        reserved = [k for k in add if k.startswith("aws:")]
+        if reserved:
+            raise ValidationException("One or more parameter values were invalid: Tag keys starting with 'aws:' "
+                                      f"are reserved for system use: {reserved[0]}")
+        self._call(name, request["ResourceArn"], add=add)
+        return {}
+
+    def untag_resource(self, request: dict) -> dict:
+        checks = Checks(request)
+        keys = checks.get("TagKeys", list, required=True)
+        name = self._table(checks)
+        for i, key in enumerate(keys):
+            if not isinstance(key, str) or not 1 <= len(key) <= 128:
+                checks._fail(f"tagKeys.{i + 1}.member", key, "Member must have length less than or equal to 128"
+                             if isinstance(key, str) and key else
+                             "Member must have length greater than or equal to 1")
+        checks.done()
+        self._call(name, request["ResourceArn"], remove=keys)
+        return {}
+
+    def list_tags_of_resource(self, request: dict) -> dict:
+        checks = Checks(request)
+        checks.string("NextToken")
+        name = self._table(checks)
+        try:
+            tdef = self.tables.get(name)
+        except ResourceNotFoundException:
+            raise _not_found(request["ResourceArn"]) from None
+        return {"Tags": [{"Key": k, "Value": v} for k, v in sorted(tdef.tags.items())]}
+
+
+def _not_found(arn: str) -> ResourceNotFoundException:
+    # AWS's own message, typo included
+    return ResourceNotFoundException(f"Requested resource not found: ResourcArn: {arn} not found")

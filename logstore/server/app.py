@@ -1,0 +1,334 @@
+"""The ASGI application: DynamoDB and DynamoDB Streams (AWS JSON 1.0) over one store.
+
+Per request, in this order: body size (refused with 413 from Content-Length before reading, or as soon as the
+streamed body passes the limit) -> SigV4 (auth.py) -> ``X-Amz-Target`` (``DynamoDB_20120810.<Op>`` or
+``DynamoDBStreams_20120810.<Op>``; anything else, or an operation the engine does not offer, is
+UnknownOperationException) -> JSON (wire.decode) -> member types against botocore's model (shapes.py) -> the
+engine's ``Store.call`` -> JSON out. Every operation the engine's ``OPERATIONS``/``STREAMS_OPERATIONS`` name is
+routed, generically: all behaviour lives in the engine. An ``AwsError`` becomes AWS's envelope; anything else is
+logged with the request id and becomes InternalServerError with no details.
+
+Store calls run on a thread pool so that concurrent writes meet in ``env.write``'s group commit (one fsync for
+many); a response is sent only after the call returned, so a success means the write and its record are on disk.
+
+Also served: ``GET /`` (a health line, like AWS's endpoints); and, only when test endpoints are enabled,
+``POST /moto-api/reset`` (wipe all state), ``POST /logstore-admin/split-shard`` (split a shard's partition now:
+``{"StreamArn", "ShardId"}``), ``POST /logstore-admin/advance-clock`` (``{"Seconds": n}``, moves the server's clock
+forward) and ``POST /logstore-admin/maintain`` (rollover, retention trim and TTL sweep now).
+
+The background maintenance (rollover, retention trim, TTL sweep) is a ``StoreHolder`` thread.
+
+Thread-safety: one ``Server`` per process (``serve --workers N`` runs N processes over the same store, each with
+its own ``Server``, made by ``from_environment``); requests run concurrently on the pool; ``StoreHolder`` lets a
+reset wait for in-flight calls and hold new ones back while it wipes the store.
+"""
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import dataclasses
+import json
+import logging
+import os
+import threading
+from dataclasses import dataclass
+
+import logstore
+from logstore.api import StreamPolicy
+from logstore.api.store import OPERATIONS, STREAMS_OPERATIONS
+from logstore.clock import SYSTEM_CLOCK, OffsetClock
+from logstore.errors import (AwsError, InternalServerError, RequestEntityTooLargeException, SerializationException,
+                             UnknownOperationException, ValidationException)
+
+from . import wire
+from .auth import Verifier
+from .shapes import ShapeModels
+
+log = logging.getLogger("logstore.server")
+
+ENGINE_OPERATIONS = {"DynamoDB_20120810": OPERATIONS, "DynamoDBStreams_20120810": STREAMS_OPERATIONS}
+STORE_FILES = ("data.mdb", "lock.mdb")   # what an LMDB environment with subdir=True consists of (storage/env.py)
+DEFAULT_MAX_BODY = 16 * 1024 * 1024      # DynamoDB's own request size limit (command.py repeats it)
+
+
+@dataclass
+class Settings:
+    path: str
+    keys: dict[str, str] | None = None            # access key id -> secret; None: no verification
+    max_body: int = DEFAULT_MAX_BODY
+    test_endpoints: bool = False
+    threads: int = 32
+    maintenance_interval: float | None = 60.0
+    durable: bool = True
+    region: str = "us-east-1"
+    account: str = "000000000000"
+    rollover_ms: int | None = None                # None: StreamPolicy's default (4 hours)
+    workers: int = 1                              # processes serving the store (see command.py)
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> "Settings":
+        return cls(**json.loads(text))
+
+
+SETTINGS_ENV = "LOGSTORE_SERVER_SETTINGS"
+
+
+def from_environment() -> "Server":
+    """The application of one worker process when ``serve`` runs several (uvicorn's factory): the settings come
+    from ``$LOGSTORE_SERVER_SETTINGS``, written by the parent."""
+    settings = Settings.from_json(os.environ[SETTINGS_ENV])
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return Server(settings)
+
+
+class StoreHolder:
+    """The open store, and a gate: calls ``enter``/``leave`` around their use of it; ``reset`` waits until none is
+    inside, closes the store, deletes its files, opens a new one, and lets the waiting calls in."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.clock = OffsetClock(SYSTEM_CLOCK) if settings.test_endpoints else SYSTEM_CLOCK
+        self._cond = threading.Condition()
+        self._inside = 0
+        self._resetting = False
+        self.store = self._open()
+        self._stop = threading.Event()
+        self._maintainer = None
+        if settings.maintenance_interval:
+            self._maintainer = threading.Thread(target=self._maintain_loop, name="logstore-maintenance",
+                                                args=(settings.maintenance_interval,), daemon=True)
+            self._maintainer.start()
+
+    def _open(self):
+        s = self.settings
+        options = {"stream_policy": StreamPolicy(rollover_ms=s.rollover_ms)} if s.rollover_ms else {}
+        return logstore.open(s.path, durable=s.durable, clock=self.clock, region=s.region, account=s.account,
+                             **options)
+
+    def _maintain_loop(self, interval: float) -> None:
+        """Rollover, retention trim and TTL sweep every ``interval`` seconds; a failure is logged and the loop
+        goes on (the store's own maintenance thread would stop at the first one, silently)."""
+        while not self._stop.wait(interval):
+            store = self.enter()
+            try:
+                report = store.maintain()
+                log.debug("maintenance: %s", report)
+            except Exception:   # noqa: BLE001 - logged; the next round tries again
+                log.exception("maintenance failed")
+            finally:
+                self.leave()
+
+    def enter(self):
+        with self._cond:
+            while self._resetting:
+                self._cond.wait()
+            self._inside += 1
+            return self.store
+
+    def leave(self) -> None:
+        with self._cond:
+            self._inside -= 1
+            if self._inside == 0:
+                self._cond.notify_all()
+
+    def reset(self) -> None:
+        with self._cond:
+            while self._resetting:
+                self._cond.wait()
+            self._resetting = True
+            while self._inside:
+                self._cond.wait()
+        try:
+            self.store.close()
+            for name in STORE_FILES:   # only the store's own files: the directory may hold other things
+                with contextlib.suppress(FileNotFoundError):
+                    os.remove(os.path.join(self.settings.path, name))
+            if isinstance(self.clock, OffsetClock):
+                self.clock.set_offset(0)
+            self.store = self._open()
+        finally:
+            with self._cond:
+                self._resetting = False
+                self._cond.notify_all()
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._maintainer is not None:
+            self._maintainer.join()
+        with self._cond:
+            self._resetting = True
+            while self._inside:
+                self._cond.wait()
+        self.store.close()
+
+
+class Server:
+    """The ASGI callable. ``startup``/``shutdown`` run from the ASGI lifespan."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.verifier = Verifier(settings.keys)
+        self.shapes = ShapeModels()
+        self.holder: StoreHolder | None = None
+        self.pool: concurrent.futures.ThreadPoolExecutor | None = None
+
+    # -- lifecycle -----------------------------------------------------------------------------------------------
+
+    def startup(self) -> None:
+        self.shapes.compile_all()
+        os.makedirs(self.settings.path, exist_ok=True)
+        self.holder = StoreHolder(self.settings)
+        self.pool = concurrent.futures.ThreadPoolExecutor(self.settings.threads, thread_name_prefix="logstore-req")
+
+    def shutdown(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True)
+        if self.holder is not None:
+            self.holder.close()
+
+    async def __call__(self, scope, receive, send) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            await self._http(scope, receive, send)
+        elif kind == "lifespan":
+            await self._lifespan(receive, send)
+
+    async def _lifespan(self, receive, send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                try:
+                    self.startup()
+                except Exception as exc:   # noqa: BLE001 - reported to the server, which exits
+                    log.exception("start-up failed")
+                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                    return
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await asyncio.get_running_loop().run_in_executor(None, self.shutdown)
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    # -- HTTP ----------------------------------------------------------------------------------------------------
+
+    async def _http(self, scope, receive, send) -> None:
+        rid = wire.request_id()
+        headers: dict[str, str] = {}
+        for name, value in scope["headers"]:
+            key = name.decode("latin-1").lower()
+            text = value.decode("latin-1")
+            headers[key] = f"{headers[key]},{text}" if key in headers else text
+        method, path = scope["method"], scope["path"]
+        if method == "GET" and path == "/":
+            return await _send(send, 200, b"healthy: logstore", [(b"content-type", b"text/plain")])
+        try:
+            body = await self._body(headers, receive)
+        except AwsError as exc:
+            status, out = wire.error_body(exc)
+            return await _send(send, status, out, wire.headers(out, rid) + [(b"connection", b"close")])
+        if method == "POST" and self.settings.test_endpoints and path in TEST_ENDPOINTS:
+            fn = self._test_endpoint
+        elif method == "POST" and path == "/":
+            fn = self._handle
+        else:
+            out = wire.encode({"__type": UnknownOperationException.aws_type()})
+            return await _send(send, 404 if method == "POST" else 405, out, wire.headers(out, rid))
+        status, out = await asyncio.get_running_loop().run_in_executor(
+            self.pool, fn, rid, method, path, scope.get("query_string", b"").decode("latin-1"), headers, body)
+        await _send(send, status, out, wire.headers(out, rid))
+
+    async def _body(self, headers: dict[str, str], receive) -> bytes:
+        limit = self.settings.max_body
+        declared = headers.get("content-length")
+        if declared is not None:
+            try:
+                if int(declared) > limit:
+                    raise RequestEntityTooLargeException(f"Request body of {declared} bytes is over the limit of "
+                                                         f"{limit} bytes")
+            except ValueError:
+                raise SerializationException("Invalid Content-Length") from None
+        chunks, size = [], 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                raise RequestEntityTooLargeException(f"Request body is over the limit of {limit} bytes")
+            chunks.append(chunk)
+            if not message.get("more_body"):
+                break
+        return b"".join(chunks)
+
+    def _handle(self, rid: str, method: str, path: str, query: str, headers: dict[str, str],
+                body: bytes) -> tuple[int, bytes]:
+        """One AWS request, on a pool thread: (status, body)."""
+        operation = "?"
+        try:
+            self.verifier.verify(method, path, query, headers, body)
+            prefix, _, operation = headers.get("x-amz-target", "").partition(".")
+            engine_ops = ENGINE_OPERATIONS.get(prefix)
+            validate = self.shapes.validator(prefix, operation) if engine_ops and operation in engine_ops else None
+            if validate is None:
+                raise UnknownOperationException()
+            request = validate(wire.decode(body))
+            store = self.holder.enter()
+            try:
+                response = store.call(operation, request)
+            finally:
+                self.holder.leave()
+            return 200, wire.encode(response)
+        except AwsError as exc:
+            if isinstance(exc, InternalServerError):
+                log.error("request %s (%s): internal error: %s", rid, operation, exc.message)
+            return wire.error_body(exc)
+        except Exception:   # noqa: BLE001 - the border: nothing unexpected reaches the client
+            log.exception("request %s (%s): unexpected error", rid, operation)
+            return wire.error_body(InternalServerError())
+
+    def _test_endpoint(self, rid: str, method: str, path: str, query: str, headers: dict[str, str],
+                       body: bytes) -> tuple[int, bytes]:
+        try:
+            request = wire.decode(body)
+            if path == "/moto-api/reset":
+                self.holder.reset()
+                log.warning("request %s: all state wiped (test endpoint)", rid)
+                return 200, wire.encode({"status": "ok"})
+            if path == "/logstore-admin/advance-clock":
+                seconds = request.get("Seconds")
+                if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
+                    raise ValidationException("Seconds must be a number >= 0")
+                self.holder.clock.advance(int(seconds * 1000))
+                return 200, wire.encode({"NowMs": self.holder.clock.now_ms()})
+            store = self.holder.enter()
+            try:
+                if path == "/logstore-admin/split-shard":
+                    arn, shard = request.get("StreamArn"), request.get("ShardId")
+                    if not isinstance(arn, str) or not isinstance(shard, str):
+                        raise ValidationException("StreamArn and ShardId (strings) are required")
+                    return 200, wire.encode(store.split_shard(StreamArn=arn, ShardId=shard))
+                report = store.maintain()
+                return 200, wire.encode({"Report": repr(report)})
+            finally:
+                self.holder.leave()
+        except AwsError as exc:
+            return wire.error_body(exc)
+        except Exception:   # noqa: BLE001
+            log.exception("request %s (%s): unexpected error", rid, path)
+            return wire.error_body(InternalServerError())
+
+
+TEST_ENDPOINTS = ("/moto-api/reset", "/logstore-admin/split-shard", "/logstore-admin/advance-clock",
+                  "/logstore-admin/maintain")
+
+
+async def _send(send, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
+    if not any(name == b"content-length" for name, _ in headers):
+        headers = headers + [(b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,70 @@
+"""Tagging through the embedded API: TagResource, UntagResource, ListTagsOfResource on table ARNs; validation,
+limits and unknown resources, and that tagging changes no item and writes no stream record."""
+from __future__ import annotations
+
+import pytest
+
+import logstore
+from logstore.errors import LimitExceededException, ResourceNotFoundException, ValidationException
+
+
+@pytest.fixture
+def store(store_path):
+    with logstore.open(store_path) as s:
+        s.create_table(TableName="tagged", BillingMode="PAY_PER_REQUEST",
+                       KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                       AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                       StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"},
+                       Tags=[{"Key": "env", "Value": "test"}])
+        yield s
+
+
+ARN = "arn:aws:dynamodb:us-east-1:000000000000:table/tagged"
+
+
+def test_create_table_tags_then_tag_untag(store):
+    assert store.list_tags_of_resource(ResourceArn=ARN) == {"Tags": [{"Key": "env", "Value": "test"}]}
+    assert store.tag_resource(ResourceArn=ARN, Tags=[{"Key": "env", "Value": "prod"}, {"Key": "a", "Value": ""}]) == {}
+    assert store.list_tags_of_resource(ResourceArn=ARN)["Tags"] == [{"Key": "a", "Value": ""},
+                                                                    {"Key": "env", "Value": "prod"}]
+    assert store.untag_resource(ResourceArn=ARN, TagKeys=["env", "never-set"]) == {}
+    assert store.list_tags_of_resource(ResourceArn=ARN)["Tags"] == [{"Key": "a", "Value": ""}]
+
+
+def test_tagging_writes_no_record(store):
+    store.tag_resource(ResourceArn=ARN, Tags=[{"Key": "x", "Value": "y"}])
+    arn = store.list_streams(TableName="tagged")["Streams"][0]["StreamArn"]
+    shard = store.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    it = store.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    assert store.get_records(ShardIterator=it)["Records"] == []
+
+
+@pytest.mark.parametrize("request_, error, text", [
+    (dict(ResourceArn="arn:aws:dynamodb:us-east-1:000000000000:table/other", Tags=[{"Key": "k", "Value": "v"}]),
+     ResourceNotFoundException, "ResourcArn: arn:aws:dynamodb:us-east-1:000000000000:table/other not found"),
+    (dict(ResourceArn="arn:aws:dynamodb:eu-west-1:000000000000:table/tagged", Tags=[{"Key": "k", "Value": "v"}]),
+     ResourceNotFoundException, "not found"),
+    (dict(ResourceArn="nonsense", Tags=[{"Key": "k", "Value": "v"}]), ValidationException, "Invalid TableArn"),
+    (dict(ResourceArn=ARN, Tags=[]), ValidationException, "at 'tags'"),
+    (dict(ResourceArn=ARN, Tags=[{"Key": "", "Value": "v"}]), ValidationException, "tags.1.member.key"),
+    (dict(ResourceArn=ARN, Tags=[{"Key": "k" * 129, "Value": "v"}]), ValidationException, "128"),
+    (dict(ResourceArn=ARN, Tags=[{"Key": "k", "Value": "v" * 257}]), ValidationException, "256"),
+    (dict(ResourceArn=ARN, Tags=[{"Key": "aws:x", "Value": "v"}]), ValidationException, "reserved"),
+    (dict(ResourceArn=ARN, Tags=[{"Key": f"k{i}", "Value": "v"} for i in range(50)]), LimitExceededException, "50"),
+    (dict(Tags=[{"Key": "k", "Value": "v"}]), ValidationException, "Member must not be null"),
+])
+def test_tag_resource_errors_change_nothing(store, request_, error, text):
+    with pytest.raises(error) as err:
+        store.tag_resource(**request_)
+    assert text in str(err.value)
+    assert store.list_tags_of_resource(ResourceArn=ARN)["Tags"] == [{"Key": "env", "Value": "test"}]
+
+
+def test_untag_and_list_errors(store):
+    with pytest.raises(ValidationException):
+        store.untag_resource(ResourceArn=ARN, TagKeys=[""])
+    with pytest.raises(ResourceNotFoundException):
+        store.list_tags_of_resource(ResourceArn=ARN + "x")
+    store.delete_table(TableName="tagged")
+    with pytest.raises(ResourceNotFoundException):
+        store.list_tags_of_resource(ResourceArn=ARN)
