@@ -22,6 +22,18 @@ class LogstoreError(Exception):
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# Stream processors (logstore/processors): never AWS-visible
+
+
+class ProcessorError(LogstoreError):
+    """A stream processor cannot run as configured."""
+
+
+class InvalidProcessorConfig(ProcessorError, ValueError):
+    """A processor option or filter pattern is out of range or malformed (the message names it)."""
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # Engine errors
 
 

@@ -1,12 +1,12 @@
-"""Data flows one way: csrc -> codec -> storage -> stream -> tables -> api -> {server, cli}. A module imports
-only its own layer or layers below; errors and clock are leaves any layer may use."""
+"""Data flows one way: csrc -> codec -> storage -> stream -> tables -> api -> processors -> {server, cli}. A module
+imports only its own layer or layers below; errors and clock are leaves any layer may use."""
 from __future__ import annotations
 
 import ast
 import pathlib
 
 ROOT = pathlib.Path(__file__).resolve().parents[1] / "logstore"
-ORDER = ["codec", "storage", "stream", "tables", "api", "server", "cli"]
+ORDER = ["codec", "storage", "stream", "tables", "api", "processors", "server", "cli"]
 LEAVES = {"errors", "clock", "_logseg"}
 RANK = {name: i for i, name in enumerate(ORDER)}
 RANK["server"] = RANK["cli"] = len(ORDER)  # siblings at the top; neither imports the other
@@ -52,6 +52,10 @@ def test_layers_import_only_downwards():
 def test_leaves_import_nothing_from_logstore():
     for leaf in ("errors.py", "clock.py"):
         assert imports(ROOT / leaf) == set(), leaf
+
+
+def test_processors_sit_between_api_and_the_commands():
+    assert RANK["api"] < RANK["processors"] < RANK["cli"] == RANK["server"]
 
 
 def test_server_reaches_the_engine_only_through_api():

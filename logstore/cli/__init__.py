@@ -3,6 +3,7 @@
 * ``demo`` writes a table with a stream and reads its change log back.
 * Inspection (read-only; work while another process writes; ``--json`` everywhere; see docs/cli.md):
   ``info``, ``tables``, ``streams``, ``shards``, ``records``, ``check``, ``stats``, ``export``.
+* ``process`` runs a stream processor (logstore/processors, docs/processors.md).
 
 ``serve`` belongs to logstore.server, a sibling this package never imports; ``logstore/__main__.py`` adds it to
 this group and is the ``logstore`` entry point.
@@ -15,6 +16,7 @@ from .check import check
 from .demo import demo
 from .export import export
 from .info import info
+from .process import process
 from .records import records
 from .shards import shards
 from .stats import stats
@@ -28,5 +30,6 @@ def main() -> None:
     """logstore: a persistent change-log storage engine with DynamoDB Streams semantics."""
 
 
-for command in (demo, info, tables, streams, shards, records, check, stats, export):
+for command in (demo, info, tables, streams, shards, records, check, stats, export,
+                process):
     main.add_command(command)

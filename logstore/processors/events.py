@@ -1,0 +1,156 @@
+"""What a handler and an on-failure destination receive: Lambda's shapes for DynamoDB streams.
+
+* ``Renderer``: stream records read from the engine (sequence number, timestamp, payload bytes) as Lambda event
+  records, without passing through GetRecords' AWS-shaped dicts (one dict per record, built directly). Key
+  order, eventID, SizeBytes and images are those of GetRecords (``api/render.py``); the Lambda form adds
+  ``eventSourceARN``, uses camelCase ``userIdentity`` and carries binary values as base64 strings, as Lambda's
+  JSON event does.
+* ``from_boto3``: a record returned by a boto3 ``dynamodbstreams`` client (datetimes, bytes) in the same form.
+* ``failure_record``: the invocation record Lambda sends to an OnFailure destination for a stream batch it gave
+  up on (requestContext, responseContext, version, timestamp, DDBStreamBatchInfo).
+
+Pure functions and immutable renderers; thread-safe.
+"""
+from __future__ import annotations
+
+import base64
+import datetime
+import hashlib
+import struct
+import uuid
+
+import msgpack
+
+from logstore.stream import ids
+from logstore.stream.records import BY_SERVICE
+
+EVENT_NAMES = (None, "INSERT", "MODIFY", "REMOVE")
+SERVICE_IDENTITY = {"type": "Service", "principalId": "dynamodb.amazonaws.com"}
+_EVENT_KEY = struct.Struct(">QQ")   # what ids.event_id hashes (stream, seq): inlined here, checked equal by tests
+# the change-record payload (stream/records.py): a msgpack array; B values are msgpack bin 8/16/32 (0xc4-0xc6),
+# so a payload without those bytes holds none (one C pass over the payload finds out)
+_BIN_MARKERS = b"\xc4\xc5\xc6"
+
+
+def b64_values(value):
+    """``value`` with every bytes (a B, or a BS member) replaced by its base64 text."""
+    if isinstance(value, dict):
+        return {k: b64_values(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [b64_values(v) for v in value]
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return base64.b64encode(value).decode("ascii")
+    return value
+
+
+class Renderer:
+    """Renders one stream's records as Lambda event records."""
+
+    __slots__ = ("stream_no", "arn", "region", "view_type")
+
+    def __init__(self, stream_no: int, arn: str, region: str, view_type: str):
+        self.stream_no, self.arn, self.region, self.view_type = stream_no, arn, region, view_type
+
+    def record(self, seq: int, ts_ms: int, payload: bytes) -> dict:
+        return self.records((seq,), (ts_ms,), (payload,))[0]
+
+    def records(self, seqs, timestamps, payloads) -> list[dict]:
+        """The records of one read, in order. The hot path of embedded processing: one loop, locals only."""
+        unpackb, names, region, arn, view_type = msgpack.unpackb, EVENT_NAMES, self.region, self.arn, self.view_type
+        event_hash, pack, base = hashlib.blake2b, _EVENT_KEY.pack, ids.SEQ_BASE
+        stream_no = self.stream_no
+        out = []
+        append = out.append
+        for seq, ts_ms, payload in zip(seqs, timestamps, payloads):
+            kind, size, keys, new, old, flags = unpackb(payload, raw=False)
+            if len(payload.translate(None, _BIN_MARKERS)) != len(payload):   # maybe B values: base64 text
+                keys, new, old = b64_values(keys), b64_values(new), b64_values(old)
+            if new is not None and old is not None:   # one dict display per shape: the fastest way to build it
+                body = {"ApproximateCreationDateTime": ts_ms // 1000, "Keys": keys, "NewImage": new,
+                        "OldImage": old, "SequenceNumber": str(base + seq), "SizeBytes": size,
+                        "StreamViewType": view_type}
+            elif new is not None:
+                body = {"ApproximateCreationDateTime": ts_ms // 1000, "Keys": keys, "NewImage": new,
+                        "SequenceNumber": str(base + seq), "SizeBytes": size, "StreamViewType": view_type}
+            elif old is not None:
+                body = {"ApproximateCreationDateTime": ts_ms // 1000, "Keys": keys, "OldImage": old,
+                        "SequenceNumber": str(base + seq), "SizeBytes": size, "StreamViewType": view_type}
+            else:
+                body = {"ApproximateCreationDateTime": ts_ms // 1000, "Keys": keys,
+                        "SequenceNumber": str(base + seq), "SizeBytes": size, "StreamViewType": view_type}
+            record = {"eventID": event_hash(pack(stream_no, seq), digest_size=16).hexdigest(),
+                      "eventName": names[kind], "eventVersion": "1.1", "eventSource": "aws:dynamodb",
+                      "awsRegion": region, "dynamodb": body, "eventSourceARN": arn}
+            if flags & BY_SERVICE:
+                record["userIdentity"] = dict(SERVICE_IDENTITY)
+            append(record)
+        return out
+
+
+def _b64_attribute(av: dict) -> None:
+    """One AttributeValue from boto3, its bytes made base64 text in place (B, BS, and inside M and L)."""
+    if "B" in av:
+        av["B"] = base64.b64encode(av["B"]).decode("ascii")
+    elif "BS" in av:
+        av["BS"] = [base64.b64encode(x).decode("ascii") for x in av["BS"]]
+    elif "M" in av:
+        for inner in av["M"].values():
+            _b64_attribute(inner)
+    elif "L" in av:
+        for inner in av["L"]:
+            _b64_attribute(inner)
+
+
+def from_boto3(record: dict, stream_arn: str) -> dict:
+    """A record as a boto3 ``dynamodbstreams`` client returns it, in the Lambda event form (changed in place:
+    the client's parsed response is not used again)."""
+    body = record["dynamodb"]
+    when = body.get("ApproximateCreationDateTime")
+    if isinstance(when, datetime.datetime):
+        body["ApproximateCreationDateTime"] = int(when.timestamp())
+    for name in ("Keys", "NewImage", "OldImage"):
+        image = body.get(name)
+        if image is not None:
+            for av in image.values():
+                _b64_attribute(av)
+    record["eventSourceARN"] = stream_arn
+    identity = record.get("userIdentity")
+    if identity is not None:
+        record["userIdentity"] = {"type": identity.get("Type"), "principalId": identity.get("PrincipalId")}
+    return record
+
+
+def _iso(ms: int, with_ms: bool) -> str:
+    dt = datetime.datetime.fromtimestamp(ms / 1000, tz=datetime.timezone.utc)
+    return dt.strftime("%Y-%m-%dT%H:%M:%S") + (".%03dZ" % (ms % 1000) if with_ms else "Z")
+
+
+def failure_record(*, records: list[dict], shard_id: str, stream_arn: str, condition: str, attempts: int,
+                   function_name: str, error: str | None, now_ms: int, region: str) -> dict:
+    """Lambda's OnFailure invocation record for giving up on ``records`` (one shard, in order). ``condition`` is
+    ``RetryAttemptsExhausted`` or ``RecordAgeExceeded``; ``error`` the handler's failure (``Unhandled`` for an
+    exception, None for a reported partial failure)."""
+    first, last = records[0]["dynamodb"], records[-1]["dynamodb"]
+    response = {"statusCode": 200, "executedVersion": "$LATEST"}
+    if error is not None:
+        response["functionError"] = error
+    return {
+        "requestContext": {
+            "requestId": str(uuid.uuid4()),
+            "functionArn": f"arn:aws:lambda:{region}:000000000000:function:{function_name}",
+            "condition": condition,
+            "approximateInvokeCount": attempts,
+        },
+        "responseContext": response,
+        "version": "1.0",
+        "timestamp": _iso(now_ms, True),
+        "DDBStreamBatchInfo": {
+            "shardId": shard_id,
+            "startSequenceNumber": first["SequenceNumber"],
+            "endSequenceNumber": last["SequenceNumber"],
+            "approximateArrivalOfFirstRecord": _iso(first["ApproximateCreationDateTime"] * 1000, False),
+            "approximateArrivalOfLastRecord": _iso(last["ApproximateCreationDateTime"] * 1000, False),
+            "batchSize": len(records),
+            "streamArn": stream_arn,
+        },
+    }
