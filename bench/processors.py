@@ -119,11 +119,8 @@ class Server:
 
 
 def server_available() -> bool:
-    try:
-        import logstore.server  # noqa: F401
-        return True
-    except ImportError:
-        return False
+    import importlib.util
+    return importlib.util.find_spec("logstore.server") is not None
 
 
 @contextmanager

@@ -113,6 +113,13 @@ class Store:
             return self.streams.split(txn, info.stream_no, shard.shard_no)
         return {"Shards": [render.shard(s) for s in self.env.write(split)]}
 
+    @property
+    def item_requests(self) -> ItemsService:
+        """The item-request service: validates PutItem/DeleteItem/UpdateItem requests into the write path's
+        ``Mutation``s, for code that commits them in a transaction of its own (``batch``, the processors'
+        transactional checkpoints)."""
+        return self._items_api
+
     def maintain(self) -> MaintenanceReport:
         """Roll over due shards, trim records past retention, drop expired shards and streams, sweep TTL."""
         report = self.env.write(self.streams.maintain)
@@ -166,7 +173,7 @@ class Batch:
         self.ops.append(("delete", TableName, Key))
 
     def _validate(self, op: str, table: str, value: dict, fresh: bool = False) -> Mutation:
-        api = self.store._items_api
+        api = self.store.item_requests
         tdef = self.store.tables.schema(table, fresh)
         return api.put_mutation(tdef, value) if op == "put" else api.delete_mutation(tdef, value)
 

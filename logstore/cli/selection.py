@@ -63,7 +63,7 @@ class RecordFilter:
         return bool(self.events or self.keys)
 
     def matches_payload(self, fields: list) -> bool:
-        kind, _size, keys = fields[0], fields[1], fields[2]
+        kind, keys = fields[0], fields[2]
         if self.events and render.EVENT_NAMES[kind] not in self.events:
             return False
         return all(_key_matches(keys.get(name), value) for name, value in self.keys)

@@ -25,9 +25,8 @@ from logstore.tables.writes import Mutation
 
 
 def items_service(store: Store):
-    """The store's item-request service (validation into Mutations), as ``Store.batch`` uses it: the one place
-    the processors reach into the Store."""
-    return store._items_api
+    """The store's item-request service (validation into Mutations), as ``Store.batch`` uses it."""
+    return store.item_requests
 
 
 class TransactionalBatch:
