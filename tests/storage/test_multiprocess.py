@@ -12,15 +12,12 @@ import hashlib
 import importlib.util
 import json
 import os
-import queue
 import random
-import signal
-import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
+import liveproc
 import pytest
 
 from logstore.errors import ReadOnlyError
@@ -46,74 +43,9 @@ common = load_proc_module("common")
 ro_session = load_proc_module("ro_session")
 
 
-@pytest.fixture
-def seed(request):
-    """A random seed, printed so that a failure can be replayed with LOGSTORE_SEED=<seed>."""
-    value = int(os.environ.get("LOGSTORE_SEED") or random.randrange(1 << 32))
-    print(f"\n{request.node.nodeid}: seed {value} (replay with LOGSTORE_SEED={value})")
-    return value
-
-
-class Proc:
-    """A helper process whose stdout lines are collected by a thread (so it never blocks on a full pipe) and whose
-    stderr goes to a file. Use as a context manager: the process is killed on exit if still running."""
-
-    def __init__(self, script: str, *args, workdir: Path):
-        self.name = script
-        self.err_path = workdir / f"{script}.{os.getpid()}.{time.monotonic_ns()}.err"
-        self.lines: list[str] = []
-        self._queue: queue.Queue = queue.Queue()
-        with open(self.err_path, "wb") as err:
-            self.proc = subprocess.Popen([sys.executable, str(PROCS / f"{script}.py"), *map(str, args)],
-                                         stdout=subprocess.PIPE, stderr=err, stdin=subprocess.DEVNULL)
-        self._thread = threading.Thread(target=self._pump, daemon=True)
-        self._thread.start()
-
-    def _pump(self) -> None:
-        for raw in self.proc.stdout:
-            line = raw.decode().rstrip("\n")
-            self.lines.append(line)
-            self._queue.put(line)
-        self._queue.put(None)
-
-    def stderr(self) -> str:
-        return self.err_path.read_text()[-3000:]
-
-    def expect(self, prefix: str, timeout: float = 60) -> str:
-        """Wait for the next line starting with ``prefix``; fail if the process ends or time runs out first."""
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                line = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
-            except queue.Empty:
-                raise AssertionError(f"{self.name}: no {prefix!r} line within {timeout} s; stderr:\n{self.stderr()}")
-            if line is None:
-                self.proc.wait()
-                raise AssertionError(f"{self.name} ended (status {self.proc.returncode}) before printing {prefix!r}; "
-                                     f"output {self.lines[-5:]}; stderr:\n{self.stderr()}")
-            if line.startswith(prefix):
-                return line
-
-    def wait(self, timeout: float = 120) -> int:
-        try:
-            rc = self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            raise AssertionError(f"{self.name} still running after {timeout} s; output {self.lines[-5:]}") from None
-        self._thread.join(timeout=10)
-        return rc
-
-    def kill(self) -> None:
-        if self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGKILL)
-        self.proc.wait()
-        self._thread.join(timeout=10)
-
-    def __enter__(self) -> "Proc":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.kill()
-        self.proc.stdout.close()
+def Proc(script: str, *args, workdir: Path) -> liveproc.Proc:  # noqa: N802 - stands for the class
+    """A helper process running procs/<script>.py with ``args``."""
+    return liveproc.Proc([PROCS / f"{script}.py", *args], workdir=workdir, name=script)
 
 
 def new_store(path: Path, map_size: int = 1 << 30) -> None:
