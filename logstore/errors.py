@@ -46,7 +46,12 @@ class NotAStoreError(StorageError):
 
 
 class FormatVersionError(StorageError):
-    """The store was written in an on-disk format version this logstore does not read."""
+    """The store was written in an on-disk format version this logstore does not read (``version``); an older
+    version that ``logstore upgrade`` converts says so in the message."""
+
+    def __init__(self, message: str, *, version: int | None = None):
+        self.version = version
+        super().__init__(message)
 
 
 class StoreInUseError(StorageError):
@@ -59,18 +64,23 @@ class ReadOnlyError(StorageError):
 
 class CorruptionError(StorageError):
     """Stored bytes fail validation. ``status`` is the codec's status code (see csrc/logseg.h); ``shard`` and
-    ``segment`` (the last sequence number the segment's key names) say where, once the storage layer knows."""
+    ``segment`` (the last sequence number the segment's key names) say where, once the storage layer knows; for a
+    damaged item or catalogue value (a sealed value whose checksum fails) ``where`` names it (table and key)."""
 
     def __init__(self, reason: str, *, status: int | None = None, shard: int | None = None,
-                 segment: int | None = None):
+                 segment: int | None = None, where: str | None = None):
         self.reason = reason
         self.status = status
         self.shard = shard
         self.segment = segment
-        where = ""
+        self.where = where
+        if where is not None:   # a damaged value outside the segment log (an item, a catalogue entry)
+            super().__init__(f"the store is damaged: {where}: {reason}")
+            return
+        place = ""
         if shard is not None:
-            where = f"shard {shard}" + (f", segment {segment}" if segment is not None else "") + ": "
-        super().__init__(f"corrupt segment: {where}{reason}")
+            place = f"shard {shard}" + (f", segment {segment}" if segment is not None else "") + ": "
+        super().__init__(f"corrupt segment: {place}{reason}")
 
     def located(self, shard: int, segment: int | None) -> "CorruptionError":
         """The same error, naming where it was found."""

@@ -22,6 +22,7 @@ from logstore.errors import ValidationException
 from logstore.storage import DEFAULT_MAP_SIZE, Counters, Environment, SegmentLog, SegmentPolicy
 from logstore.stream import MaintenanceReport, StreamCatalog, StreamEngine, StreamPolicy
 from logstore.tables import TableEngine
+from logstore.tables.upgrade import upgrade as upgrade_store
 from logstore.tables.writes import Mutation, StaleTable
 
 from .items_api import ItemsService
@@ -184,6 +185,10 @@ class Batch:
         return [self._validate(op, table, value, fresh) for op, table, value in self.ops]
 
 
-def open(path: str | os.PathLike, **options) -> Store:  # noqa: A001 - the facade's verb
-    """Open (creating if needed) the store in directory ``path``. See ``Store`` for the options."""
+def open(path: str | os.PathLike, *, upgrade: bool = False, **options) -> Store:  # noqa: A001 - the facade's verb
+    """Open (creating if needed) the store in directory ``path``. See ``Store`` for the options. A store of an
+    older format version is refused (FormatVersionError) unless ``upgrade=True``, which first converts it in
+    place, as ``logstore upgrade`` does (tables/upgrade.py; resumes an interrupted upgrade)."""
+    if upgrade and not options.get("readonly"):
+        upgrade_store(path)
     return Store(path, **options)

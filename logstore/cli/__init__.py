@@ -4,6 +4,7 @@
 * Inspection (read-only; work while another process writes; ``--json`` everywhere; see docs/cli.md):
   ``info``, ``tables``, ``streams``, ``shards``, ``records``, ``check``, ``stats``, ``export``.
 * ``process`` runs a stream processor (logstore/processors, docs/processors.md).
+* ``upgrade`` converts a store of an older on-disk format version (the only command that rewrites a format).
 
 ``serve`` belongs to logstore.server, a sibling this package never imports; ``logstore/__main__.py`` adds it to
 this group and is the ``logstore`` entry point.
@@ -22,6 +23,7 @@ from .shards import shards
 from .stats import stats
 from .streams import streams
 from .tables import tables
+from .upgrade import upgrade
 
 
 @click.group()
@@ -31,5 +33,5 @@ def main() -> None:
 
 
 for command in (demo, info, tables, streams, shards, records, check, stats, export,
-                process):
+                process, upgrade):
     main.add_command(command)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import click
 from rich.table import Table
 
-from logstore.storage import FORMAT_VERSION
 from logstore.stream.catalog import ENABLED
 
 from .common import console, emit_json, fmt_age, fmt_bytes, fmt_time, iso_time, now_ms, open_store, seq_text, store_command
@@ -48,7 +47,7 @@ def gather(store) -> dict:
                 "stream_arn": stream.arn if stream else None}
 
     return {
-        "path": store.path, "format_version": FORMAT_VERSION, "page_size": space.page_size,
+        "path": store.path, "format_version": store.env.version, "page_size": space.page_size,
         "file_size": space.file_size, "map_size": space.map_size, "used_bytes": space.used_bytes,
         "map_usage": round(space.used_bytes / space.map_size, 4) if space.map_size else None,
         "free_pages": space.free_pages, "last_txnid": space.last_txnid, "readers": space.readers,

@@ -20,6 +20,8 @@ _from_buffer = ffi.from_buffer
 
 def crc32c(data: bytes | bytearray | memoryview, crc: int = 0) -> int:
     """CRC32C (Castagnoli), continuing from ``crc``."""
+    if type(data) is bytes:   # cffi passes bytes as a const pointer without a buffer object
+        return lib.lsg_crc32c(crc, data, len(data))
     return lib.lsg_crc32c(crc, _from_buffer(data), len(data))
 
 

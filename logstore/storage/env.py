@@ -33,7 +33,8 @@ from logstore.errors import FormatVersionError, NotAStoreError, ReadOnlyError, S
 
 from . import keys
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+UPGRADABLE_VERSIONS = (1,)          # versions storage/upgrade.py converts to FORMAT_VERSION
 DEFAULT_MAP_SIZE = 1 << 30          # 1 GiB of address space; the file only grows as pages are used
 MAX_GROWTH_STEP = 4 << 30           # double until the map is this large, then grow by this much
 MAX_DBS = 64
@@ -135,10 +136,12 @@ class Environment:
     """An open store directory. See the module docstring for the rules."""
 
     def __init__(self, path: str | os.PathLike, *, readonly: bool = False, durable: bool = True,
-                 map_size: int = DEFAULT_MAP_SIZE, max_readers: int = 126):
+                 map_size: int = DEFAULT_MAP_SIZE, max_readers: int = 126, for_upgrade: bool = False):
         self.path = os.fspath(path)
         self.readonly = readonly
         self.durable = durable
+        self.for_upgrade = for_upgrade   # storage/upgrade.py's open: a store of an upgradable version is let in
+        self.version = FORMAT_VERSION    # the store's format version (another only when opened for_upgrade)
         self._gate = _Gate()
         self._dbs: dict[str, object] = {}
         self._db_lock = threading.Lock()
@@ -190,9 +193,17 @@ class Environment:
             magic, version = b"", 0
         if magic != keys.FORMAT_MAGIC:
             raise NotAStoreError(f"{self.path}: an LMDB environment, but not a logstore store")
-        if version != FORMAT_VERSION:
+        if version != FORMAT_VERSION and not (self.for_upgrade and version in UPGRADABLE_VERSIONS):
+            if version in UPGRADABLE_VERSIONS:
+                raise FormatVersionError(
+                    f"{self.path}: store format version {version}; this logstore reads format version "
+                    f"{FORMAT_VERSION}. Upgrade the store first (nothing is changed until you do): run "
+                    f"`logstore upgrade {self.path}`, or open it with logstore.open(path, upgrade=True)",
+                    version=version)
             raise FormatVersionError(f"{self.path}: store format version {version}; this logstore "
-                                     f"reads format version {FORMAT_VERSION} only")
+                                     f"reads format version {FORMAT_VERSION} only (and upgrades "
+                                     f"{', '.join(map(str, UPGRADABLE_VERSIONS))})", version=version)
+        self.version = version
         for name in STORAGE_DBS:  # open every handle now, before any caller's transaction can be open
             self.db(name)
 

@@ -21,7 +21,8 @@ from logstore.storage import Counters, Environment
 from logstore.stream import StreamEngine, StreamInfo
 
 from .catalog import TableCatalog, TableDef
-from .items import ItemStore, encoded_key
+from .items import ItemStore, encoded_key, table_prefix
+from .keycodec import stored_key
 from .writes import Mutation, Writer
 
 TTL_BATCH = 100
@@ -190,7 +191,8 @@ class TableEngine:
         tdef = self.catalog.get(txn, name)
         if tdef is None:
             raise ResourceNotFoundException("Requested resource not found")
-        return self.items.get(txn, self.items.key(tdef.table_no, encoded_key(tdef.key_schema, key)[0]))
+        order = table_prefix(tdef.table_no) + encoded_key(tdef.key_schema, key)[0]
+        return self.items.get(txn, tdef, stored_key(order), order)
 
     def scan(self, name: str, start_after: bytes | None = None, limit: int | None = None):
         """Up to ``limit`` (stored key, item) of a table in key order, after ``start_after``."""
@@ -199,7 +201,7 @@ class TableEngine:
             if tdef is None:
                 raise ResourceNotFoundException("Requested resource not found")
             out = []
-            for entry in self.items.scan(txn, tdef.table_no, start_after):
+            for entry in self.items.scan(txn, tdef, start_after):
                 if limit is not None and len(out) == limit:
                     break
                 out.append(entry)

@@ -1,10 +1,16 @@
-"""Items as stored: one LMDB entry per item.
+"""Items as stored: one LMDB entry per item (store format version 2).
 
-Format (docs/format.md, "items"): database ``items``, key = u64 BE table number || encoded hash key value ||
-encoded range key value (keycodec.py: order-preserving and prefix-free, so a table's items are contiguous and a
-hash key's items are contiguous and ordered by range key), value = msgpack map of the item in AttributeValue form
-(B as bin), canonical (attrs.canonical_item). Counters ``items:<table_no>`` and ``bytes:<table_no>`` hold the
-table's item count and total item size.
+Format (docs/format.md, "Items"): database ``items``. An item's *order key* is u64 BE table number || bounded
+hash key value || encoded range key value (keycodec.py: order-preserving and prefix-free; the hash value bounded
+to 256 bytes by ``keycodec.bound_hash``), so a table's items are contiguous and a hash key's items are contiguous
+and ordered by range key. Its LMDB key is ``keycodec.stored_key(order key)``: the order key itself when it is at
+most 495 bytes, else a 511-byte long form (group prefix and digest) whose exact order tables/ordered.py restores.
+The value is a sealed value (storage/sealed.py: CRC32C of LMDB key and body) whose body is the msgpack map of
+the item in AttributeValue form (B as bin), canonical (attrs.canonical_item); the item holds its own key
+attributes, so a long-form entry's order key comes from its value. Counters ``items:<table_no>`` and
+``bytes:<table_no>`` hold the table's item count and total item size.
+
+Every read checks the seal: a damaged value is CorruptionError naming the table and the key, never an item.
 
 Pure key/value helpers plus ``ItemStore`` (handles only; thread-safe).
 """
@@ -16,12 +22,17 @@ from typing import Iterator
 import lmdb
 import msgpack
 
+from logstore.errors import CorruptionError, StorageError
 from logstore.storage import Environment
+from logstore.storage.sealed import seal, unseal
 
 from . import keycodec
+from .catalog import TableDef
 
 _TABLE = struct.Struct(">Q")
 _pack = msgpack.Packer(use_bin_type=True).pack
+_stored_key = keycodec.stored_key
+_is_long = keycodec.is_long
 
 
 def table_prefix(table_no: int) -> bytes:
@@ -36,38 +47,87 @@ def unpack_item(raw: bytes) -> dict:
     return msgpack.unpackb(raw, raw=False)
 
 
+def encoded_key(key_schema, key: dict) -> tuple[bytes, int]:
+    """(order part, partition hash) of canonical key attributes: the order part is the bounded hash value
+    followed by the encoded range value; the partition hash is of the whole encoded hash value."""
+    name, typ = key_schema[0]
+    h = keycodec.encode_value(typ, key[name][typ])
+    bounded = keycodec.bound_hash(h)
+    if len(key_schema) == 1:
+        return bounded, keycodec.hash_partition_value(h)
+    rname, rtyp = key_schema[1]
+    return bounded + keycodec.encode_value(rtyp, key[rname][rtyp]), keycodec.hash_partition_value(h)
+
+
+def order_key(tdef: TableDef, key: dict) -> bytes:
+    """The order key of an item (or of its key attributes)."""
+    return _TABLE.pack(tdef.table_no) + encoded_key(tdef.key_schema, key)[0]
+
+
+def describe_key(tdef: TableDef, stored: bytes) -> str:
+    """The key of an LMDB item key as text for messages: its attribute values when the key decodes (short keys),
+    else the stored bytes in hex (shortened)."""
+    try:
+        if _is_long(stored):
+            raise ValueError("long form")
+        values = keycodec.decode_key(list(tdef.key_schema), stored[8:])
+        return ", ".join(f"{n}={next(iter(v.values()))!r}" for n, v in values.items())
+    except (ValueError, UnicodeDecodeError):
+        text = stored[8:].hex()
+        return f"stored key {text[:64]}{'...' if len(text) > 64 else ''}"
+
+
+def damaged(tdef: TableDef, stored: bytes) -> str:
+    return f"table {tdef.name!r}, item {describe_key(tdef, stored)}"
+
+
 class ItemStore:
     def __init__(self, env: Environment):
         self.db = env.db("items")
 
-    def key(self, table_no: int, encoded_key: bytes) -> bytes:
-        return _TABLE.pack(table_no) + encoded_key
+    def key(self, table_no: int, order_part: bytes) -> bytes:
+        """The LMDB key of the item whose order part (``encoded_key``) is given."""
+        return _stored_key(_TABLE.pack(table_no) + order_part)
 
-    def get(self, txn: lmdb.Transaction, key: bytes) -> dict | None:
+    def get(self, txn: lmdb.Transaction, tdef: TableDef, stored: bytes, order: bytes | None = None
+            ) -> dict | None:
+        """The item under LMDB key ``stored``, or None. For a long-form key, ``order`` (the requested order key)
+        is compared with the stored item's: another item there means a digest collision (StorageError)."""
         if self.db is None:
             return None
-        raw = txn.get(key, db=self.db)
-        return unpack_item(raw) if raw is not None else None
+        raw = txn.get(stored, db=self.db)
+        if raw is None:
+            return None
+        item = decode_item(tdef, stored, raw)
+        if order is not None and _is_long(stored) and order_key(tdef, item) != order:
+            raise StorageError(f"table {tdef.name!r}: two keys share a stored key (a BLAKE2b digest collision); "
+                               f"the write is refused")
+        return item
 
-    def put(self, txn: lmdb.Transaction, key: bytes, item: dict) -> None:
-        txn.put(key, pack_item(item), db=self.db)
+    def put(self, txn: lmdb.Transaction, stored: bytes, item: dict) -> None:
+        txn.put(stored, seal(stored, _pack(item)), db=self.db)
 
-    def delete(self, txn: lmdb.Transaction, key: bytes) -> None:
-        txn.delete(key, db=self.db)
+    def delete(self, txn: lmdb.Transaction, stored: bytes) -> None:
+        txn.delete(stored, db=self.db)
 
-    def scan(self, txn: lmdb.Transaction, table_no: int, start_after: bytes | None = None
+    def scan(self, txn: lmdb.Transaction, tdef: TableDef, start_after: bytes | None = None
              ) -> Iterator[tuple[bytes, dict]]:
-        """(stored key, item) of a table's items in key order, strictly after ``start_after`` if given."""
+        """(stored key, item) of a table's items in stored key order, strictly after ``start_after`` if given."""
         if self.db is None:
             return
-        prefix = _TABLE.pack(table_no)
+        prefix = _TABLE.pack(tdef.table_no)
         with txn.cursor(db=self.db) as cur:
-            ok = cur.set_range(start_after + b"\0" if start_after else prefix)
+            if start_after is not None:
+                ok = cur.set_range(start_after)
+                if ok and cur.key() == start_after:
+                    ok = cur.next()
+            else:
+                ok = cur.set_range(prefix)
             while ok:
-                key = cur.key()
+                key = bytes(cur.key())
                 if key[:8] != prefix:
                     break
-                yield bytes(key), unpack_item(cur.value())
+                yield key, decode_item(tdef, key, cur.value())
                 ok = cur.next()
 
     def drop_table(self, txn: lmdb.Transaction, table_no: int) -> int:
@@ -81,11 +141,15 @@ class ItemStore:
         return deleted
 
 
-def encoded_key(key_schema, key: dict) -> tuple[bytes, int]:
-    """(encoded primary key, partition hash) of canonical key attributes."""
-    name, typ = key_schema[0]
-    h = keycodec.encode_value(typ, key[name][typ])
-    if len(key_schema) == 1:
-        return h, keycodec.hash_partition_value(h)
-    rname, rtyp = key_schema[1]
-    return h + keycodec.encode_value(rtyp, key[rname][rtyp]), keycodec.hash_partition_value(h)
+def decode_item(tdef: TableDef, stored: bytes, value) -> dict:
+    """The item of a stored entry; CorruptionError naming table and key if its seal or its msgpack fails."""
+    value = bytes(value)
+    body = unseal(stored, value, lambda: damaged(tdef, stored))
+    try:
+        item = msgpack.unpackb(body, raw=False)
+    except Exception as e:  # noqa: BLE001 - sealed but undecodable: written wrong, still damage to report
+        raise CorruptionError(f"the value does not decode as an item ({type(e).__name__}: {e})",
+                              where=damaged(tdef, stored)) from None
+    if type(item) is not dict:
+        raise CorruptionError("the value is not an item (not a map)", where=damaged(tdef, stored))
+    return item

@@ -37,6 +37,7 @@ decoding malformed bytes raises ValueError. Thread-safety: pure functions, no st
 """
 from __future__ import annotations
 
+import hashlib
 import zlib
 
 from .attrs import number_parts, render_number
@@ -152,3 +153,59 @@ def hash_partition_value(encoded_hash: bytes) -> int:
     h = ((h ^ (h >> 16)) * 0x85EBCA6B) & 0xFFFFFFFF
     h = ((h ^ (h >> 13)) * 0xC2B2AE35) & 0xFFFFFFFF
     return h ^ (h >> 16)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Bounded LMDB keys (store format version 2; docs/format.md, "Bounded keys")
+#
+# LMDB refuses keys over 511 bytes, but a DynamoDB key may be a 2048-byte hash value and a 1024-byte range value
+# (and an index entry's key holds an index key and the table key). So a key is first built as an *order key*, an
+# unbounded byte string whose order is the order the reads need, and stored under ``stored_key(order key)``:
+#
+# * the order key itself when it is at most INLINE (495) bytes long: every key of today's tables with short
+#   values, stored exactly as in format version 1, and no cost;
+# * else its first INLINE bytes (the *group prefix*), then the first 16 bytes of BLAKE2b(order key): exactly
+#   KEY_LIMIT (511) bytes. So a stored key is long-form if and only if it is KEY_LIMIT bytes long.
+#
+# For a prefix-free set of order keys (item order keys are: encoded values are self-delimiting), a stored key
+# that starts with a group prefix is a long-form key of that group, the group's entries are contiguous in LMDB,
+# and ``a < b`` implies ``stored(a) < stored(b)`` unless both are long-form in one group. A reader that sorts each
+# group it meets by order key (which it gets from the stored value) therefore sees exact order; see
+# tables/ordered.py. Distinct order keys share a stored key only if their BLAKE2b digests collide.
+#
+# The hash value of a key is bounded too (``bound_hash``), so that a long hash value leaves room for the range
+# value and a Query's prefix (table, hash) stays short: an encoded hash value of at most HASH_INLINE (256) bytes
+# is kept; a longer one becomes its first 238 bytes, the marker 0x00 0x02 (which no encoded value contains: in
+# an encoded S or B, 0x00 is always followed by 0xFF or 0x01), and the first 16 bytes of BLAKE2b(encoded hash
+# value), 256 bytes in all. Bounded hash values are prefix-free and distinct for distinct values (digest
+# collisions aside), but do not keep the order of long values; nothing needs it: only range values are ordered.
+
+KEY_LIMIT = 511                  # LMDB's maximum key size, and the length of every long-form stored key
+DIGEST_BYTES = 16
+INLINE = KEY_LIMIT - DIGEST_BYTES
+HASH_INLINE = 256
+_HASH_MARK = b"\x00\x02"
+_HASH_CUT = HASH_INLINE - len(_HASH_MARK) - DIGEST_BYTES
+
+
+def _digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=DIGEST_BYTES).digest()
+
+
+def bound_hash(encoded_hash: bytes) -> bytes:
+    """The bounded form (at most HASH_INLINE bytes) of an encoded hash key value; the value itself when short."""
+    if len(encoded_hash) <= HASH_INLINE:
+        return encoded_hash
+    return encoded_hash[:_HASH_CUT] + _HASH_MARK + _digest(encoded_hash)
+
+
+def stored_key(order_key: bytes) -> bytes:
+    """The LMDB key (at most KEY_LIMIT bytes) of an order key; the order key itself when at most INLINE bytes."""
+    if len(order_key) <= INLINE:
+        return order_key
+    return order_key[:INLINE] + _digest(order_key)
+
+
+def is_long(stored: bytes) -> bool:
+    """Whether an LMDB key is the long form of a longer order key (then ``stored[:INLINE]`` is its group)."""
+    return len(stored) == KEY_LIMIT

@@ -25,7 +25,8 @@ from . import attrs, keycodec
 from .catalog import TableDef
 from .expr import conditions
 from .expr.keycond import KeyCondition
-from .items import ItemStore, encoded_key, table_prefix, unpack_item
+from . import ordered
+from .items import ItemStore, decode_item, encoded_key, order_key, table_prefix
 
 PAGE_BYTES = 1024 * 1024
 
@@ -72,17 +73,6 @@ def _key_of(tdef: TableDef, index: Index | None, item: dict) -> dict:
     return {n: item[n] for n in names}
 
 
-def _successor(prefix: bytes) -> bytes:
-    """The least byte string greater than every string that starts with ``prefix``."""
-    stripped = prefix.rstrip(b"\xff")
-    return stripped[:-1] + bytes([stripped[-1] + 1])
-
-
-def _seek_before(cur, key: bytes) -> bool:
-    """Position ``cur`` on the last entry strictly before ``key``."""
-    return cur.prev() if cur.set_range(key) else cur.last()
-
-
 class Reader:
     def __init__(self, items: ItemStore):
         self.items = items
@@ -125,42 +115,44 @@ class Reader:
         return cond.range_condition is None or conditions.evaluate(cond.range_condition, item)
 
     def _table_range(self, txn, tdef: TableDef, cond: KeyCondition, forward: bool, start_key: dict | None):
+        """The items of the condition's hash key in exact range-key order from the condition's lower bound (or
+        after ``start_key``), while they satisfy the range condition. Bounds are order keys (items.py);
+        ordered.walk seeks by their stored form and restores the order inside groups of long keys."""
         hash_name, hash_type = tdef.key_schema[0]
-        prefix = table_prefix(tdef.table_no) + keycodec.encode_value(hash_type, cond.hash_value[hash_type])
-        after = self.items.key(tdef.table_no, encoded_key(tdef.key_schema, start_key)[0]) if start_key else None
+        prefix = table_prefix(tdef.table_no) + keycodec.bound_hash(
+            keycodec.encode_value(hash_type, cond.hash_value[hash_type]))
+        after = order_key(tdef, start_key) if start_key else None
         db = self.items.db
         if db is None:
             return
+        end = ordered.successor(prefix)
+        if forward:
+            low = prefix
+            bound, _ = cond.range_bounds()
+            if bound is not None and len(tdef.key_schema) > 1:
+                rtype = tdef.key_schema[1][1]
+                low = prefix + keycodec.encode_value(rtype, bound[rtype])
+            if after is not None and after >= low:
+                low = after + b"\0"      # the least order key above ``after``
+            high = end
+        else:
+            low, high = prefix, after if after is not None else end
+
+        def order_of(stored: bytes, value: bytes) -> bytes:
+            return order_key(tdef, decode_item(tdef, stored, value))
+
         matched = False
         with txn.cursor(db=db) as cur:
-            if forward:
-                seek = prefix
-                low, _ = cond.range_bounds()
-                if low is not None and len(tdef.key_schema) > 1:
-                    rtype = tdef.key_schema[1][1]
-                    seek = prefix + keycodec.encode_value(rtype, low[rtype])
-                if after is not None and after >= seek:
-                    ok = cur.set_range(after) and (cur.key() != after or cur.next())
-                else:
-                    ok = cur.set_range(seek)
-                step = cur.next
-            else:
-                ok = _seek_before(cur, after if after is not None else _successor(prefix))
-                step = cur.prev
-            while ok:
-                key = bytes(cur.key())
-                if not key.startswith(prefix):
-                    break
-                item = unpack_item(cur.value())
+            for _order, stored, value in ordered.walk(cur, low, high, order_of, forward=forward):
+                item = decode_item(tdef, stored, value)
                 if self._in_range(cond, item):
                     matched = True
                     yield item
                 elif matched:
                     break
-                ok = step()
 
     def _index_items(self, txn, tdef: TableDef, index: Index) -> list[dict]:
-        found = [item for _, item in self.items.scan(txn, tdef.table_no) if _has_key(item, index.key_schema)]
+        found = [item for _, item in self.items.scan(txn, tdef) if _has_key(item, index.key_schema)]
         found.sort(key=lambda i: _index_sort_key(tdef, index, i))
         return found
 
@@ -186,7 +178,7 @@ class Reader:
             source = (i for i in pool if self._in_segment(tdef, i, segment, total_segments))
             return self._page(source, tdef, index, limit, keep)
         after = self.items.key(tdef.table_no, encoded_key(tdef.key_schema, start_key)[0]) if start_key else None
-        source = (item for _, item in self.items.scan(txn, tdef.table_no, after)
+        source = (item for _, item in self.items.scan(txn, tdef, after)
                   if self._in_segment(tdef, item, segment, total_segments))
         return self._page(source, tdef, None, limit, keep)
 

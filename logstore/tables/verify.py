@@ -20,14 +20,16 @@ import lmdb
 import msgpack
 
 from logstore import codec
+from logstore.errors import CorruptionError, LogstoreError
 from logstore.storage import Counters
 from logstore.storage.verify import Problem
 from logstore.stream import StreamInfo
 from logstore.stream.catalog import ENABLED
 
 from .catalog import TableCatalog, TableDef
-from .items import ItemStore, table_prefix
-from .keycodec import encode_key
+from .items import ItemStore, damaged, decode_item, describe_key, encoded_key, order_key, table_prefix
+from .keycodec import is_long as _is_long
+from .keycodec import stored_key
 
 NEW_IMAGE_VIEWS = ("NEW_IMAGE", "NEW_AND_OLD_IMAGES")
 REMOVE = 3
@@ -118,12 +120,13 @@ class LatestRecords:
                 latest[key] = (seq, payload, shard)
 
     def resolve(self) -> dict[bytes, tuple[int, int, dict | None, dict]]:
-        """Encoded primary key -> (seq, kind, new image, keys) of its newest record."""
+        """Order part of the primary key (items.encoded_key) -> (seq, kind, new image, keys) of its newest
+        record."""
         out: dict[bytes, tuple[int, int, dict | None, dict]] = {}
         for seq, payload, shard in self._by_bytes.values():
             try:
                 kind, _size, keys, new, _old, _flags = _unpackb(payload, raw=False)
-                key = encode_key(self.tdef.key_schema, keys)
+                key = encoded_key(self.tdef.key_schema, keys)[0]
             except Exception as e:  # noqa: BLE001
                 self.problems.append(Problem("items", f"record {seq} does not decode as a change record: {e}",
                                              shard=shard, stream=self.stream.arn, table=self.tdef.name))
@@ -161,6 +164,18 @@ def check(catalog: TableCatalog, items: ItemStore, counters: Counters, txn: lmdb
                 ok = cur.set_range(prefix)
                 while ok and cur.key()[:8] == prefix:
                     count += 1
+                    key = bytes(cur.key())
+                    try:   # every item's seal and msgpack, each damaged one reported
+                        item = decode_item(tdef, key, cur.value())
+                        if _is_long(key) and stored_key(order_key(tdef, item)) != key:
+                            raise CorruptionError("the item's key attributes do not match its stored key",
+                                                  where=damaged(tdef, key))
+                    except CorruptionError as e:
+                        problems.append(Problem("items", f"damaged item: {e.reason}", table=name,
+                                                key=describe_key(tdef, key)))
+                    except Exception as e:  # noqa: BLE001 - key attributes that do not encode
+                        problems.append(Problem("items", f"damaged item: {type(e).__name__}: {e}", table=name,
+                                                key=describe_key(tdef, key)))
                     ok = cur.next()
         counted = counters.peek(txn, f"items:{tdef.table_no}", 0)
         if counted != count:
@@ -180,7 +195,10 @@ def _items_against_records(tdef: TableDef, seen: LatestRecords, newest: dict, it
     with_image = seen.stream.view_type in NEW_IMAGE_VIEWS
     prefix = table_prefix(tdef.table_no)
     for key, (seq, kind, new, keys) in newest.items():
-        item = items.get(txn, prefix + key)
+        try:
+            item = items.get(txn, tdef, stored_key(prefix + key), prefix + key)
+        except LogstoreError:
+            continue   # a damaged item: reported by the walk over the table's items
         if kind == REMOVE:
             wrong = f"the item exists, but its latest record ({seq}) is a REMOVE" if item is not None else None
         elif item is None:

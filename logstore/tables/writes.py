@@ -30,7 +30,8 @@ from logstore.stream import records as record_codec
 
 from . import attrs
 from .catalog import TableCatalog, TableDef
-from .items import ItemStore, encoded_key
+from .items import ItemStore, encoded_key, table_prefix
+from .keycodec import stored_key as stored_form
 
 
 ITEM_TOO_BIG_FOR_UPDATE = "Item size to update has exceeded the maximum allowed size"
@@ -136,8 +137,9 @@ class Writer:
             if m.table_no is not None and m.table_no != tdef.table_no:
                 raise StaleTable(m.table)
             key, partition_hash = encoded_key(tdef.key_schema, m.key)
-            stored_key = self.items.key(tdef.table_no, key)
-            old = self.items.get(txn, stored_key)
+            order = table_prefix(tdef.table_no) + key
+            stored_key = stored_form(order)
+            old = self.items.get(txn, tdef, stored_key, order)
             if all_or_nothing:
                 try:
                     new = m.apply(old)

@@ -21,6 +21,7 @@ from clihelpers import START_MS, Raw, build_store, run, run_json, u64
 from liveprocs import Proc
 from logstore import codec
 from logstore.clock import FakeClock
+from logstore.storage.sealed import seal, unseal
 
 U64_MAX = 0xFFFFFFFFFFFFFFFF
 STORAGE_PROCS = Path(__file__).resolve().parents[1] / "storage" / "procs"
@@ -87,14 +88,23 @@ def sequence_regression(raw: Raw, built, rng: random.Random, avoid: set = frozen
 
 
 def wrong_item(raw: Raw, built, rng: random.Random) -> dict:
+    """An item changed and sealed again (its checksum is right): only the change log can tell."""
     key, value = next((k, v) for k, v in raw.items("items") if b"user-20" in k)
-    item = msgpack.unpackb(value)
+    item = msgpack.unpackb(unseal(key, value, "test"))
     item["n"] = {"N": "-1"}
-    raw.put("items", key, msgpack.packb(item, use_bin_type=True))
+    raw.put("items", key, seal(key, msgpack.packb(item, use_bin_type=True)))
     return {"kind": "items", "table": "users", "text": "differs from the NewImage"}
 
 
-FAULTS = [flip_byte, delete_segment, orphan_shard, sequence_regression, wrong_item]
+def damaged_item(raw: Raw, built, rng: random.Random) -> dict:
+    """One bit of an item's stored value flipped: its checksum fails."""
+    key, value = rng.choice([(k, v) for k, v in raw.items("items") if b"user-" in k])
+    at = rng.randrange(len(value))
+    raw.put("items", key, value[:at] + bytes([value[at] ^ (1 << rng.randrange(8))]) + value[at + 1:])
+    return {"kind": "items", "table": "users", "text": "damaged item: checksum mismatch"}
+
+
+FAULTS = [flip_byte, delete_segment, orphan_shard, sequence_regression, wrong_item, damaged_item]
 
 
 def found(problems: list[dict], expected: dict) -> bool:

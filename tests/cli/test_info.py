@@ -18,7 +18,7 @@ COMMANDS = [["info"], ["tables"], ["streams"], ["shards"], ["records"], ["check"
 
 def test_info_counts_what_the_engine_wrote(built):
     data = run_json("info", built.path)
-    assert data["format_version"] == 1
+    assert data["format_version"] == 2
     assert data["tables"] == 3
     assert (data["streams"], data["streams_enabled"]) == (3, 2)
     assert (data["shards"], data["shards_open"]) == (5, 3)   # users: parent + 2 children; orders 1; old 1 (closed)
@@ -69,7 +69,7 @@ def test_unknown_format_version_is_a_clear_error(built, tmp_path, command):
         raw.put("meta", b"format", struct.pack("<8sI", b"logstore", 7))
     args = [a.replace("EXPORT", str(tmp_path / "out")) for a in command]
     result = run(args[0], built.path, *args[1:], ok_codes=(2,))
-    assert "store format version 7; this logstore reads format version 1 only" in result.output
+    assert "store format version 7; this logstore reads format version 2 only" in result.output
 
 
 def test_inspection_changes_no_byte_of_the_data_file(built, tmp_path):

@@ -11,7 +11,7 @@ from logstore.storage import Counters, Environment, SegmentLog, keys
 def test_new_store_records_its_format(store_path):
     with Environment(store_path) as env:
         with env.begin_read() as txn:
-            assert keys.unpack_format(txn.get(keys.FORMAT_KEY, db=env.db("meta"))) == (b"logstore", 1)
+            assert keys.unpack_format(txn.get(keys.FORMAT_KEY, db=env.db("meta"))) == (b"logstore", 2)
     with Environment(store_path, readonly=True) as env:  # and reopens, read-only too
         assert env.readonly
 
@@ -20,11 +20,13 @@ def test_unknown_format_version_is_refused(store_path):
     Environment(store_path).close()
     raw = lmdb.open(str(store_path), max_dbs=4)
     with raw.begin(write=True) as txn:
-        txn.put(keys.FORMAT_KEY, keys.pack_format(2), db=raw.open_db(b"meta", txn=txn))
+        txn.put(keys.FORMAT_KEY, keys.pack_format(3), db=raw.open_db(b"meta", txn=txn))
     raw.close()
     for readonly in (False, True):
-        with pytest.raises(FormatVersionError, match="format version 2.*reads format version 1"):
+        with pytest.raises(FormatVersionError, match="format version 3.*reads format version 2 only"):
             Environment(store_path, readonly=readonly)
+        with pytest.raises(FormatVersionError, match="format version 3"):   # nor upgraded
+            Environment(store_path, readonly=readonly, for_upgrade=True)
 
 
 def test_foreign_lmdb_environment_is_not_a_store(store_path):
