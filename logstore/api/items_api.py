@@ -4,20 +4,18 @@ TransactWriteItems, TransactGetItems — with condition, update and projection e
 
 Every write becomes ``Mutation``s handed to the tables layer's one write path (one LMDB transaction each call): a
 condition or an update is the mutation's ``apply``, so a refused condition writes nothing and records nothing.
-Thread-safety: stateless between calls but for the ClientRequestToken memory (locked).
+Thread-safety: stateless (ClientRequestTokens are stored in the store: tables/tokens.py); safe to share.
 """
 from __future__ import annotations
 
 import base64
 import decimal
-import hashlib
 import json
 import re
-import threading
 
-from logstore.errors import (AwsError, IdempotentParameterMismatchException, ResourceNotFoundException,
+from logstore.errors import (AwsError, ResourceNotFoundException,
                              TransactionCanceledException, ValidationException)
-from logstore.tables import TableEngine, attrs
+from logstore.tables import TableEngine, attrs, tokens
 from logstore.tables.expr import nodes, projection, updates
 from logstore.tables.writes import Cancelled, Mutation, StaleTable
 
@@ -55,41 +53,6 @@ def _never(old):
     raise AssertionError("a refused mutation is never applied")
 
 
-class ClientTokens:
-    """TransactWriteItems' ClientRequestToken: a token seen again within 10 minutes with the same request makes the
-    call a no-op that succeeds; with another request it is IdempotentParameterMismatchException. Kept in memory (a
-    restart forgets tokens: docs/streams-compat.md). Thread-safe."""
-
-    WINDOW_MS = 10 * 60 * 1000
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._seen: dict[str, tuple[str, int]] = {}
-
-    @staticmethod
-    def _digest(request: dict) -> str:
-        return hashlib.sha256(repr(sorted((k, repr(v)) for k, v in request.items()
-                                          if k != "ClientRequestToken")).encode()).hexdigest()
-
-    def done_before(self, token: str, request: dict, now_ms: int) -> bool:
-        """Whether this request already succeeded under ``token`` (IdempotentParameterMismatchException if the
-        token came with another request)."""
-        with self._lock:
-            for old in [t for t, (_, at) in self._seen.items() if now_ms - at > self.WINDOW_MS]:
-                del self._seen[old]
-            previous = self._seen.get(token)
-        if previous is None:
-            return False
-        if previous[0] != self._digest(request):
-            raise IdempotentParameterMismatchException("The request uses the same client token as a previous, "
-                                                       "but non-identical request.")
-        return True
-
-    def remember(self, token: str, request: dict, now_ms: int) -> None:
-        with self._lock:
-            self._seen[token] = (self._digest(request), now_ms)
-
-
 def _on_fail(request: dict) -> bool:
     return request.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD"
 
@@ -97,7 +60,6 @@ def _on_fail(request: dict) -> bool:
 class ItemsService:
     def __init__(self, tables: TableEngine):
         self.tables = tables
-        self._tokens = ClientTokens()
 
     # -- helpers -------------------------------------------------------------------------------------------------
 
@@ -114,13 +76,13 @@ class ItemsService:
                 raise
             return fresh, self.tables.writer.write(build(fresh))
 
-    def _write_all(self, build, all_or_nothing: bool = False):
+    def _write_all(self, build, all_or_nothing: bool = False, token: tuple[str, bytes] | None = None):
         """Write ``build()``'s mutations (built from fresh table definitions); once more if a table was replaced
         between validation and the write."""
         try:
-            return self.tables.writer.write(build(), all_or_nothing=all_or_nothing)
+            return self.tables.writer.write(build(), all_or_nothing=all_or_nothing, token=token)
         except StaleTable:
-            return self.tables.writer.write(build(), all_or_nothing=all_or_nothing)
+            return self.tables.writer.write(build(), all_or_nothing=all_or_nothing, token=token)
 
     def _key(self, tdef, key) -> dict:
         if not isinstance(key, dict):
@@ -395,15 +357,11 @@ class ItemsService:
             raise ValidationException("1 validation error detected: Value at 'TransactItems' failed to satisfy "
                                       "constraint: Member must have length less than or equal to 100")
         actions = [self._transact_action(i, entry) for i, entry in enumerate(entries, start=1)]
-        clock = self.tables.streams.clock
-        if token is not None and self._tokens.done_before(token, request, clock.now_ms()):
-            return {}
+        once = (token, tokens.digest(request)) if token is not None else None
         try:
-            self._write_all(lambda: self._transact_mutations(actions), all_or_nothing=True)
+            self._write_all(lambda: self._transact_mutations(actions), all_or_nothing=True, token=once)
         except Cancelled as e:
             raise _cancelled(e.reasons) from None
-        if token is not None:
-            self._tokens.remember(token, request, clock.now_ms())
         return {}
 
     @staticmethod
