@@ -65,6 +65,7 @@ class Store:
             self._items_api = ItemsService(self.tables)
             self._reads_api = ReadsService(self.tables)
             self._tags_api = TagsService(self.tables, region, account)
+            self.event_key = self._streams_api.event_key   # mixed into every eventID (stream.ids)
         except BaseException:
             self.env.close()
             raise

@@ -17,7 +17,7 @@ import logstore
 @pytest.fixture(scope="session")
 def conformance_server(tmp_path_factory):
     base = tmp_path_factory.mktemp("conformance")
-    proc = ServerProcess(base / "store", base / "server.log").start()
+    proc = ServerProcess(base / "store", base / "server.log", "--enable-test-endpoints").start()
     yield proc
     assert proc.stop() in (0, -signal.SIGTERM), proc.log()
     assert "Traceback" not in proc.log(), proc.log()
