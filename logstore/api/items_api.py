@@ -63,13 +63,13 @@ class ItemsService:
                 raise
             return fresh, self.tables.writer.write(build(fresh))
 
-    def write_all(self, build, all_or_nothing: bool = False):
+    def write_all(self, build, all_or_nothing: bool = False, token: tuple[str, bytes] | None = None):
         """Write ``build()``'s mutations (built from fresh table definitions); once more if a table was replaced
         between validation and the write."""
         try:
-            return self.tables.writer.write(build(), all_or_nothing=all_or_nothing)
+            return self.tables.writer.write(build(), all_or_nothing=all_or_nothing, token=token)
         except StaleTable:
-            return self.tables.writer.write(build(), all_or_nothing=all_or_nothing)
+            return self.tables.writer.write(build(), all_or_nothing=all_or_nothing, token=token)
 
     def checked_key(self, tdef, key) -> dict:
         if not isinstance(key, dict):

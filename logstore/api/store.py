@@ -21,7 +21,7 @@ from logstore.clock import SYSTEM_CLOCK, Clock
 from logstore.errors import ValidationException
 from logstore.storage import DEFAULT_MAP_SIZE, Counters, Environment, SegmentLog, SegmentPolicy
 from logstore.stream import MaintenanceReport, StreamCatalog, StreamEngine, StreamPolicy
-from logstore.tables import TableEngine
+from logstore.tables import TableEngine, tokens
 from logstore.tables.writes import Mutation, StaleTable
 
 from .batch_api import BatchService
@@ -52,7 +52,7 @@ class Store:
                  map_size: int = DEFAULT_MAP_SIZE, maintenance_interval: float | None = None):
         self.env = Environment(path, readonly=readonly, durable=durable, map_size=map_size)
         try:
-            for name in StreamCatalog.DBS + ("tables", "items"):
+            for name in StreamCatalog.DBS + ("tables", "items") + tokens.DBS:
                 self.env.db(name)
             self.clock = clock
             self.region, self.account = region, account

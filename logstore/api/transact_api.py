@@ -1,17 +1,13 @@
 """The DynamoDB transactions: TransactWriteItems (Put, Update, Delete and ConditionCheck actions, all or nothing,
-with AWS's per-action CancellationReasons and ClientRequestToken idempotency) and TransactGetItems (reads from one
-LMDB snapshot). Actions are validated by the single-item operations' mutation builders (items_api.py).
+with AWS's per-action CancellationReasons and ClientRequestToken idempotency, the tokens kept in the store by
+tables/tokens.py) and TransactGetItems (reads from one LMDB snapshot). Actions are validated by the single-item operations' mutation builders (items_api.py).
 
-Thread-safety: stateless between calls but for the ClientRequestToken memory (locked).
+Thread-safety: stateless; safe to share.
 """
 from __future__ import annotations
 
-import hashlib
-import threading
-
-from logstore.errors import (AwsError, IdempotentParameterMismatchException, ResourceNotFoundException,
-                             TransactionCanceledException, ValidationException)
-from logstore.tables import attrs
+from logstore.errors import AwsError, ResourceNotFoundException, TransactionCanceledException, ValidationException
+from logstore.tables import attrs, tokens
 from logstore.tables.expr import projection
 from logstore.tables.writes import Cancelled, Mutation
 
@@ -24,50 +20,15 @@ CANCELLING = (attrs.KEY_SCHEMA_MISMATCH, INVALID + "Type mismatch for key ", INV
 """Item validation failures that TransactWriteItems reports per action (a ValidationError CancellationReason)
 rather than for the whole request, as AWS does."""
 
+
 def _never(old):
     raise AssertionError("a refused mutation is never applied")
-
-
-class ClientTokens:
-    """TransactWriteItems' ClientRequestToken: a token seen again within 10 minutes with the same request makes the
-    call a no-op that succeeds; with another request it is IdempotentParameterMismatchException. Kept in memory (a
-    restart forgets tokens: docs/streams-compat.md). Thread-safe."""
-
-    WINDOW_MS = 10 * 60 * 1000
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._seen: dict[str, tuple[str, int]] = {}
-
-    @staticmethod
-    def _digest(request: dict) -> str:
-        return hashlib.sha256(repr(sorted((k, repr(v)) for k, v in request.items()
-                                          if k != "ClientRequestToken")).encode()).hexdigest()
-
-    def done_before(self, token: str, request: dict, now_ms: int) -> bool:
-        """Whether this request already succeeded under ``token`` (IdempotentParameterMismatchException if the
-        token came with another request)."""
-        with self._lock:
-            for old in [t for t, (_, at) in self._seen.items() if now_ms - at > self.WINDOW_MS]:
-                del self._seen[old]
-            previous = self._seen.get(token)
-        if previous is None:
-            return False
-        if previous[0] != self._digest(request):
-            raise IdempotentParameterMismatchException("The request uses the same client token as a previous, "
-                                                       "but non-identical request.")
-        return True
-
-    def remember(self, token: str, request: dict, now_ms: int) -> None:
-        with self._lock:
-            self._seen[token] = (self._digest(request), now_ms)
 
 
 class TransactService:
     def __init__(self, items: ItemsService):
         self.items = items
         self.tables = items.tables
-        self._tokens = ClientTokens()
 
     def transact_write_items(self, request: dict) -> dict:
         checks = Checks(request)
@@ -83,15 +44,11 @@ class TransactService:
             raise ValidationException("1 validation error detected: Value at 'TransactItems' failed to satisfy "
                                       "constraint: Member must have length less than or equal to 100")
         actions = [self._transact_action(i, entry) for i, entry in enumerate(entries, start=1)]
-        clock = self.tables.streams.clock
-        if token is not None and self._tokens.done_before(token, request, clock.now_ms()):
-            return {}
+        once = (token, tokens.digest(request)) if token is not None else None
         try:
-            self.items.write_all(lambda: self._transact_mutations(actions), all_or_nothing=True)
+            self.items.write_all(lambda: self._transact_mutations(actions), all_or_nothing=True, token=once)
         except Cancelled as e:
             raise _cancelled(e.reasons) from None
-        if token is not None:
-            self._tokens.remember(token, request, clock.now_ms())
         return {}
 
     @staticmethod
