@@ -15,8 +15,8 @@ EVENT_NAMES = (None, "INSERT", "MODIFY", "REMOVE")
 SERVICE_IDENTITY = {"PrincipalId": "dynamodb.amazonaws.com", "Type": "Service"}
 
 
-def record(stream: StreamInfo, region: str, seq: int, ts_ms: int, payload: bytes) -> dict:
-    """One record in the GetRecords shape."""
+def record(stream: StreamInfo, region: str, seq: int, ts_ms: int, payload: bytes, *, event_key: bytes) -> dict:
+    """One record in the GetRecords shape (``event_key``: the store's, stream.ids.store_event_key)."""
     kind, size, keys, new, old, flags = decode_fields(payload)
     body = {"ApproximateCreationDateTime": ts_ms // 1000, "Keys": keys}
     if new is not None:
@@ -26,16 +26,17 @@ def record(stream: StreamInfo, region: str, seq: int, ts_ms: int, payload: bytes
     body["SequenceNumber"] = ids.seq_to_wire(seq)
     body["SizeBytes"] = size
     body["StreamViewType"] = stream.view_type
-    out = {"eventID": ids.event_id(stream.stream_no, seq), "eventName": EVENT_NAMES[kind], "eventVersion": "1.1",
-           "eventSource": "aws:dynamodb", "awsRegion": region, "dynamodb": body}
+    out = {"eventID": ids.event_id(event_key, stream.stream_no, seq), "eventName": EVENT_NAMES[kind],
+           "eventVersion": "1.1", "eventSource": "aws:dynamodb", "awsRegion": region, "dynamodb": body}
     if flags & BY_SERVICE:
         out["userIdentity"] = dict(SERVICE_IDENTITY)
     return out
 
 
-def lambda_record(stream: StreamInfo, region: str, seq: int, ts_ms: int, payload: bytes) -> dict:
+def lambda_record(stream: StreamInfo, region: str, seq: int, ts_ms: int, payload: bytes, *,
+                  event_key: bytes) -> dict:
     """One record in the Lambda event shape (eventSourceARN; camelCase userIdentity)."""
-    out = record(stream, region, seq, ts_ms, payload)
+    out = record(stream, region, seq, ts_ms, payload, event_key=event_key)
     out["eventSourceARN"] = stream.arn
     if "userIdentity" in out:
         out["userIdentity"] = {"type": "Service", "principalId": "dynamodb.amazonaws.com"}
@@ -57,7 +58,8 @@ def shard(s: ShardInfo) -> dict:
 
 
 def table(tdef: TableDef, region: str, account: str, stream: StreamInfo | None, item_count: int,
-          size_bytes: int, status: str = "ACTIVE") -> dict:
+          size_bytes: int, status: str = "ACTIVE", index_stats: dict | None = None) -> dict:
+    """DescribeTable's TableDescription; ``index_stats``: index number -> (entries, projected bytes)."""
     roles = ["HASH", "RANGE"]
     out = {
         "AttributeDefinitions": [{"AttributeName": n, "AttributeType": t} for n, t in tdef.attribute_definitions],
@@ -77,13 +79,21 @@ def table(tdef: TableDef, region: str, account: str, stream: StreamInfo | None, 
     }
     if tdef.billing_mode == "PROVISIONED":
         del out["BillingModeSummary"]["LastUpdateToPayPerRequestDateTime"]
+    stats = index_stats or {}
     for kind, member in (("lsi", "LocalSecondaryIndexes"), ("gsi", "GlobalSecondaryIndexes")):
-        if tdef.indexes.get(kind):
-            out[member] = [dict(ix, IndexStatus="ACTIVE", IndexSizeBytes=0, ItemCount=0,
-                                IndexArn=f"{out['TableArn']}/index/{ix['IndexName']}")
-                           if kind == "gsi" else dict(ix, IndexSizeBytes=0, ItemCount=0,
-                                                      IndexArn=f"{out['TableArn']}/index/{ix['IndexName']}")
-                           for ix in tdef.indexes[kind]]
+        described = []
+        for ix in tdef.indexes.get(kind) or ():
+            count, size = stats.get(ix.get("index_no"), (0, 0))
+            desc = {k: v for k, v in ix.items() if k not in ("index_no", "status")}
+            if kind == "gsi":
+                status = ix.get("status", "ACTIVE")
+                desc["IndexStatus"] = status
+                if status == "CREATING":
+                    desc["Backfilling"] = True
+            desc.update(IndexSizeBytes=size, ItemCount=count, IndexArn=f"{out['TableArn']}/index/{ix['IndexName']}")
+            described.append(desc)
+        if described:
+            out[member] = described
     if stream is not None:
         if tdef.stream_enabled:
             out["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": stream.view_type}

@@ -10,6 +10,7 @@ must end in the same store. Until upgraded, the store is refused by every open, 
 from __future__ import annotations
 
 import base64
+import copy
 import hashlib
 import json
 import os
@@ -103,6 +104,8 @@ def assert_reads_back_as_v1(store) -> None:
         assert sorted(roundtrip(items), key=key) == sorted(want["items"], key=key), name
     for label, want in EXPECTED["queries"].items():
         table, _, _, forward = label.split("|")
+        if table == "indexed":
+            continue    # index queries: test_upgrade_builds_the_indexes_v1_defined
         hash_name = "pk" if table == "events" else "h"
         value = next(i[hash_name] for i in want) if want else None
         page = store.query(TableName=table, KeyConditionExpression="#h = :h", ScanIndexForward=forward == "True",
@@ -111,7 +114,14 @@ def assert_reads_back_as_v1(store) -> None:
     streams = {s["StreamArn"] for s in store.list_streams()["Streams"]}
     assert streams == set(EXPECTED["streams"])
     for arn, want in EXPECTED["streams"].items():
-        assert roundtrip(all_records(store, arn)) == want, arn
+        got, want = roundtrip(all_records(store, arn)), copy.deepcopy(want)
+        # eventIDs are keyed by a per-store key since version 2 (stream/ids.py), which a v1 store did not have:
+        # its records get new ids, stable from then on (docs/format.md, "Version 2 and the upgrade")
+        for records in (got["records"], want["records"]):
+            for shard in records.values():
+                for record in shard:
+                    record.pop("eventID")
+        assert got == want, arn
     from logstore.processors.checkpoints import DB_NAME, decode
     db = store.env.db(DB_NAME)
     with store.env.begin_read() as txn:
@@ -152,6 +162,28 @@ def test_upgrade_reads_back_everything_the_v1_code_wrote(v1_store):
         assert ranges == sorted(ranges) and "r" * 1024 in ranges
     assert_check_is_clean(v1_store)
     assert upgrade(v1_store).already_current
+
+
+@pytest.mark.xfail(strict=True, reason="v1 kept GSI/LSI definitions and TTL settings only; v2 stores index and "
+                   "expiry entries, so the v1 -> v2 upgrade needs a step that numbers v1's indexes and builds their "
+                   "entries (the indexes work adds it to tables/upgrade.py steps_v2; then remove this marker)")
+def test_upgrade_builds_the_indexes_v1_defined(v1_store):
+    upgrade(v1_store)
+    with open_upgraded(v1_store) as store:
+        for label, want in EXPECTED["queries"].items():
+            table, index, value, forward = label.split("|")
+            if table != "indexed":
+                continue
+            name = "g" if index == "by_g" else "pk"
+            page = store.query(TableName=table, IndexName=index, KeyConditionExpression="#h = :h",
+                               ExpressionAttributeNames={"#h": name}, ExpressionAttributeValues={":h": {"S": value}},
+                               ScanIndexForward=forward == "True")
+            assert roundtrip(page["Items"]) == want, label
+        # TTL set in v1 still expires items: those of "indexed" expire three days after the fixture's start
+        store.clock.set(EXPECTED["start_ms"] + 4 * 24 * 3600 * 1000)
+        store.maintain()
+        left = store.scan(TableName="indexed")["Items"]
+        assert len(left) == 30 - 5 and all("ttl" not in i for i in left)
 
 
 def test_open_with_upgrade_true_upgrades_first(v1_store):
