@@ -28,7 +28,7 @@ SCAN_MEMBERS = (("ProjectionExpression", "FilterExpression"), ("AttributesToGet"
 class ReadsService:
     def __init__(self, tables: TableEngine):
         self.tables = tables
-        self.reader = Reader(tables.items)
+        self.reader = Reader(tables.items, tables.entries)
 
     # -- shared ----------------------------------------------------------------------------------------------------
 
@@ -55,19 +55,14 @@ class ReadsService:
         name = request.get("IndexName")
         if name is None:
             return None
-        types = dict(tdef.attribute_definitions)
-        for kind in ("gsi", "lsi"):
-            for ix in tdef.indexes.get(kind, []):
-                if ix.get("IndexName") == name:
-                    schema = tuple((k["AttributeName"], types.get(k["AttributeName"], "S"))
-                                   for k in ix.get("KeySchema", []))
-                    proj = ix.get("Projection") or {}
-                    index = Index(name, schema, proj.get("ProjectionType", "ALL"),
-                                  tuple(proj.get("NonKeyAttributes") or ()), kind == "gsi")
-                    if index.is_global and request.get("ConsistentRead"):
-                        raise ValidationException("Consistent reads are not supported on global secondary indexes")
-                    return index
-        raise ValidationException(f"The table does not have the specified index: {name}")
+        index = tdef.index(name)
+        if index is None:
+            raise ValidationException(f"The table does not have the specified index: {name}")
+        if index.is_global and request.get("ConsistentRead"):
+            raise ValidationException("Consistent reads are not supported on global secondary indexes")
+        if index.status != "ACTIVE":
+            raise ValidationException(f"Cannot read from backfilling global secondary index: {name}")
+        return index
 
     def _select(self, request: dict, index: Index | None, wanted) -> str:
         select = request.get("Select")

@@ -6,7 +6,7 @@ that only what truly varies between runs is replaced:
 * shard ids (``shardId-<20 digits>-<8 hex>``: creation time and a random salt) -> ``<shard:N>``
 * shard iterators (signed with the store's random key, with a random nonce) -> ``<iterator:N>``
 * table ids (random UUIDs) -> ``<table-id:N>``
-* event ids (keyed by a per-store random key since issue 11) -> ``<event:N>``
+* eventIDs (keyed by the store's random event key) -> ``<event-id:N>``
 * times (``...DateTime`` members, epoch seconds) -> ``"<time>"``
 
 N numbers the distinct values in the order the scenario first met them, so a request can name one
@@ -28,7 +28,7 @@ _SHARD = re.compile(rb"shardId-\d{20}-[0-9a-f]{8}")
 _TABLE_ID = re.compile(rb"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _EVENT_ID = re.compile(rb'"eventID":"([0-9a-f]{32})"')
 _TIME = re.compile(rb'"(\w*DateTime)":-?[0-9.eE+-]+')
-_PLACEHOLDER = re.compile(r"<(label|shard|iterator|table-id):(\d+)>")
+_PLACEHOLDER = re.compile(r"<(label|shard|iterator|table-id|event-id):(\d+)>")
 
 
 class Normaliser:
@@ -48,9 +48,9 @@ class Normaliser:
 
     def body(self, raw: bytes) -> str:
         out = _ITERATOR.sub(lambda m: m.group(0).replace(m.group(1), self._name("iterator", m.group(1))), raw)
-        out = _EVENT_ID.sub(lambda m: b'"eventID":"' + self._name("event", m.group(1)) + b'"', out)
         out = _SHARD.sub(lambda m: self._name("shard", m.group(0)), out)
         out = _TABLE_ID.sub(lambda m: self._name("table-id", m.group(0)), out)
+        out = _EVENT_ID.sub(lambda m: m.group(0).replace(m.group(1), self._name("event-id", m.group(1))), out)
         out = _LABEL.sub(lambda m: self._name("label", m.group(0)), out)
         out = _TIME.sub(lambda m: b'"' + m.group(1) + b'":"<time>"', out)
         return out.decode()
