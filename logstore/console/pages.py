@@ -136,8 +136,8 @@ def items(c, request: web.Request, table: str) -> web.Response:
     return c.render(request, "items.html", status=400 if error else 200, table=table, desc=desc, form=form,
                     query=query, limit=limit, rows=rows, columns=columns, keys=keys, error=error, result=result,
                     next_url=next_url, first_url=first_url, page_no=page_no, indexes=indexes,
-                    page_sizes=PAGE_SIZES, short=values.short, done=request.arg("done"), key_json=lambda item: values.to_json(
-                        {k: item[k] for k in keys if k in item}, indent=None))
+                    page_sizes=PAGE_SIZES, short=values.short, done=request.arg("done"),
+                    key_json=lambda item: values.to_json({k: item[k] for k in keys if k in item}, indent=None))
 
 
 def _key_arg(request: web.Request, source: str = "query") -> dict:

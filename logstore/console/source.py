@@ -16,7 +16,6 @@ may replace it).
 """
 from __future__ import annotations
 
-import bisect
 import subprocess
 import sys
 from contextlib import AbstractContextManager
@@ -207,7 +206,7 @@ class Source:
                         if len(rows) >= limit:
                             following = seq
                             break
-                        rec = render.record(info, store.region, seq, ts, payload)
+                        rec = render.record(info, store.region, seq, ts, payload, event_key=store.event_key)
                         if match(rec, ts):
                             rows.append(RecordRow(s.shard_id, seq, ts, rec))
                     if following is None or not batch:
@@ -253,7 +252,8 @@ class Source:
                 position = max(position, engine.log.trim_seq(txn, s.shard_no), s.start_seq + 1)
                 batch, following = engine.read(txn, s, position, max(1, limit - len(rows)))
                 for seq, ts, payload in zip(batch.seqs, batch.timestamps, batch.payloads):
-                    rows.append(RecordRow(s.shard_id, seq, ts, render.record(info, store.region, seq, ts, payload)))
+                    rec = render.record(info, store.region, seq, ts, payload, event_key=store.event_key)
+                    rows.append(RecordRow(s.shard_id, seq, ts, rec))
                 if following is None:   # closed and read to its end: go on in the children
                     todo.extend((c.shard_id, c.start_seq + 1) for c in children.get(shard_id, ())
                                 if c.shard_id not in out and c.shard_id not in dict(todo))
@@ -347,6 +347,3 @@ def seq_of(text: str | None) -> int | None:
         raise ValidationException(f"not a sequence number: {text!r}")
     return value
 
-
-def bucket_index(bounds: list[int], value: int) -> int:
-    return bisect.bisect_right(bounds, value)
