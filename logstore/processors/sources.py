@@ -140,9 +140,10 @@ class RemoteSource:
 
     remote = True
 
-    def __init__(self, streams, table: str, stream_arn: str | None = None, tables=None):
+    def __init__(self, streams, table: str, stream_arn: str | None = None, tables=None,
+                 retrier: Retrier | None = None):
         self.client = streams
-        self.retrier = Retrier(what=f"stream of {table}")     # the processor hands in its own
+        self.retrier = retrier or Retrier(what=f"stream of {table}")     # the processor hands in its own
         if stream_arn is None:
             if tables is not None:   # DynamoDB tells a missing table from one without a stream; Streams does not
                 try:
