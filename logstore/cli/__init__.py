@@ -4,6 +4,7 @@
 * Inspection (read-only; work while another process writes; ``--json`` everywhere; see docs/cli.md):
   ``info``, ``tables``, ``streams``, ``shards``, ``records``, ``check``, ``stats``, ``export``.
 * ``process`` runs a stream processor (logstore/processors, docs/processors.md).
+* ``import`` loads a DynamoDB export (AWS's export-to-S3 layout, or ``export --format dynamodb``) into a table.
 
 ``serve`` belongs to logstore.server, a sibling this package never imports; ``logstore/__main__.py`` adds it to
 this group and is the ``logstore`` entry point.
@@ -15,6 +16,7 @@ import click
 from .check import check
 from .demo import demo
 from .export import export
+from .import_ import import_
 from .info import info
 from .process import process
 from .records import records
@@ -31,5 +33,5 @@ def main() -> None:
 
 
 for command in (demo, info, tables, streams, shards, records, check, stats, export,
-                process):
+                import_, process):
     main.add_command(command)
