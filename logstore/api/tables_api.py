@@ -7,7 +7,7 @@ Thread-safety: stateless between calls.
 """
 from __future__ import annotations
 
-from logstore.errors import ResourceNotFoundException, SerializationException, ValidationException
+from logstore.errors import ConstraintViolations, ResourceNotFoundException, SerializationException, ValidationException
 from logstore.stream import VIEW_TYPES
 from logstore.tables import TableEngine
 
@@ -83,7 +83,7 @@ class TablesService:
         billing = checks.string("BillingMode", enum=list(BILLING_MODES))
         checks.done()
         if not 1 <= len(schema) <= 2:
-            raise ValidationException(f"1 validation error detected: Value '{schema}' at 'keySchema' failed to "
+            raise ConstraintViolations(f"Value '{schema}' at 'keySchema' failed to "
                                       "satisfy constraint: Member must have length less than or equal to 2"
                                       if schema else INVALID + "KeySchema must not be empty")
         types = {}
