@@ -5,6 +5,7 @@
   ``info``, ``tables``, ``streams``, ``shards``, ``records``, ``check``, ``stats``, ``export``.
 * ``process`` runs a stream processor (logstore/processors, docs/processors.md).
 * ``upgrade`` converts a store of an older on-disk format version (the only command that rewrites a format).
+* ``import`` loads a DynamoDB export (AWS's export-to-S3 layout, or ``export --format dynamodb``) into a table.
 * ``console`` serves the web console over a store, read-only (logstore/console, docs/console.md).
 
 ``serve`` belongs to logstore.server, a sibling this package never imports; ``logstore/__main__.py`` adds it to
@@ -18,6 +19,7 @@ from .check import check
 from .console import console
 from .demo import demo
 from .export import export
+from .import_ import import_
 from .info import info
 from .process import process
 from .records import records
@@ -35,5 +37,5 @@ def main() -> None:
 
 
 for command in (demo, info, tables, streams, shards, records, check, stats, export,
-                process, console, upgrade):
+                import_, process, console, upgrade):
     main.add_command(command)
