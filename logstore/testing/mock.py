@@ -13,9 +13,10 @@ are durable unless ``durable=False``.
 Clock: by default the system clock plus an offset that ``advance`` grows (so code that computes TTLs from
 ``time.time()`` agrees with the store); pass ``clock=FakeClock(...)`` for a clock that stands still.
 
-Environment while active: ``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY`` are set to dummy values (so botocore never
-looks for credentials elsewhere, e.g. over the network, and real ones are out of reach), ``AWS_DEFAULT_REGION`` to
-the mock's region when no region is set; boto3's default session is replaced. All restored at exit.
+Environment while any mock is active: ``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY`` are set to dummy values (so
+botocore never looks for credentials elsewhere, e.g. over the network, and real ones are out of reach),
+``AWS_DEFAULT_REGION`` to the first mock's region when no region is set; boto3's default session is replaced. All
+restored when the last active mock exits.
 
 Nesting and threads (docs/testing.md): mocks are process-wide; the innermost active one answers every thread; a
 nested mock is a separate, fresh set of stores that shadows the outer one until it exits (the outer one's data and
@@ -28,6 +29,7 @@ import functools
 import inspect
 import os
 import shutil
+import sys
 import tempfile
 import threading
 import unittest
@@ -59,6 +61,51 @@ def _shapes() -> ShapeModels:
             _shared["shapes"] = ShapeModels()
             _shared["verifier"] = Verifier(None)
         return _shared["shapes"]
+
+
+class _Environment:
+    """What the process looks like while any mock is active: dummy credentials, a region when none is set, no
+    boto3 default session from before. Set by the first mock to start, restored when the last one stops (so
+    mocks may stop in any order)."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._depth = 0
+        self._saved_env: dict[str, str | None] = {}
+        self._saved_session: Any = None
+
+    def acquire(self, region: str) -> None:
+        with self._lock:
+            self._depth += 1
+            if self._depth > 1:
+                return
+            wanted = dict(DUMMY_CREDENTIALS)
+            if not os.environ.get("AWS_DEFAULT_REGION") and not os.environ.get("AWS_REGION"):
+                wanted["AWS_DEFAULT_REGION"] = region
+            self._saved_env = {name: os.environ.get(name) for name in wanted}
+            os.environ.update(wanted)
+            boto3 = sys.modules.get("boto3")   # only if the program uses boto3 at all
+            self._saved_session = (boto3, boto3.DEFAULT_SESSION) if boto3 is not None else None
+            if boto3 is not None:
+                boto3.DEFAULT_SESSION = None   # one made before may lack the handler or hold other credentials
+
+    def release(self) -> None:
+        with self._lock:
+            self._depth -= 1
+            if self._depth > 0:
+                return
+            for name, value in self._saved_env.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+            if self._saved_session is not None:
+                boto3, session = self._saved_session
+                boto3.DEFAULT_SESSION = session
+            self._saved_env, self._saved_session = {}, None
+
+
+_ENVIRONMENT = _Environment()
 
 
 class _Region:
@@ -115,8 +162,6 @@ class Mock:
         self._lock = threading.Lock()
         self._regions: dict[str, _Region] = {}
         self._active = False
-        self._saved_env: dict[str, str | None] = {}
-        self._saved_session: Any = None
         self.path: str | None = None
         self.clock: Any = None
 
@@ -135,7 +180,7 @@ class Mock:
             self.clock = self._clock_option if self._clock_option is not None else OffsetClock(SYSTEM_CLOCK)
             self._regions = {}
             self.keep = False
-            self._set_environment()
+            _ENVIRONMENT.acquire(self.region)
             self._active = True
         interceptor.push(self)
         return self
@@ -150,7 +195,7 @@ class Mock:
             for region in list(self._regions.values()):
                 region.close()
         finally:
-            self._restore_environment()
+            _ENVIRONMENT.release()
             if self._path_option is None and not self.keep:
                 shutil.rmtree(self.path, ignore_errors=True)
 
@@ -163,28 +208,6 @@ class Mock:
     @property
     def active(self) -> bool:
         return self._active
-
-    def _set_environment(self) -> None:
-        wanted = dict(DUMMY_CREDENTIALS)
-        if not os.environ.get("AWS_DEFAULT_REGION") and not os.environ.get("AWS_REGION"):
-            wanted["AWS_DEFAULT_REGION"] = self.region
-        self._saved_env = {name: os.environ.get(name) for name in wanted}
-        os.environ.update(wanted)
-        boto3 = __import__("sys").modules.get("boto3")   # only if the program uses boto3 at all
-        self._saved_session = (boto3, boto3.DEFAULT_SESSION) if boto3 is not None else None
-        if boto3 is not None:
-            boto3.DEFAULT_SESSION = None   # a session made before the mock may lack the handler or hold credentials
-
-    def _restore_environment(self) -> None:
-        for name, value in self._saved_env.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-        if self._saved_session is not None:
-            boto3, session = self._saved_session
-            boto3.DEFAULT_SESSION = session
-        self._saved_env, self._saved_session = {}, None
 
     # -- decorator -----------------------------------------------------------------------------------------------
 
@@ -221,19 +244,22 @@ class Mock:
         if inspect.isfunction(setup):
             teardown = inspect.getattr_static(klass, "teardown_method", None)
 
+            def call(fn, test_self, method):   # pytest passes ``method`` only to those that take it
+                return fn(test_self, method) if fn.__code__.co_argcount > 1 else fn(test_self)
+
             @functools.wraps(setup)
-            def setup_method(test_self, *args, **kwargs):
+            def setup_method(test_self, method=None):
                 self.start()
                 try:
-                    return setup(test_self, *args, **kwargs)
+                    return call(setup, test_self, method)
                 except BaseException:
                     self.stop()
                     raise
 
-            def teardown_method(test_self, *args, **kwargs):
+            def teardown_method(test_self, method=None):
                 try:
                     if inspect.isfunction(teardown):
-                        teardown(test_self, *args, **kwargs)
+                        call(teardown, test_self, method)
                 finally:
                     self.stop()
             klass.setup_method = setup_method
