@@ -21,14 +21,16 @@ from logstore.clock import SYSTEM_CLOCK, Clock
 from logstore.errors import ValidationException
 from logstore.storage import DEFAULT_MAP_SIZE, Counters, Environment, SegmentLog, SegmentPolicy
 from logstore.stream import MaintenanceReport, StreamCatalog, StreamEngine, StreamPolicy
-from logstore.tables import TableEngine
+from logstore.tables import TableEngine, tokens
 from logstore.tables.writes import Mutation, StaleTable
 
+from .batch_api import BatchService
 from .items_api import ItemsService
 from .reads_api import ReadsService
 from .streams_api import StreamsService
 from .tables_api import TablesService
 from .tags_api import TagsService
+from .transact_api import TransactService
 
 OPERATIONS = {
     "CreateTable": "create_table", "DescribeTable": "describe_table", "ListTables": "list_tables",
@@ -50,7 +52,7 @@ class Store:
                  map_size: int = DEFAULT_MAP_SIZE, maintenance_interval: float | None = None):
         self.env = Environment(path, readonly=readonly, durable=durable, map_size=map_size)
         try:
-            for name in StreamCatalog.DBS + ("tables", "items"):
+            for name in StreamCatalog.DBS + ("tables", "items") + tokens.DBS:
                 self.env.db(name)
             self.clock = clock
             self.region, self.account = region, account
@@ -63,6 +65,8 @@ class Store:
                                                else self._read_secret())
             self._tables_api = TablesService(self.tables, region, account)
             self._items_api = ItemsService(self.tables)
+            self._batch_api = BatchService(self._items_api)
+            self._transact_api = TransactService(self._items_api)
             self._reads_api = ReadsService(self.tables)
             self._tags_api = TagsService(self.tables, region, account)
         except BaseException:
@@ -92,6 +96,7 @@ class Store:
 
     def __getattr__(self, name: str):
         for service in (self.__dict__.get("_tables_api"), self.__dict__.get("_items_api"),
+                        self.__dict__.get("_batch_api"), self.__dict__.get("_transact_api"),
                         self.__dict__.get("_reads_api"), self.__dict__.get("_streams_api"),
                         self.__dict__.get("_tags_api")):
             fn = getattr(service, name, None)

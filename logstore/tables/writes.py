@@ -31,6 +31,7 @@ from logstore.stream import records as record_codec
 from . import attrs
 from .catalog import TableCatalog, TableDef
 from .items import ItemStore, encoded_key
+from .tokens import RequestTokens
 
 
 ITEM_TOO_BIG_FOR_UPDATE = "Item size to update has exceeded the maximum allowed size"
@@ -104,13 +105,29 @@ class Writer:
         self.items = items
         self.counters = counters
         self.streams = streams
+        self.tokens = RequestTokens(env)
 
-    def write(self, mutations: list[Mutation], *, all_or_nothing: bool = False) -> list[Outcome]:
+    def write(self, mutations: list[Mutation], *, all_or_nothing: bool = False,
+              token: tuple[str, bytes] | None = None) -> list[Outcome] | None:
         """Apply the mutations, in order, in one write transaction; return each one's outcome. With
         ``all_or_nothing`` (TransactWriteItems), an ``apply`` that raises an AWS-visible error does not stop the
         others from being evaluated: all of them are, then ``Cancelled`` says which failed and nothing is written.
-        (The mutations of one transaction name distinct items, so each sees the stored item either way.)"""
-        return self.env.write(lambda txn: self.apply(txn, mutations, all_or_nothing))
+        (The mutations of one transaction name distinct items, so each sees the stored item either way.)
+
+        ``token``, (client request token, request digest): checked and recorded in the same transaction
+        (tokens.py), so the mutations are applied once per token; a request already applied under it returns None
+        and changes nothing (IdempotentParameterMismatchException if the token came with another request)."""
+        if token is None:
+            return self.env.write(lambda txn: self.apply(txn, mutations, all_or_nothing))
+
+        def once(txn):
+            now = self.streams.now(txn)
+            if self.tokens.seen(txn, token[0], token[1], now):
+                return None
+            outcomes = self.apply(txn, mutations, all_or_nothing)
+            self.tokens.record(txn, token[0], token[1], now)
+            return outcomes
+        return self.env.write(once)
 
     def apply(self, txn: lmdb.Transaction, mutations: list[Mutation], all_or_nothing: bool = False
               ) -> list[Outcome]:
