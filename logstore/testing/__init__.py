@@ -3,12 +3,12 @@ process from embedded stores (no server, no port), with a clock tests can move; 
 (``pytest_plugin.py``, registered by the ``pytest11`` entry point) offers it as the ``logstore_mock`` fixture and a
 real ``logstore serve`` process as ``logstore_server``. See docs/testing.md.
 
-``mock.py`` the mock and its handle; ``interceptor.py`` botocore's ``before-send`` hook and the stack of active
+``inprocess.py`` the mock and its handle; ``interceptor.py`` botocore's ``before-send`` hook and the stack of active
 mocks; ``lineage.py`` reading a table's stream in order; ``server.py`` the live server for ``logstore_server``.
 Needs botocore at run time (the ``[testing]`` extra).
 """
 from logstore.clock import FakeClock, OffsetClock
 
-from .mock import Mock, current, mock
+from .inprocess import Mock, current, mock
 
 __all__ = ["mock", "Mock", "current", "FakeClock", "OffsetClock"]

@@ -25,11 +25,11 @@ import shutil
 import pytest
 
 try:
-    from logstore.testing import mock as _mock_module
+    from logstore.testing.inprocess import mock as _make_mock
     from logstore.testing.server import LiveServer
     _IMPORT_ERROR: Exception | None = None
 except ImportError as exc:   # botocore absent: logstore installed without the [testing] extra
-    _mock_module = LiveServer = None
+    _make_mock = LiveServer = None
     _IMPORT_ERROR = exc
 
 _REPORTS = pytest.StashKey[dict]()
@@ -89,7 +89,7 @@ def _keep_dir(config, nodeid: str) -> str:
 def logstore_mock(request):
     """A fresh in-process mock around the test; yields its handle."""
     _require()
-    m = _mock_module.mock()
+    m = _make_mock()
     m.start()
     try:
         yield m

@@ -54,7 +54,7 @@ class LiveServer:
             start_at = log.tell()
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "logstore", "serve", self.path, "--port", "0", "--enable-test-endpoints",
-                 "--maintenance-interval", "0", "--region", self.region, "--log-level", "warning", *self.args],
+                 "--maintenance-interval", "0", "--region", self.region, "--log-level", "info", *self.args],
                 stdout=log, stderr=log, stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
