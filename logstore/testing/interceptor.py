@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 EVENTS = ("before-send.dynamodb", "before-send.dynamodb-streams")
 _SCOPE = re.compile(r"Credential=[^/,\s]+/\d{8}/([a-z0-9-]+)/")
-_HOST = re.compile(r"(?:^|\.)(?:dynamodb|streams\.dynamodb|ddb)\.([a-z0-9-]+)\.amazonaws\.com")
+_HOST = re.compile(r"(?:^|\.)(?:dynamodb|streams\.dynamodb|ddb|streams-ddb)\.([a-z0-9-]+)\.amazonaws\.com")
 
 _lock = threading.Lock()
 _stack: tuple["Mock", ...] = ()   # active mocks, innermost last
