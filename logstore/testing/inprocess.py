@@ -5,10 +5,10 @@ A ``Mock`` is a context manager, a decorator (functions, coroutine functions, me
 the handle a test uses: ``store`` (the default region's ``Store``), ``clock``, ``advance(...)`` (moves the clock and
 runs maintenance, so shards roll over, records are trimmed and TTL items expire), ``records(table)`` and ``path``.
 
-Stores: one per region the clients use (ARNs name their region, as AWS's do), opened on first use under ``path/<region>``.
-Without ``path`` that is a fresh temporary directory, removed at exit, with durability off (no fsync: a test does
-not survive a power cut anyway); with ``path`` the stores stay for the CLI (``logstore tables PATH/us-east-1``) and
-are durable unless ``durable=False``.
+Stores: one per region the clients use (ARNs name their region, as AWS's do), opened on first use under
+``path/<region>``. Without ``path`` that is a fresh temporary directory, removed at exit (renamed at once, deleted
+on a background thread), with durability off (no fsync: a test does not survive a power cut anyway); with ``path``
+the stores stay for the CLI (``logstore tables PATH/us-east-1``) and are durable unless ``durable=False``.
 
 Clock: by default the system clock plus an offset that ``advance`` grows (so code that computes TTLs from
 ``time.time()`` agrees with the store); pass ``clock=FakeClock(...)`` for a clock that stands still.
