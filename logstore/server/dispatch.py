@@ -58,7 +58,7 @@ class Dispatcher:
                 response = store.call(operation, request)
             finally:
                 self.holder.leave()
-            return 200, wire.encode(response)
+            return 200, wire.encode_response(operation, response)
         except AwsError as exc:
             if isinstance(exc, InternalServerError):
                 log.error("request %s (%s): internal error: %s", rid, operation, exc.message)
