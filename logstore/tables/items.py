@@ -110,9 +110,11 @@ class ItemStore:
     def delete(self, txn: lmdb.Transaction, stored: bytes) -> None:
         txn.delete(stored, db=self.db)
 
-    def scan(self, txn: lmdb.Transaction, tdef: TableDef, start_after: bytes | None = None
-             ) -> Iterator[tuple[bytes, dict]]:
-        """(stored key, item) of a table's items in stored key order, strictly after ``start_after`` if given."""
+    def scan(self, txn: lmdb.Transaction, tdef: TableDef, start_after: bytes | None = None, *,
+             skip_damaged: bool = False) -> Iterator[tuple[bytes, dict]]:
+        """(stored key, item) of a table's items in stored key order, strictly after ``start_after`` if given.
+        A damaged item raises CorruptionError, or with ``skip_damaged`` (checks that report it elsewhere) is
+        passed over."""
         if self.db is None:
             return
         prefix = _TABLE.pack(tdef.table_no)
@@ -127,7 +129,13 @@ class ItemStore:
                 key = bytes(cur.key())
                 if key[:8] != prefix:
                     break
-                yield key, decode_item(tdef, key, cur.value())
+                try:
+                    item = decode_item(tdef, key, cur.value())
+                except CorruptionError:
+                    if not skip_damaged:
+                        raise
+                else:
+                    yield key, item
                 ok = cur.next()
 
     def drop_table(self, txn: lmdb.Transaction, table_no: int) -> int:
