@@ -181,6 +181,19 @@ class RequestEntityTooLargeException(AwsError):
     default_message = "Request entity too large"
 
 
+class ThrottlingException(AwsError):
+    """The server is busy (here: the budget of request bodies in flight is spent); SDKs retry it."""
+    prefix = "com.amazon.coral.availability#"
+    default_message = "Rate of requests exceeds the allowed throughput."
+
+
+class RequestTimeoutException(AwsError):
+    """The request's body did not arrive in time (ours: AWS's front end closes such connections)."""
+    prefix = COMMON_PREFIX
+    http_status = 408
+    default_message = "The request body did not arrive within the server's body-read timeout"
+
+
 def _aws_errors() -> dict[str, type[AwsError]]:
     found: dict[str, type[AwsError]] = {}
     todo = list(AwsError.__subclasses__())
