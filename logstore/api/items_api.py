@@ -1,36 +1,27 @@
-"""The DynamoDB item operations: PutItem, GetItem, DeleteItem, UpdateItem, BatchWriteItem, BatchGetItem,
-TransactWriteItems, TransactGetItems — with condition, update and projection expressions and their legacy twins
-(expressions.py binds them; the tables layer's ``expr`` package evaluates them), AWS's validation and errors.
+"""The DynamoDB single-item operations: PutItem, GetItem, DeleteItem, UpdateItem — with condition, update and
+projection expressions and their legacy twins (expressions.py binds them; the tables layer's ``expr`` package
+evaluates them), AWS's validation and errors — and the mutation builders the batches (batch_api.py), the
+transactions (transact_api.py), ``Store.batch`` and the processors' checkpoints share.
 
 Every write becomes ``Mutation``s handed to the tables layer's one write path (one LMDB transaction each call): a
 condition or an update is the mutation's ``apply``, so a refused condition writes nothing and records nothing.
-Thread-safety: stateless (ClientRequestTokens are stored in the store: tables/tokens.py); safe to share.
+Thread-safety: stateless between calls.
 """
 from __future__ import annotations
 
-import base64
 import decimal
-import json
-import re
 
-from logstore.errors import (AwsError, ResourceNotFoundException,
-                             TransactionCanceledException, ValidationException)
-from logstore.tables import TableEngine, attrs, tokens
+from logstore.errors import ResourceNotFoundException, ValidationException
+from logstore.tables import TableEngine, attrs
 from logstore.tables.expr import nodes, projection, updates
-from logstore.tables.writes import Cancelled, Mutation, StaleTable
+from logstore.tables.writes import Mutation, StaleTable
 
 from .expressions import RequestExpressions, check_condition
-from .validation import TABLE_NAME_PATTERN, Checks, request_validation, table_name
+from .validation import Checks, request_validation, table_name
 
 INVALID = "One or more parameter values were invalid: "
 PUT_RETURN_VALUES = ("NONE", "ALL_OLD")
 UPDATE_RETURN_VALUES = ("NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW")
-
-
-TRANSACT_OPERATIONS = ("Put", "Update", "Delete", "ConditionCheck")
-CANCELLING = (attrs.KEY_SCHEMA_MISMATCH, INVALID + "Type mismatch for key ", INVALID + "Type mismatch for Index Key ")
-"""Item validation failures that TransactWriteItems reports per action (a ValidationError CancellationReason)
-rather than for the whole request, as AWS does."""
 CONDITION_MEMBERS = (("ConditionExpression",), ("Expected", "ConditionalOperator"), ())
 UPDATE_MEMBERS = (("UpdateExpression", "ConditionExpression"), ("AttributeUpdates", "Expected", "ConditionalOperator"),
                   ())
@@ -49,10 +40,6 @@ def _common(checks: Checks, condition: bool = True) -> None:
         checks.string("ReturnItemCollectionMetrics", enum=["SIZE", "NONE"])
 
 
-def _never(old):
-    raise AssertionError("a refused mutation is never applied")
-
-
 def _on_fail(request: dict) -> bool:
     return request.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD"
 
@@ -63,7 +50,7 @@ class ItemsService:
 
     # -- helpers -------------------------------------------------------------------------------------------------
 
-    def _write(self, name: str, build):
+    def write(self, name: str, build):
         """Validate against the table's (cached) definition and write: ``build(tdef)`` validates and returns the
         mutations. If that fails and the table has since been replaced by another of the same name, once more
         against the new definition. Returns (tdef, outcomes)."""
@@ -76,7 +63,7 @@ class ItemsService:
                 raise
             return fresh, self.tables.writer.write(build(fresh))
 
-    def _write_all(self, build, all_or_nothing: bool = False, token: tuple[str, bytes] | None = None):
+    def write_all(self, build, all_or_nothing: bool = False, token: tuple[str, bytes] | None = None):
         """Write ``build()``'s mutations (built from fresh table definitions); once more if a table was replaced
         between validation and the write."""
         try:
@@ -84,14 +71,14 @@ class ItemsService:
         except StaleTable:
             return self.tables.writer.write(build(), all_or_nothing=all_or_nothing, token=token)
 
-    def _key(self, tdef, key) -> dict:
+    def checked_key(self, tdef, key) -> dict:
         if not isinstance(key, dict):
             raise ValidationException("The provided key element does not match the schema")
         key = attrs.canonical_item(key)
         attrs.check_key(key, list(tdef.key_schema), exact=True)
         return key
 
-    def _item(self, tdef, item) -> dict:
+    def checked_item(self, tdef, item) -> dict:
         if not isinstance(item, dict):
             raise ValidationException(INVALID + "Item must be a map")
         item = attrs.canonical_item(item, key_names=tdef.key_names)
@@ -104,7 +91,7 @@ class ItemsService:
     def put_mutation(self, tdef, item, condition=None, return_old: bool = False) -> Mutation:
         """A validated put of ``item`` into ``tdef``'s table (ValidationException if the item is invalid), refused
         with ConditionalCheckFailedException unless the bound ``condition`` holds for the stored item."""
-        new = self._item(tdef, item)
+        new = self.checked_item(tdef, item)
         if condition is None:
             apply = lambda old: new  # noqa: E731 - the hot path: no closure over a condition
         else:
@@ -121,14 +108,14 @@ class ItemsService:
             def apply(old):
                 check_condition(condition, old, return_old)
                 return None
-        return Mutation(tdef.name, self._key(tdef, key), apply, table_no=tdef.table_no)
+        return Mutation(tdef.name, self.checked_key(tdef, key), apply, table_no=tdef.table_no)
 
     def check_mutation(self, tdef, key, condition, return_old: bool = False) -> Mutation:
         """A ConditionCheck: refuses unless ``condition`` holds; changes nothing."""
         def apply(old):
             check_condition(condition, old, return_old)
             return old
-        return Mutation(tdef.name, self._key(tdef, key), apply, table_no=tdef.table_no)
+        return Mutation(tdef.name, self.checked_key(tdef, key), apply, table_no=tdef.table_no)
 
     @staticmethod
     def parse_update(request: dict) -> tuple:
@@ -145,7 +132,7 @@ class ItemsService:
     def update_mutation(self, tdef, key, update: tuple, request: dict) -> tuple[Mutation, list]:
         """A validated UpdateItem of ``key`` (``update`` from parse_update: the UpdateExpression, else the
         request's AttributeUpdates; and the condition), and the paths it updates (for ReturnValues UPDATED_*)."""
-        k = self._key(tdef, key)
+        k = self.checked_key(tdef, key)
         tree, condition = update
         return_old = _on_fail(request)
         if tree is not None:
@@ -216,7 +203,7 @@ class ItemsService:
             _common(checks)
             rv = self._put_return_values(checks)
             condition, return_old = self._conditional(request)
-        _, [outcome] = self._write(name, lambda tdef: [mutation(self, tdef, value, condition, return_old)])
+        _, [outcome] = self.write(name, lambda tdef: [mutation(self, tdef, value, condition, return_old)])
         return {"Attributes": outcome.old} if rv == "ALL_OLD" and outcome.old is not None else {}
 
     def put_item(self, request: dict) -> dict:
@@ -235,7 +222,7 @@ class ItemsService:
         wanted = exprs.projection()
         exprs.done()
         tdef = self.tables.get(name, item_level=True)
-        item = self.tables.get_item(name, self._key(tdef, key))
+        item = self.tables.get_item(name, self.checked_key(tdef, key))
         if item is not None and wanted is not None:
             item = projection.project(wanted, item)
         return {"Item": item} if item is not None else {}
@@ -260,192 +247,8 @@ class ItemsService:
             mutation, paths = self.update_mutation(tdef, key, update, request)
             changed[:] = paths
             return [mutation]
-        _, [outcome] = self._write(name, build)
+        _, [outcome] = self.write(name, build)
         return update_return(rv, outcome.old, outcome.new, changed)
-
-    def batch_write_item(self, request: dict) -> dict:
-        checks = Checks(request)
-        requests = checks.get("RequestItems", dict, required=True)
-        checks.done()
-        total = sum(len(v) if isinstance(v, list) else 0 for v in requests.values())
-        if not 1 <= total <= 25:
-            raise ValidationException("1 validation error detected: Value at 'requestItems' failed to satisfy "
-                                      "constraint: Map value must satisfy constraint: [Member must have length "
-                                      "less than or equal to 25, Member must have length greater than or equal "
-                                      "to 1]")
-        self._write_all(lambda: self._batch_mutations(requests))
-        return {"UnprocessedItems": {}}
-
-    def _batch_mutations(self, requests: dict) -> list[Mutation]:
-        mutations, seen = [], set()
-        for name, entries in requests.items():
-            tdef = self.tables.get(name, item_level=True)
-            for entry in entries:
-                if not isinstance(entry, dict) or len(entry) != 1:
-                    raise ValidationException("Supplied AttributeValue has more than one datatypes set, must "
-                                              "contain exactly one of the supported datatypes")
-                if "PutRequest" in entry:
-                    mutation = self.put_mutation(tdef, entry["PutRequest"].get("Item"))
-                elif "DeleteRequest" in entry:
-                    mutation = self.delete_mutation(tdef, entry["DeleteRequest"].get("Key"))
-                else:
-                    raise ValidationException("Invalid request: neither PutRequest nor DeleteRequest")
-                mutations.append(mutation)
-                ident = (name, repr(sorted(mutation.key.items())))
-                if ident in seen:
-                    raise ValidationException("Provided list of item keys contains duplicates")
-                seen.add(ident)
-        return mutations
-
-    def batch_get_item(self, request: dict) -> dict:
-        checks = Checks(request)
-        requests = checks.get("RequestItems", dict, required=True)
-        checks.done()
-        if not requests:
-            raise ValidationException("1 validation error detected: Value at 'RequestItems' failed to satisfy "
-                                      "constraint: Member must have length greater than or equal to 1")
-        bad_names = [n for n in requests if not (3 <= len(n) <= 255 and re.fullmatch(TABLE_NAME_PATTERN, n))]
-        if bad_names:
-            echo = json.dumps(requests, separators=(",", ":"), default=lambda b: base64.b64encode(b).decode())
-            raise ValidationException(f"1 validation error detected: Value '{echo}' at 'requestItems' failed to "
-                                      "satisfy constraint: Map keys must satisfy constraint: [Member must have length "
-                                      "less than or equal to 255, Member must have length greater than or equal to "
-                                      f"3, Member must satisfy regular expression pattern: {TABLE_NAME_PATTERN}]")
-        styles = set()
-        for name, spec in requests.items():
-            keys = spec.get("Keys") if isinstance(spec, dict) else None
-            if not isinstance(keys, list) or not 1 <= len(keys) <= 100:
-                bound = "less than or equal to 100" if isinstance(keys, list) and keys else \
-                    "greater than or equal to 1"
-                raise ValidationException(f"1 validation error detected: Value at 'RequestItems.{name}.member.Keys' "
-                                          f"failed to satisfy constraint: Member must have length {bound}")
-            styles.update(m for m in ("ProjectionExpression", "AttributesToGet") if spec.get(m) is not None)
-        if len(styles) > 1:
-            raise ValidationException("Can not use both expression and non-expression parameters in the same "
-                                      "request: Non-expression parameters: {AttributesToGet} Expression parameters: "
-                                      "{ProjectionExpression}")
-        if sum(len(spec["Keys"]) for spec in requests.values()) > 100:
-            raise ValidationException("Too many items requested for the BatchGetItem call")
-        out = {}
-        for name, spec in requests.items():
-            tdef = self.tables.get(name, item_level=True)
-            keys = [self._key(tdef, k) for k in spec["Keys"]]
-            if len({repr(sorted(k.items())) for k in keys}) != len(keys):
-                raise ValidationException("Provided list of item keys contains duplicates")
-            exprs = RequestExpressions(spec, ("ProjectionExpression",), ("AttributesToGet",))
-            wanted = exprs.projection()
-            exprs.done()
-            found = []
-            for key in keys:
-                item = self.tables.get_item(name, key)
-                if item is not None:
-                    found.append(projection.project(wanted, item) if wanted is not None else item)
-            out[name] = found
-        return {"Responses": out, "UnprocessedKeys": {}}
-
-    def transact_write_items(self, request: dict) -> dict:
-        checks = Checks(request)
-        entries = checks.get("TransactItems", list, required=True)
-        token = checks.string("ClientRequestToken", min_len=1, max_len=36)
-        checks.string("ReturnConsumedCapacity", enum=["INDEXES", "TOTAL", "NONE"])
-        checks.string("ReturnItemCollectionMetrics", enum=["SIZE", "NONE"])
-        checks.done()
-        if not entries:
-            raise ValidationException("1 validation error detected: Value '[]' at 'transactItems' failed to satisfy "
-                                      "constraint: Member must have length greater than or equal to 1")
-        if len(entries) > 100:
-            raise ValidationException("1 validation error detected: Value at 'TransactItems' failed to satisfy "
-                                      "constraint: Member must have length less than or equal to 100")
-        actions = [self._transact_action(i, entry) for i, entry in enumerate(entries, start=1)]
-        once = (token, tokens.digest(request)) if token is not None else None
-        try:
-            self._write_all(lambda: self._transact_mutations(actions), all_or_nothing=True, token=once)
-        except Cancelled as e:
-            raise _cancelled(e.reasons) from None
-        return {}
-
-    @staticmethod
-    def _transact_action(position: int, entry) -> tuple:
-        """Check one TransactItems entry as far as it can be without its table: (operation, body, table name,
-        parsed expressions)."""
-        if not isinstance(entry, dict) or len(entry) != 1 or next(iter(entry)) not in TRANSACT_OPERATIONS:
-            raise ValidationException("1 validation error detected: Value '' at 'transactItems' failed to satisfy "
-                                      "constraint: TransactWriteRequest should contain Delete or Put or Update or "
-                                      "ConditionCheck")
-        (op, body), = entry.items()
-        checks = Checks(body, f"transactItems.{position}.member.{op[0].lower() + op[1:]}.")
-        name = table_name(checks)
-        _common(checks)
-        checks.done()
-        if op == "Update":
-            if body.get("UpdateExpression") is None:
-                raise ValidationException(f"1 validation error detected: Value null at 'transactItems.{position}."
-                                          "member.update.updateExpression' failed to satisfy constraint: Member "
-                                          "must not be null")
-            return op, body, name, ItemsService.parse_update(body)
-        if op == "ConditionCheck" and body.get("ConditionExpression") is None:
-            raise ValidationException(f"1 validation error detected: Value null at 'transactItems.{position}.member."
-                                      "conditionCheck.conditionExpression' failed to satisfy constraint: Member must "
-                                      "not be null")
-        exprs = RequestExpressions(body, *CONDITION_MEMBERS)
-        condition = exprs.condition()
-        exprs.done()
-        return op, body, name, condition
-
-    def _transact_mutations(self, actions: list[tuple]) -> list[Mutation]:
-        mutations, seen = [], set()
-        for op, body, name, parsed in actions:
-            tdef = self.tables.get(name, item_level=True)
-            return_old = _on_fail(body)
-            try:
-                if op == "Update":
-                    mutation, _ = self.update_mutation(tdef, body.get("Key"), parsed, body)
-                elif op == "Put":
-                    mutation = self.put_mutation(tdef, body.get("Item"), parsed, return_old)
-                elif op == "Delete":
-                    mutation = self.delete_mutation(tdef, body.get("Key"), parsed, return_old)
-                else:
-                    mutation = self.check_mutation(tdef, body.get("Key"), parsed, return_old)
-            except ValidationException as e:
-                if not e.message.startswith(CANCELLING):
-                    raise
-                mutations.append(Mutation(name, {}, _never, table_no=tdef.table_no, refused=e))
-                continue
-            mutations.append(mutation)
-            ident = (name, repr(sorted(mutation.key.items())))
-            if ident in seen:
-                raise ValidationException("Transaction request cannot include multiple operations on one item")
-            seen.add(ident)
-        return mutations
-
-    def transact_get_items(self, request: dict) -> dict:
-        checks = Checks(request)
-        entries = checks.get("TransactItems", list, required=True)
-        checks.done()
-        if not 1 <= len(entries) <= 100:
-            raise ValidationException("1 validation error detected: Value at 'transactItems' failed to satisfy "
-                                      "constraint: Member must have length less than or equal to 100")
-        out = []
-        with self.tables.env.begin_read() as txn:
-            for i, entry in enumerate(entries, 1):
-                body = entry.get("Get") if isinstance(entry, dict) else None
-                if not isinstance(body, dict):
-                    raise ValidationException("TransactItems can only contain Get")
-                sub = Checks(body)
-                name = table_name(sub)
-                sub.errors = [e.replace("at '", f"at 'transactItems.{i}.member.get.", 1) for e in sub.errors]
-                sub.done()
-                tdef = self.tables.catalog.get(txn, name)
-                if tdef is None:
-                    raise ResourceNotFoundException("Requested resource not found")
-                exprs = RequestExpressions(body, ("ProjectionExpression",), ())
-                wanted = exprs.projection()
-                exprs.done()
-                item = self.tables.get_item(name, self._key(tdef, body.get("Key")), txn)
-                if item is not None and wanted is not None:
-                    item = projection.project(wanted, item)
-                out.append({"Item": item} if item is not None else {})
-        return {"Responses": out}
 
 
 def check_index_keys(tdef, item: dict) -> None:
@@ -548,21 +351,3 @@ def update_return(rv: str, old: dict | None, new: dict | None, changed: list[tup
         return {"Attributes": new} if new else {}
     picked = projection.project(changed, old if rv == "UPDATED_OLD" else new)
     return {"Attributes": picked} if picked else {}
-
-
-def _cancelled(reasons: list[AwsError | None]) -> TransactionCanceledException:
-    """TransactionCanceledException with one CancellationReason per item, as AWS reports them."""
-    out = []
-    for r in reasons:
-        if r is None:
-            out.append({"Code": "None"})
-            continue
-        code = r.code().removesuffix("Exception")
-        code = "ValidationError" if code == "Validation" else code
-        reason = {"Code": code, "Message": r.message}
-        if "Item" in r.details:
-            reason["Item"] = r.details["Item"]
-        out.append(reason)
-    return TransactionCanceledException("Transaction cancelled, please refer cancellation reasons for specific "
-                                        "reasons [" + ", ".join(x["Code"] for x in out) + "]",
-                                        details={"CancellationReasons": out})

@@ -24,11 +24,13 @@ from logstore.stream import MaintenanceReport, StreamCatalog, StreamEngine, Stre
 from logstore.tables import TableEngine, tokens
 from logstore.tables.writes import Mutation, StaleTable
 
+from .batch_api import BatchService
 from .items_api import ItemsService
 from .reads_api import ReadsService
 from .streams_api import StreamsService
 from .tables_api import TablesService
 from .tags_api import TagsService
+from .transact_api import TransactService
 
 OPERATIONS = {
     "CreateTable": "create_table", "DescribeTable": "describe_table", "ListTables": "list_tables",
@@ -63,6 +65,8 @@ class Store:
                                                else self._read_secret())
             self._tables_api = TablesService(self.tables, region, account)
             self._items_api = ItemsService(self.tables)
+            self._batch_api = BatchService(self._items_api)
+            self._transact_api = TransactService(self._items_api)
             self._reads_api = ReadsService(self.tables)
             self._tags_api = TagsService(self.tables, region, account)
         except BaseException:
@@ -92,6 +96,7 @@ class Store:
 
     def __getattr__(self, name: str):
         for service in (self.__dict__.get("_tables_api"), self.__dict__.get("_items_api"),
+                        self.__dict__.get("_batch_api"), self.__dict__.get("_transact_api"),
                         self.__dict__.get("_reads_api"), self.__dict__.get("_streams_api"),
                         self.__dict__.get("_tags_api")):
             fn = getattr(service, name, None)

@@ -1,6 +1,7 @@
 """The DynamoDB table operations a streams backend's users need, with AWS's validation and errors: CreateTable
 (with secondary index definitions), DescribeTable, ListTables, UpdateTable, DeleteTable, UpdateTimeToLive,
-DescribeTimeToLive. Item operations live in items_api.py, Query and Scan in reads_api.py.
+DescribeTimeToLive. Item operations live in items_api.py (batches in batch_api.py, transactions in
+transact_api.py), Query and Scan in reads_api.py.
 
 Thread-safety: stateless between calls.
 """

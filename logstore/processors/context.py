@@ -64,7 +64,7 @@ class TransactionalBatch:
             new = fn(old)
             if new is None:
                 return None
-            new = api._item(tdef, new)   # validated and canonical, as a put's item
+            new = api.checked_item(tdef, new)   # validated and canonical, as a put's item
             if any(new.get(k) != base.key[k] for k in tdef.key_names):
                 raise ValidationException("update_item's function may not change the item's key")
             return new

@@ -1,0 +1,105 @@
+"""The DynamoDB batch operations: BatchWriteItem (puts and deletes over several tables, one LMDB transaction: all
+written, never a part, so UnprocessedItems is always empty) and BatchGetItem; their items are validated by the
+single-item operations' mutation builders (items_api.py).
+
+Thread-safety: stateless between calls.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import re
+
+from logstore.errors import ValidationException
+from logstore.tables.expr import projection
+from logstore.tables.writes import Mutation
+
+from .expressions import RequestExpressions
+from .items_api import ItemsService
+from .validation import TABLE_NAME_PATTERN, Checks
+
+
+class BatchService:
+    def __init__(self, items: ItemsService):
+        self.items = items
+        self.tables = items.tables
+
+    def batch_write_item(self, request: dict) -> dict:
+        checks = Checks(request)
+        requests = checks.get("RequestItems", dict, required=True)
+        checks.done()
+        total = sum(len(v) if isinstance(v, list) else 0 for v in requests.values())
+        if not 1 <= total <= 25:
+            raise ValidationException("1 validation error detected: Value at 'requestItems' failed to satisfy "
+                                      "constraint: Map value must satisfy constraint: [Member must have length "
+                                      "less than or equal to 25, Member must have length greater than or equal "
+                                      "to 1]")
+        self.items.write_all(lambda: self._batch_mutations(requests))
+        return {"UnprocessedItems": {}}
+
+    def _batch_mutations(self, requests: dict) -> list[Mutation]:
+        mutations, seen = [], set()
+        for name, entries in requests.items():
+            tdef = self.tables.get(name, item_level=True)
+            for entry in entries:
+                if not isinstance(entry, dict) or len(entry) != 1:
+                    raise ValidationException("Supplied AttributeValue has more than one datatypes set, must "
+                                              "contain exactly one of the supported datatypes")
+                if "PutRequest" in entry:
+                    mutation = self.items.put_mutation(tdef, entry["PutRequest"].get("Item"))
+                elif "DeleteRequest" in entry:
+                    mutation = self.items.delete_mutation(tdef, entry["DeleteRequest"].get("Key"))
+                else:
+                    raise ValidationException("Invalid request: neither PutRequest nor DeleteRequest")
+                mutations.append(mutation)
+                ident = (name, repr(sorted(mutation.key.items())))
+                if ident in seen:
+                    raise ValidationException("Provided list of item keys contains duplicates")
+                seen.add(ident)
+        return mutations
+
+    def batch_get_item(self, request: dict) -> dict:
+        checks = Checks(request)
+        requests = checks.get("RequestItems", dict, required=True)
+        checks.done()
+        if not requests:
+            raise ValidationException("1 validation error detected: Value at 'RequestItems' failed to satisfy "
+                                      "constraint: Member must have length greater than or equal to 1")
+        bad_names = [n for n in requests if not (3 <= len(n) <= 255 and re.fullmatch(TABLE_NAME_PATTERN, n))]
+        if bad_names:
+            echo = json.dumps(requests, separators=(",", ":"), default=lambda b: base64.b64encode(b).decode())
+            raise ValidationException(f"1 validation error detected: Value '{echo}' at 'requestItems' failed to "
+                                      "satisfy constraint: Map keys must satisfy constraint: [Member must have length "
+                                      "less than or equal to 255, Member must have length greater than or equal to "
+                                      f"3, Member must satisfy regular expression pattern: {TABLE_NAME_PATTERN}]")
+        styles = set()
+        for name, spec in requests.items():
+            keys = spec.get("Keys") if isinstance(spec, dict) else None
+            if not isinstance(keys, list) or not 1 <= len(keys) <= 100:
+                bound = "less than or equal to 100" if isinstance(keys, list) and keys else \
+                    "greater than or equal to 1"
+                raise ValidationException(f"1 validation error detected: Value at 'RequestItems.{name}.member.Keys' "
+                                          f"failed to satisfy constraint: Member must have length {bound}")
+            styles.update(m for m in ("ProjectionExpression", "AttributesToGet") if spec.get(m) is not None)
+        if len(styles) > 1:
+            raise ValidationException("Can not use both expression and non-expression parameters in the same "
+                                      "request: Non-expression parameters: {AttributesToGet} Expression parameters: "
+                                      "{ProjectionExpression}")
+        if sum(len(spec["Keys"]) for spec in requests.values()) > 100:
+            raise ValidationException("Too many items requested for the BatchGetItem call")
+        out = {}
+        for name, spec in requests.items():
+            tdef = self.tables.get(name, item_level=True)
+            keys = [self.items.checked_key(tdef, k) for k in spec["Keys"]]
+            if len({repr(sorted(k.items())) for k in keys}) != len(keys):
+                raise ValidationException("Provided list of item keys contains duplicates")
+            exprs = RequestExpressions(spec, ("ProjectionExpression",), ("AttributesToGet",))
+            wanted = exprs.projection()
+            exprs.done()
+            found = []
+            for key in keys:
+                item = self.tables.get_item(name, key)
+                if item is not None:
+                    found.append(projection.project(wanted, item) if wanted is not None else item)
+            out[name] = found
+        return {"Responses": out, "UnprocessedKeys": {}}
