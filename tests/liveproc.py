@@ -16,14 +16,14 @@ class Proc:
     """A real helper process (``python argv...``) whose stdout lines a thread collects, so it never blocks on a full
     pipe, and whose stderr goes to a file under ``workdir``. Use as a context manager: killed on exit if running."""
 
-    def __init__(self, argv: list, *, workdir: Path, name: str):
+    def __init__(self, argv: list, *, workdir: Path, name: str, env: dict | None = None):
         self.name = name
         self.err_path = workdir / f"{name}.{os.getpid()}.{time.monotonic_ns()}.err"
         self.lines: list[str] = []
         self._queue: queue.Queue = queue.Queue()
         with open(self.err_path, "wb") as err:
             self.proc = subprocess.Popen([sys.executable, *map(str, argv)], stdout=subprocess.PIPE, stderr=err,
-                                         stdin=subprocess.DEVNULL)
+                                         stdin=subprocess.DEVNULL, env=env)
         self._thread = threading.Thread(target=self._pump, daemon=True)
         self._thread.start()
 

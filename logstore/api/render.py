@@ -15,8 +15,8 @@ EVENT_NAMES = (None, "INSERT", "MODIFY", "REMOVE")
 SERVICE_IDENTITY = {"PrincipalId": "dynamodb.amazonaws.com", "Type": "Service"}
 
 
-def record(stream: StreamInfo, region: str, seq: int, ts_ms: int, payload: bytes) -> dict:
-    """One record in the GetRecords shape."""
+def record(stream: StreamInfo, region: str, seq: int, ts_ms: int, payload: bytes, *, event_key: bytes) -> dict:
+    """One record in the GetRecords shape (``event_key``: the store's, stream.ids.store_event_key)."""
     kind, size, keys, new, old, flags = decode_fields(payload)
     body = {"ApproximateCreationDateTime": ts_ms // 1000, "Keys": keys}
     if new is not None:
@@ -26,16 +26,17 @@ def record(stream: StreamInfo, region: str, seq: int, ts_ms: int, payload: bytes
     body["SequenceNumber"] = ids.seq_to_wire(seq)
     body["SizeBytes"] = size
     body["StreamViewType"] = stream.view_type
-    out = {"eventID": ids.event_id(stream.stream_no, seq), "eventName": EVENT_NAMES[kind], "eventVersion": "1.1",
-           "eventSource": "aws:dynamodb", "awsRegion": region, "dynamodb": body}
+    out = {"eventID": ids.event_id(event_key, stream.stream_no, seq), "eventName": EVENT_NAMES[kind],
+           "eventVersion": "1.1", "eventSource": "aws:dynamodb", "awsRegion": region, "dynamodb": body}
     if flags & BY_SERVICE:
         out["userIdentity"] = dict(SERVICE_IDENTITY)
     return out
 
 
-def lambda_record(stream: StreamInfo, region: str, seq: int, ts_ms: int, payload: bytes) -> dict:
+def lambda_record(stream: StreamInfo, region: str, seq: int, ts_ms: int, payload: bytes, *,
+                  event_key: bytes) -> dict:
     """One record in the Lambda event shape (eventSourceARN; camelCase userIdentity)."""
-    out = record(stream, region, seq, ts_ms, payload)
+    out = record(stream, region, seq, ts_ms, payload, event_key=event_key)
     out["eventSourceARN"] = stream.arn
     if "userIdentity" in out:
         out["userIdentity"] = {"type": "Service", "principalId": "dynamodb.amazonaws.com"}

@@ -69,6 +69,7 @@ class Store:
             self._transact_api = TransactService(self._items_api)
             self._reads_api = ReadsService(self.tables)
             self._tags_api = TagsService(self.tables, region, account)
+            self.event_key = self._streams_api.event_key   # mixed into every eventID (stream.ids)
         except BaseException:
             self.env.close()
             raise

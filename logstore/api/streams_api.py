@@ -30,6 +30,7 @@ class StreamsService:
         self.clock = clock
         self.region = region
         self.key = iterator_key
+        self.event_key = ids.store_event_key(env)
 
     def _stream(self, txn, arn: str) -> StreamInfo:
         info = self.catalog.stream_by_arn(txn, arn)
@@ -142,7 +143,8 @@ class StreamsService:
     def get_records(self, request: dict) -> dict:
         info, token, batch, following, now = self._read(request)
         region = self.region
-        out = {"Records": [render.record(info, region, s, t, p) for s, t, p in batch]}
+        event_key = self.event_key
+        out = {"Records": [render.record(info, region, s, t, p, event_key=event_key) for s, t, p in batch]}
         if following is not None:
             nxt = iterators.IteratorToken(info.stream_no, token.shard_no, following, now)
             out["NextShardIterator"] = iterators.encode(nxt, info.arn, self.key)

@@ -56,6 +56,7 @@ class ReadOnlyStore:
             self.streams = StreamCatalog(self.env)
             self.tables = TableCatalog(self.env)
             self.items = ItemStore(self.env)
+            self.event_key = ids.store_event_key(self.env)
         except BaseException:
             self.env.close()
             raise

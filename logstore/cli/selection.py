@@ -127,10 +127,12 @@ class Found:
     payload: bytes
     stream: StreamInfo
     shard: ShardInfo
+    event_key: bytes
 
     def render(self, shape: str) -> dict:
         fn = render.lambda_record if shape == "lambda" else render.record
-        return fn(self.stream, _region(self.stream.arn), self.seq, self.ts_ms, self.payload)
+        return fn(self.stream, _region(self.stream.arn), self.seq, self.ts_ms, self.payload,
+                  event_key=self.event_key)
 
 
 @functools.lru_cache(maxsize=256)
@@ -175,7 +177,7 @@ def _shard_records(store: ReadOnlyStore, txn, info: StreamInfo, shard: ShardInfo
                 continue
             if f.decodes and not f.matches_payload(decode_fields(payload)):
                 continue
-            yield Found(seq, ts, payload, info, shard)
+            yield Found(seq, ts, payload, info, shard, store.event_key)
         pos = batch.next_seq
 
 

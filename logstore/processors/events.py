@@ -46,10 +46,11 @@ def b64_values(value):
 class Renderer:
     """Renders one stream's records as Lambda event records."""
 
-    __slots__ = ("stream_no", "arn", "region", "view_type")
+    __slots__ = ("stream_no", "arn", "region", "view_type", "event_key")
 
-    def __init__(self, stream_no: int, arn: str, region: str, view_type: str):
+    def __init__(self, stream_no: int, arn: str, region: str, view_type: str, event_key: bytes):
         self.stream_no, self.arn, self.region, self.view_type = stream_no, arn, region, view_type
+        self.event_key = event_key   # the store's (stream.ids.store_event_key): eventIDs as GetRecords gives them
 
     def record(self, seq: int, ts_ms: int, payload: bytes) -> dict:
         return self.records((seq,), (ts_ms,), (payload,))[0]
@@ -58,7 +59,7 @@ class Renderer:
         """The records of one read, in order. The hot path of embedded processing: one loop, locals only."""
         unpackb, names, region, arn, view_type = msgpack.unpackb, EVENT_NAMES, self.region, self.arn, self.view_type
         event_hash, pack, base = hashlib.blake2b, _EVENT_KEY.pack, ids.SEQ_BASE
-        stream_no = self.stream_no
+        stream_no, event_key = self.stream_no, self.event_key
         out = []
         append = out.append
         for seq, ts_ms, payload in zip(seqs, timestamps, payloads):
@@ -78,7 +79,7 @@ class Renderer:
             else:
                 body = {"ApproximateCreationDateTime": ts_ms // 1000, "Keys": keys,
                         "SequenceNumber": str(base + seq), "SizeBytes": size, "StreamViewType": view_type}
-            record = {"eventID": event_hash(pack(stream_no, seq), digest_size=16).hexdigest(),
+            record = {"eventID": event_hash(pack(stream_no, seq), digest_size=16, key=event_key).hexdigest(),
                       "eventName": names[kind], "eventVersion": "1.1", "eventSource": "aws:dynamodb",
                       "awsRegion": region, "dynamodb": body, "eventSourceARN": arn}
             if flags & BY_SERVICE:

@@ -40,10 +40,13 @@ import time
 from typing import Any, Callable
 
 from logstore.api.store import Store
-from logstore.clock import Clock
+from logstore.clock import SYSTEM_CLOCK, Clock
 from logstore.errors import InvalidProcessorConfig, ProcessorError
 
 from .checkpoints import Checkpoint, Checkpoints
+from .lease_checkpoints import LeaseCheckpoints
+from .leases import Leases, LeaseSettings
+from .retry import Backoff, Interrupted, Retrier, classify
 from .config import LATEST, TRIM_HORIZON, ProcessorConfig
 from .context import Context
 from .destinations import destination
@@ -72,18 +75,34 @@ class Processor:
     """Runs ``handler`` over the stream ``source`` gives, checkpointing in ``checkpoint_store``. Use
     ``Processor.embedded`` or ``Processor.remote`` to build one."""
 
-    def __init__(self, handler: Handler, source, checkpoint_store: Store, config: ProcessorConfig,
-                 *, name: str | None = None, clock: Clock | None = None):
+    def __init__(self, handler: Handler, source, checkpoint_store: Store | None, config: ProcessorConfig,
+                 *, name: str | None = None, clock: Clock | None = None, leases: LeaseSettings | None = None,
+                 lease_client=None, retrier: Retrier | None = None):
         self.handler = handler
         self.source = source
         self.store = checkpoint_store
         self.config = config
-        self.clock = clock or checkpoint_store.clock
+        self.clock = clock or (checkpoint_store.clock if checkpoint_store is not None else SYSTEM_CLOCK)
         self.function_name = getattr(handler, "__qualname__", "handler")
         self.name = name or config.name or f"{getattr(handler, '__module__', '')}.{self.function_name}"
         self.filter = compile_filters(config.filters)
+        if checkpoint_store is None and leases is None:
+            raise InvalidProcessorConfig("a processor needs a checkpoint store or a lease table")
+        if checkpoint_store is None and (config.on_failure or "").startswith("table:"):
+            raise InvalidProcessorConfig("an on-failure table needs a checkpoint store; use file:PATH with leases")
         self.destination = destination(config.on_failure, checkpoint_store)
-        self.checkpoints = Checkpoints(checkpoint_store, self.name, source.stream_arn)
+        # throttling and transient endpoint failures: retried, counted, and cut short by stop()
+        self.retrier = retrier or Retrier(Backoff(), sleep=self._sleep, what=f"processor {self.name}")
+        if hasattr(source, "retrier"):
+            source.retrier = self.retrier
+        self.leases: Leases | None = None
+        if leases is not None:
+            if lease_client is None:
+                raise InvalidProcessorConfig("a lease table needs a DynamoDB client (or a store) to live in")
+            self.leases = Leases(lease_client, leases, source.stream_arn, self.retrier)
+            self.checkpoints = LeaseCheckpoints(self.leases, checkpoint_store)
+        else:
+            self.checkpoints = Checkpoints(checkpoint_store, self.name, source.stream_arn)
         self.poll_s = config.poll_interval_s if config.poll_interval_s is not None else (
             0.25 if source.remote else 0.01)
         self.discovery_s = max(self.poll_s * 5, 0.1)
@@ -96,31 +115,52 @@ class Processor:
         self._coordinator: threading.Thread | None = None
         self._scan_found_nothing = 0.0
         self._last_finish = 0.0
+        self._lease_thread: threading.Thread | None = None
+        self._retired: dict[str, ShardStats] = {}   # counts of shard workers that ended, carried to the next
         self.errors: list[BaseException] = []
+
+    def _sleep(self, seconds: float) -> bool:
+        return self._stop.wait(seconds)
 
     # -- construction --------------------------------------------------------------------------------------------
 
     @classmethod
     def embedded(cls, store: Store, table: str, handler: Handler, config: ProcessorConfig = ProcessorConfig(),
-                 *, checkpoint_store: Store | None = None, name: str | None = None) -> "Processor":
+                 *, checkpoint_store: Store | None = None, name: str | None = None,
+                 leases: LeaseSettings | None = None, lease_client=None) -> "Processor":
         """A processor over the stream of ``table`` in the open ``store`` (checkpoints there too, unless
-        ``checkpoint_store`` is another open store, which ``context.batch`` then writes to)."""
-        return cls(handler, EmbeddedSource(store, table), checkpoint_store or store, config, name=name)
+        ``checkpoint_store`` is another open store, which ``context.batch`` then writes to). With ``leases``,
+        instances (here or in other processes) share the shards through a lease table in ``lease_client``
+        (default: ``store``)."""
+        return cls(handler, EmbeddedSource(store, table), checkpoint_store or store, config, name=name,
+                   leases=leases, lease_client=lease_client if lease_client is not None else store)
 
     @classmethod
-    def remote(cls, streams_client, table: str, handler: Handler, checkpoint_store: Store,
+    def remote(cls, streams_client, table: str, handler: Handler, checkpoint_store: Store | None = None,
                config: ProcessorConfig = ProcessorConfig(), *, stream_arn: str | None = None,
-               name: str | None = None) -> "Processor":
+               name: str | None = None, leases: LeaseSettings | None = None, lease_client=None,
+               tables_client=None) -> "Processor":
         """A processor over ``table``'s stream behind a boto3 ``dynamodbstreams`` client, checkpointing (and
-        letting ``context.batch`` write) in the local ``checkpoint_store``."""
-        return cls(handler, RemoteSource(streams_client, table, stream_arn), checkpoint_store, config, name=name)
+        letting ``context.batch`` write) in the local ``checkpoint_store``, or, with ``leases``, sharing the
+        stream's shards with other instances through a lease table that ``lease_client`` (a boto3 ``dynamodb``
+        client or a Store) reaches; checkpoints are then kept in the leases. ``tables_client`` (a boto3
+        ``dynamodb`` client of the stream's endpoint) lets a missing table be told from a table without a
+        stream."""
+        return cls(handler, RemoteSource(streams_client, table, stream_arn, tables_client), checkpoint_store,
+                   config, name=name, leases=leases, lease_client=lease_client)
 
     # -- running -------------------------------------------------------------------------------------------------
 
     def start(self) -> "Processor":
         if self._coordinator is not None:
             raise ProcessorError("processor already started")
-        self._initialise()
+        if self.leases is not None:
+            self.leases.ensure_table()
+            self._lease_round()
+            self._lease_thread = threading.Thread(target=self._keep_leases, name=f"leases-{self.name}", daemon=True)
+            self._lease_thread.start()
+        else:
+            self._initialise()
         self._coordinator = threading.Thread(target=self._coordinate, name=f"processor-{self.name}", daemon=True)
         self._coordinator.start()
         return self
@@ -131,8 +171,47 @@ class Processor:
         self._wake.set()
         if self._coordinator is not None:
             self._coordinator.join(timeout)
+        if self._lease_thread is not None:
+            self._lease_thread.join(timeout)
         for worker in list(self._workers.values()):
             worker.join(timeout)
+        if self.leases is not None:
+            self.leases.release()
+
+    def holds(self, shard_id: str) -> bool:
+        """Whether this instance may work on the shard (always, without leases)."""
+        return self.leases is None or self.leases.holds(shard_id)
+
+    # -- leases --------------------------------------------------------------------------------------------------
+
+    def _lease_round(self) -> None:
+        """Create missing leases, then take expired, free or (for balance) stolen ones."""
+        shards = self._list_shards()
+        tail = self.source.tail if not self.source.remote else None
+        leases = self.leases.sync(shards, self.config.starting_position, tail)
+        for shard_id, lease in leases.items():
+            if lease.done and shard_id in self.leases.held():
+                self.leases.drop(shard_id)
+        if self.leases.take(leases, {s.shard_id for s in shards}):
+            self._wake.set()
+
+    def _keep_leases(self) -> None:
+        """The lease thread: renew every ``renew_s``, a taking round every ``failover_s / 2``."""
+        settings = self.leases.settings
+        next_take = time.monotonic() + settings.failover_s / 2
+        while not self._stop.wait(settings.renew_s):
+            try:
+                self.leases.renew()
+                if time.monotonic() >= next_take:
+                    next_take = time.monotonic() + settings.failover_s / 2
+                    self._lease_round()
+            except Interrupted:
+                return
+            except Exception as e:  # noqa: BLE001 - the next round tries again
+                log.warning("processor %s: lease round failed: %r", self.name, e)
+
+    def _list_shards(self):
+        return self.retrier.call(self.source.shards)
 
     @property
     def stopping(self) -> bool:
@@ -162,14 +241,17 @@ class Processor:
             started = time.monotonic()
             try:
                 self._scan(started)
+            except Interrupted:
+                return
             except Exception as e:  # noqa: BLE001 - a failed listing is retried at the next scan
                 log.warning("processor %s: listing shards failed: %r", self.name, e)
-                self.errors.append(e)
+                if classify(e) is None:
+                    self.errors.append(e)
             self._wake.wait(self.discovery_s)
             self._wake.clear()
 
     def _scan(self, started: float) -> None:
-        shards = self.source.shards()
+        shards = self._list_shards()
         known = {s.shard_id for s in shards}
         stored = self.checkpoints.load()
         self._done |= {k for k, cp in stored.items() if cp.done}
@@ -177,16 +259,19 @@ class Processor:
         with self._lock:
             for shard_id, worker in list(self._workers.items()):
                 if not worker.is_alive():
+                    self._retired[shard_id] = worker.stats()
                     del self._workers[shard_id]
             for shard in shards:       # sorted by id: parents before children
                 if shard.shard_id in self._done or shard.shard_id in self._workers:
+                    continue
+                if not self.holds(shard.shard_id):
                     continue
                 parent = shard.parent_id
                 if parent is not None and parent in known and parent not in self._done:
                     continue
                 if self._stop.is_set():
                     return
-                worker = ShardWorker(self, shard, stored.get(shard.shard_id))
+                worker = ShardWorker(self, shard, stored.get(shard.shard_id), self._retired.pop(shard.shard_id, None))
                 self._workers[shard.shard_id] = worker
                 worker.start()
                 launched = True

@@ -8,11 +8,19 @@ milliseconds, and whether a closed shard has been read to its end. A reader resu
 number ``after`` (a checkpoint), else at ``start`` (TRIM_HORIZON or LATEST). A position that retention has
 trimmed meanwhile moves to the shard's oldest record (``Page.skipped_trimmed``), as Lambda does.
 
+A remote reader retries throttling (LimitExceededException...) and transient failures (5xx, connection
+trouble) through the processor's ``Retrier`` (capped exponential backoff, full jitter), re-resolves an expired
+iterator from the position it reached (AFTER_SEQUENCE_NUMBER of the last record read, else the checkpoint's
+start), and counts all three. At most ``MAX_READERS_PER_SHARD`` (2, DynamoDB Streams' documented limit of
+concurrent readers of a shard) GetRecords calls on one shard are in flight in a process at once, however many
+processors read it; across processes, leases keep it to one reader per processor (two during a takeover).
+
 Thread-safety: a source may be shared by shard workers; a reader belongs to one worker.
 """
 from __future__ import annotations
 
-import time
+import logging
+import threading
 from dataclasses import dataclass, field
 
 from logstore.api.store import Store
@@ -20,6 +28,20 @@ from logstore.errors import ProcessorError, TrimmedDataAccessException
 from logstore.stream import LATEST, TRIM_HORIZON, ids
 
 from .events import Renderer, from_boto3
+from .retry import Interrupted, Retrier, error_code
+
+log = logging.getLogger("logstore.processors")
+MAX_READERS_PER_SHARD = 2
+_gates: dict[tuple[str, str], threading.BoundedSemaphore] = {}
+_gates_lock = threading.Lock()
+
+
+def _gate(stream_arn: str, shard_id: str) -> threading.BoundedSemaphore:
+    with _gates_lock:
+        gate = _gates.get((stream_arn, shard_id))
+        if gate is None:
+            gate = _gates[(stream_arn, shard_id)] = threading.BoundedSemaphore(MAX_READERS_PER_SHARD)
+        return gate
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,14 +67,19 @@ class EmbeddedSource:
 
     def __init__(self, store: Store, table: str):
         self.store = store
-        desc = store.describe_table(TableName=table)["Table"]
+        try:
+            desc = store.describe_table(TableName=table)["Table"]
+        except Exception as e:  # noqa: BLE001 - a missing table is the user's mistake, said so
+            if error_code(e) == "ResourceNotFoundException":
+                raise ProcessorError(f"no table {table} in {store.path}") from None
+            raise
         arn = desc.get("LatestStreamArn")
         if arn is None or not desc.get("StreamSpecification", {}).get("StreamEnabled"):
             raise ProcessorError(f"table {table} has no enabled stream")
         self.stream_arn = arn
         with store.env.begin_read() as txn:
             self.info = store.streams.catalog.stream_by_arn(txn, arn)
-        self.renderer = Renderer(self.info.stream_no, arn, store.region, self.info.view_type)
+        self.renderer = Renderer(self.info.stream_no, arn, store.region, self.info.view_type, store.event_key)
 
     def shards(self) -> list[ShardView]:
         with self.store.env.begin_read() as txn:
@@ -113,12 +140,23 @@ class RemoteSource:
 
     remote = True
 
-    def __init__(self, streams, table: str, stream_arn: str | None = None):
+    def __init__(self, streams, table: str, stream_arn: str | None = None, tables=None):
         self.client = streams
+        self.retrier = Retrier(what=f"stream of {table}")     # the processor hands in its own
         if stream_arn is None:
-            found = streams.list_streams(TableName=table).get("Streams", [])
+            if tables is not None:   # DynamoDB tells a missing table from one without a stream; Streams does not
+                try:
+                    desc = self.retrier.call(tables.describe_table, TableName=table)["Table"]
+                except Exception as e:  # noqa: BLE001
+                    if error_code(e) == "ResourceNotFoundException":
+                        where = getattr(getattr(streams, "meta", None), "endpoint_url", "the endpoint")
+                        raise ProcessorError(f"no table {table} at {where}") from None
+                    raise
+                if not desc.get("StreamSpecification", {}).get("StreamEnabled") or "LatestStreamArn" not in desc:
+                    raise ProcessorError(f"table {table} has no enabled stream")
+            found = self.retrier.call(streams.list_streams, TableName=table).get("Streams", [])
             if not found:
-                raise ProcessorError(f"table {table} has no stream")
+                raise ProcessorError(f"table {table} has no stream (or does not exist)")
             stream_arn = max(found, key=lambda s: s["StreamLabel"])["StreamArn"]
         self.stream_arn = stream_arn
 
@@ -153,6 +191,18 @@ class RemoteReader:
         self.start = start
         self.iterator: str | None = None
         self.ended = False
+        self.throttles = self.retries = self.expired_iterators = 0
+        self.gate = _gate(source.stream_arn, shard_id)
+
+    def _count(self, kind: str, e: BaseException) -> None:
+        if kind == "throttle":
+            self.throttles += 1
+        else:
+            self.retries += 1
+
+    def _get_records(self, limit: int) -> dict:
+        with self.gate:
+            return self.client.get_records(ShardIterator=self.iterator, Limit=min(limit, 1000))
 
     def _iterator(self, trimmed: bool = False) -> str:
         request = {"StreamArn": self.source.stream_arn, "ShardId": self.shard_id}
@@ -166,20 +216,28 @@ class RemoteReader:
         if self.ended:
             return Page(ended=True)
         skipped = False
-        errors = self.client.exceptions
-        for attempt in range(3):
+        retrier = self.source.retrier
+        for attempt in range(5):
             try:
                 if self.iterator is None:
-                    self.iterator = self._iterator(trimmed=skipped)
-                page = self.client.get_records(ShardIterator=self.iterator, Limit=min(limit, 1000))
+                    self.iterator = retrier.call(self._iterator, trimmed=skipped, on_retry=self._count)
+                page = retrier.call(self._get_records, limit, on_retry=self._count)
                 break
-            except errors.ExpiredIteratorException:
-                self.iterator = None
-            except errors.TrimmedDataAccessException:
-                self.iterator, skipped = None, True
-            time.sleep(0.01 * attempt)
+            except Interrupted:
+                return Page()           # stopping: the worker sees it and ends
+            except Exception as e:  # noqa: BLE001 - the two the stream answers that a new iterator cures
+                code = error_code(e)
+                if code == "ExpiredIteratorException":
+                    self.expired_iterators += 1
+                    log.info("shard %s: iterator expired; resolving it again after %s", self.shard_id,
+                             self.after or self.start)
+                    self.iterator = None
+                elif code == "TrimmedDataAccessException":
+                    self.iterator, skipped = None, True
+                else:
+                    raise
         else:
-            raise ProcessorError(f"shard {self.shard_id}: no readable iterator after 3 attempts")
+            raise ProcessorError(f"shard {self.shard_id}: no readable iterator after 5 attempts")
         arn = self.source.stream_arn
         records = [from_boto3(r, arn) for r in page.get("Records", [])]
         if records:

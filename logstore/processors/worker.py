@@ -26,6 +26,8 @@ from . import events
 from .checkpoints import Checkpoint
 from .config import TRIM_HORIZON
 from .context import Context, TransactionalBatch
+from .leases import LeaseLost
+from .retry import Interrupted
 from .sources import ShardView
 
 if TYPE_CHECKING:
@@ -48,9 +50,12 @@ class ShardStats:
     failed: int           # records given up on
     invocations: int
     errors: int           # handler invocations that raised or reported failures
-    lag_ms: int | None    # store time now minus the time of the last record handled (None: none yet)
+    lag_ms: int | None    # age of the newest record read but not yet handled; 0 when caught up (None: unknown)
     done: bool
     idle: bool
+    throttles: int = 0    # reads answered with throttling (retried)
+    retries: int = 0      # reads that failed transiently: 5xx, connection trouble (retried)
+    expired_iterators: int = 0   # iterators that expired and were resolved again from the position reached
 
 
 def _seq(record: dict) -> str:
@@ -65,7 +70,8 @@ def _lane(record: dict, lanes: int) -> int:
 class ShardWorker(threading.Thread):
     """Reads one shard and delivers its records (see the module docstring)."""
 
-    def __init__(self, proc: "Processor", shard: ShardView, checkpoint: Checkpoint | None):
+    def __init__(self, proc: "Processor", shard: ShardView, checkpoint: Checkpoint | None,
+                 previous: ShardStats | None = None):
         super().__init__(name=f"shard-{shard.shard_id}", daemon=True)
         self.proc = proc
         self.cfg = proc.config
@@ -74,22 +80,45 @@ class ShardWorker(threading.Thread):
         self.start_at = checkpoint.start if checkpoint else TRIM_HORIZON
         self.checkpointed = after
         self.records = self.filtered = self.failed = self.invocations = self.errors = 0
+        self._earlier = previous      # the counts of this shard's previous worker in this process, carried on
+        self.reader = None
         self._counts_lock = threading.Lock()
         self.last_ts_ms: int | None = None
+        self.pending_ts_ms: int | None = None   # the newest record gathered and not yet handled
+        self.caught_up = False                   # the last read found nothing new
         self.done = False
         self.empty_read_started = 0.0
         self.after = after
 
     def stats(self) -> ShardStats:
-        lag = None if self.last_ts_ms is None else max(0, self.proc.clock.now_ms() - self.last_ts_ms)
-        return ShardStats(self.shard.shard_id, self.records, self.filtered, self.failed, self.invocations,
-                          self.errors, lag, self.done, self.empty_read_started > 0)
+        now = self.proc.clock.now_ms()
+        pending = self.pending_ts_ms
+        if pending is not None:
+            lag = max(0, now - pending)
+        elif self.caught_up:
+            lag = 0
+        else:
+            lag = None if self.last_ts_ms is None else max(0, now - self.last_ts_ms)
+        e, r = self._earlier, self.reader
+        prev = (lambda name: getattr(e, name)) if e is not None else (lambda name: 0)
+        return ShardStats(self.shard.shard_id, self.records + prev("records"), self.filtered + prev("filtered"),
+                          self.failed + prev("failed"), self.invocations + prev("invocations"),
+                          self.errors + prev("errors"), lag, self.done, self.empty_read_started > 0,
+                          getattr(r, "throttles", 0) + prev("throttles"), getattr(r, "retries", 0) + prev("retries"),
+                          getattr(r, "expired_iterators", 0) + prev("expired_iterators"))
+
+    @property
+    def halted(self) -> bool:
+        """Stop asked for, or this instance no longer holds the shard's lease."""
+        return self.proc.stopping or not self.proc.holds(self.shard.shard_id)
 
     def run(self) -> None:
         try:
             self._run()
-        except Stopped:
+        except (Stopped, Interrupted):
             pass
+        except LeaseLost as e:
+            log.warning("processor %s: %s; its records not yet checkpointed go to the new owner", self.proc.name, e)
         except BaseException as e:  # noqa: BLE001 - reported; the coordinator starts the shard again
             log.exception("processor %s: shard %s failed", self.proc.name, self.shard.shard_id)
             self.proc.errors.append(e)
@@ -99,12 +128,13 @@ class ShardWorker(threading.Thread):
     # -- the loop ------------------------------------------------------------------------------------------------
 
     def _run(self) -> None:
-        reader = self.proc.source.reader(self.shard, self.after, self.start_at)
-        while not self.proc.stopping:
+        reader = self.reader = self.proc.source.reader(self.shard, self.after, self.start_at)
+        while not self.halted:
             gathered = self._gather(reader)
             if gathered is None:
                 return
             matched, last_seq, last_ts, ended = gathered
+            self.pending_ts_ms = last_ts
             if matched:
                 if self.cfg.parallelization_factor == 1:
                     for i in range(0, len(matched), self.cfg.batch_size):
@@ -115,6 +145,7 @@ class ShardWorker(threading.Thread):
                 self.last_ts_ms = last_ts
             if ended or (last_seq is not None and last_seq != self.checkpointed):
                 self._commit(last_seq if last_seq is not None else self.checkpointed, done=ended)
+            self.pending_ts_ms = None
             if ended:
                 self.done = True
                 return
@@ -128,10 +159,11 @@ class ShardWorker(threading.Thread):
         last_seq = last_ts = None
         window_end = None
         while True:
-            if proc.stopping:
+            if self.halted:
                 return None
             read_started = time.monotonic()
             page = reader.read(want - len(matched))
+            self.caught_up = not page.records and not matched
             if page.records:
                 if proc.filter is None:
                     matched += page.records
@@ -191,10 +223,11 @@ class ShardWorker(threading.Thread):
                 self._give_up(batch[:expired], "RecordAgeExceeded", retries + 1, "Unhandled", deferred)
                 batch = batch[expired:]
                 continue
-            if self.proc.stopping:
+            if self.halted:
                 raise Stopped()
+            transactional = deferred is None and self.proc.leases is None
             ctx = Context(self.proc.function_name, self.proc.source.stream_arn, self.shard.shard_id,
-                          TransactionalBatch(self.proc.store) if deferred is None else None)
+                          TransactionalBatch(self.proc.store) if transactional else None)
             self._count(invocations=1)
             error: str | None = "Unhandled"
             try:
@@ -202,7 +235,10 @@ class ShardWorker(threading.Thread):
                 first_fail = self._first_failure(batch, result)
                 error = None
             except Exception as e:  # noqa: BLE001 - the handler's failure: retried as Lambda does
-                log.info("processor %s: shard %s: handler raised %r", self.proc.name, self.shard.shard_id, e)
+                # visible without flooding: the 1st, 2nd, 4th, 8th... consecutive failure of a batch
+                level = logging.WARNING if (retries + 1) & retries == 0 else logging.DEBUG
+                log.log(level, "processor %s: shard %s: handler raised %r on %d records from %s (attempt %d)",
+                        self.proc.name, self.shard.shard_id, e, len(batch), _seq(batch[0]), retries + 1)
                 first_fail = 0
             if first_fail is None:
                 if deferred is not None or self._commit_writes(_seq(batch[-1]), ctx):

@@ -352,12 +352,14 @@ class Environment:
             size = self._env.info()["map_size"]
             self._env.set_mapsize(size + min(size, MAX_GROWTH_STEP))
 
-    def secret(self, name: str) -> bytes:
+    def secret(self, name: str, create: bool = True) -> bytes | None:
         """32 random bytes kept in the store under ``meta`` key ``secret:<name>``, created on first use by a
-        writer (a read-only store without it gets ReadOnlyError)."""
+        writer (a read-only store without it gets ReadOnlyError; with ``create=False``, None)."""
         meta, key = self.db("meta"), b"secret:" + name.encode()
         with self.begin_read() as txn:
             value = txn.get(key, db=meta)
+        if value is None and not create:
+            return None
         if value is None:
             def create(txn):
                 existing = txn.get(key, db=meta)

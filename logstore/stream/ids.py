@@ -5,8 +5,10 @@
 * Stream labels: the UTC creation time ``YYYY-MM-DDTHH:MM:SS.mmm``; unique per table (bumped 1 ms on a clash).
 * Stream ARNs: ``arn:aws:dynamodb:<region>:<account>:table/<table>/stream/<label>``.
 * Shard ids: ``shardId-<20-digit creation ms>-<8 hex>``, 37 characters; sorting them sorts by creation time.
-* Event ids: 32 lowercase hex characters derived from (stream, sequence number), so a record keeps its id
-  however often it is read.
+* Event ids: 32 lowercase hex characters, a keyed hash of (stream, sequence number) under the store's own random
+  event key (``event_key``: 32 bytes made when a store is created, kept in it). A record keeps its id however often
+  it is read; two stores, or one directory before and after a reset (a new store, a new key), never repeat one,
+  as AWS's eventIDs do not (a consumer de-duplicating by eventID would otherwise drop records).
 
 Pure functions. Callers: the stream layer, and the api layer for parsing what clients send.
 """
@@ -60,5 +62,17 @@ def is_shard_id(text: str) -> bool:
     return _SHARD_ID.match(text) is not None
 
 
-def event_id(stream_no: int, seq: int) -> str:
-    return hashlib.blake2b(_EVENT.pack(stream_no, seq), digest_size=16).hexdigest()
+EVENT_KEY_SECRET = "event-ids"   # the name of the store's event key (storage.Environment.secret)
+
+
+def event_id(event_key: bytes, stream_no: int, seq: int) -> str:
+    return hashlib.blake2b(_EVENT.pack(stream_no, seq), digest_size=16, key=event_key).hexdigest()
+
+
+def store_event_key(env) -> bytes:
+    """The event key of the store in ``env`` (an Environment), made on first use by a writer. A read-only view of
+    a store no writer has opened since event keys came (nothing to render from it yet but older records) gets the
+    empty key, which gives those records the ids they always had."""
+    if env.readonly:
+        return env.secret(EVENT_KEY_SECRET, create=False) or b""
+    return env.secret(EVENT_KEY_SECRET)

@@ -67,3 +67,15 @@ def assert_in_order_once(versions: dict[str, list[int]], expected: dict[str, int
     assert set(versions) == set(expected), (sorted(set(expected) - set(versions))[:10])
     for pk, n in expected.items():
         assert versions[pk] == list(range(1, n + 1)), f"{pk}: {versions[pk][:30]}"
+
+
+def assert_at_least_once_in_order(deliveries, expected: dict[str, int]) -> None:
+    """``deliveries``: (time, pk, version) of every record handed to a handler, by any instance. Every key got every
+    version 1..expected[key] at least once, and never a version before all earlier ones had been delivered (no
+    gap in per-key order; redelivery after a takeover may repeat a run of versions)."""
+    reached: dict[str, int] = {}
+    for _, pk, v in sorted(deliveries):
+        assert v <= reached.get(pk, 0) + 1, f"{pk}: version {v} delivered before version {reached.get(pk, 0) + 1}"
+        reached[pk] = max(reached.get(pk, 0), v)
+    missing = {pk: (reached.get(pk, 0), n) for pk, n in expected.items() if reached.get(pk, 0) < n}
+    assert not missing, f"keys not delivered to their last version (reached, written): {dict(list(missing.items())[:10])}"

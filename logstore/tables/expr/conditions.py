@@ -29,7 +29,7 @@ def operand_value(o, item: dict | None) -> dict | None:
     if isinstance(o, n.Path):
         return paths.get(item, o.parts)
     if isinstance(o, n.Func) and o.name == "size":
-        return size(paths.get(item, o.args[0].parts))
+        return size(operand_value(o.args[0], item))
     raise TypeError(f"not a condition operand: {o!r}")
 
 

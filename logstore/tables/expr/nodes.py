@@ -145,5 +145,6 @@ class Projection:
 CONDITION_FUNCTIONS = ("attribute_exists", "attribute_not_exists", "attribute_type", "begins_with", "contains")
 OPERAND_FUNCTIONS = ("size",)
 UPDATE_FUNCTIONS = ("if_not_exists", "list_append")
+PATH_FIRST_FUNCTIONS = ("attribute_exists", "attribute_not_exists", "if_not_exists")   # size: a path or a value
 ARITY = {"attribute_exists": 1, "attribute_not_exists": 1, "attribute_type": 2, "begins_with": 2, "contains": 2,
          "size": 1, "if_not_exists": 2, "list_append": 2}

@@ -49,6 +49,9 @@ from . import nodes as n
 
 MAX_EXPRESSION_BYTES = 4096
 MAX_IN_OPERANDS = 100
+MAX_OPERATORS = 300      # comparators, AND, OR, NOT, BETWEEN, IN; in updates also + - and the functions
+MAX_PATH_DEPTH = 32      # parts of one document path (DynamoDB nests attributes 32 levels deep)
+MAX_NESTING = 200        # nested function calls and parenthesised SET operands (the parser recurses on these)
 KINDS = ("ConditionExpression", "UpdateExpression", "ProjectionExpression", "KeyConditionExpression",
          "FilterExpression")
 CONDITION_KINDS = ("ConditionExpression", "KeyConditionExpression", "FilterExpression")
@@ -126,12 +129,15 @@ def parse(kind: str, text: str):
     p = _Parser(kind, text)
     if kind in CONDITION_KINDS and _wrapped_twice(p.tokens):
         raise ValidationException(f"Invalid {kind}: The expression has redundant parentheses;")
-    if kind == "UpdateExpression":
-        tree = p.update()
-    elif kind == "ProjectionExpression":
-        tree = n.Projection(p.comma_list(p.path))
-    else:
-        tree = p.condition()
+    try:
+        if kind == "UpdateExpression":
+            tree = p.update()
+        elif kind == "ProjectionExpression":
+            tree = n.Projection(p.comma_list(p.path))
+        else:
+            tree = p.condition()
+    except RecursionError:   # unreachable by the bounds above; a backstop, so depth is never an internal error
+        raise ValidationException(f"Invalid {kind}: The expression is nested too deeply;") from None
     p.expect_eof()
     return tree
 
@@ -167,6 +173,8 @@ class _Parser:
         self.text = text
         self.tokens = tokenize(text)
         self.i = 0
+        self.operators = 0
+        self.depth = 0
 
     # -- token helpers ---------------------------------------------------------------------------------------------
 
@@ -185,6 +193,19 @@ class _Parser:
 
     def at_keyword(self, word: str) -> bool:
         return self.tok.keyword() == word
+
+    def operator(self) -> None:
+        """Count one operator (or, in an update, function); DynamoDB refuses the 301st."""
+        self.operators += 1
+        if self.operators > MAX_OPERATORS:
+            raise self.error(f"The expression contains too many operators; operator count: {self.operators}")
+
+    def nest(self) -> None:
+        """Enter one nesting level (a function call, a parenthesised SET operand); bounded so the recursive rules
+        stay far from Python's recursion limit."""
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise self.error(f"The expression is nested too deeply; maximum nesting depth: {MAX_NESTING}")
 
     def error(self, message: str) -> ValidationException:
         return ValidationException(f"Invalid {self.kind}: {message}")
@@ -242,6 +263,9 @@ class _Parser:
                 parts.append(int(t.text))
             else:
                 return n.Path(tuple(parts))
+            if len(parts) > MAX_PATH_DEPTH:
+                raise self.error(f"The document path has too many nesting levels; nesting levels: {len(parts)}, "
+                                 f"maximum: {MAX_PATH_DEPTH}")
 
     def function(self) -> n.Func:
         name = self.advance().text
@@ -253,17 +277,28 @@ class _Parser:
             where = "an update" if self.kind == "UpdateExpression" else "a condition"
             raise self.error(f"The function is not allowed in {where} expression; function: {name}")
         self.expect("(")
+        if name in n.PATH_FIRST_FUNCTIONS and (self.tok.kind == "value" or self.is_function()):
+            raise self.error(f"Operator or function requires a document path; operator or function: {name}")
+        if name in ("size", "attribute_type") and self.is_function():   # size(size(a)): an N, known unparsed
+            raise self.error(f"Incorrect operand type for operator or function; operator or function: {name}, "
+                             f"operand type: N")
+        if self.kind == "UpdateExpression":
+            self.operator()
+        self.nest()
         if name in n.UPDATE_FUNCTIONS:
             args = self.comma_list(self.set_operand)
         else:
             args = self.comma_list(self.operand)
         self.expect(")")
+        self.depth -= 1
         if len(args) != n.ARITY[name]:
             raise self.error(f"Incorrect number of operands for operator or function; operator or function: "
                              f"{name}, number of operands: {len(args)}")
-        if name in ("attribute_exists", "attribute_not_exists", "attribute_type", "size", "if_not_exists") \
-                and not isinstance(args[0], n.Path):
+        if name in n.PATH_FIRST_FUNCTIONS and not isinstance(args[0], n.Path):
             raise self.error(f"Operator or function requires a document path; operator or function: {name}")
+        if name == "attribute_type" and not isinstance(args[1], n.Value):
+            raise self.error("Incorrect operand type for operator or function; operator or function: attribute_type"
+                             ", the type operand must be an expression attribute value")
         return n.Func(name, args)
 
     def is_function(self) -> bool:
@@ -285,40 +320,66 @@ class _Parser:
     # -- conditions ------------------------------------------------------------------------------------------------
 
     def condition(self):
-        left = self.disjunct()
-        while self.at_keyword("OR"):
-            self.i += 1
-            left = n.Or(left, self.disjunct())
-        return left
+        """``condition``, ``disjunct``, ``conjunct`` and the parenthesised ``primary`` with explicit stacks
+        (operator precedence, left-associative), so neither parentheses nor NOT cost Python recursion however deep
+        the input nests; only the simple primaries (comparisons, BETWEEN, IN, functions) are parsed by calls."""
+        operands: list = []
+        ops: list[str] = []      # "(", "OR", "AND", "NOT"
+        open_parens = 0
 
-    def disjunct(self):
-        left = self.conjunct()
-        while self.at_keyword("AND"):
-            self.i += 1
-            left = n.And(left, self.conjunct())
-        return left
+        def reduce_top() -> None:
+            op = ops.pop()
+            if op == "NOT":
+                operands.append(n.Not(operands.pop()))
+            else:
+                right, left = operands.pop(), operands.pop()
+                operands.append(n.Or(left, right) if op == "OR" else n.And(left, right))
 
-    def conjunct(self):
-        if self.at_keyword("NOT"):
+        while True:
+            while True:                          # a conjunct: NOT* "("* ... primary
+                if self.at_keyword("NOT"):
+                    self.operator()
+                    self.i += 1
+                    ops.append("NOT")
+                elif self.at("("):
+                    self.i += 1
+                    ops.append("(")
+                    open_parens += 1
+                else:
+                    break
+            operands.append(self.primary())
+            while self.at(")") and open_parens:
+                while ops[-1] != "(":
+                    reduce_top()
+                ops.pop()
+                open_parens -= 1
+                self.i += 1
+            word = self.tok.keyword()
+            if word not in ("AND", "OR"):
+                break
+            self.operator()
             self.i += 1
-            return n.Not(self.conjunct())
-        return self.primary()
+            while ops and ops[-1] != "(" and (ops[-1] != "OR" or word == "OR"):
+                reduce_top()
+            ops.append(word)
+        if open_parens:
+            raise self.syntax_error()
+        while ops:
+            reduce_top()
+        return operands[0]
 
     def primary(self):
-        if self.at("("):
-            self.i += 1
-            inner = self.condition()
-            self.expect(")")
-            return inner
         left = self.operand()
         t = self.tok
         if t.kind == "punct" and t.text in n.COMPARATORS:
+            self.operator()
             self.i += 1
             self._operand_use(left)
             right = self.operand()
             self._operand_use(right)
             return n.Compare(t.text, left, right)
         if t.keyword() == "BETWEEN":
+            self.operator()
             self.i += 1
             low = self.operand()
             if not self.at_keyword("AND"):
@@ -329,6 +390,7 @@ class _Parser:
                 self._operand_use(o)
             return n.Between(left, low, high)
         if t.keyword() == "IN":
+            self.operator()
             self.i += 1
             self.expect("(")
             choices = self.comma_list(self.operand)
@@ -386,6 +448,7 @@ class _Parser:
     def set_value(self):
         left = self.set_operand()
         if self.at("+") or self.at("-"):
+            self.operator()
             op = self.advance().text
             return n.Arith(op, left, self.set_operand())
         return left
@@ -394,8 +457,10 @@ class _Parser:
         t = self.tok
         if self.at("("):
             self.i += 1
+            self.nest()
             inner = self.set_value()
             self.expect(")")
+            self.depth -= 1
             return inner
         if t.kind == "value":
             self.i += 1
