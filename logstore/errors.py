@@ -59,22 +59,33 @@ class ReadOnlyError(StorageError):
 
 class CorruptionError(StorageError):
     """Stored bytes fail validation. ``status`` is the codec's status code (see csrc/logseg.h); ``shard`` and
-    ``segment`` (the last sequence number the segment's key names) say where, once the storage layer knows."""
+    ``segment`` (the last sequence number the segment's key names) say where, once the storage layer knows;
+    ``what`` names the kind of thing damaged ("segment", or e.g. "store file" for LMDB's own pages)."""
 
     def __init__(self, reason: str, *, status: int | None = None, shard: int | None = None,
-                 segment: int | None = None):
+                 segment: int | None = None, what: str = "segment"):
         self.reason = reason
         self.status = status
         self.shard = shard
         self.segment = segment
+        self.what = what
         where = ""
         if shard is not None:
             where = f"shard {shard}" + (f", segment {segment}" if segment is not None else "") + ": "
-        super().__init__(f"corrupt segment: {where}{reason}")
+        super().__init__(f"corrupt {what}: {where}{reason}")
 
     def located(self, shard: int, segment: int | None) -> "CorruptionError":
         """The same error, naming where it was found."""
-        return CorruptionError(self.reason, status=self.status, shard=shard, segment=segment)
+        return CorruptionError(self.reason, status=self.status, shard=shard, segment=segment, what=self.what)
+
+
+class DiskFullError(StorageError):
+    """A write could not be made because the store's filesystem is full (or the process's file-size limit was
+    reached). Nothing of it was written; the store stays readable, and writes succeed again once there is space."""
+
+
+class ReadOnlyFilesystemError(StorageError):
+    """The store is on a read-only filesystem and was opened for writing: open it read-only."""
 
 
 # ---------------------------------------------------------------------------------------------------------------

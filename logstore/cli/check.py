@@ -8,6 +8,9 @@ What is checked, in one read snapshot (so a store another process is writing to 
 3. tables: definitions, item counters, and items against their latest record where the view type allows
    (tables/verify.py). Only this step reads record payloads (skimming each for its key, decoding only each
    key's newest record); ``--no-items`` skips it.
+Before all of them, LMDB's own pages (storage/pages.py): the meta pages, the file's size, and every page of every
+B-tree, each visited once. A damaged page is reported ("pages") and the steps that would read its database
+through LMDB are left out (said so in a problem), since LMDB may crash or loop on such a page.
 A problem never stops the walk. Read-only.
 """
 from __future__ import annotations
@@ -17,6 +20,7 @@ import time
 import click
 from rich.markup import escape
 
+from logstore.errors import CorruptionError
 from logstore.storage.verify import Problem, scan_shard
 from logstore.stream import verify as stream_verify
 from logstore.stream.catalog import ENABLED
@@ -25,9 +29,26 @@ from logstore.tables import verify as tables_verify
 from .common import (EXIT_PROBLEMS, RETENTION_MS, console, emit_json, open_store, progress, store_command)
 
 
+STEP_DBS = {"segments": {"segments", "trims"},
+            "streams": {"streams", "stream_arns", "shards", "stream_shards", "counters", "segments", "trims"},
+            "tables": {"tables", "items", "counters"}}
+WHOLE_FILE = {"(file)", "(main)", "(free list)"}
+
+
 def run_check(store, items: bool = True, advance=None) -> dict:
     """Run every check; return {"problems": [Problem], "checked": {...counts}}."""
     started = time.perf_counter()
+    found = store.env.walk_pages()
+    page_problems = [Problem("pages", str(p)) for p in found]
+    damaged = {p.db for p in found}
+    skipped = [step for step, dbs in STEP_DBS.items() if damaged & (dbs | WHOLE_FILE)]
+    if skipped:   # LMDB could crash or loop on those pages: report them and read no further
+        page_problems.append(Problem("pages", f"not checked, as LMDB would read damaged pages: "
+                                              f"{', '.join(skipped)}"))
+        return {"problems": page_problems, "checked": {
+            "segments": 0, "records": 0, "bytes": 0, "shard_logs": 0, "streams": 0, "tables": 0,
+            "items_checked": False, "keys_compared": 0, "storage_only": False,
+            "seconds": round(time.perf_counter() - started, 3)}}
     with store.read() as txn:
         segments_total = txn.stat(store.log.segments_db)["entries"] if store.log.segments_db is not None else 0
         prep: list[Problem] = []
@@ -51,7 +72,7 @@ def run_check(store, items: bool = True, advance=None) -> dict:
             step = advance or bar
             scans = {shard: scan_shard(store.log, txn, shard, visitors.get(shard), step)
                      for shard in list(store.log.shards(txn))}
-        problems = [p for scan in scans.values() for p in scan.problems]
+        problems = page_problems + [p for scan in scans.values() for p in scan.problems]
         problems += stream_verify.check(store.streams, store.log, store.counters, txn, scans, RETENTION_MS)
         problems += tables_verify.check(store.tables, store.items, store.counters, txn, streams, latest)
         checked = {"segments": sum(s.segments for s in scans.values()),
@@ -70,8 +91,15 @@ def run_check(store, items: bool = True, advance=None) -> dict:
 @store_command
 def check(path: str, as_json: bool, no_items: bool) -> None:
     """Walk the whole store and report every problem; exit 1 if there are any."""
-    with open_store(path) as store:
-        result = run_check(store, items=not no_items)
+    try:
+        with open_store(path, walk_pages=False) as store:
+            result = run_check(store, items=not no_items)
+    except CorruptionError as e:   # damage that stops LMDB opening the file (a truncated data.mdb): a problem
+        if e.what != "store file":
+            raise
+        result = {"problems": [Problem("pages", e.reason)], "checked": {
+            "segments": 0, "records": 0, "bytes": 0, "shard_logs": 0, "streams": 0, "tables": 0,
+            "items_checked": False, "keys_compared": 0, "storage_only": False, "seconds": 0.0}}
     problems, checked = result["problems"], result["checked"]
     if as_json:
         emit_json({"ok": not problems, "problems": [p.to_dict() for p in problems], "checked": checked})

@@ -38,7 +38,7 @@ import logstore
 from logstore.api import StreamPolicy
 from logstore.api.store import OPERATIONS, STREAMS_OPERATIONS
 from logstore.clock import SYSTEM_CLOCK, OffsetClock
-from logstore.errors import (AwsError, InternalServerError, RequestEntityTooLargeException, RequestTimeoutException,
+from logstore.errors import (AwsError, CorruptionError, DiskFullError, InternalServerError, StorageError, RequestEntityTooLargeException, RequestTimeoutException,
                              SerializationException, ThrottlingException, UnknownOperationException,
                              ValidationException)
 
@@ -342,6 +342,9 @@ class Server:
             if isinstance(exc, InternalServerError):
                 log.error("request %s (%s): internal error: %s", rid, operation, exc.message)
             return wire.error_body(exc)
+        except StorageError as exc:   # the engine's own trouble: AWS's 500, saying what kind, details logged
+            log.error("request %s (%s): %s: %s", rid, operation, type(exc).__name__, exc)
+            return wire.error_body(InternalServerError(_storage_message(exc)))
         except Exception:   # noqa: BLE001 - the border: nothing unexpected reaches the client
             log.exception("request %s (%s): unexpected error", rid, operation)
             return wire.error_body(InternalServerError())
@@ -376,6 +379,15 @@ class Server:
         except Exception:   # noqa: BLE001
             log.exception("request %s (%s): unexpected error", rid, path)
             return wire.error_body(InternalServerError())
+
+
+def _storage_message(exc: StorageError) -> str:
+    if isinstance(exc, DiskFullError):
+        return ("The server's disk is full: the request was not applied (nothing of it was written). Retry once "
+                "space has been freed.")
+    if isinstance(exc, CorruptionError):
+        return "The store is damaged where this request reads it; the server's log says where."
+    return InternalServerError.default_message
 
 
 TEST_ENDPOINTS = ("/moto-api/reset", "/logstore-admin/split-shard", "/logstore-admin/advance-clock",
