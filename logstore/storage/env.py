@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import errno
 import os
+import resource
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -74,18 +75,30 @@ def _native_failure(path: str, e: lmdb.Error, doing: str) -> StorageError:
     return StorageError(f"{path}: {doing} failed: {text}")
 
 
+LOW_SPACE = 64 << 20
+
+
 def _low_space(path: str) -> bool:
+    """Whether a write of the store could have failed for want of space: LMDB reports a short write as EIO, so
+    an EIO while under LOW_SPACE free (or that close to the process's file-size limit) is taken as a full disk."""
     try:
         st = os.statvfs(path)
+        if st.f_bavail * st.f_frsize < LOW_SPACE:
+            return True
+        soft = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+        return soft != resource.RLIM_INFINITY and os.path.getsize(os.path.join(path, "data.mdb")) + LOW_SPACE > soft
     except OSError:
         return False
-    return st.f_bavail * st.f_frsize < (1 << 20)
 
 
 def _free_text(path: str) -> str:
     try:
         st = os.statvfs(path)
-        return f"{st.f_bavail * st.f_frsize:,} bytes free"
+        text = f"{st.f_bavail * st.f_frsize:,} bytes free"
+        soft = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+        if soft != resource.RLIM_INFINITY:
+            text += f", file-size limit {soft:,} bytes"
+        return text
     except OSError:
         return "free space unknown"
 
