@@ -5,6 +5,9 @@ Two families hang off ``LogstoreError``:
 * ``AwsError`` subclasses are visible to AWS clients. Each is named exactly like the AWS error code it becomes on
   the wire and declares that code, its HTTP status and the ``__type`` prefix as class attributes; the server maps
   an exception to a response by reading them (``AWS_ERRORS`` is derived from the classes, never written by hand).
+  A few subclasses refine an AWS class without being a code of their own (``refines = True``): they say more
+  about the fault to the code that catches it (``ConstraintViolations``, ``ItemKeyError``) and reach the wire as
+  the class they refine.
 * ``StorageError`` subclasses describe the engine's own trouble (corruption, an unknown format version, a path
   that is not a store). They never reach a client as themselves: the server turns them into InternalServerError.
 
@@ -98,6 +101,7 @@ class AwsError(LogstoreError):
     http_status = 400
     prefix = SERVICE_PREFIX
     default_message = ""
+    refines = False     # True: a finer kind of its parent's AWS error, sent as the parent's code
 
     def __init__(self, message: str | None = None, details: dict | None = None):
         self.message = message if message is not None else self.default_message
@@ -107,15 +111,39 @@ class AwsError(LogstoreError):
 
     @classmethod
     def code(cls) -> str:
-        return cls.__name__
+        for klass in cls.__mro__:
+            if not klass.__dict__.get("refines", False):
+                return klass.__name__
+        raise AssertionError("unreachable: AwsError does not refine")
 
     @classmethod
     def aws_type(cls) -> str:
-        return cls.prefix + cls.__name__
+        return cls.prefix + cls.code()
 
 
 class ValidationException(AwsError):
     prefix = VALIDATE_PREFIX
+
+
+class ConstraintViolations(ValidationException):
+    """Coral's validation envelope, rendered here and nowhere else: ``1 validation error detected: <violation>``
+    (several joined by ``; ``, the count adjusted). ``violations`` are the envelope's parts."""
+
+    refines = True
+
+    def __init__(self, *violations: str, details: dict | None = None):
+        self.violations = violations
+        n = len(violations)
+        super().__init__(f"{n} validation error{'s' if n > 1 else ''} detected: " + "; ".join(violations),
+                         details)
+
+
+class ItemKeyError(ValidationException):
+    """An item's or key's own fault against its table's schema (a key element that does not match the schema, a
+    key or index-key attribute of the wrong type): TransactWriteItems reports it as the action's
+    ValidationError cancellation reason rather than refusing the whole request."""
+
+    refines = True
 
 
 class ResourceNotFoundException(AwsError):
@@ -210,7 +238,8 @@ def _aws_errors() -> dict[str, type[AwsError]]:
     todo = list(AwsError.__subclasses__())
     while todo:
         cls = todo.pop()
-        found[cls.code()] = cls
+        if not cls.__dict__.get("refines", False):
+            found[cls.code()] = cls
         todo.extend(cls.__subclasses__())
     return found
 

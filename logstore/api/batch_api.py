@@ -10,7 +10,7 @@ import base64
 import json
 import re
 
-from logstore.errors import ValidationException
+from logstore.errors import ConstraintViolations, ValidationException
 from logstore.tables.expr import projection
 from logstore.tables.writes import Mutation
 
@@ -30,7 +30,7 @@ class BatchService:
         checks.done()
         total = sum(len(v) if isinstance(v, list) else 0 for v in requests.values())
         if not 1 <= total <= 25:
-            raise ValidationException("1 validation error detected: Value at 'requestItems' failed to satisfy "
+            raise ConstraintViolations("Value at 'requestItems' failed to satisfy "
                                       "constraint: Map value must satisfy constraint: [Member must have length "
                                       "less than or equal to 25, Member must have length greater than or equal "
                                       "to 1]")
@@ -63,12 +63,12 @@ class BatchService:
         requests = checks.get("RequestItems", dict, required=True)
         checks.done()
         if not requests:
-            raise ValidationException("1 validation error detected: Value at 'RequestItems' failed to satisfy "
+            raise ConstraintViolations("Value at 'RequestItems' failed to satisfy "
                                       "constraint: Member must have length greater than or equal to 1")
         bad_names = [n for n in requests if not (3 <= len(n) <= 255 and re.fullmatch(TABLE_NAME_PATTERN, n))]
         if bad_names:
             echo = json.dumps(requests, separators=(",", ":"), default=lambda b: base64.b64encode(b).decode())
-            raise ValidationException(f"1 validation error detected: Value '{echo}' at 'requestItems' failed to "
+            raise ConstraintViolations(f"Value '{echo}' at 'requestItems' failed to "
                                       "satisfy constraint: Map keys must satisfy constraint: [Member must have length "
                                       "less than or equal to 255, Member must have length greater than or equal to "
                                       f"3, Member must satisfy regular expression pattern: {TABLE_NAME_PATTERN}]")
@@ -78,7 +78,7 @@ class BatchService:
             if not isinstance(keys, list) or not 1 <= len(keys) <= 100:
                 bound = "less than or equal to 100" if isinstance(keys, list) and keys else \
                     "greater than or equal to 1"
-                raise ValidationException(f"1 validation error detected: Value at 'RequestItems.{name}.member.Keys' "
+                raise ConstraintViolations(f"Value at 'RequestItems.{name}.member.Keys' "
                                           f"failed to satisfy constraint: Member must have length {bound}")
             styles.update(m for m in ("ProjectionExpression", "AttributesToGet") if spec.get(m) is not None)
         if len(styles) > 1:

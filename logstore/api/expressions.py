@@ -11,7 +11,8 @@ Also the helpers that turn a failed condition into AWS's errors. Pure; one per r
 """
 from __future__ import annotations
 
-from logstore.errors import ConditionalCheckFailedException, SerializationException, ValidationException
+from logstore.errors import (ConditionalCheckFailedException, ConstraintViolations, SerializationException,
+                             ValidationException)
 from logstore.tables.expr import Binder, conditions, legacy, nodes, projection
 
 def _null_list(names: list[str]) -> str:
@@ -86,7 +87,7 @@ class RequestExpressions:
         if not isinstance(names, list) or not all(isinstance(x, str) for x in names):
             raise SerializationException("Unexpected value type in payload for 'AttributesToGet': expected LIST")
         if not names:
-            raise ValidationException("1 validation error detected: Value '[]' at 'attributesToGet' failed to "
+            raise ConstraintViolations("Value '[]' at 'attributesToGet' failed to "
                                       "satisfy constraint: Member must have length greater than or equal to 1")
         if len(set(names)) != len(names):
             raise ValidationException("One or more parameter values were invalid: Duplicate value in attribute "

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import decimal
 
-from logstore.errors import ResourceNotFoundException, ValidationException
+from logstore.errors import ConstraintViolations, ItemKeyError, ResourceNotFoundException, ValidationException
 from logstore.tables import TableEngine, attrs
 from logstore.tables.expr import nodes, projection, updates
 from logstore.tables.writes import Mutation, StaleTable
@@ -73,7 +73,7 @@ class ItemsService:
 
     def checked_key(self, tdef, key) -> dict:
         if not isinstance(key, dict):
-            raise ValidationException("The provided key element does not match the schema")
+            raise ItemKeyError(attrs.KEY_SCHEMA_MISMATCH)
         key = attrs.canonical_item(key)
         attrs.check_key(key, list(tdef.key_schema), exact=True)
         return key
@@ -263,7 +263,7 @@ def check_index_keys(tdef, item: dict) -> None:
                     continue
                 actual = next(iter(av))
                 if actual != types[name]:
-                    raise ValidationException(INVALID + f"Type mismatch for Index Key {name} Expected: {types[name]} "
+                    raise ItemKeyError(INVALID + f"Type mismatch for Index Key {name} Expected: {types[name]} "
                                               f"Actual: {actual} IndexName: {ix['IndexName']}")
                 if av[actual] in ("", b""):
                     raise ValidationException("One or more parameter values are not valid. A value specified for a "
@@ -286,7 +286,7 @@ def attribute_updates(updates: dict, key_names) -> dict:
         action = spec.get("Action", "PUT")
         value = spec.get("Value")
         if action not in ("PUT", "DELETE", "ADD"):
-            raise ValidationException(f"1 validation error detected: Value '{action}' at "
+            raise ConstraintViolations(f"Value '{action}' at "
                                       f"'attributeUpdates.{name}.member.action' failed to satisfy constraint: "
                                       "Member must satisfy enum value set: [ADD, PUT, DELETE]")
         if value is not None:

@@ -7,13 +7,13 @@ responses. Thread-safety: stateless between calls.
 """
 from __future__ import annotations
 
-from logstore.errors import ResourceNotFoundException, ValidationException
+from logstore.errors import ConstraintViolations, ResourceNotFoundException, ValidationException
 from logstore.tables import TableEngine, attrs
 from logstore.tables.expr import conditions, keycond, projection
 from logstore.tables.reads import Index, Reader
 
 from .expressions import RequestExpressions, condition_paths
-from .validation import ENVELOPE, Checks, table_name
+from .validation import Checks, table_name
 
 SELECTS = ["SPECIFIC_ATTRIBUTES", "COUNT", "ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES"]  # in AWS's message order
 BAD_START_KEY = "The provided starting key is invalid"
@@ -28,7 +28,7 @@ SCAN_MEMBERS = (("ProjectionExpression", "FilterExpression"), ("AttributesToGet"
 class ReadsService:
     def __init__(self, tables: TableEngine):
         self.tables = tables
-        self.reader = Reader(tables.items)
+        self.reader = Reader(tables.items, tables.entries)
 
     # -- shared ----------------------------------------------------------------------------------------------------
 
@@ -55,19 +55,14 @@ class ReadsService:
         name = request.get("IndexName")
         if name is None:
             return None
-        types = dict(tdef.attribute_definitions)
-        for kind in ("gsi", "lsi"):
-            for ix in tdef.indexes.get(kind, []):
-                if ix.get("IndexName") == name:
-                    schema = tuple((k["AttributeName"], types.get(k["AttributeName"], "S"))
-                                   for k in ix.get("KeySchema", []))
-                    proj = ix.get("Projection") or {}
-                    index = Index(name, schema, proj.get("ProjectionType", "ALL"),
-                                  tuple(proj.get("NonKeyAttributes") or ()), kind == "gsi")
-                    if index.is_global and request.get("ConsistentRead"):
-                        raise ValidationException("Consistent reads are not supported on global secondary indexes")
-                    return index
-        raise ValidationException(f"The table does not have the specified index: {name}")
+        index = tdef.index(name)
+        if index is None:
+            raise ValidationException(f"The table does not have the specified index: {name}")
+        if index.is_global and request.get("ConsistentRead"):
+            raise ValidationException("Consistent reads are not supported on global secondary indexes")
+        if index.status != "ACTIVE":
+            raise ValidationException(f"Cannot read from backfilling global secondary index: {name}")
+        return index
 
     def _select(self, request: dict, index: Index | None, wanted) -> str:
         select = request.get("Select")
@@ -75,12 +70,12 @@ class ReadsService:
             return "SPECIFIC_ATTRIBUTES" if wanted is not None else \
                 "ALL_PROJECTED_ATTRIBUTES" if index is not None else "ALL_ATTRIBUTES"
         if select == "SPECIFIC_ATTRIBUTES" and wanted is None:
-            raise ValidationException(ENVELOPE + "Must specify the AttributesToGet or ProjectionExpression when "
+            raise ConstraintViolations("Must specify the AttributesToGet or ProjectionExpression when "
                                       "choosing to get SPECIFIC_ATTRIBUTES")
         if select != "SPECIFIC_ATTRIBUTES" and wanted is not None:
             member = "ProjectionExpression" if request.get("ProjectionExpression") is not None else "AttributesToGet"
             what = "only the Count" if select == "COUNT" else select
-            raise ValidationException(f"{ENVELOPE}Cannot specify the {member} when choosing to get {what}")
+            raise ConstraintViolations(f"Cannot specify the {member} when choosing to get {what}")
         if select == "ALL_PROJECTED_ATTRIBUTES" and index is None:
             raise ValidationException("ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName")
         if select == "ALL_ATTRIBUTES" and index is not None and index.is_global and index.projection != "ALL":
@@ -127,7 +122,7 @@ class ReadsService:
     def query(self, request: dict) -> dict:
         limit = request.get("Limit")
         if isinstance(limit, int) and not isinstance(limit, bool) and limit < 1:
-            raise ValidationException(ENVELOPE + "Value at 'Limit' failed to satisfy constraint: Member must have "
+            raise ConstraintViolations("Value at 'Limit' failed to satisfy constraint: Member must have "
                                       "value greater than or equal to 1")  # Query's wording differs from Scan's
 
         def extra(checks):

@@ -58,7 +58,8 @@ def shard(s: ShardInfo) -> dict:
 
 
 def table(tdef: TableDef, region: str, account: str, stream: StreamInfo | None, item_count: int,
-          size_bytes: int, status: str = "ACTIVE") -> dict:
+          size_bytes: int, status: str = "ACTIVE", index_stats: dict | None = None) -> dict:
+    """DescribeTable's TableDescription; ``index_stats``: index number -> (entries, projected bytes)."""
     roles = ["HASH", "RANGE"]
     out = {
         "AttributeDefinitions": [{"AttributeName": n, "AttributeType": t} for n, t in tdef.attribute_definitions],
@@ -78,13 +79,21 @@ def table(tdef: TableDef, region: str, account: str, stream: StreamInfo | None, 
     }
     if tdef.billing_mode == "PROVISIONED":
         del out["BillingModeSummary"]["LastUpdateToPayPerRequestDateTime"]
+    stats = index_stats or {}
     for kind, member in (("lsi", "LocalSecondaryIndexes"), ("gsi", "GlobalSecondaryIndexes")):
-        if tdef.indexes.get(kind):
-            out[member] = [dict(ix, IndexStatus="ACTIVE", IndexSizeBytes=0, ItemCount=0,
-                                IndexArn=f"{out['TableArn']}/index/{ix['IndexName']}")
-                           if kind == "gsi" else dict(ix, IndexSizeBytes=0, ItemCount=0,
-                                                      IndexArn=f"{out['TableArn']}/index/{ix['IndexName']}")
-                           for ix in tdef.indexes[kind]]
+        described = []
+        for ix in tdef.indexes.get(kind) or ():
+            count, size = stats.get(ix.get("index_no"), (0, 0))
+            desc = {k: v for k, v in ix.items() if k not in ("index_no", "status")}
+            if kind == "gsi":
+                status = ix.get("status", "ACTIVE")
+                desc["IndexStatus"] = status
+                if status == "CREATING":
+                    desc["Backfilling"] = True
+            desc.update(IndexSizeBytes=size, ItemCount=count, IndexArn=f"{out['TableArn']}/index/{ix['IndexName']}")
+            described.append(desc)
+        if described:
+            out[member] = described
     if stream is not None:
         if tdef.stream_enabled:
             out["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": stream.view_type}

@@ -6,12 +6,19 @@ operation's JSON-level shape (binary values as bytes, times as epoch seconds).
 
 Beyond AWS's operations: ``split_shard`` (split a partition now), ``maintain`` (rollover, retention trim, TTL
 sweep: call it periodically, or pass ``maintenance_interval`` to run it on a background thread), ``batch()``
-(many writes in one LMDB transaction), and ``close``.
+(many writes in one LMDB transaction), ``build_indexes`` (run queued index builds and drops now), and ``close``. The store records the ``stream_policy``
+it is opened with and uses the recorded one when opened without.
+
+Index jobs (a GSI created on a populated table, TTL enabled on one, dropped indexes and tables; tables/indexes.py)
+run on a background thread of a writable store, ``logstore-indexes``, one bounded transaction at a time, from the
+moment one is queued (or found queued at open) until none is left; ``index_builds=False`` leaves them to
+``build_indexes``.
 
 Thread-safety: a Store may be shared by threads; several processes may open the same directory.
 """
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from contextlib import contextmanager
@@ -45,11 +52,16 @@ STREAMS_OPERATIONS = {"ListStreams": "list_streams", "DescribeStream": "describe
                       "GetShardIterator": "get_shard_iterator", "GetRecords": "get_records"}
 
 
+BUILDER_POLL_S = 5.0
+log = logging.getLogger("logstore.indexes")
+
+
 class Store:
     def __init__(self, path: str | os.PathLike, *, readonly: bool = False, durable: bool = True,
                  clock: Clock = SYSTEM_CLOCK, region: str = "us-east-1", account: str = "000000000000",
-                 stream_policy: StreamPolicy = StreamPolicy(), segment_policy: SegmentPolicy = SegmentPolicy(),
-                 map_size: int = DEFAULT_MAP_SIZE, maintenance_interval: float | None = None):
+                 stream_policy: StreamPolicy | None = None, segment_policy: SegmentPolicy = SegmentPolicy(),
+                 map_size: int = DEFAULT_MAP_SIZE, maintenance_interval: float | None = None,
+                 index_builds: bool = True):
         self.env = Environment(path, readonly=readonly, durable=durable, map_size=map_size)
         try:
             for name in StreamCatalog.DBS + ("tables", "items") + tokens.DBS:
@@ -57,6 +69,7 @@ class Store:
             self.clock = clock
             self.region, self.account = region, account
             counters = Counters(self.env)
+            stream_policy = self._policy(StreamCatalog(self.env), stream_policy)
             self.streams = StreamEngine(SegmentLog(self.env, segment_policy), counters, StreamCatalog(self.env),
                                         stream_policy, clock, region, account)
             self.tables = TableEngine(self.env, counters, self.streams)
@@ -79,6 +92,21 @@ class Store:
             self._maintainer = threading.Thread(target=self._maintain_loop, args=(maintenance_interval,),
                                                 name="logstore-maintenance", daemon=True)
             self._maintainer.start()
+        self._builder = None
+        if index_builds and not readonly:
+            self._builder = threading.Thread(target=self._build_loop, name="logstore-indexes", daemon=True)
+            self._builder.start()
+
+    def _policy(self, catalog: StreamCatalog, given: StreamPolicy | None) -> StreamPolicy:
+        """The policy to run with: the one given, which a writer records in the store (so ``logstore check``
+        judges retention by it), else the one the store recorded, else the default."""
+        with self.env.begin_read() as txn:
+            recorded = catalog.policy(txn)
+        if given is None:
+            return recorded or StreamPolicy()
+        if given != recorded and not self.env.readonly:
+            self.env.write(lambda txn: catalog.put_policy(txn, given))
+        return given
 
     def _read_secret(self) -> bytes:
         try:
@@ -132,6 +160,22 @@ class Store:
         self.tables.sweep_ttl(self.clock.now_ms())
         return report
 
+    def build_indexes(self, max_steps: int | None = None) -> int:
+        """Run queued index jobs (builds, drops) now, one bounded transaction per step, until none is left or
+        ``max_steps`` ran; returns the steps run."""
+        return self.tables.run_jobs(max_steps)
+
+    def _build_loop(self) -> None:
+        jobs = self.tables.jobs_queued
+        while not self._stop.is_set():
+            jobs.clear()
+            try:
+                while not self._stop.is_set() and self.tables.run_jobs(1):
+                    pass
+            except Exception:   # logged; the job stays queued and is tried again at the next wake
+                log.exception("index job failed")
+            jobs.wait(BUILDER_POLL_S)   # woken by this process's jobs; the timeout finds another process's
+
     def _maintain_loop(self, interval: float) -> None:
         while not self._stop.wait(interval):
             self.maintain()
@@ -151,8 +195,10 @@ class Store:
 
     def close(self) -> None:
         self._stop.set()
-        if self._maintainer is not None:
-            self._maintainer.join()
+        self.tables.jobs_queued.set()
+        for thread in (self._maintainer, self._builder):
+            if thread is not None:
+                thread.join()
         self.env.close()
 
     def __enter__(self) -> "Store":

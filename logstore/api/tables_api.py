@@ -7,7 +7,7 @@ Thread-safety: stateless between calls.
 """
 from __future__ import annotations
 
-from logstore.errors import SerializationException, ValidationException
+from logstore.errors import ConstraintViolations, ResourceNotFoundException, SerializationException, ValidationException
 from logstore.stream import VIEW_TYPES
 from logstore.tables import TableEngine
 
@@ -27,7 +27,8 @@ class TablesService:
 
     def _describe(self, tdef, status="ACTIVE") -> dict:
         count, size = self.tables.stats(tdef)
-        return render.table(tdef, self.region, self.account, self.tables.stream_of(tdef), count, size, status)
+        return render.table(tdef, self.region, self.account, self.tables.stream_of(tdef), count, size, status,
+                            self.tables.index_stats(tdef))
 
     @staticmethod
     def _stream_spec(spec) -> tuple[bool, str | None] | None:
@@ -73,7 +74,7 @@ class TablesService:
         billing = checks.string("BillingMode", enum=list(BILLING_MODES))
         checks.done()
         if not 1 <= len(schema) <= 2:
-            raise ValidationException(f"1 validation error detected: Value '{schema}' at 'keySchema' failed to "
+            raise ConstraintViolations(f"Value '{schema}' at 'keySchema' failed to "
                                       "satisfy constraint: Member must have length less than or equal to 2"
                                       if schema else INVALID + "KeySchema must not be empty")
         types = {}
@@ -139,9 +140,71 @@ class TablesService:
                            write_capacity=wcu or tdef.write_capacity)
         if request.get("DeletionProtectionEnabled") is not None:
             changes["deletion_protection"] = bool(request["DeletionProtectionEnabled"])
+        create, delete, definitions = self._gsi_updates(tdef, request, billing or tdef.billing_mode)
         tdef = self.tables.update(name, stream=None if spec is None else spec[0],
-                                  view_type=spec[1] if spec else None, changes=changes or None)
+                                  view_type=spec[1] if spec else None, changes=changes or None,
+                                  create_gsi=create, delete_gsi=delete, attribute_definitions=definitions)
         return {"TableDescription": self._describe(tdef)}
+
+    @staticmethod
+    def _gsi_updates(tdef, request: dict, billing: str) -> tuple[dict | None, str | None, tuple | None]:
+        """UpdateTable's GlobalSecondaryIndexUpdates: (the GSI to create, validated; the name of the GSI to delete;
+        the table's attribute definitions with the request's added). One Create or Delete per request, as AWS."""
+        updates = request.get("GlobalSecondaryIndexUpdates")
+        if updates is None:
+            return None, None, None
+        if not isinstance(updates, list):
+            raise SerializationException("Unexpected value type in payload for 'GlobalSecondaryIndexUpdates': "
+                                         "expected LIST")
+        create = delete = None
+        creates_or_deletes = 0
+        for update in updates:
+            checks = Checks(update)
+            c = checks.get("Create", dict)
+            d = checks.get("Delete", dict)
+            u = checks.get("Update", dict)
+            checks.done()
+            if sum(x is not None for x in (c, d, u)) != 1:
+                raise ValidationException(INVALID + "One of GlobalSecondaryIndexUpdate.Create, Update or Delete "
+                                          "must be specified")
+            if u is not None:
+                sub = Checks(u)
+                index_name = sub.string("IndexName", required=True, min_len=3, max_len=255)
+                sub.done()
+                if tdef.index(index_name) is None or not tdef.index(index_name).is_global:
+                    raise ResourceNotFoundException(f"Requested resource not found: Index: {index_name} not found "
+                                                    f"in Table: {tdef.name}")
+                continue
+            creates_or_deletes += 1
+            if d is not None:
+                sub = Checks(d)
+                delete = sub.string("IndexName", required=True, min_len=3, max_len=255)
+                sub.done()
+            else:
+                create = c
+        if creates_or_deletes > 1:
+            raise ValidationException(INVALID + "Only one global secondary index can be created or deleted per "
+                                      "UpdateTable request")
+        definitions = None
+        if create is not None:
+            types = dict(tdef.attribute_definitions)
+            for d in request.get("AttributeDefinitions") or []:
+                sub = Checks(d)
+                n = sub.string("AttributeName", required=True, min_len=1, max_len=255)
+                t = sub.string("AttributeType", required=True, enum=list(KEY_TYPES))
+                sub.done()
+                if n in types and types[n] != t:
+                    raise ValidationException(INVALID + f"Cannot change the type of attribute {n}")
+                types[n] = t
+            stored = _indexes({"GlobalSecondaryIndexes": [create]}, types, list(tdef.key_names), billing)["gsi"]
+            create = stored[0]
+            if any(ix["IndexName"] == create["IndexName"] for kind in ("gsi", "lsi")
+                   for ix in tdef.indexes.get(kind) or ()):
+                raise ValidationException(INVALID + f"Index with name {create['IndexName']} already exists")
+            used = {k["AttributeName"] for k in create["KeySchema"]}
+            definitions = tuple(tdef.attribute_definitions) + tuple(
+                (n, t) for n, t in types.items() if n in used and n not in dict(tdef.attribute_definitions))
+        return create, delete, definitions
 
     def delete_table(self, request: dict) -> dict:
         checks = Checks(request)

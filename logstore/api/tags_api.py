@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from logstore.errors import ResourceNotFoundException, ValidationException
+from logstore.errors import ConstraintViolations, ResourceNotFoundException, ValidationException
 from logstore.tables import TableEngine
 
 from .validation import Checks
@@ -56,7 +56,7 @@ class TagsService:
                 add[key] = value
         checks.done()
         if not add:
-            raise ValidationException("1 validation error detected: Value '[]' at 'tags' failed to satisfy "
+            raise ConstraintViolations("Value '[]' at 'tags' failed to satisfy "
                                       "constraint: Member must have length greater than or equal to 1")
         reserved = [k for k in add if k.startswith("aws:")]
         if reserved:

@@ -1,24 +1,23 @@
 """The DynamoDB transactions: TransactWriteItems (Put, Update, Delete and ConditionCheck actions, all or nothing,
 with AWS's per-action CancellationReasons and ClientRequestToken idempotency, the tokens kept in the store by
-tables/tokens.py) and TransactGetItems (reads from one LMDB snapshot). Actions are validated by the single-item operations' mutation builders (items_api.py).
+tables/tokens.py) and TransactGetItems (reads from one LMDB snapshot). Actions are validated by the single-item
+operations' mutation builders (items_api.py).
 
 Thread-safety: stateless; safe to share.
 """
 from __future__ import annotations
 
-from logstore.errors import AwsError, ResourceNotFoundException, TransactionCanceledException, ValidationException
-from logstore.tables import attrs, tokens
+from logstore.errors import (AwsError, ConstraintViolations, ItemKeyError, ResourceNotFoundException,
+                             TransactionCanceledException, ValidationException)
+from logstore.tables import tokens
 from logstore.tables.expr import projection
 from logstore.tables.writes import Cancelled, Mutation
 
 from .expressions import RequestExpressions
-from .items_api import CONDITION_MEMBERS, INVALID, ItemsService, _common, _on_fail
+from .items_api import CONDITION_MEMBERS, ItemsService, _common, _on_fail
 from .validation import Checks, table_name
 
 TRANSACT_OPERATIONS = ("Put", "Update", "Delete", "ConditionCheck")
-CANCELLING = (attrs.KEY_SCHEMA_MISMATCH, INVALID + "Type mismatch for key ", INVALID + "Type mismatch for Index Key ")
-"""Item validation failures that TransactWriteItems reports per action (a ValidationError CancellationReason)
-rather than for the whole request, as AWS does."""
 
 
 def _never(old):
@@ -38,10 +37,10 @@ class TransactService:
         checks.string("ReturnItemCollectionMetrics", enum=["SIZE", "NONE"])
         checks.done()
         if not entries:
-            raise ValidationException("1 validation error detected: Value '[]' at 'transactItems' failed to satisfy "
+            raise ConstraintViolations("Value '[]' at 'transactItems' failed to satisfy "
                                       "constraint: Member must have length greater than or equal to 1")
         if len(entries) > 100:
-            raise ValidationException("1 validation error detected: Value at 'TransactItems' failed to satisfy "
+            raise ConstraintViolations("Value at 'TransactItems' failed to satisfy "
                                       "constraint: Member must have length less than or equal to 100")
         actions = [self._transact_action(i, entry) for i, entry in enumerate(entries, start=1)]
         once = (token, tokens.digest(request)) if token is not None else None
@@ -56,7 +55,7 @@ class TransactService:
         """Check one TransactItems entry as far as it can be without its table: (operation, body, table name,
         parsed expressions)."""
         if not isinstance(entry, dict) or len(entry) != 1 or next(iter(entry)) not in TRANSACT_OPERATIONS:
-            raise ValidationException("1 validation error detected: Value '' at 'transactItems' failed to satisfy "
+            raise ConstraintViolations("Value '' at 'transactItems' failed to satisfy "
                                       "constraint: TransactWriteRequest should contain Delete or Put or Update or "
                                       "ConditionCheck")
         (op, body), = entry.items()
@@ -66,12 +65,12 @@ class TransactService:
         checks.done()
         if op == "Update":
             if body.get("UpdateExpression") is None:
-                raise ValidationException(f"1 validation error detected: Value null at 'transactItems.{position}."
+                raise ConstraintViolations(f"Value null at 'transactItems.{position}."
                                           "member.update.updateExpression' failed to satisfy constraint: Member "
                                           "must not be null")
             return op, body, name, ItemsService.parse_update(body)
         if op == "ConditionCheck" and body.get("ConditionExpression") is None:
-            raise ValidationException(f"1 validation error detected: Value null at 'transactItems.{position}.member."
+            raise ConstraintViolations(f"Value null at 'transactItems.{position}.member."
                                       "conditionCheck.conditionExpression' failed to satisfy constraint: Member must "
                                       "not be null")
         exprs = RequestExpressions(body, *CONDITION_MEMBERS)
@@ -93,9 +92,7 @@ class TransactService:
                     mutation = self.items.delete_mutation(tdef, body.get("Key"), parsed, return_old)
                 else:
                     mutation = self.items.check_mutation(tdef, body.get("Key"), parsed, return_old)
-            except ValidationException as e:
-                if not e.message.startswith(CANCELLING):
-                    raise
+            except ItemKeyError as e:   # reported per action (a ValidationError reason), as AWS does
                 mutations.append(Mutation(name, {}, _never, table_no=tdef.table_no, refused=e))
                 continue
             mutations.append(mutation)
@@ -110,7 +107,7 @@ class TransactService:
         entries = checks.get("TransactItems", list, required=True)
         checks.done()
         if not 1 <= len(entries) <= 100:
-            raise ValidationException("1 validation error detected: Value at 'transactItems' failed to satisfy "
+            raise ConstraintViolations("Value at 'transactItems' failed to satisfy "
                                       "constraint: Member must have length less than or equal to 100")
         out = []
         with self.tables.env.begin_read() as txn:

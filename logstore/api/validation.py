@@ -2,8 +2,9 @@
 
 A ``Checks`` collects every constraint violation of one request, then raises one ValidationException:
 ``1 validation error detected: Value '1001' at 'limit' failed to satisfy constraint: Member must have value less
-than or equal to 1000`` (member names camel-cased, several errors joined by ``; `` with the count adjusted). Type
-errors (a string where a number belongs) are SerializationException, as AWS's JSON layer reports them.
+than or equal to 1000`` (member names camel-cased, several errors joined by ``; `` with the count adjusted: the
+envelope is ``errors.ConstraintViolations``). Type errors (a string where a number belongs) are
+SerializationException, as AWS's JSON layer reports them.
 
 Pure; a Checks is used by one request on one thread.
 """
@@ -13,7 +14,7 @@ import re
 from contextlib import contextmanager
 from typing import Iterator
 
-from logstore.errors import SerializationException, ValidationException
+from logstore.errors import ConstraintViolations, SerializationException, ValidationException
 
 
 def _member(name: str) -> str:
@@ -80,15 +81,11 @@ class Checks:
     def done(self) -> None:
         """Raise the collected violations, if any."""
         if self.errors:
-            n = len(self.errors)
-            raise ValidationException(f"{n} validation error{'s' if n > 1 else ''} detected: "
-                                      + "; ".join(self.errors))
+            raise ConstraintViolations(*self.errors)
 
 
 TABLE_NAME_PATTERN = "[a-zA-Z0-9_.-]+"
 _TABLE_ARN = re.compile(r"arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:\d{12}:table/(.+)")
-ENVELOPE = "1 validation error detected: "
-_ENVELOPED = re.compile(r"\d+ validation errors? detected: ")
 
 
 def table_name(checks: Checks, name: str = "TableName", required: bool = True) -> str | None:
@@ -120,7 +117,7 @@ def request_validation() -> Iterator[None]:
     block that are not already so worded."""
     try:
         yield
+    except ConstraintViolations:
+        raise
     except ValidationException as e:
-        if _ENVELOPED.match(e.message):
-            raise
-        raise ValidationException(ENVELOPE + e.message, details=e.details) from None
+        raise ConstraintViolations(e.message, details=e.details) from None

@@ -40,7 +40,6 @@ EXIT_PROBLEMS = 1
 EXIT_ERROR = 2
 PROGRESS_AFTER_S = 0.3      # a scan shows a progress bar once it has taken this long, on a terminal only;
                             # LOGSTORE_PROGRESS_AFTER=<seconds> overrides it (0: at once)
-RETENTION_MS = StreamPolicy().retention_ms
 
 
 class ReadOnlyStore:
@@ -57,6 +56,8 @@ class ReadOnlyStore:
             self.tables = TableCatalog(self.env)
             self.items = ItemStore(self.env)
             self.event_key = ids.store_event_key(self.env)
+            with self.env.begin_read() as txn:
+                self.policy = self.streams.policy(txn) or StreamPolicy()
         except BaseException:
             self.env.close()
             raise

@@ -42,7 +42,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from logstore.errors import ValidationException
+from logstore.errors import ItemKeyError, ValidationException
 
 MAX_ITEM_SIZE = 400 * 1024
 MAX_HASH_KEY_BYTES = 2048
@@ -313,16 +313,17 @@ def check_key(item_or_key: dict, key_schema: list[tuple[str, str]], *, exact: bo
     extra or wrongly typed attribute is "The provided key element does not match the schema"; in an item it is
     "Missing the key ..." / "Type mismatch for key ...". Empty S/B values and oversized keys fail in both."""
     if exact and len(item_or_key) != len(key_schema):
-        raise ValidationException(KEY_SCHEMA_MISMATCH)
+        raise ItemKeyError(KEY_SCHEMA_MISMATCH)
     for position, (name, kind) in enumerate(key_schema):
         av = item_or_key.get(name)
         if av is None:
-            raise ValidationException(KEY_SCHEMA_MISMATCH if exact else
-                                      f"{_INVALID}Missing the key {name} in the item")
+            if exact:
+                raise ItemKeyError(KEY_SCHEMA_MISMATCH)
+            raise ValidationException(f"{_INVALID}Missing the key {name} in the item")
         actual = next(iter(av)) if type(av) is dict and len(av) == 1 else None
         if actual != kind:
-            raise ValidationException(KEY_SCHEMA_MISMATCH if exact else
-                                      f"{_INVALID}Type mismatch for key {name} expected: {kind} actual: {actual}")
+            raise ItemKeyError(KEY_SCHEMA_MISMATCH if exact else
+                               f"{_INVALID}Type mismatch for key {name} expected: {kind} actual: {actual}")
         if kind == "N":
             continue
         value = av[kind]

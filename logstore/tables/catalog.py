@@ -9,7 +9,7 @@ cached value is only ever used for the bytes it was decoded from). Thread-safe.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Iterator
 
 import lmdb
@@ -33,16 +33,40 @@ class TableDef:
     stream_enabled: bool = False
     ttl_attribute: str | None = None
     ttl_enabled: bool = False
-    indexes: dict = field(default_factory=dict)       # accepted as metadata: {"lsi": [...], "gsi": [...]}
+    indexes: dict = field(default_factory=dict)       # {"lsi": [...], "gsi": [...], "ttl": {...}}: see IndexDef
     tags: dict = field(default_factory=dict)
     deletion_protection: bool = False
 
     key_names: tuple[str, ...] = field(init=False, default=())  # derived from key_schema; not stored
+    index_defs: tuple["IndexDef", ...] = field(init=False, default=())  # derived from indexes; not stored
 
     def __post_init__(self) -> None:
         if not 1 <= len(self.key_schema) <= 2:
             raise ValueError("a key schema has a hash key and at most one range key")
         object.__setattr__(self, "key_names", tuple(name for name, _ in self.key_schema))
+        object.__setattr__(self, "index_defs", _index_defs(self.indexes, dict(self.attribute_definitions)))
+
+    def index(self, name: str) -> "IndexDef | None":
+        """The secondary index (GSI or LSI) called ``name``, or None."""
+        for ix in self.index_defs:
+            if ix.name == name and ix.kind != TTL:
+                return ix
+        return None
+
+    def with_index_status(self, index_no: int, status: str) -> "TableDef":
+        """This definition with index ``index_no``'s status replaced."""
+        indexes = {}
+        for kind, value in self.indexes.items():
+            if isinstance(value, list):
+                value = [dict(ix, status=status) if ix.get("index_no") == index_no else ix for ix in value]
+            elif isinstance(value, dict) and value.get("index_no") == index_no:
+                value = dict(value, status=status)
+            indexes[kind] = value
+        return replace(self, indexes=indexes)
+
+    @property
+    def ttl_index(self) -> "IndexDef | None":
+        return next((ix for ix in self.index_defs if ix.kind == TTL), None)
 
     @property
     def hash_key(self) -> tuple[str, str]:
@@ -50,7 +74,7 @@ class TableDef:
 
     def to_msgpack(self) -> bytes:
         fields = asdict(self)
-        del fields["key_names"]
+        del fields["key_names"], fields["index_defs"]
         return msgpack.packb(fields, use_bin_type=True)
 
     @classmethod
@@ -59,6 +83,58 @@ class TableDef:
         d["key_schema"] = tuple(tuple(k) for k in d["key_schema"])
         d["attribute_definitions"] = tuple(tuple(a) for a in d["attribute_definitions"])
         return cls(**d)
+
+
+GSI, LSI, TTL = "gsi", "lsi", "ttl"
+ACTIVE, CREATING = "ACTIVE", "CREATING"
+
+
+@dataclass(frozen=True, slots=True)
+class IndexDef:
+    """A stored index of a table: a GSI, an LSI, or the table's expiry index (kind ``ttl``, keyed by the TTL
+    attribute). Stored inside the table definition (``indexes``, docs/format.md): a GSI or LSI as its AWS-shaped
+    description (IndexName, KeySchema, Projection[, ProvisionedThroughput]) plus ``index_no`` (store-wide, never
+    reused: the prefix of its entries) and ``status`` (CREATING while a backfill runs, then ACTIVE); the expiry
+    index as ``{"attribute", "index_no", "status"}``. An index without ``index_no`` (a definition written before
+    indexes were stored) has no entries and is not maintained."""
+
+    name: str
+    kind: str
+    index_no: int
+    key_schema: tuple[tuple[str, str], ...]     # (name, type), HASH first
+    projection: str = "ALL"                     # ALL, KEYS_ONLY or INCLUDE
+    non_key: tuple[str, ...] = ()
+    status: str = ACTIVE
+
+    @property
+    def is_global(self) -> bool:
+        return self.kind == GSI
+
+    def project(self, item: dict, table_keys) -> dict:
+        """The index entry of ``item``: the attributes the index's Projection keeps."""
+        if self.projection == "ALL":
+            return item
+        keep = set(table_keys) | {n for n, _ in self.key_schema} | set(self.non_key)
+        return {k: v for k, v in item.items() if k in keep}
+
+
+def _index_defs(indexes: dict, types: dict) -> tuple[IndexDef, ...]:
+    out = []
+    for kind in (GSI, LSI):
+        for ix in indexes.get(kind) or ():
+            if ix.get("index_no") is None:
+                continue
+            proj = ix.get("Projection") or {}
+            out.append(IndexDef(ix["IndexName"], kind, ix["index_no"],
+                                tuple((k["AttributeName"], types.get(k["AttributeName"], "S"))
+                                      for k in ix["KeySchema"]),
+                                proj.get("ProjectionType", "ALL"), tuple(proj.get("NonKeyAttributes") or ()),
+                                ix.get("status", ACTIVE)))
+    ttl = indexes.get(TTL)
+    if ttl:
+        out.append(IndexDef("", TTL, ttl["index_no"], ((ttl["attribute"], "N"),), "KEYS_ONLY", (),
+                            ttl.get("status", ACTIVE)))
+    return tuple(out)
 
 
 class TableCatalog:

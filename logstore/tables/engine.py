@@ -1,30 +1,38 @@
-"""The tables engine: table lifecycle (create, update streams and TTL, delete), item reads, and the TTL sweep.
-Item writes go through writes.Writer. Everything takes or opens one transaction per operation.
+"""The tables engine: table lifecycle (create, update streams, indexes and TTL, delete), item reads, the TTL
+sweep and the index jobs. Item writes go through writes.Writer. Everything takes or opens one transaction per
+operation; the sweep and the jobs one bounded transaction per batch.
 
 Rules owned here (docs/streams.md): enabling a stream creates a new stream (new ARN); disabling closes its shards
 and leaves it DISABLED and readable; a table may have one enabled stream; deleting a table deletes its items
-(no stream records) and leaves its stream DISABLED. The TTL sweep deletes expired items through the write path,
-each as a service-made change (its REMOVE record carries the service identity).
+(no stream records) and leaves its stream DISABLED; its items and index entries are then deleted in bounded
+batches by index jobs (indexes.py), unseen by anyone (table and index numbers are never reused). Creating a GSI on
+a populated table stores it CREATING and queues its backfill; deleting one removes it from the definition at
+once and queues the deletion of its entries. The TTL sweep reads the table's expiry index (only due items, one
+seek per round when nothing is due) and deletes them through the write path, each as a service-made change (its
+REMOVE record carries the service identity), in bounded batches.
 
 Thread-safety: holds handles only; safe to share.
 """
 from __future__ import annotations
 
+import threading
 import uuid
 from dataclasses import replace
 
 import lmdb
 
-from logstore.errors import (LimitExceededException, ResourceInUseException, ResourceNotFoundException,
-                             ValidationException)
+from logstore.errors import (LimitExceededException, ResourceInUseException,
+                             ResourceNotFoundException, ValidationException)
 from logstore.storage import Counters, Environment
 from logstore.stream import StreamEngine, StreamInfo
 
-from .catalog import TableCatalog, TableDef
+from .catalog import ACTIVE, CREATING, GSI, LSI, TTL, TableCatalog, TableDef
+from .indexes import BUILD, DROP, DROP_TABLE, JOB_BATCH, IndexEntries, IndexJobs, expiry_ms
 from .items import ItemStore, encoded_key
-from .writes import Mutation, Writer
+from .writes import Mutation, StaleTable, Writer
 
 TTL_BATCH = 100
+TTL_MAX_BATCHES = 100                           # per table per round; the rest waits for the next round
 TTL_MAX_PAST_MS = 5 * 365 * 24 * 3600 * 1000   # AWS ignores expiry times more than five years in the past
 
 
@@ -39,8 +47,11 @@ class TableEngine:
         self.streams = streams
         self.catalog = TableCatalog(env)
         self.items = ItemStore(env)
-        self.writer = Writer(env, self.catalog, self.items, counters, streams)
+        self.entries = IndexEntries(env, counters)
+        self.jobs = IndexJobs(env, self.catalog, self.items, self.entries)
+        self.writer = Writer(env, self.catalog, self.items, counters, streams, self.entries)
         self._schemas: dict[str, TableDef] = {}
+        self.jobs_queued = threading.Event()   # set after a commit that queued index jobs (wakes the builder)
 
     # -- lifecycle -----------------------------------------------------------------------------------------------
 
@@ -52,8 +63,11 @@ class TableEngine:
             if self.catalog.get(txn, name) is not None:
                 raise ResourceInUseException(f"Table already exists: {name}")
             now = self.streams.now(txn)
+            fields = dict(tdef_fields)
+            fields["indexes"] = {kind: [dict(ix, index_no=self.counters.allocate(txn, "index"), status=ACTIVE)
+                                        for ix in ixs] for kind, ixs in (tdef_fields.get("indexes") or {}).items()}
             tdef = TableDef(table_no=self.counters.allocate(txn, "table"), created_ms=now,
-                            table_id=str(uuid.uuid4()), **tdef_fields)
+                            table_id=str(uuid.uuid4()), **fields)
             if view_type is not None:
                 tdef = self._enable(txn, tdef, view_type)
             self.catalog.put(txn, tdef)
@@ -94,15 +108,19 @@ class TableEngine:
             return out
 
     def update(self, name: str, *, stream: bool | None = None, view_type: str | None = None,
-               changes: dict | None = None) -> TableDef:
-        """Enable (``stream=True`` with ``view_type``) or disable (``stream=False``) the stream, and/or replace
-        plain fields (billing, capacity, deletion protection)."""
+               changes: dict | None = None, create_gsi: dict | None = None, delete_gsi: str | None = None,
+               attribute_definitions: tuple | None = None) -> TableDef:
+        """Enable (``stream=True`` with ``view_type``) or disable (``stream=False``) the stream, replace plain
+        fields (billing, capacity, deletion protection), create a GSI (``create_gsi``: its stored description,
+        validated; with the table's new ``attribute_definitions``) or delete one (``delete_gsi``: its name)."""
         def update(txn):
             tdef = self.catalog.get(txn, name)
             if tdef is None:
                 raise _not_found(name)
             if changes:
                 tdef = replace(tdef, **changes)
+            if create_gsi is not None or delete_gsi is not None:
+                tdef = self._change_gsi(txn, tdef, create_gsi, delete_gsi, attribute_definitions)
             if stream is True:
                 if tdef.stream_enabled:
                     raise ValidationException(f"Table already has an enabled stream: TableName: {name}")
@@ -114,7 +132,43 @@ class TableEngine:
                 tdef = replace(tdef, stream_enabled=False)
             self.catalog.put(txn, tdef)
             return tdef
-        return self.env.write(update)
+        tdef = self.env.write(update)
+        if create_gsi is not None or delete_gsi is not None:
+            self.jobs_queued.set()
+        return tdef
+
+    def _change_gsi(self, txn, tdef: TableDef, create: dict | None, delete: str | None,
+                    definitions: tuple | None) -> TableDef:
+        if any(ix.status == CREATING for ix in tdef.index_defs if ix.kind == GSI):
+            raise LimitExceededException("Subscriber limit exceeded: Only 1 online index can be created or deleted "
+                                         f"simultaneously per table: TableName: {tdef.name}")
+        gsis = list(tdef.indexes.get(GSI) or [])
+        if create is not None:
+            index_name = create["IndexName"]
+            if tdef.index(index_name) is not None or any(ix["IndexName"] == index_name for ix in gsis):
+                raise ValidationException(f"One or more parameter values were invalid: Index with name "
+                                          f"{index_name} already exists")
+            index_no = self.counters.allocate(txn, "index")
+            gsis.append(dict(create, index_no=index_no, status=CREATING))
+            tdef = replace(tdef, indexes=dict(tdef.indexes, gsi=gsis),
+                           attribute_definitions=definitions or tdef.attribute_definitions)
+            self.jobs.add(txn, BUILD, index_no, tdef)
+        if delete is not None:
+            kept = [ix for ix in gsis if ix["IndexName"] != delete]
+            if len(kept) == len(gsis):
+                raise ResourceNotFoundException(f"Requested resource not found: Index: {delete} not found"
+                                                f" in Table: {tdef.name}")
+            for ix in gsis:
+                if ix["IndexName"] == delete and ix.get("index_no") is not None:
+                    self.jobs.cancel(txn, BUILD, ix["index_no"])
+                    self.jobs.add(txn, DROP, ix["index_no"], tdef)
+            used = {n for n, _ in tdef.key_schema}
+            for kind in (GSI, LSI):
+                for ix in (kept if kind == GSI else tdef.indexes.get(LSI) or []):
+                    used.update(k["AttributeName"] for k in ix["KeySchema"])
+            tdef = replace(tdef, indexes=dict(tdef.indexes, gsi=kept), attribute_definitions=tuple(
+                (n, t) for n, t in tdef.attribute_definitions if n in used))
+        return tdef
 
     def set_ttl(self, name: str, attribute: str, enabled: bool) -> TableDef:
         def set_ttl(txn):
@@ -128,9 +182,24 @@ class TableEngine:
                 raise ValidationException(f"TimeToLive attribute {attribute} does not match the table's "
                                           f"({tdef.ttl_attribute})")
             tdef = replace(tdef, ttl_attribute=attribute, ttl_enabled=enabled)
+            current = tdef.ttl_index
+            if enabled and (current is None or current.key_schema[0][0] != attribute):
+                # a new expiry index for the new attribute, built over the items; the old one's entries go
+                indexes = dict(tdef.indexes)
+                if current is not None:
+                    self.jobs.cancel(txn, BUILD, current.index_no)
+                    self.jobs.add(txn, DROP, current.index_no, tdef)
+                index_no = self.counters.allocate(txn, "index")
+                empty = self.counters.peek(txn, f"items:{tdef.table_no}", 0) == 0
+                indexes[TTL] = {"attribute": attribute, "index_no": index_no, "status": ACTIVE if empty else CREATING}
+                tdef = replace(tdef, indexes=indexes)
+                if not empty:
+                    self.jobs.add(txn, BUILD, index_no, tdef)
             self.catalog.put(txn, tdef)
             return tdef
-        return self.env.write(set_ttl)
+        tdef = self.env.write(set_ttl)
+        self.jobs_queued.set()
+        return tdef
 
     def retag(self, name: str, add: dict[str, str] | None = None, remove: list[str] | None = None,
               max_tags: int | None = None) -> TableDef:
@@ -161,19 +230,29 @@ class TableEngine:
                                           "deletion. Disable deletion protection first.")
             if tdef.stream_enabled:
                 self.streams.disable(txn, tdef.stream_no)
-            self.items.drop_table(txn, tdef.table_no)
+            self.jobs.add(txn, DROP_TABLE, tdef.table_no, tdef)   # the items go in bounded batches
+            for ix in tdef.index_defs:
+                self.jobs.cancel(txn, BUILD, ix.index_no)
+                self.jobs.add(txn, DROP, ix.index_no, tdef)
             for counter in (f"items:{tdef.table_no}", f"bytes:{tdef.table_no}"):
                 self.counters.delete(txn, counter)
             self.catalog.delete(txn, name)
             return tdef
         self._schemas.pop(name, None)
-        return self.env.write(delete)
+        tdef = self.env.write(delete)
+        self.jobs_queued.set()
+        return tdef
 
     def stats(self, tdef: TableDef) -> tuple[int, int]:
         """(item count, total item bytes) of a table."""
         with self.env.begin_read() as txn:
             return (self.counters.peek(txn, f"items:{tdef.table_no}", 0),
                     self.counters.peek(txn, f"bytes:{tdef.table_no}", 0))
+
+    def index_stats(self, tdef: TableDef) -> dict[int, tuple[int, int]]:
+        """index_no -> (entries, projected bytes) of each of the table's indexes."""
+        with self.env.begin_read() as txn:
+            return {ix.index_no: self.entries.stats(txn, ix.index_no) for ix in tdef.index_defs}
 
     def stream_of(self, tdef: TableDef) -> StreamInfo | None:
         if tdef.stream_no is None:
@@ -207,37 +286,58 @@ class TableEngine:
 
     # -- TTL -----------------------------------------------------------------------------------------------------
 
-    def sweep_ttl(self, now_ms: int) -> int:
-        """Delete every item whose TTL attribute (a number of epoch seconds) has passed, through the write path
-        with the service identity. Returns the number deleted."""
+    def sweep_ttl(self, now_ms: int, batch: int = TTL_BATCH, max_batches: int = TTL_MAX_BATCHES) -> int:
+        """Delete items whose TTL attribute (a number of epoch seconds) has passed, through the write path with
+        the service identity, reading each TTL-enabled table's expiry index: one seek per table when nothing is
+        due, one write transaction per ``batch`` due items, at most ``max_batches`` per table per round (the rest
+        is due in the next). Returns the number deleted."""
         deleted = 0
         for name in self.names():
-            try:
-                tdef = self.get(name)
-            except ResourceNotFoundException:
-                continue
-            if not tdef.ttl_enabled or not tdef.ttl_attribute:
-                continue
-            attr = tdef.ttl_attribute
-            expired = [{k: item[k] for k in tdef.key_names} for _, item in self.scan(name)
-                       if _expired(item, attr, now_ms)]
-            for i in range(0, len(expired), TTL_BATCH):
-                def expire(old, attr=attr):  # only if still expired when the delete runs
-                    return None if old is not None and _expired(old, attr, now_ms) else old
-                outcomes = self.writer.write([Mutation(name, key, expire, by_service=True)
-                                              for key in expired[i:i + TTL_BATCH]])
+            with self.env.begin_read() as txn:
+                tdef = self.catalog.get(txn, name)
+                ix = tdef.ttl_index if tdef is not None and tdef.ttl_enabled else None
+                if ix is None:
+                    continue
+                due = self.entries.due(txn, ix, now_ms - TTL_MAX_PAST_MS, now_ms, None, batch)
+            attr = ix.key_schema[0][0]
+
+            def expire(old, attr=attr):  # only if still expired when the delete runs
+                return None if old is not None and _expired(old, attr, now_ms) else old
+            for _ in range(max_batches):
+                if not due:
+                    break
+                try:
+                    outcomes = self.writer.write([Mutation(name, key, expire, by_service=True, table_no=tdef.table_no)
+                                                  for _, key in due])
+                except (ResourceNotFoundException, StaleTable):   # the table went away or was replaced
+                    break
                 deleted += sum(o.changed for o in outcomes)
+                if len(due) < batch:
+                    break
+                with self.env.begin_read() as txn:
+                    due = self.entries.due(txn, ix, now_ms - TTL_MAX_PAST_MS, now_ms, due[-1][0], batch)
         return deleted
+
+    # -- index jobs ----------------------------------------------------------------------------------------------
+
+    def jobs_pending(self) -> bool:
+        with self.env.begin_read() as txn:
+            return self.jobs.pending(txn)
+
+    def run_jobs(self, max_steps: int | None = None, batch: int = JOB_BATCH) -> int:
+        """Run index jobs (builds, drops), one bounded write transaction per step, until none is left or
+        ``max_steps`` steps ran. Returns the steps run."""
+        steps = 0
+        while (max_steps is None or steps < max_steps) and self.jobs_pending():  # no write when idle
+            if not self.env.write(lambda txn: self.jobs.step(txn, batch)):
+                break
+            steps += 1
+        return steps
 
 
 def _expired(item: dict, attr: str, now_ms: int) -> bool:
     """Whether the item's TTL attribute, a number of epoch seconds, has passed (and is not more than five years
-    old: AWS ignores such values, which are usually milliseconds or a mistake)."""
-    value = item.get(attr)
-    if not value or "N" not in value:
-        return False
-    try:
-        expires_ms = float(value["N"]) * 1000
-    except ValueError:
-        return False
-    return now_ms - TTL_MAX_PAST_MS <= expires_ms < now_ms
+    old: AWS ignores such values, which are usually milliseconds or a mistake). Judged on the expiry index's
+    whole-ms value, so the sweep and this check agree exactly."""
+    expires_ms = expiry_ms(item, attr)
+    return expires_ms is not None and now_ms - TTL_MAX_PAST_MS <= expires_ms < now_ms

@@ -9,10 +9,12 @@ Orders: a Query returns one hash key's items by range key (descending when not `
 read, seeking to the key condition's lower bound; a Scan walks the table in stored key order and ``segment`` /
 ``total_segments`` keep the items whose partition hash falls in the segment's share of the 32-bit hash space.
 
-Secondary indexes are not stored: a Query or Scan of an index reads the table, keeps the items that carry the
-index's key attributes (with the defined types), sorts them by (index hash, index range, table key) and projects
-them as the index's Projection says. That is exact and strongly consistent, and costs a read of the table per page
-(docs/expressions.md).
+Secondary indexes are stored (indexes.py): a Query or Scan of an index is the same range read over the index's
+entries, which sort by (index hash, index range, table key) and hold the projected item, so a page costs one seek
+and a step per entry, O(log n + page). A global index returns and filters its entries; a local index reads through
+to the table for an entry whose projection is not ALL (the filter sees whole items; the caller projects), as
+DynamoDB fetches non-projected attributes of a local index from the table. Both are exact and strongly consistent:
+the entries commit with the item (docs/streams-compat.md).
 
 Thread-safety: reads in one read transaction each; no state.
 """
@@ -22,30 +24,15 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from . import attrs, keycodec
-from .catalog import TableDef
+from .catalog import IndexDef, TableDef
 from .expr import conditions
 from .expr.keycond import KeyCondition
+from .indexes import IndexEntries, entry_key, index_prefix, table_key_of
 from .items import ItemStore, encoded_key, table_prefix, unpack_item
 
+Index = IndexDef   # the name reads and their callers use
+
 PAGE_BYTES = 1024 * 1024
-
-
-@dataclass(frozen=True, slots=True)
-class Index:
-    """A secondary index as a read sees it."""
-
-    name: str
-    key_schema: tuple[tuple[str, str], ...]     # (name, type), HASH first
-    projection: str                             # ALL, KEYS_ONLY or INCLUDE
-    non_key: tuple[str, ...] = ()
-    is_global: bool = True
-
-    def project(self, item: dict, table_keys) -> dict:
-        """The index entry of ``item``: the attributes the index's Projection keeps."""
-        if self.projection == "ALL":
-            return item
-        keep = set(table_keys) | {n for n, _ in self.key_schema} | set(self.non_key)
-        return {k: v for k, v in item.items() if k in keep}
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,18 +40,6 @@ class Page:
     items: list[dict]
     scanned: int
     last_key: dict | None
-
-
-def _has_key(item: dict, key_schema) -> bool:
-    for name, typ in key_schema:
-        av = item.get(name)
-        if av is None or typ not in av:
-            return False
-    return True
-
-
-def _index_sort_key(tdef: TableDef, index: Index, item: dict) -> bytes:
-    return keycodec.encode_key(list(index.key_schema), item) + keycodec.encode_key(list(tdef.key_schema), item)
 
 
 def _key_of(tdef: TableDef, index: Index | None, item: dict) -> dict:
@@ -84,8 +59,9 @@ def _seek_before(cur, key: bytes) -> bool:
 
 
 class Reader:
-    def __init__(self, items: ItemStore):
+    def __init__(self, items: ItemStore, entries: IndexEntries):
         self.items = items
+        self.entries = entries
 
     def _page(self, candidates: Iterator[dict], tdef: TableDef, index: Index | None, limit: int | None,
               keep) -> Page:
@@ -115,20 +91,38 @@ class Reader:
     def query(self, txn, tdef: TableDef, cond: KeyCondition, *, index: Index | None = None, forward: bool = True,
               start_key: dict | None = None, limit: int | None = None, keep=None) -> Page:
         if index is not None:
-            schema = index.key_schema
-            pool = [i for i in self._index_items(txn, tdef, index)
-                    if conditions.equal(i[schema[0][0]], cond.hash_value)]
-            return self._page(self._ranged(pool, tdef, index, cond, forward, start_key), tdef, index, limit, keep)
-        return self._page(self._table_range(txn, tdef, cond, forward, start_key), tdef, None, limit, keep)
+            hash_type = index.key_schema[0][1]
+            prefix = index_prefix(index.index_no) + keycodec.encode_value(hash_type, cond.hash_value[hash_type])
+            after = self._entry_key(tdef, index, start_key) if start_key else None
+            rows = self._range(txn, self.entries.db, prefix, index.key_schema, cond, forward, after)
+            return self._page(self._through(txn, tdef, index, rows), tdef, index, limit, keep)
+        hash_type = tdef.key_schema[0][1]
+        prefix = table_prefix(tdef.table_no) + keycodec.encode_value(hash_type, cond.hash_value[hash_type])
+        after = self.items.key(tdef.table_no, encoded_key(tdef.key_schema, start_key)[0]) if start_key else None
+        return self._page(self._range(txn, self.items.db, prefix, tdef.key_schema, cond, forward, after),
+                          tdef, None, limit, keep)
+
+    @staticmethod
+    def _entry_key(tdef: TableDef, index: Index, key: dict) -> bytes:
+        return entry_key(index.index_no, keycodec.encode_key(list(index.key_schema), key), table_key_of(tdef, key))
+
+    def _through(self, txn, tdef: TableDef, index: Index, entries):
+        """A local index's entries as whole items (read from the table when the projection is not ALL)."""
+        if index.is_global or index.projection == "ALL":
+            yield from entries
+            return
+        for entry in entries:
+            item = self.items.get(txn, self.items.key(tdef.table_no, table_key_of(tdef, entry)))
+            if item is not None:   # always, inside one snapshot; but never serve an entry without its item
+                yield item
 
     def _in_range(self, cond: KeyCondition, item: dict) -> bool:
         return cond.range_condition is None or conditions.evaluate(cond.range_condition, item)
 
-    def _table_range(self, txn, tdef: TableDef, cond: KeyCondition, forward: bool, start_key: dict | None):
-        hash_name, hash_type = tdef.key_schema[0]
-        prefix = table_prefix(tdef.table_no) + keycodec.encode_value(hash_type, cond.hash_value[hash_type])
-        after = self.items.key(tdef.table_no, encoded_key(tdef.key_schema, start_key)[0]) if start_key else None
-        db = self.items.db
+    def _range(self, txn, db, prefix: bytes, schema, cond: KeyCondition, forward: bool, after: bytes | None):
+        """The values (items or entries) under ``prefix`` (a table's or index's hash key) that satisfy the range
+        condition, in order, strictly after (before, backwards) the stored key ``after``: one seek to the
+        condition's lower bound, then a step per value, stopping at the first miss after a match."""
         if db is None:
             return
         matched = False
@@ -136,8 +130,8 @@ class Reader:
             if forward:
                 seek = prefix
                 low, _ = cond.range_bounds()
-                if low is not None and len(tdef.key_schema) > 1:
-                    rtype = tdef.key_schema[1][1]
+                if low is not None and len(schema) > 1:
+                    rtype = schema[1][1]
                     seek = prefix + keycodec.encode_value(rtype, low[rtype])
                 if after is not None and after >= seek:
                     ok = cur.set_range(after) and (cur.key() != after or cur.next())
@@ -159,36 +153,33 @@ class Reader:
                     break
                 ok = step()
 
-    def _index_items(self, txn, tdef: TableDef, index: Index) -> list[dict]:
-        found = [item for _, item in self.items.scan(txn, tdef.table_no) if _has_key(item, index.key_schema)]
-        found.sort(key=lambda i: _index_sort_key(tdef, index, i))
-        return found
-
-    def _ranged(self, pool: list[dict], tdef, index, cond, forward, start_key):
-        ordered = pool if forward else pool[::-1]
-        if start_key is not None:
-            marker = _index_sort_key(tdef, index, start_key)
-            ordered = [i for i in ordered if (_index_sort_key(tdef, index, i) > marker) == forward
-                       and _index_sort_key(tdef, index, i) != marker]
-        for item in ordered:
-            if self._in_range(cond, item):
-                yield item
-
     # -- Scan ------------------------------------------------------------------------------------------------------
 
     def scan(self, txn, tdef: TableDef, *, index: Index | None = None, start_key: dict | None = None,
              limit: int | None = None, keep=None, segment: int = 0, total_segments: int = 1) -> Page:
         if index is not None:
-            pool = self._index_items(txn, tdef, index)
-            if start_key is not None:
-                marker = _index_sort_key(tdef, index, start_key)
-                pool = [i for i in pool if _index_sort_key(tdef, index, i) > marker]
-            source = (i for i in pool if self._in_segment(tdef, i, segment, total_segments))
-            return self._page(source, tdef, index, limit, keep)
+            after = self._entry_key(tdef, index, start_key) if start_key else None
+            entries = (e for e in self._entries(txn, index, after)
+                       if self._in_segment(tdef, e, segment, total_segments))
+            return self._page(self._through(txn, tdef, index, entries), tdef, index, limit, keep)
         after = self.items.key(tdef.table_no, encoded_key(tdef.key_schema, start_key)[0]) if start_key else None
         source = (item for _, item in self.items.scan(txn, tdef.table_no, after)
                   if self._in_segment(tdef, item, segment, total_segments))
         return self._page(source, tdef, None, limit, keep)
+
+    def _entries(self, txn, index: Index, after: bytes | None):
+        """An index's entries in index order, strictly after the entry key ``after``."""
+        db = self.entries.db
+        if db is None:
+            return
+        prefix = index_prefix(index.index_no)
+        with txn.cursor(db=db) as cur:
+            ok = cur.set_range(after + b"\0" if after is not None else prefix)
+            while ok:
+                if cur.key()[:8] != prefix:
+                    break
+                yield unpack_item(cur.value())
+                ok = cur.next()
 
     @staticmethod
     def _in_segment(tdef: TableDef, item: dict, segment: int, total: int) -> bool:

@@ -7,7 +7,8 @@ raises to refuse) all take this one path:
 
 1. read the table definition and the old item inside the transaction;
 2. ``new = apply(old)``; if ``new == old`` nothing happens (no write, no record);
-3. store or delete the item, adjust the table's item counters;
+3. store or delete the item, adjust the table's item counters, and move the item's entries in every stored
+   index of the table (indexes.py: GSIs, LSIs, the expiry index) with their counters;
 4. if the table's stream is enabled, build the change record with the images its view type asks for, and hand
    the records of the whole transaction to the stream engine, which appends them to their shards.
 
@@ -30,6 +31,7 @@ from logstore.stream import records as record_codec
 
 from . import attrs
 from .catalog import TableCatalog, TableDef
+from .indexes import IndexEntries
 from .items import ItemStore, encoded_key
 from .tokens import RequestTokens
 
@@ -99,12 +101,13 @@ def change_record(view_type: str, key_names, old: dict | None, new: dict | None,
 
 class Writer:
     def __init__(self, env: Environment, catalog: TableCatalog, items: ItemStore, counters: Counters,
-                 streams: StreamEngine):
+                 streams: StreamEngine, entries: IndexEntries):
         self.env = env
         self.catalog = catalog
         self.items = items
         self.counters = counters
         self.streams = streams
+        self.entries = entries
         self.tokens = RequestTokens(env)
 
     def write(self, mutations: list[Mutation], *, all_or_nothing: bool = False,
@@ -136,6 +139,7 @@ class Writer:
         outcomes = []
         pending: dict[int, tuple[list[int], list[bytes]]] = {}
         deltas: dict[int, list[int]] = {}
+        index_deltas: dict[int, list[int]] = {}
         tables: dict[str, TableDef] = {}
         view_types: dict[int, str] = {}
         for m in mutations:
@@ -179,6 +183,8 @@ class Writer:
                 self.items.put(txn, stored_key, new)
                 delta[0] += old is None
             delta[1] += new_size - old_size
+            if tdef.index_defs:
+                self.entries.apply(txn, tdef, key, old, new, index_deltas)
             if tdef.stream_enabled and tdef.stream_no is not None:
                 view_type = view_types.get(tdef.stream_no)
                 if view_type is None:
@@ -194,6 +200,8 @@ class Writer:
                 self.counters.add(txn, f"items:{table_no}", count)
             if size:
                 self.counters.add(txn, f"bytes:{table_no}", size)
+        if index_deltas:
+            self.entries.count(txn, index_deltas)
         for stream_no, (hashes, payloads) in pending.items():
             self.streams.append(txn, stream_no, hashes, payloads)
         return outcomes

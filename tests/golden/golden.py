@@ -6,6 +6,7 @@ that only what truly varies between runs is replaced:
 * shard ids (``shardId-<20 digits>-<8 hex>``: creation time and a random salt) -> ``<shard:N>``
 * shard iterators (signed with the store's random key, with a random nonce) -> ``<iterator:N>``
 * table ids (random UUIDs) -> ``<table-id:N>``
+* eventIDs (keyed by the store's random event key) -> ``<event-id:N>``
 * times (``...DateTime`` members, epoch seconds) -> ``"<time>"``
 
 N numbers the distinct values in the order the scenario first met them, so a request can name one
@@ -25,8 +26,9 @@ _ITERATOR = re.compile(rb'"(?:Next)?ShardIterator":"([^"]+)"')
 _LABEL = re.compile(rb"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}")
 _SHARD = re.compile(rb"shardId-\d{20}-[0-9a-f]{8}")
 _TABLE_ID = re.compile(rb"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_EVENT_ID = re.compile(rb'"eventID":"([0-9a-f]{32})"')
 _TIME = re.compile(rb'"(\w*DateTime)":-?[0-9.eE+-]+')
-_PLACEHOLDER = re.compile(r"<(label|shard|iterator|table-id):(\d+)>")
+_PLACEHOLDER = re.compile(r"<(label|shard|iterator|table-id|event-id):(\d+)>")
 
 
 class Normaliser:
@@ -48,6 +50,7 @@ class Normaliser:
         out = _ITERATOR.sub(lambda m: m.group(0).replace(m.group(1), self._name("iterator", m.group(1))), raw)
         out = _SHARD.sub(lambda m: self._name("shard", m.group(0)), out)
         out = _TABLE_ID.sub(lambda m: self._name("table-id", m.group(0)), out)
+        out = _EVENT_ID.sub(lambda m: m.group(0).replace(m.group(1), self._name("event-id", m.group(1))), out)
         out = _LABEL.sub(lambda m: self._name("label", m.group(0)), out)
         out = _TIME.sub(lambda m: b'"' + m.group(1) + b'":"<time>"', out)
         return out.decode()

@@ -10,7 +10,7 @@ Pure; thread-safe.
 """
 from __future__ import annotations
 
-from logstore.errors import ValidationException
+from logstore.errors import ConstraintViolations, ValidationException
 
 from .. import attrs
 from . import nodes as n
@@ -32,7 +32,7 @@ def _literal(av) -> n.Literal:
 def comparison(name: str, operator, values) -> object:
     """The bound condition of one legacy ``{ComparisonOperator, AttributeValueList}`` on attribute ``name``."""
     if operator not in ARGUMENTS:
-        raise ValidationException(f"1 validation error detected: Value '{operator}' at 'comparisonOperator' failed "
+        raise ConstraintViolations(f"Value '{operator}' at 'comparisonOperator' failed "
                                   "to satisfy constraint: Member must satisfy enum value set: "
                                   f"[{', '.join(ARGUMENTS)}]")
     values = values or []
@@ -71,7 +71,7 @@ def comparison(name: str, operator, values) -> object:
 
 def _join(conditions: list, operator) -> object | None:
     if operator not in (None, "AND", "OR"):
-        raise ValidationException(f"1 validation error detected: Value '{operator}' at 'conditionalOperator' "
+        raise ConstraintViolations(f"Value '{operator}' at 'conditionalOperator' "
                                   "failed to satisfy constraint: Member must satisfy enum value set: [AND, OR]")
     if not conditions:
         return None
