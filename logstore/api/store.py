@@ -38,6 +38,7 @@ from .streams_api import StreamsService
 from .tables_api import TablesService
 from .tags_api import TagsService
 from .transact_api import TransactService
+from .validation import embedded_request
 
 OPERATIONS = {
     "CreateTable": "create_table", "DescribeTable": "describe_table", "ListTables": "list_tables",
@@ -116,12 +117,26 @@ class Store:
 
     # -- AWS operations: one method per operation -----------------------------------------------------------------
 
-    def call(self, operation: str, request: dict) -> dict:
-        """Run an operation by its AWS name (``PutItem``, ``GetRecords``...) with a request dict."""
+    def call(self, operation: str, request: dict, *, from_json: bool = False) -> dict:
+        """Run an operation by its AWS name (``PutItem``, ``GetRecords``...) with a request dict. ``from_json``:
+        the request was decoded from JSON and walked against the model (the server does both), so the embedded
+        caller's checks (validation.embedded_request) are skipped."""
         method = OPERATIONS.get(operation) or STREAMS_OPERATIONS.get(operation)
         if method is None:
             raise ValidationException(f"Unknown operation {operation}")
-        return getattr(self, method)(**request)
+        if not from_json:
+            embedded_request(request)
+        return self._service_method(method)(request)
+
+    def _service_method(self, name: str):
+        for service in (self.__dict__.get("_tables_api"), self.__dict__.get("_items_api"),
+                        self.__dict__.get("_batch_api"), self.__dict__.get("_transact_api"),
+                        self.__dict__.get("_reads_api"), self.__dict__.get("_streams_api"),
+                        self.__dict__.get("_tags_api")):
+            fn = getattr(service, name, None)
+            if fn is not None:
+                return fn
+        raise AttributeError(name)
 
     def __getattr__(self, name: str):
         for service in (self.__dict__.get("_tables_api"), self.__dict__.get("_items_api"),
@@ -130,7 +145,10 @@ class Store:
                         self.__dict__.get("_tags_api")):
             fn = getattr(service, name, None)
             if fn is not None and (name in OPERATIONS.values() or name in STREAMS_OPERATIONS.values()):
-                return lambda **request: fn(request)
+                def call(**request):
+                    embedded_request(request)
+                    return fn(request)
+                return call
         raise AttributeError(name)
 
     # -- beyond AWS ----------------------------------------------------------------------------------------------

@@ -100,7 +100,14 @@ class TablesService:
                                       "of attributes defined in AttributeDefinitions")
         mode, rcu, wcu = self._throughput(checks, billing, required=True)
         spec = self._stream_spec(request.get("StreamSpecification"))
-        tags = {t["Key"]: t["Value"] for t in request.get("Tags") or [] if isinstance(t, dict) and "Key" in t}
+        raw_tags = request.get("Tags")
+        if raw_tags is not None and not isinstance(raw_tags, list):
+            raise SerializationException("Unexpected value type in payload for 'Tags': expected LIST")
+        if any(not isinstance(t, dict) or not all(isinstance(t.get(m), (str, type(None))) for m in ("Key", "Value"))
+               for t in raw_tags or []):
+            raise SerializationException("Unexpected value type in payload for 'Tags': expected a list of "
+                                         "structures of Key and Value strings")
+        tags = {t["Key"]: t.get("Value") for t in raw_tags or [] if t.get("Key") is not None}
         tdef = self.tables.create(dict(
             name=name, key_schema=tuple((n, types[n]) for n in names),
             attribute_definitions=tuple(types.items()), billing_mode=mode, read_capacity=rcu,

@@ -15,12 +15,14 @@ A problem never stops the walk. Read-only.
 """
 from __future__ import annotations
 
+import os
 import time
 
 import click
 from rich.markup import escape
 
 from logstore.errors import CorruptionError
+from logstore.storage import pages
 from logstore.storage.verify import Problem, scan_shard
 from logstore.stream import verify as stream_verify
 from logstore.stream.catalog import ENABLED
@@ -38,7 +40,7 @@ WHOLE_FILE = {"(file)", "(main)", "(free list)"}
 def run_check(store, items: bool = True, advance=None) -> dict:
     """Run every check; return {"problems": [Problem], "checked": {...counts}}."""
     started = time.perf_counter()
-    found = store.env.walk_pages()
+    found = [] if store.env.pages_walked else store.env.walk_pages()
     page_problems = [Problem("pages", str(p)) for p in found]
     damaged = {p.db for p in found}
     skipped = [step for step, dbs in STEP_DBS.items() if damaged & (dbs | WHOLE_FILE)]
@@ -93,12 +95,16 @@ def run_check(store, items: bool = True, advance=None) -> dict:
 def check(path: str, as_json: bool, no_items: bool) -> None:
     """Walk the whole store and report every problem; exit 1 if there are any."""
     try:
-        with open_store(path, walk_pages=False) as store:
+        with open_store(path) as store:   # its pages are walked first: damage refuses the open
             result = run_check(store, items=not no_items)
-    except CorruptionError as e:   # damage that stops LMDB opening the file (a truncated data.mdb): a problem
+    except CorruptionError as e:   # damaged pages (or a truncated data.mdb): every page problem, then stop
         if e.what != "store file":
             raise
-        result = {"problems": [Problem("pages", e.reason)], "checked": {
+        found = pages.walk(os.path.join(path, "data.mdb")) or [e.reason]
+        problems = [Problem("pages", str(p)) for p in found]
+        problems.append(Problem("pages", "not checked further, as LMDB would read damaged pages: segments, "
+                                         "streams, tables"))
+        result = {"problems": problems, "checked": {
             "segments": 0, "records": 0, "bytes": 0, "shard_logs": 0, "streams": 0, "tables": 0,
             "items_checked": False, "keys_compared": 0, "storage_only": False, "seconds": 0.0}}
     problems, checked = result["problems"], result["checked"]

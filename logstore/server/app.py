@@ -334,7 +334,7 @@ class Server:
             request = validate(wire.decode(body))
             store = self.holder.enter()
             try:
-                response = store.call(operation, request)
+                response = store.call(operation, request, from_json=True)
             finally:
                 self.holder.leave()
             return 200, wire.encode(response)

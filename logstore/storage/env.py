@@ -204,6 +204,8 @@ class Environment:
         self._queue: list[_WriteRequest] = []
         self._queue_lock = threading.Lock()
         self._leading = False
+        self.pages_walked = False
+        """Whether this open walked the store's pages (and found them sound): see ``walk_pages``."""
         if readonly:
             if not os.path.exists(self.path):
                 raise NotAStoreError(f"{self.path}: no such directory: not a logstore store (no data.mdb)")
@@ -235,6 +237,7 @@ class Environment:
             self._env.reader_check()  # free reader slots of processes that died holding them
             if walk_pages or (walk_pages is None and os.path.getsize(data) <= WALK_AT_OPEN_LIMIT):
                 self.walk_pages(raise_on_damage=True)
+                self.pages_walked = True
             self._check_format()
         except BaseException:
             self._env.close()

@@ -222,3 +222,23 @@ def test_unsigned_target_cannot_be_replayed_as_another_operation(keyed_server):
     assert "Item" in ddb.get_item(TableName="signed", Key={"pk": {"S": "keep"}})
     r = requests.post(keyed_server.url + "/", data=body, headers=headers, timeout=10)   # properly signed: fine
     assert r.status_code == 200 and r.json()["Item"]["pk"] == {"S": "keep"}
+
+
+@pytest.mark.parametrize("body", [
+    '{"TableName":"cap","KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],"AttributeDefinitions":'
+    '[{"AttributeName":"pk","AttributeType":"S"}],"ProvisionedThroughput":{"ReadCapacityUnits":18446744073709551616,'
+    '"WriteCapacityUnits":1}}',
+    '{"TableName":"cap","KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],"AttributeDefinitions":'
+    '[{"AttributeName":"pk","AttributeType":"S"}],"ProvisionedThroughput":{"ReadCapacityUnits":9223372036854775808,'
+    '"WriteCapacityUnits":1}}',
+], ids=["2^64", "2^63"])
+def test_capacity_beyond_a_long_is_a_400(open_server, body):
+    r = open_server.post("DynamoDB_20120810.CreateTable", body)
+    assert r.status_code == 400 and r.json()["__type"].endswith("#SerializationException"), r.text
+    assert "cap" not in open_server.client("dynamodb").list_tables()["TableNames"]
+
+
+@pytest.mark.parametrize("limit", ["1e300", "2147483648", "18446744073709551615"])
+def test_scan_limit_beyond_an_int_is_a_400(open_server, limit):
+    r = open_server.post("DynamoDB_20120810.Scan", '{"TableName":"hostile","Limit":' + limit + '}')
+    assert r.status_code == 400 and r.json()["__type"].endswith("#SerializationException"), r.text
