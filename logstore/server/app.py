@@ -11,7 +11,9 @@ logged with the request id and becomes InternalServerError with no details.
 Store calls run on a thread pool so that concurrent writes meet in ``env.write``'s group commit (one fsync for
 many); a response is sent only after the call returned, so a success means the write and its record are on disk.
 
-Also served: ``GET /`` (a health line, like AWS's endpoints); and, only when test endpoints are enabled,
+Also served: ``GET /`` (a health line, like AWS's endpoints); the web console below ``/console/``
+(logstore/console, docs/console.md: behind the same access keys, through a login form; off with
+``Settings.console=False``); and, only when test endpoints are enabled,
 ``POST /moto-api/reset`` (wipe all state), ``POST /logstore-admin/split-shard`` (split a shard's partition now:
 ``{"StreamArn", "ShardId"}``), ``POST /logstore-admin/advance-clock`` (``{"Seconds": n}``, moves the server's clock
 forward) and ``POST /logstore-admin/maintain`` (rollover, retention trim and TTL sweep now).
@@ -72,6 +74,7 @@ class Settings:
     account: str = "000000000000"
     rollover_ms: int | None = None                # None: StreamPolicy's default (4 hours)
     workers: int = 1                              # processes serving the store (see command.py)
+    console: bool = True                          # serve the web console at /console/
     max_request_line: int = protocol.MAX_REQUEST_LINE
     max_header_bytes: int = protocol.MAX_HEADER_BYTES
     max_headers: int = protocol.MAX_HEADERS
@@ -187,6 +190,7 @@ class Server:
         self.shapes = ShapeModels()
         self.holder: StoreHolder | None = None
         self.pool: concurrent.futures.ThreadPoolExecutor | None = None
+        self.console = None
         protocol.configure(protocol.HttpLimits(settings.max_request_line, settings.max_header_bytes,
                                                settings.max_headers))
         self.budget = protocol.BodyBudget(max(settings.body_budget, 1))
@@ -199,6 +203,19 @@ class Server:
         os.makedirs(self.settings.path, exist_ok=True)
         self.holder = StoreHolder(self.settings)
         self.pool = concurrent.futures.ThreadPoolExecutor(self.settings.threads, thread_name_prefix="logstore-req")
+        if self.settings.console:
+            from logstore.console import Console   # its templates load only when the console is on
+            self.console = Console(self._console_store, self.settings.path, readonly=False,
+                                   keys=self.settings.keys, pool=self.pool)
+
+    @contextlib.contextmanager
+    def _console_store(self):
+        """The store, for one console call: inside the holder's gate, like an API call."""
+        store = self.holder.enter()
+        try:
+            yield store
+        finally:
+            self.holder.leave()
 
     def shutdown(self) -> None:
         if self.pool is not None:
@@ -241,6 +258,10 @@ class Server:
         method, path = scope["method"], scope["path"]
         if method == "GET" and path == "/":
             return await _send(send, 200, b"healthy: logstore", [(b"content-type", b"text/plain")])
+        if self.console is not None and (path == "/console" or path.startswith("/console/")):
+            if path == "/console":
+                return await _send(send, 308, b"", [(b"location", b"/console/")])
+            return await self.console(scope, receive, send)
         reserved = 0
         try:
             try:
@@ -337,7 +358,7 @@ class Server:
                 response = store.call(operation, request, from_json=True)
             finally:
                 self.holder.leave()
-            return 200, wire.encode(response)
+            return 200, wire.encode_response(operation, response)
         except AwsError as exc:
             if isinstance(exc, InternalServerError):
                 log.error("request %s (%s): internal error: %s", rid, operation, exc.message)

@@ -206,6 +206,13 @@ def test_lsi_reads_through_to_the_table_and_has_no_collection_limit(tmp_path, cl
                            ExpressionAttributeValues={":p": {"S": "one"}}, Limit=3, Select="ALL_ATTRIBUTES")
         assert [i["sk"]["N"] for i in page["Items"]] == ["299", "298", "297"]
         assert all("payload" in i for i in page["Items"])
+        projected = store.query(TableName="tab", IndexName="by_l", KeyConditionExpression="pk = :p",
+                                ExpressionAttributeValues={":p": {"S": "one"}}, Limit=3)   # its entries suffice
+        assert projected["Items"] == [{k: i[k] for k in ("pk", "sk", "l")} for i in page["Items"]]
+        filtered = store.query(TableName="tab", IndexName="by_l", KeyConditionExpression="pk = :p", Limit=3,
+                               FilterExpression="begins_with(payload, :z)", ProjectionExpression="sk, payload",
+                               ExpressionAttributeValues={":p": {"S": "one"}, ":z": {"S": "zz"}})
+        assert filtered["Items"] == [{k: i[k] for k in ("sk", "payload")} for i in page["Items"]]
         assert counts(store)["by_l"][0] == 300
 
 
