@@ -24,6 +24,7 @@ import logstore
 
 WORKER = Path(__file__).parent / "procs" / "sweep_worker.py"
 JOB_TIMEOUT = 30.0
+ITEMS = 240   # enough for a branch level in the items and segments databases
 
 
 def build_store(path: Path) -> None:
@@ -32,14 +33,14 @@ def build_store(path: Path) -> None:
                         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
                         BillingMode="PAY_PER_REQUEST",
                         StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"})
-        for i in range(60):
+        for i in range(ITEMS):
             db.put_item(TableName="sweep", Item={"pk": {"S": f"k{i:03d}"}, "n": {"N": str(i)},
                                                  "v": {"S": "x" * (i * 7 % 90)}})
-        for i in range(0, 60, 3):
+        for i in range(0, ITEMS, 3):
             db.update_item(TableName="sweep", Key={"pk": {"S": f"k{i:03d}"}}, UpdateExpression="SET m = :m",
                            ExpressionAttributeValues={":m": {"L": [{"N": "1"}, {"S": "two"}]}})
         db.put_item(TableName="sweep", Item={"pk": {"S": "big"}, "v": {"S": "y" * 9000}})   # an overflow page
-        for i in range(0, 60, 5):
+        for i in range(0, ITEMS, 5):
             db.delete_item(TableName="sweep", Key={"pk": {"S": f"k{i:03d}"}})
 
 
