@@ -242,3 +242,17 @@ def test_capacity_beyond_a_long_is_a_400(open_server, body):
 def test_scan_limit_beyond_an_int_is_a_400(open_server, limit):
     r = open_server.post("DynamoDB_20120810.Scan", '{"TableName":"hostile","Limit":' + limit + '}')
     assert r.status_code == 400 and r.json()["__type"].endswith("#SerializationException"), r.text
+
+
+def test_unsigned_content_type_is_refused_too(keyed_server):
+    body = b'{"TableName": "signed", "Key": {"pk": {"S": "keep"}}}'
+    headers = signed_headers(keyed_server.url, "DynamoDB_20120810.GetItem", body, AKID, SECRET)
+    auth = headers["Authorization"]
+    signed = auth.split("SignedHeaders=")[1].split(",")[0]
+    assert "content-type" in signed.split(";")
+    # the same signature, claiming Content-Type was not signed: the signature no longer matches, and before that
+    # the server refuses a Content-Type the client says it left out
+    narrowed = auth.replace(signed, ";".join(h for h in signed.split(";") if h != "content-type"))
+    r = requests.post(keyed_server.url + "/", data=body, headers={**headers, "Authorization": narrowed}, timeout=10)
+    assert r.status_code == 400 and r.json()["message"] == ("'Content-Type' must be a 'SignedHeader' in the AWS "
+                                                            "Authorization."), r.text
