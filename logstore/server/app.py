@@ -1,12 +1,11 @@
 """The ASGI application: DynamoDB and DynamoDB Streams (AWS JSON 1.0) over one store.
 
-Per request, in this order: body size (refused with 413 from Content-Length before reading, or as soon as the
-streamed body passes the limit) -> SigV4 (auth.py) -> ``X-Amz-Target`` (``DynamoDB_20120810.<Op>`` or
-``DynamoDBStreams_20120810.<Op>``; anything else, or an operation the engine does not offer, is
-UnknownOperationException) -> JSON (wire.decode) -> member types against botocore's model (shapes.py) -> the
-engine's ``Store.call`` -> JSON out. Every operation the engine's ``OPERATIONS``/``STREAMS_OPERATIONS`` name is
-routed, generically: all behaviour lives in the engine. An ``AwsError`` becomes AWS's envelope; anything else is
-logged with the request id and becomes InternalServerError with no details.
+Per request: body size (refused with 413 from Content-Length before reading, or as soon as the streamed body
+passes the limit), then the per-request core, dispatch.py's (shared with the in-process mock, logstore.testing):
+SigV4 -> ``X-Amz-Target`` -> JSON -> member types against botocore's model -> the engine's ``Store.call`` -> JSON
+out. Every operation the engine's ``OPERATIONS``/``STREAMS_OPERATIONS`` name is routed, generically: all behaviour
+lives in the engine. An ``AwsError`` becomes AWS's envelope; anything else is logged with the request id and
+becomes InternalServerError with no details.
 
 Store calls run on a thread pool so that concurrent writes meet in ``env.write``'s group commit (one fsync for
 many); a response is sent only after the call returned, so a success means the write and its record are on disk.
@@ -38,19 +37,18 @@ from dataclasses import dataclass
 
 import logstore
 from logstore.api import StreamPolicy
-from logstore.api.store import OPERATIONS, STREAMS_OPERATIONS
 from logstore.clock import SYSTEM_CLOCK, OffsetClock
-from logstore.errors import (AwsError, CorruptionError, DiskFullError, InternalServerError, StorageError, RequestEntityTooLargeException, RequestTimeoutException,
+from logstore.errors import (AwsError, InternalServerError, RequestEntityTooLargeException, RequestTimeoutException,
                              SerializationException, ThrottlingException, UnknownOperationException,
                              ValidationException)
 
 from . import protocol, wire
 from .auth import Verifier
+from .dispatch import Dispatcher
 from .shapes import ShapeModels
 
 log = logging.getLogger("logstore.server")
 
-ENGINE_OPERATIONS = {"DynamoDB_20120810": OPERATIONS, "DynamoDBStreams_20120810": STREAMS_OPERATIONS}
 STORE_FILES = ("data.mdb", "lock.mdb")   # what an LMDB environment with subdir=True consists of (storage/env.py)
 DEFAULT_MAX_BODY = 16 * 1024 * 1024      # DynamoDB's own request size limit (command.py repeats it)
 DEFAULT_BODY_BUDGET = 64 * 1024 * 1024   # request-body bytes one worker holds at once (protocol.BodyBudget)
@@ -189,6 +187,7 @@ class Server:
         self.verifier = Verifier(settings.keys)
         self.shapes = ShapeModels()
         self.holder: StoreHolder | None = None
+        self.dispatcher: Dispatcher | None = None
         self.pool: concurrent.futures.ThreadPoolExecutor | None = None
         self.console = None
         protocol.configure(protocol.HttpLimits(settings.max_request_line, settings.max_header_bytes,
@@ -202,6 +201,7 @@ class Server:
         self.shapes.compile_all()
         os.makedirs(self.settings.path, exist_ok=True)
         self.holder = StoreHolder(self.settings)
+        self.dispatcher = Dispatcher(self.verifier, self.shapes, self.holder)
         self.pool = concurrent.futures.ThreadPoolExecutor(self.settings.threads, thread_name_prefix="logstore-req")
         if self.settings.console:
             from logstore.console import Console   # its templates load only when the console is on
@@ -343,32 +343,8 @@ class Server:
 
     def _handle(self, rid: str, method: str, path: str, query: str, headers: dict[str, str],
                 body: bytes) -> tuple[int, bytes]:
-        """One AWS request, on a pool thread: (status, body)."""
-        operation = "?"
-        try:
-            self.verifier.verify(method, path, query, headers, body)
-            prefix, _, operation = headers.get("x-amz-target", "").partition(".")
-            engine_ops = ENGINE_OPERATIONS.get(prefix)
-            validate = self.shapes.validator(prefix, operation) if engine_ops and operation in engine_ops else None
-            if validate is None:
-                raise UnknownOperationException()
-            request = validate(wire.decode(body))
-            store = self.holder.enter()
-            try:
-                response = store.call(operation, request, from_json=True)
-            finally:
-                self.holder.leave()
-            return 200, wire.encode_response(operation, response)
-        except AwsError as exc:
-            if isinstance(exc, InternalServerError):
-                log.error("request %s (%s): internal error: %s", rid, operation, exc.message)
-            return wire.error_body(exc)
-        except StorageError as exc:   # the engine's own trouble: AWS's 500, saying what kind, details logged
-            log.error("request %s (%s): %s: %s", rid, operation, type(exc).__name__, exc)
-            return wire.error_body(InternalServerError(_storage_message(exc)))
-        except Exception:   # noqa: BLE001 - the border: nothing unexpected reaches the client
-            log.exception("request %s (%s): unexpected error", rid, operation)
-            return wire.error_body(InternalServerError())
+        """One AWS request, on a pool thread: (status, body). The core is dispatch.py's, shared with the mock."""
+        return self.dispatcher.answer(rid, method, path, query, headers, body)
 
     def _test_endpoint(self, rid: str, method: str, path: str, query: str, headers: dict[str, str],
                        body: bytes) -> tuple[int, bytes]:
@@ -400,15 +376,6 @@ class Server:
         except Exception:   # noqa: BLE001
             log.exception("request %s (%s): unexpected error", rid, path)
             return wire.error_body(InternalServerError())
-
-
-def _storage_message(exc: StorageError) -> str:
-    if isinstance(exc, DiskFullError):
-        return ("The server's disk is full: the request was not applied (nothing of it was written). Retry once "
-                "space has been freed.")
-    if isinstance(exc, CorruptionError):
-        return "The store is damaged where this request reads it; the server's log says where."
-    return InternalServerError.default_message
 
 
 TEST_ENDPOINTS = ("/moto-api/reset", "/logstore-admin/split-shard", "/logstore-admin/advance-clock",
