@@ -28,7 +28,7 @@ from logstore.errors import ValidationException
 from logstore.storage import DEFAULT_MAP_SIZE, Counters, Environment, SegmentLog, SegmentPolicy
 from logstore.stream import MaintenanceReport, StreamCatalog, StreamEngine, StreamPolicy
 from logstore.tables import TableEngine, tokens
-from logstore.tables.writes import Mutation, StaleTable
+from logstore.tables.writes import revalidated
 
 from .batch_api import BatchService
 from .items_api import ItemsService
@@ -37,6 +37,7 @@ from .streams_api import StreamsService
 from .tables_api import TablesService
 from .tags_api import TagsService
 from .transact_api import TransactService
+from .write_batch import Batch
 
 OPERATIONS = {
     "CreateTable": "create_table", "DescribeTable": "describe_table", "ListTables": "list_tables",
@@ -175,10 +176,7 @@ class Store:
         b = Batch(self)
         yield b
         if b.ops:
-            try:
-                self.tables.writer.write(b.mutations())
-            except StaleTable:
-                self.tables.writer.write(b.mutations(fresh=True))
+            revalidated(lambda fresh: self.tables.writer.write(b.mutations(fresh)))
 
     def close(self) -> None:
         self._stop.set()
@@ -193,34 +191,6 @@ class Store:
 
     def __exit__(self, *exc) -> None:
         self.close()
-
-
-class Batch:
-    """Writes collected for one transaction (see ``Store.batch``)."""
-
-    def __init__(self, store: Store):
-        self.store = store
-        self.ops: list[tuple[str, str, dict]] = []
-        self._validated: list[Mutation] = []
-
-    def put_item(self, TableName: str, Item: dict) -> None:  # noqa: N803
-        self._validated.append(self._validate("put", TableName, Item))
-        self.ops.append(("put", TableName, Item))
-
-    def delete_item(self, TableName: str, Key: dict) -> None:  # noqa: N803
-        self._validated.append(self._validate("delete", TableName, Key))
-        self.ops.append(("delete", TableName, Key))
-
-    def _validate(self, op: str, table: str, value: dict, fresh: bool = False) -> Mutation:
-        api = self.store.item_requests
-        tdef = self.store.tables.schema(table, fresh)
-        return api.put_mutation(tdef, value) if op == "put" else api.delete_mutation(tdef, value)
-
-    def mutations(self, fresh: bool = False) -> list[Mutation]:
-        """The validated mutations; with ``fresh``, validated again against the tables' current definitions."""
-        if not fresh:
-            return self._validated
-        return [self._validate(op, table, value, fresh) for op, table, value in self.ops]
 
 
 def open(path: str | os.PathLike, **options) -> Store:  # noqa: A001 - the facade's verb

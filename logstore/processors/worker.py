@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import msgpack
 
 from logstore.errors import AwsError
-from logstore.tables.writes import StaleTable
+from logstore.tables.writes import revalidated
 
 from . import events
 from .checkpoints import Checkpoint
@@ -329,8 +329,7 @@ class ShardWorker(threading.Thread):
 
     def _commit(self, after: str | None, *, done: bool = False, writes: TransactionalBatch | None = None,
                 also: list | None = None) -> None:
-        fresh = False
-        while True:
+        def attempt(fresh: bool) -> None:
             steps = list(also or ())
             applier = writes.applier(fresh) if writes is not None else None
             if applier is not None:
@@ -339,11 +338,6 @@ class ShardWorker(threading.Thread):
             def run(txn, steps=steps):
                 for step in steps:
                     step(txn)
-            try:
-                self.proc.checkpoints.commit(Checkpoint(self.shard.shard_id, after, done), run if steps else None)
-                break
-            except StaleTable:
-                if fresh:
-                    raise
-                fresh = True
+            self.proc.checkpoints.commit(Checkpoint(self.shard.shard_id, after, done), run if steps else None)
+        revalidated(attempt)
         self.checkpointed = after
