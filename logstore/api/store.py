@@ -21,7 +21,7 @@ import logging
 import os
 import threading
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Callable, Iterator
 
 from logstore.clock import SYSTEM_CLOCK, Clock
 from logstore.errors import ValidationException
@@ -54,6 +54,7 @@ STREAMS_OPERATIONS = {"ListStreams": "list_streams", "DescribeStream": "describe
 
 BUILDER_POLL_S = 5.0
 log = logging.getLogger("logstore.indexes")
+maintenance_log = logging.getLogger("logstore.maintenance")
 
 
 class Store:
@@ -88,7 +89,8 @@ class Store:
         self._stop = threading.Event()
         self._maintainer = None
         if maintenance_interval:
-            self._maintainer = threading.Thread(target=self._maintain_loop, args=(maintenance_interval,),
+            self._maintainer = threading.Thread(target=maintenance_loop,
+                                                args=(self.maintain, maintenance_interval, self._stop),
                                                 name="logstore-maintenance", daemon=True)
             self._maintainer.start()
         self._builder = None
@@ -164,10 +166,6 @@ class Store:
                 log.exception("index job failed")
             jobs.wait(BUILDER_POLL_S)   # woken by this process's jobs; the timeout finds another process's
 
-    def _maintain_loop(self, interval: float) -> None:
-        while not self._stop.wait(interval):
-            self.maintain()
-
     @contextmanager
     def batch(self) -> Iterator["Batch"]:
         """Group writes into one LMDB transaction: ``with store.batch() as b: b.put_item(...)``. They commit
@@ -191,6 +189,18 @@ class Store:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def maintenance_loop(maintain: Callable[[], MaintenanceReport], interval: float, stop: threading.Event) -> None:
+    """The background maintenance, the one loop of it (the store's ``maintenance_interval`` thread and the server's
+    run it): ``maintain()`` every ``interval`` seconds until ``stop`` is set; a failing round is logged and the
+    next one runs."""
+    while not stop.wait(interval):
+        try:
+            report = maintain()
+            maintenance_log.debug("maintenance: %s", report)
+        except Exception:   # noqa: BLE001 - logged; the next round tries again
+            maintenance_log.exception("maintenance failed")
 
 
 def open(path: str | os.PathLike, **options) -> Store:  # noqa: A001 - the facade's verb
