@@ -114,6 +114,18 @@ class ReadsService:
         return out
 
     @staticmethod
+    def _fetch(tdef, index: Index | None, select: str, wanted, condition) -> bool:
+        """Whether a read of a local index needs the table's items: only when the request asks for (or filters
+        on) an attribute the index does not project, as DynamoDB fetches those from the table."""
+        if index is None or index.is_global or index.projection == "ALL":
+            return False
+        if select == "ALL_ATTRIBUTES":
+            return True
+        projected = set(tdef.key_names) | {n for n, _ in index.key_schema} | set(index.non_key)
+        paths = list(wanted or ()) + (condition_paths(condition) if condition is not None else [])
+        return any(parts[0] not in projected for parts in paths)
+
+    @staticmethod
     def _filter(condition):
         return None if condition is None else (lambda item: conditions.evaluate(condition, item))
 
@@ -164,7 +176,8 @@ class ReadsService:
             if self.tables.catalog.get(txn, tdef.name) is None:
                 raise ResourceNotFoundException("Requested resource not found")
             page = self.reader.query(txn, tdef, cond, index=index, forward=request.get("ScanIndexForward", True),
-                                     start_key=start, limit=request.get("Limit"), keep=self._filter(filt))
+                                     start_key=start, limit=request.get("Limit"), keep=self._filter(filt),
+                                     fetch=self._fetch(tdef, index, select, wanted, filt))
         return self._respond(tdef, index, page, select, wanted)
 
     def scan(self, request: dict) -> dict:
@@ -195,5 +208,6 @@ class ReadsService:
             if self.tables.catalog.get(txn, tdef.name) is None:
                 raise ResourceNotFoundException("Requested resource not found")
             page = self.reader.scan(txn, tdef, index=index, start_key=start, limit=request.get("Limit"),
-                                    keep=self._filter(filt), segment=segment or 0, total_segments=total or 1)
+                                    keep=self._filter(filt), segment=segment or 0, total_segments=total or 1,
+                                    fetch=self._fetch(tdef, index, select, wanted, filt))
         return self._respond(tdef, index, page, select, wanted)

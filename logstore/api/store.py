@@ -6,7 +6,8 @@ operation's JSON-level shape (binary values as bytes, times as epoch seconds).
 
 Beyond AWS's operations: ``split_shard`` (split a partition now), ``maintain`` (rollover, retention trim, TTL
 sweep: call it periodically, or pass ``maintenance_interval`` to run it on a background thread), ``batch()``
-(many writes in one LMDB transaction), ``build_indexes`` (run queued index builds and drops now), and ``close``.
+(many writes in one LMDB transaction), ``build_indexes`` (run queued index builds and drops now), and ``close``. The store records the ``stream_policy``
+it is opened with and uses the recorded one when opened without.
 
 Index jobs (a GSI created on a populated table, TTL enabled on one, dropped indexes and tables; tables/indexes.py)
 run on a background thread of a writable store, ``logstore-indexes``, one bounded transaction at a time, from the
@@ -60,7 +61,7 @@ maintenance_log = logging.getLogger("logstore.maintenance")
 class Store:
     def __init__(self, path: str | os.PathLike, *, readonly: bool = False, durable: bool = True,
                  clock: Clock = SYSTEM_CLOCK, region: str = "us-east-1", account: str = "000000000000",
-                 stream_policy: StreamPolicy = StreamPolicy(), segment_policy: SegmentPolicy = SegmentPolicy(),
+                 stream_policy: StreamPolicy | None = None, segment_policy: SegmentPolicy = SegmentPolicy(),
                  map_size: int = DEFAULT_MAP_SIZE, maintenance_interval: float | None = None,
                  index_builds: bool = True):
         self.env = Environment(path, readonly=readonly, durable=durable, map_size=map_size)
@@ -70,6 +71,7 @@ class Store:
             self.clock = clock
             self.region, self.account = region, account
             counters = Counters(self.env)
+            stream_policy = self._policy(StreamCatalog(self.env), stream_policy)
             self.streams = StreamEngine(SegmentLog(self.env, segment_policy), counters, StreamCatalog(self.env),
                                         stream_policy, clock, region, account)
             self.tables = TableEngine(self.env, counters, self.streams)
@@ -97,6 +99,17 @@ class Store:
         if index_builds and not readonly:
             self._builder = threading.Thread(target=self._build_loop, name="logstore-indexes", daemon=True)
             self._builder.start()
+
+    def _policy(self, catalog: StreamCatalog, given: StreamPolicy | None) -> StreamPolicy:
+        """The policy to run with: the one given, which a writer records in the store (so ``logstore check``
+        judges retention by it), else the one the store recorded, else the default."""
+        with self.env.begin_read() as txn:
+            recorded = catalog.policy(txn)
+        if given is None:
+            return recorded or StreamPolicy()
+        if given != recorded and not self.env.readonly:
+            self.env.write(lambda txn: catalog.put_policy(txn, given))
+        return given
 
     def _read_secret(self) -> bytes:
         try:

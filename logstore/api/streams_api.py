@@ -53,9 +53,10 @@ class StreamsService:
         table = table_name(checks, required=False)
         limit = checks.integer("Limit", min_value=1, max_value=100) or 100
         start = self._arn(checks, "ExclusiveStartStreamArn", required=False)
+        # by key, O(log n + page): a table's streams are the ARNs under its prefix in this store's region
+        prefix = "" if table is None else ids.stream_arn(self.region, self.streams.account, table, "")
         with self.env.begin_read() as txn:
-            found = [s for s in self.catalog.streams(txn)
-                     if (table is None or s.table == table) and (start is None or s.arn > start)]
+            found = self.catalog.streams_page(txn, start, prefix, limit + 1)
         page = found[:limit]
         out = {"Streams": [{"StreamArn": s.arn, "TableName": s.table, "StreamLabel": s.label} for s in page]}
         if len(found) > limit:
@@ -78,14 +79,21 @@ class StreamsService:
         arn = self._arn(checks, "StreamArn", required=True)
         if filter_type == "CHILD_SHARDS" and filter_shard is None:
             raise ValidationException("ShardFilter of type CHILD_SHARDS requires a ShardId")
-        with self.env.begin_read() as txn:
+        with self.env.begin_read() as txn:   # by key: O(log n + page), whatever the stream's shard count
             info = self._stream(txn, arn)
-            shards = self.catalog.shards(txn, info.stream_no)
-        if filter_shard is not None:
-            shards = [s for s in shards if s.parent_id == filter_shard]
-        if start is not None:  # AWS (observed): an id that is not one of the stream's shards gives an empty page
-            ids_ = [s.shard_id for s in shards]
-            shards = shards[ids_.index(start) + 1:] if start in ids_ else []
+            if filter_shard is not None:
+                parent = self.catalog.shard_by_id(txn, info.stream_no, filter_shard)
+                shards = self.catalog.children(txn, parent) if parent is not None else []
+                if start is not None:  # AWS (observed): an id that is not one of the shards gives an empty page
+                    ids_ = [s.shard_id for s in shards]
+                    shards = shards[ids_.index(start) + 1:] if start in ids_ else []
+            else:
+                after = None
+                if start is not None:
+                    first = self.catalog.shard_by_id(txn, info.stream_no, start)
+                    after = first.shard_no if first is not None else None
+                shards = [] if start is not None and after is None else \
+                    self.catalog.shards_page(txn, info.stream_no, after, limit + 1)
         page = shards[:limit]
         desc = {"StreamArn": info.arn, "StreamLabel": info.label, "StreamStatus": info.status,
                 "StreamViewType": info.view_type, "CreationRequestDateTime": info.created_ms / 1000,

@@ -4,6 +4,7 @@
 * Inspection (read-only; work while another process writes; ``--json`` everywhere; see docs/cli.md):
   ``info``, ``tables``, ``streams``, ``shards``, ``records``, ``check``, ``stats``, ``export``.
 * ``process`` runs a stream processor (logstore/processors, docs/processors.md).
+* ``console`` serves the web console over a store, read-only (logstore/console, docs/console.md).
 
 ``serve`` belongs to logstore.server, a sibling this package never imports; ``logstore/__main__.py`` adds it to
 this group and is the ``logstore`` entry point.
@@ -13,6 +14,7 @@ from __future__ import annotations
 import click
 
 from .check import check
+from .console import console
 from .demo import demo
 from .export import export
 from .info import info
@@ -31,5 +33,5 @@ def main() -> None:
 
 
 for command in (demo, info, tables, streams, shards, records, check, stats, export,
-                process):
+                process, console):
     main.add_command(command)

@@ -22,7 +22,7 @@ from logstore.stream import verify as stream_verify
 from logstore.stream.catalog import ENABLED
 from logstore.tables import verify as tables_verify
 
-from .common import (EXIT_PROBLEMS, RETENTION_MS, console, emit_json, open_store, progress, store_command)
+from .common import (EXIT_PROBLEMS, console, emit_json, open_store, progress, store_command)
 
 
 def run_check(store, items: bool = True, advance=None) -> dict:
@@ -52,7 +52,8 @@ def run_check(store, items: bool = True, advance=None) -> dict:
             scans = {shard: scan_shard(store.log, txn, shard, visitors.get(shard), step)
                      for shard in list(store.log.shards(txn))}
         problems = [p for scan in scans.values() for p in scan.problems]
-        problems += stream_verify.check(store.streams, store.log, store.counters, txn, scans, RETENTION_MS)
+        problems += stream_verify.check(store.streams, store.log, store.counters, txn, scans,
+                                       store.policy.retention_ms)
         problems += tables_verify.check(store.tables, store.items, store.counters, txn, streams, latest)
         checked = {"segments": sum(s.segments for s in scans.values()),
                    "records": sum(s.records for s in scans.values()),

@@ -26,6 +26,7 @@ from typing import Callable, Iterator
 import click
 import lmdb
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from logstore.clock import SYSTEM_CLOCK, Clock
@@ -40,7 +41,6 @@ EXIT_PROBLEMS = 1
 EXIT_ERROR = 2
 PROGRESS_AFTER_S = 0.3      # a scan shows a progress bar once it has taken this long, on a terminal only;
                             # LOGSTORE_PROGRESS_AFTER=<seconds> overrides it (0: at once)
-RETENTION_MS = StreamPolicy().retention_ms
 
 
 class ReadOnlyStore:
@@ -57,6 +57,8 @@ class ReadOnlyStore:
             self.tables = TableCatalog(self.env)
             self.items = ItemStore(self.env)
             self.event_key = ids.store_event_key(self.env)
+            with self.env.begin_read() as txn:
+                self.policy = self.streams.policy(txn) or StreamPolicy()
         except BaseException:
             self.env.close()
             raise
@@ -148,9 +150,28 @@ class _Console(Console):
 
 
 def console() -> Console:
-    """The console for standard output: colour and full width on a terminal, plain and wide elsewhere."""
+    """The console for standard output: colour and full width on a terminal, plain and wide elsewhere; an explicit
+    ``COLUMNS`` is honoured either way."""
     terminal = sys.stdout.isatty()
-    return _Console(file=sys.stdout, highlight=False, soft_wrap=False, width=None if terminal else 200)
+    wide = terminal or os.environ.get("COLUMNS", "").isdigit()
+    return _Console(file=sys.stdout, highlight=False, soft_wrap=False, width=None if wide else 200)
+
+
+def short_time(iso: str | None) -> str:
+    """An ISO time (``iso_time``) to the second, for tables that must stay narrow: ``2026-11-27 10:00:00Z``
+    (wraps at the space)."""
+    return "-" if iso is None else iso[:19].replace("T", " ") + "Z"
+
+
+def arn_lines(out: Console, title: str, pairs: list[tuple[str, str]]) -> None:
+    """ARNs under a table, one per line and never cut or folded by us (a narrow terminal wraps them, and they copy
+    and paste whole): ``name  arn``."""
+    if not pairs:
+        return
+    width = max(len(name) for name, _ in pairs)
+    out.print(title, style="bold")
+    for name, arn in pairs:
+        out.print(f"  {escape(name.ljust(width))}  {escape(arn)}", soft_wrap=True, highlight=False)
 
 
 def err_console() -> Console:

@@ -4,11 +4,13 @@ for the retention period): ARN, table, status, view type, shard counts, when it 
 from __future__ import annotations
 
 import click
+from rich import box
+from rich.markup import escape
 from rich.table import Table
 
 from logstore.stream.catalog import ENABLED
 
-from .common import console, emit_json, iso_time, open_store, store_command
+from .common import arn_lines, console, emit_json, iso_time, open_store, short_time, store_command
 
 
 def gather(store, table: str | None = None) -> list[dict]:
@@ -38,12 +40,15 @@ def streams(path: str, as_json: bool, table: str | None) -> None:
     if as_json:
         emit_json({"streams": rows})
         return
-    t = Table(title=f"{len(rows)} stream(s)", title_justify="left")
-    for col in ("stream ARN", "table", "status", "view type", "shards", "open", "created", "disabled"):
-        t.add_column(col, justify="right" if col in ("shards", "open") else "left", no_wrap=col != "stream ARN",
-                     overflow="fold")
+    out = console()
+    t = Table(title=f"{len(rows)} stream(s)", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    # the ARN (table and label, the creation time, in one) goes under the table, whole; times wrap at the space
+    for col, wrap in (("table", False), ("status", False), ("view type", False), ("shards", False),
+                      ("created", True), ("disabled", True)):
+        t.add_column(col, no_wrap=not wrap, overflow="fold")
     for r in rows:
         status = f"[green]{r['status']}[/]" if r["status"] == ENABLED else f"[yellow]{r['status']}[/]"
-        t.add_row(r["arn"], r["table"], status, r["view_type"], str(r["shards"]), str(r["open_shards"]), r["created"],
-                  r["disabled"] or "-")
-    console().print(t)
+        t.add_row(escape(r["table"]), status, r["view_type"], f"{r['shards']} ({r['open_shards']} open)",
+                  short_time(r["created"]), short_time(r["disabled"]))
+    out.print(t)
+    arn_lines(out, "stream ARNs", [(r["table"], r["arn"]) for r in rows])

@@ -4,9 +4,12 @@ or not, view type, the latest stream's ARN), and TTL. From the table catalogue a
 from __future__ import annotations
 
 import click
+from rich import box
+from rich.markup import escape
 from rich.table import Table
 
-from .common import console, emit_json, fmt_bytes, iso_time, open_store, store_command
+from .common import (arn_lines, console, emit_json, fmt_bytes, iso_time, open_store, short_time,
+                     store_command)
 
 
 def gather(store) -> list[dict]:
@@ -40,18 +43,23 @@ def tables(path: str, as_json: bool) -> None:
     if as_json:
         emit_json({"tables": rows})
         return
-    t = Table(title=f"{len(rows)} table(s)", title_justify="left")
-    for col, justify in (("table", "left"), ("key schema", "left"), ("items", "right"), ("size", "right"),
-                         ("stream", "left"), ("latest stream ARN", "left"), ("TTL", "left"), ("created", "left")):
-        t.add_column(col, justify=justify, no_wrap=col != "latest stream ARN", overflow="fold")
+    out = console()
+    t = Table(title=f"{len(rows)} table(s)", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    # a key per line; on narrow terminals the creation time wraps (at its space); the ARN goes under the table
+    for col, justify, wrap in (("table", "left", False), ("key schema", "left", False), ("items", "right", False),
+                               ("size", "right", False), ("stream", "left", False), ("TTL", "left", False),
+                               ("created", "left", True)):
+        t.add_column(col, justify=justify, no_wrap=not wrap, overflow="fold")
     for r in rows:
-        keys = ", ".join(f"{k['name']} {k['type']} {k['role']}" for k in r["key_schema"])
+        keys = "\n".join(f"{k['name']} {k['type']} {k['role']}" for k in r["key_schema"])
         if r["stream_enabled"]:
             stream = f"[green]{r['stream_view_type']}[/]"
         elif r["latest_stream_arn"]:
             stream = f"[yellow]off[/] (was {r['stream_view_type']})"
         else:
             stream = "[dim]none[/]"
-        t.add_row(r["name"], keys, f"{r['items']:,}", fmt_bytes(r["bytes"]), stream, r["latest_stream_arn"] or "-",
-                  r["ttl_attribute"] or "-", r["created"])
-    console().print(t)
+        t.add_row(escape(r["name"]), escape(keys), f"{r['items']:,}", fmt_bytes(r["bytes"]), stream,
+                  escape(r["ttl_attribute"] or "-"), short_time(r["created"]))
+    out.print(t)
+    arn_lines(out, "latest stream ARNs", [(r["name"], r["latest_stream_arn"]) for r in rows
+                                          if r["latest_stream_arn"]])

@@ -11,7 +11,9 @@ logged with the request id and becomes InternalServerError with no details.
 Store calls run on a thread pool so that concurrent writes meet in ``env.write``'s group commit (one fsync for
 many); a response is sent only after the call returned, so a success means the write and its record are on disk.
 
-Also served: ``GET /`` (a health line, like AWS's endpoints); and, only when test endpoints are enabled,
+Also served: ``GET /`` (a health line, like AWS's endpoints); the web console below ``/console/``
+(logstore/console, docs/console.md: behind the same access keys, through a login form; off with
+``Settings.console=False``); and, only when test endpoints are enabled,
 ``POST /moto-api/reset`` (wipe all state), ``POST /logstore-admin/split-shard`` (split a shard's partition now:
 ``{"StreamArn", "ShardId"}``), ``POST /logstore-admin/advance-clock`` (``{"Seconds": n}``, moves the server's clock
 forward) and ``POST /logstore-admin/maintain`` (rollover, retention trim and TTL sweep now).
@@ -66,6 +68,7 @@ class Settings:
     account: str = "000000000000"
     rollover_ms: int | None = None                # None: StreamPolicy's default (4 hours)
     workers: int = 1                              # processes serving the store (see command.py)
+    console: bool = True                          # serve the web console at /console/
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self))
@@ -172,6 +175,7 @@ class Server:
         self.shapes = ShapeModels()
         self.holder: StoreHolder | None = None
         self.pool: concurrent.futures.ThreadPoolExecutor | None = None
+        self.console = None
 
     # -- lifecycle -----------------------------------------------------------------------------------------------
 
@@ -180,6 +184,19 @@ class Server:
         os.makedirs(self.settings.path, exist_ok=True)
         self.holder = StoreHolder(self.settings)
         self.pool = concurrent.futures.ThreadPoolExecutor(self.settings.threads, thread_name_prefix="logstore-req")
+        if self.settings.console:
+            from logstore.console import Console   # its templates load only when the console is on
+            self.console = Console(self._console_store, self.settings.path, readonly=False,
+                                   keys=self.settings.keys, pool=self.pool)
+
+    @contextlib.contextmanager
+    def _console_store(self):
+        """The store, for one console call: inside the holder's gate, like an API call."""
+        store = self.holder.enter()
+        try:
+            yield store
+        finally:
+            self.holder.leave()
 
     def shutdown(self) -> None:
         if self.pool is not None:
@@ -222,6 +239,10 @@ class Server:
         method, path = scope["method"], scope["path"]
         if method == "GET" and path == "/":
             return await _send(send, 200, b"healthy: logstore", [(b"content-type", b"text/plain")])
+        if self.console is not None and (path == "/console" or path.startswith("/console/")):
+            if path == "/console":
+                return await _send(send, 308, b"", [(b"location", b"/console/")])
+            return await self.console(scope, receive, send)
         try:
             body = await self._body(headers, receive)
         except AwsError as exc:

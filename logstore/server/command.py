@@ -43,8 +43,9 @@ DEFAULT_MAX_BODY = 16 * 1024 * 1024      # DynamoDB's own request size limit
 @click.option("--log-level", default="info", show_default=True,
               type=click.Choice(["debug", "info", "warning", "error"]))
 @click.option("--access-log", is_flag=True, help="log a line per request (off by default: it costs throughput)")
+@click.option("--no-console", is_flag=True, help="do not serve the web console at /console/ (docs/console.md)")
 def serve(path, host, port, access_keys, max_body, threads, workers, maintenance_interval, rollover_seconds, region,
-          enable_test_endpoints, graceful_timeout, log_level, access_log) -> None:
+          enable_test_endpoints, graceful_timeout, log_level, access_log, no_console) -> None:
     """Serve DynamoDB and DynamoDB Streams over HTTP from the store at PATH (created if missing)."""
     import uvicorn   # imported here, so that other commands do not pay for the server's imports
 
@@ -62,7 +63,7 @@ def serve(path, host, port, access_keys, max_body, threads, workers, maintenance
                                  "of the store)", param_hint="--workers")
     settings = Settings(path=os.path.abspath(path), keys=keys, max_body=max_body, threads=threads,
                         test_endpoints=enable_test_endpoints, region=region,
-                        maintenance_interval=maintenance_interval or None, workers=workers,
+                        maintenance_interval=maintenance_interval or None, workers=workers, console=not no_console,
                         rollover_ms=int(rollover_seconds * 1000) if rollover_seconds is not None else None)
     if keys is None:
         log.warning("no access keys configured: every request is accepted, signed or not")

@@ -5,6 +5,8 @@ Format (docs/format.md, "streams"):
 * ``stream_arns``: key the stream ARN (UTF-8) -> u64 BE stream number.
 * ``shards``: key u64 BE shard number -> msgpack map of a ``ShardInfo``.
 * ``stream_shards``: key u64 BE stream number || u64 BE shard number -> empty (a stream's shards).
+* ``meta`` / ``stream_policy``: the store's ``StreamPolicy`` (msgpack ``[1, retention_ms, rollover_ms,
+  split_rate, split_window_ms, max_partitions, initial_partitions]``), so inspection judges by the store's own.
 
 A stream's key space is the 32-bit partition-hash space ``[0, 2**32)``; ``StreamInfo.partitions`` lists the open
 shard of each partition as ``(lo, shard_no, created_ms)`` sorted by ``lo`` (a partition ends where the next begins),
@@ -23,12 +25,15 @@ import msgpack
 
 from logstore.storage import Environment
 
+from . import ids
+
 HASH_SPACE = 1 << 32
 HOUR_MS = 3600 * 1000
 
 _U64 = struct.Struct(">Q")
 _PAIR = struct.Struct(">QQ")
 
+POLICY_KEY = b"stream_policy"
 ENABLED = "ENABLED"
 DISABLED = "DISABLED"
 VIEW_TYPES = ("NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY")
@@ -59,6 +64,17 @@ class StreamPolicy:
     def rolls(self, created_ms: int, now_ms: int) -> bool:
         """Whether an open shard created at ``created_ms`` is due to be replaced by a child."""
         return now_ms - created_ms >= self.rollover_ms
+
+    def to_msgpack(self) -> bytes:
+        return msgpack.packb([1, self.retention_ms, self.rollover_ms, self.split_rate, self.split_window_ms,
+                              self.max_partitions, self.initial_partitions])
+
+    @classmethod
+    def from_msgpack(cls, raw: bytes) -> "StreamPolicy":
+        version, *fields = msgpack.unpackb(raw)
+        if version != 1:
+            raise ValueError(f"stream policy record version {version}")
+        return cls(*fields)
 
     def split_threshold(self) -> int | None:
         """Records in one window at or above which a partition splits (None: never automatically)."""
@@ -135,7 +151,18 @@ class StreamCatalog:
         self.arns_db = env.db("stream_arns")
         self.shards_db = env.db("shards")
         self.stream_shards_db = env.db("stream_shards")
+        self.meta_db = env.db("meta")
         self._cache: dict[bytes, StreamInfo] = {}
+
+    # the store's policy
+    def policy(self, txn: lmdb.Transaction) -> StreamPolicy | None:
+        """The StreamPolicy the store was last opened for writing with (``meta`` key ``stream_policy``), or None
+        for a store that never recorded one."""
+        raw = txn.get(POLICY_KEY, db=self.meta_db) if self.meta_db is not None else None
+        return StreamPolicy.from_msgpack(raw) if raw is not None else None
+
+    def put_policy(self, txn: lmdb.Transaction, policy: StreamPolicy) -> None:
+        txn.put(POLICY_KEY, policy.to_msgpack(), db=self.meta_db)
 
     # streams
     def stream(self, txn: lmdb.Transaction, stream_no: int) -> StreamInfo | None:
@@ -188,6 +215,76 @@ class StreamCatalog:
     def delete_shard(self, txn: lmdb.Transaction, shard: ShardInfo) -> None:
         txn.delete(_U64.pack(shard.shard_no), db=self.shards_db)
         txn.delete(_PAIR.pack(shard.stream_no, shard.shard_no), db=self.stream_shards_db)
+
+    def shard_by_id(self, txn: lmdb.Transaction, stream_no: int, shard_id: str) -> ShardInfo | None:
+        """The stream's shard with id ``shard_id``, by key: a shard id ends in its shard number mod 2**32
+        (ids.shard_id), so it is one get per 2**32 shards ever made (in practice one)."""
+        low = ids.shard_salt(shard_id)
+        if low is None or self.shards_db is None:
+            return None
+        with txn.cursor(db=self.shards_db) as cur:
+            highest = _U64.unpack(cur.key())[0] if cur.last() else 0
+        for shard_no in range(low, highest + 1, 1 << 32):
+            shard = self.shard(txn, shard_no)
+            if shard is not None and shard.shard_id == shard_id:
+                return shard if shard.stream_no == stream_no else None
+        return None
+
+    def shards_page(self, txn: lmdb.Transaction, stream_no: int, after: int | None, limit: int) -> list[ShardInfo]:
+        """Up to ``limit`` of a stream's shards in shard id order, strictly after shard number ``after``: one seek
+        and a step per shard. (Shard numbers and creation times both only grow, so shard number order is shard id
+        order: see ids.shard_id.)"""
+        if self.stream_shards_db is None:
+            return []
+        out = []
+        prefix = _U64.pack(stream_no)
+        with txn.cursor(db=self.stream_shards_db) as cur:
+            ok = cur.set_range(_PAIR.pack(stream_no, after + 1) if after is not None else prefix)
+            while ok and cur.key()[:8] == prefix and len(out) < limit:
+                shard = self.shard(txn, _PAIR.unpack(cur.key())[1])
+                if shard is not None:
+                    out.append(shard)
+                ok = cur.next()
+        return out
+
+    def children(self, txn: lmdb.Transaction, parent: ShardInfo) -> list[ShardInfo]:
+        """The shards whose parent is ``parent``. They were made when it closed, so they come after it in number
+        and no shard made after its close precedes them: a walk from the parent's number to the first shard
+        created after its close, which passes only the shards the stream made while the parent was open (about
+        one per partition per rollover period)."""
+        if parent.closed_ms is None or self.stream_shards_db is None:
+            return []
+        out = []
+        prefix = _U64.pack(parent.stream_no)
+        with txn.cursor(db=self.stream_shards_db) as cur:
+            ok = cur.set_range(_PAIR.pack(parent.stream_no, parent.shard_no + 1))
+            while ok and cur.key()[:8] == prefix:
+                shard = self.shard(txn, _PAIR.unpack(cur.key())[1])
+                if shard is not None:
+                    if shard.created_ms > parent.closed_ms:
+                        break
+                    if shard.parent_no == parent.shard_no:
+                        out.append(shard)
+                ok = cur.next()
+        return out
+
+    def streams_page(self, txn: lmdb.Transaction, after: str | None, prefix: str, limit: int) -> list[StreamInfo]:
+        """Up to ``limit`` streams whose ARN starts with ``prefix``, in ARN order, strictly after ARN ``after``:
+        one seek and a step per stream."""
+        if self.arns_db is None:
+            return []
+        out = []
+        start = prefix.encode()
+        if after is not None and after.encode() >= start:
+            start = after.encode() + b"\0"
+        with txn.cursor(db=self.arns_db) as cur:
+            ok = cur.set_range(start)
+            while ok and len(out) < limit and bytes(cur.key()).startswith(prefix.encode()):
+                info = self.stream(txn, _U64.unpack(cur.value())[0])
+                if info is not None:
+                    out.append(info)
+                ok = cur.next()
+        return out
 
     def shards(self, txn: lmdb.Transaction, stream_no: int) -> list[ShardInfo]:
         """A stream's shards sorted by shard id (creation order; parents before children)."""

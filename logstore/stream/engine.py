@@ -224,9 +224,9 @@ class StreamEngine:
     # -- reading -------------------------------------------------------------------------------------------------
 
     def shard_of(self, txn, info: StreamInfo, shard_id: str) -> ShardInfo:
-        for shard in self.catalog.shards(txn, info.stream_no):
-            if shard.shard_id == shard_id:
-                return shard
+        shard = self.catalog.shard_by_id(txn, info.stream_no, shard_id)
+        if shard is not None:
+            return shard
         raise ResourceNotFoundException(f"Requested resource not found: Shard: {shard_id} in Stream: {info.arn} "
                                         "not found")
 

@@ -78,6 +78,12 @@ def shard_id(created_ms: int, salt: int) -> str:
     return "shardId-%020d-%08x" % (created_ms, salt & 0xFFFFFFFF)
 
 
+def shard_salt(text: str) -> int | None:
+    """The salt (the shard number mod 2**32) a shard id ends in, or None if ``text`` is not a shard id."""
+    m = _SHARD_ID.match(text)
+    return int(m.group(2), 16) if m else None
+
+
 def is_shard_id(text: str) -> bool:
     return _SHARD_ID.match(text) is not None
 

@@ -89,13 +89,15 @@ class Reader:
     # -- Query -----------------------------------------------------------------------------------------------------
 
     def query(self, txn, tdef: TableDef, cond: KeyCondition, *, index: Index | None = None, forward: bool = True,
-              start_key: dict | None = None, limit: int | None = None, keep=None) -> Page:
+              start_key: dict | None = None, limit: int | None = None, keep=None, fetch: bool = True) -> Page:
+        """A page of one hash key's items (of the table, or of ``index``) in range order. ``fetch``: a local
+        index reads whole items from the table (the caller says when its entries are not enough)."""
         if index is not None:
             hash_type = index.key_schema[0][1]
             prefix = index_prefix(index.index_no) + keycodec.encode_value(hash_type, cond.hash_value[hash_type])
             after = self._entry_key(tdef, index, start_key) if start_key else None
             rows = self._range(txn, self.entries.db, prefix, index.key_schema, cond, forward, after)
-            return self._page(self._through(txn, tdef, index, rows), tdef, index, limit, keep)
+            return self._page(self._through(txn, tdef, index, rows) if fetch else rows, tdef, index, limit, keep)
         hash_type = tdef.key_schema[0][1]
         prefix = table_prefix(tdef.table_no) + keycodec.encode_value(hash_type, cond.hash_value[hash_type])
         after = self.items.key(tdef.table_no, encoded_key(tdef.key_schema, start_key)[0]) if start_key else None
@@ -156,12 +158,14 @@ class Reader:
     # -- Scan ------------------------------------------------------------------------------------------------------
 
     def scan(self, txn, tdef: TableDef, *, index: Index | None = None, start_key: dict | None = None,
-             limit: int | None = None, keep=None, segment: int = 0, total_segments: int = 1) -> Page:
+             limit: int | None = None, keep=None, segment: int = 0, total_segments: int = 1,
+             fetch: bool = True) -> Page:
         if index is not None:
             after = self._entry_key(tdef, index, start_key) if start_key else None
             entries = (e for e in self._entries(txn, index, after)
                        if self._in_segment(tdef, e, segment, total_segments))
-            return self._page(self._through(txn, tdef, index, entries), tdef, index, limit, keep)
+            return self._page(self._through(txn, tdef, index, entries) if fetch else entries, tdef, index, limit,
+                              keep)
         after = self.items.key(tdef.table_no, encoded_key(tdef.key_schema, start_key)[0]) if start_key else None
         source = (item for _, item in self.items.scan(txn, tdef.table_no, after)
                   if self._in_segment(tdef, item, segment, total_segments))

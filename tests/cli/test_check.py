@@ -21,6 +21,7 @@ from clihelpers import START_MS, Raw, build_store, run, run_json, u64
 from liveprocs import Proc
 from logstore import codec
 from logstore.clock import FakeClock
+from logstore.stream import StreamPolicy
 
 U64_MAX = 0xFFFFFFFFFFFFFFFF
 STORAGE_PROCS = Path(__file__).resolve().parents[1] / "storage" / "procs"
@@ -265,3 +266,31 @@ def test_a_catalogue_entry_that_does_not_decode_is_a_finding(built, database):
         raw.put(database, key, b"\xc1 not msgpack")
     data = run_json("check", built.path, ok_codes=(1,))
     assert any("does not decode" in p["message"] for p in data["problems"]), data["problems"]
+
+
+def test_the_store_records_its_stream_policy_and_check_judges_by_it(tmp_path):
+    clock = FakeClock(START_MS)
+    path = tmp_path / "s"
+    policy = StreamPolicy(retention_ms=10 * 60_000, rollover_ms=5 * 60_000)
+    with logstore.open(path, clock=clock, durable=False, stream_policy=policy, index_builds=False) as store:
+        _table(store, "tab")
+        for i in range(8):   # shards roll every 5 minutes and expire after 10: old parents are dropped
+            store.put_item(TableName="tab", Item={"pk": {"S": f"k{i}"}})
+            clock.advance(3 * 60_000)
+            store.maintain()
+        store.put_item(TableName="tab", Item={"pk": {"S": "last"}})
+    with logstore.open(path, clock=clock, durable=False, index_builds=False) as store:
+        assert store.streams.policy == policy                      # opened without one: the recorded one
+    data = run_json("check", path)
+    assert data["problems"] == [], data["problems"]
+    with logstore.open(path, clock=clock, durable=False, index_builds=False, stream_policy=StreamPolicy()) as store:
+        pass                                                        # records the default (24 h) instead
+    data = run_json("check", path, ok_codes=(1,))
+    assert any(p["kind"] == "lineage" for p in data["problems"]), data["problems"]
+
+
+def _table(store, name: str) -> None:
+    store.create_table(TableName=name, KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                       AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                       BillingMode="PAY_PER_REQUEST",
+                       StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"})

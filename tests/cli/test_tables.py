@@ -1,6 +1,7 @@
 """``logstore tables``: each table's key schema, item count and stream settings, as JSON and for people."""
 from __future__ import annotations
 
+import pytest
 from clihelpers import run, run_json
 
 
@@ -32,3 +33,29 @@ def test_an_empty_store_has_no_tables(tmp_path):
     logstore.open(tmp_path / "s", durable=False).close()
     assert run_json("tables", tmp_path / "s") == {"tables": []}
     assert "0 table(s)" in run("tables", tmp_path / "s").stdout
+
+
+def _at_width(width: int, *args) -> str:
+    from click.testing import CliRunner
+
+    from logstore.cli import main
+    result = CliRunner().invoke(main, [str(a) for a in args], env={"COLUMNS": str(width)}, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.mark.parametrize("width", [80, 120])
+def test_tables_fit_80_and_120_columns_with_whole_arns(built, width):
+    """Regression (issue 16): at 80 columns the ARN and table columns were cut away; at 120 each ARN wrapped over
+    many lines. The table now fits the width with every column, and each ARN is one whole line under it."""
+    out = _at_width(width, "tables", built.path)
+    table, _, arns = out.partition("latest stream ARNs")
+    assert all(len(line) <= width for line in table.splitlines()), table
+    for header in ("table", "key schema", "items", "size", "stream", "TTL", "created"):
+        assert header in table.splitlines()[2], header
+    for name, items, stream in (("users", "35", "NEW_AND_OLD_IMAGES"), ("orders", "5", "KEYS_ONLY"),
+                                ("old", "4", "off (was NEW_IMAGE)")):
+        row = next(line for line in table.splitlines() if line.split()[:1] == [name])
+        assert f" {items} " in row and stream in row, row
+    for name, arn in (("users", built.users_arn), ("orders", built.orders_arn), ("old", built.old_arn)):
+        assert any(line.split() == [name, arn] for line in arns.splitlines()), arns
