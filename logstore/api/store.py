@@ -1,13 +1,14 @@
 """The embedded store: ``logstore.open(path)`` returns one. It wires the layers together (storage -> stream ->
 tables -> api services) and offers every DynamoDB and DynamoDB Streams operation logstore supports as a
-snake_case method taking the operation's request members as keyword arguments, like a boto3 low-level client:
+snake_case method (generated from botocore's models into operations.py: typed, documented, greppable) taking the
+operation's request members as keyword arguments, like a boto3 low-level client:
 ``store.put_item(TableName="t", Item={...})``, ``store.get_records(ShardIterator=it)``. Responses are the
 operation's JSON-level shape (binary values as bytes, times as epoch seconds).
 
 Beyond AWS's operations: ``split_shard`` (split a partition now), ``maintain`` (rollover, retention trim, TTL
 sweep: call it periodically, or pass ``maintenance_interval`` to run it on a background thread), ``batch()``
-(many writes in one LMDB transaction), ``build_indexes`` (run queued index builds and drops now), and ``close``. The store records the ``stream_policy``
-it is opened with and uses the recorded one when opened without.
+(many writes in one LMDB transaction), ``build_indexes`` (run queued index builds and drops now), and ``close``.
+The store records the ``stream_policy`` it is opened with and uses the recorded one when opened without.
 
 Index jobs (a GSI created on a populated table, TTL enabled on one, dropped indexes and tables; tables/indexes.py)
 run on a background thread of a writable store, ``logstore-indexes``, one bounded transaction at a time, from the
@@ -33,6 +34,7 @@ from logstore.tables.writes import revalidated
 
 from .batch_api import BatchService
 from .items_api import ItemsService
+from .operations import ROUTES, StoreOperations
 from .reads_api import ReadsService
 from .streams_api import StreamsService
 from .tables_api import TablesService
@@ -40,17 +42,8 @@ from .tags_api import TagsService
 from .transact_api import TransactService
 from .write_batch import Batch
 
-OPERATIONS = {
-    "CreateTable": "create_table", "DescribeTable": "describe_table", "ListTables": "list_tables",
-    "UpdateTable": "update_table", "DeleteTable": "delete_table", "UpdateTimeToLive": "update_time_to_live",
-    "DescribeTimeToLive": "describe_time_to_live", "PutItem": "put_item", "GetItem": "get_item",
-    "DeleteItem": "delete_item", "UpdateItem": "update_item", "BatchWriteItem": "batch_write_item",
-    "BatchGetItem": "batch_get_item", "TransactWriteItems": "transact_write_items",
-    "TransactGetItems": "transact_get_items", "Query": "query", "Scan": "scan", "TagResource": "tag_resource",
-    "UntagResource": "untag_resource", "ListTagsOfResource": "list_tags_of_resource",
-}
-STREAMS_OPERATIONS = {"ListStreams": "list_streams", "DescribeStream": "describe_stream",
-                      "GetShardIterator": "get_shard_iterator", "GetRecords": "get_records"}
+OPERATIONS = ROUTES["DynamoDB_20120810"]                 # AWS name -> method name (operations.py, generated)
+STREAMS_OPERATIONS = ROUTES["DynamoDBStreams_20120810"]
 
 
 BUILDER_POLL_S = 5.0
@@ -58,7 +51,11 @@ log = logging.getLogger("logstore.indexes")
 maintenance_log = logging.getLogger("logstore.maintenance")
 
 
-class Store:
+class Store(StoreOperations):
+    """An open store. Its AWS operations (``put_item``, ``get_records``...) are the methods of
+    ``StoreOperations`` (operations.py, generated from botocore's models); each runs ``call``, which hands the
+    request to the service that owns the operation."""
+
     def __init__(self, path: str | os.PathLike, *, readonly: bool = False, durable: bool = True,
                  clock: Clock = SYSTEM_CLOCK, region: str = "us-east-1", account: str = "000000000000",
                  stream_policy: StreamPolicy | None = None, segment_policy: SegmentPolicy = SegmentPolicy(),
@@ -85,6 +82,10 @@ class Store:
             self._reads_api = ReadsService(self.tables)
             self._tags_api = TagsService(self.tables, region, account)
             self.event_key = self._streams_api.event_key   # mixed into every eventID (stream.ids)
+            services = (self._tables_api, self._items_api, self._batch_api, self._transact_api, self._reads_api,
+                        self._streams_api, self._tags_api)
+            self._handlers = {op: next(getattr(s, method) for s in services if hasattr(s, method))
+                              for routes in ROUTES.values() for op, method in routes.items()}
         except BaseException:
             self.env.close()
             raise
@@ -120,21 +121,12 @@ class Store:
     # -- AWS operations: one method per operation -----------------------------------------------------------------
 
     def call(self, operation: str, request: dict) -> dict:
-        """Run an operation by its AWS name (``PutItem``, ``GetRecords``...) with a request dict."""
-        method = OPERATIONS.get(operation) or STREAMS_OPERATIONS.get(operation)
-        if method is None:
+        """Run an operation by its AWS name (``PutItem``, ``GetRecords``...) with a request dict (the members as
+        the operation's method takes them)."""
+        handler = self._handlers.get(operation)
+        if handler is None:
             raise ValidationException(f"Unknown operation {operation}")
-        return getattr(self, method)(**request)
-
-    def __getattr__(self, name: str):
-        for service in (self.__dict__.get("_tables_api"), self.__dict__.get("_items_api"),
-                        self.__dict__.get("_batch_api"), self.__dict__.get("_transact_api"),
-                        self.__dict__.get("_reads_api"), self.__dict__.get("_streams_api"),
-                        self.__dict__.get("_tags_api")):
-            fn = getattr(service, name, None)
-            if fn is not None and (name in OPERATIONS.values() or name in STREAMS_OPERATIONS.values()):
-                return lambda **request: fn(request)
-        raise AttributeError(name)
+        return handler(request)
 
     # -- beyond AWS ----------------------------------------------------------------------------------------------
 

@@ -4,7 +4,7 @@ Per request, in this order: body size (refused with 413 from Content-Length befo
 streamed body passes the limit) -> SigV4 (auth.py) -> ``X-Amz-Target`` (``DynamoDB_20120810.<Op>`` or
 ``DynamoDBStreams_20120810.<Op>``; anything else, or an operation the engine does not offer, is
 UnknownOperationException) -> JSON (wire.decode) -> member types against botocore's model (shapes.py) -> the
-engine's ``Store.call`` -> JSON out. Every operation the engine's ``OPERATIONS``/``STREAMS_OPERATIONS`` name is
+engine's ``Store.call`` -> JSON out. Every operation of the engine's ``ROUTES`` (api/operations.py) is
 routed, generically: all behaviour lives in the engine. An ``AwsError`` becomes AWS's envelope; anything else is
 logged with the request id and becomes InternalServerError with no details.
 
@@ -39,7 +39,8 @@ from dataclasses import dataclass
 
 import logstore
 from logstore.api import StreamPolicy
-from logstore.api.store import OPERATIONS, STREAMS_OPERATIONS, maintenance_loop
+from logstore.api.operations import ROUTES
+from logstore.api.store import maintenance_loop
 from logstore.clock import SYSTEM_CLOCK, OffsetClock
 from logstore.errors import (AwsError, InternalServerError, RequestEntityTooLargeException, SerializationException,
                              UnknownOperationException, ValidationException)
@@ -50,7 +51,7 @@ from .shapes import ShapeModels
 
 log = logging.getLogger("logstore.server")
 
-ENGINE_OPERATIONS = {"DynamoDB_20120810": OPERATIONS, "DynamoDBStreams_20120810": STREAMS_OPERATIONS}
+ENGINE_OPERATIONS = ROUTES   # X-Amz-Target prefix -> operation -> Store method: the one table (api/operations.py)
 STORE_FILES = ("data.mdb", "lock.mdb")   # what an LMDB environment with subdir=True consists of (storage/env.py)
 DEFAULT_MAX_BODY = 16 * 1024 * 1024      # DynamoDB's own request size limit (command.py repeats it)
 
