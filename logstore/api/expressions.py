@@ -39,6 +39,14 @@ class RequestExpressions:
             raise ValidationException("Can not use both expression and non-expression parameters in the same "
                                       "request: Non-expression parameters: {" + ", ".join(old) + "} Expression "
                                       "parameters: {" + ", ".join(present) + "}")
+        if request.get("ConditionalOperator") is not None and "ConditionalOperator" in legacy_members:
+            spec = next((request[m] for m in ("Expected", "QueryFilter", "ScanFilter")
+                         if m in legacy_members and request.get(m) is not None), None)
+            if not spec:
+                raise ValidationException("ConditionalOperator cannot be used without Filter or Expected")
+            if isinstance(spec, dict) and len(spec) < 2:
+                raise ValidationException("ConditionalOperator can only be used when Filter or Expected has two or "
+                                          "more elements")
         names, values = request.get("ExpressionAttributeNames"), request.get("ExpressionAttributeValues")
         for member, value in (("ExpressionAttributeNames", names), ("ExpressionAttributeValues", values)):
             if value is not None and not isinstance(value, dict):

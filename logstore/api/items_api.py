@@ -291,7 +291,7 @@ def attribute_updates(updates: dict, key_names) -> dict:
         elif action != "DELETE":
             raise ValidationException("One or more parameter values were invalid: Only DELETE action is allowed "
                                       "when no attribute value is specified")
-        if action == "ADD" and next(iter(value)) not in ("N", "SS", "NS", "BS"):
+        if action == "ADD" and next(iter(value)) not in ("N", "SS", "NS", "BS", "L"):
             raise ValidationException("One or more parameter values were invalid: ADD action is not supported "
                                       f"for the type {next(iter(value))}")
         if action == "DELETE" and value is not None and next(iter(value)) not in ("SS", "NS", "BS"):
@@ -301,7 +301,11 @@ def attribute_updates(updates: dict, key_names) -> dict:
     return actions
 
 
-def apply_attribute_updates(old: dict | None, key: dict, actions: dict) -> dict:
+def apply_attribute_updates(old: dict | None, key: dict, actions: dict) -> dict | None:
+    """The item after AttributeUpdates ``actions``. On a missing item, DELETE actions alone create nothing (None),
+    as in DynamoDB (no actions at all create the key-only item); ADD of a list appends to a stored list."""
+    if old is None and actions and all(action == "DELETE" for action, _ in actions.values()):
+        return None
     item = dict(old) if old is not None else dict(key)
     for name, (action, value) in actions.items():
         current = item.get(name)
@@ -327,6 +331,8 @@ def apply_attribute_updates(old: dict | None, key: dict, actions: dict) -> dict:
                 raise ValidationException("Type mismatch for attribute to update")
             elif t == "N":
                 item[name] = {"N": _add_numbers(current["N"], v)}
+            elif t == "L":
+                item[name] = {"L": current["L"] + v}
             else:
                 item[name] = attrs.canonical_item({name: {t: current[t] + [m for m in v if m not in current[t]]}})[
                     name]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from logstore.errors import ConstraintViolations, ResourceNotFoundException, ValidationException
 from logstore.tables import TableEngine, attrs
 from logstore.tables.expr import conditions, keycond, projection
-from logstore.tables.reads import Index, Reader
+from logstore.tables.reads import Index, Reader, key_in_segment
 
 from .expressions import RequestExpressions, condition_paths
 from .validation import Checks, table_name
@@ -145,7 +145,10 @@ class ReadsService:
         _, name = self._checks(request, extra)
         tdef = self.tables.get(name, item_level=True)
         index = self._index(tdef, request)
-        exprs = RequestExpressions(request, *QUERY_MEMBERS)
+        expression_members, legacy_members, value_members = QUERY_MEMBERS
+        if request.get("KeyConditionExpression") is None:   # KeyConditions mixes with the other expressions
+            legacy_members = tuple(m for m in legacy_members if m != "KeyConditions")
+        exprs = RequestExpressions(request, expression_members, legacy_members, value_members)
         key_tree = exprs.condition("KeyConditionExpression")
         if key_tree is None:
             raise ValidationException("Either the KeyConditions or KeyConditionExpression parameter must be "
@@ -165,9 +168,11 @@ class ReadsService:
         select = self._select(request, index, wanted)
         start = self._start_key(tdef, index, request)
         if start is not None:
-            if index is not None and cond.exact():
+            hash_matches = conditions.equal(start[schema[0][0]], cond.hash_value)
+            if index is None and len(tdef.key_schema) == 1 and not hash_matches:
+                # a hash-only table's query fixes its one item; an index's keys are not unique (restartable)
                 raise ValidationException("The query can return at most one row and cannot be restarted")
-            if not conditions.equal(start[schema[0][0]], cond.hash_value):
+            if not hash_matches:
                 raise ValidationException("The provided starting key is outside query boundaries based on provided "
                                           "conditions")
             if cond.range_condition is not None and not conditions.evaluate(cond.range_condition, start):
@@ -204,6 +209,9 @@ class ReadsService:
         exprs.done()
         select = self._select(request, index, wanted)
         start = self._start_key(tdef, index, request)
+        if start is not None and total is not None and not key_in_segment(tdef, start, segment, total):
+            raise ValidationException(f"{BAD_START_KEY}: Invalid ExclusiveStartKey. Please use ExclusiveStartKey "
+                                      f"with correct Segment. TotalSegments: {total} Segment: {segment}")
         with self.tables.env.begin_read() as txn:
             if self.tables.catalog.get(txn, tdef.name) is None:
                 raise ResourceNotFoundException("Requested resource not found")

@@ -18,6 +18,15 @@ KEY_TYPES = ("S", "N", "B")
 BILLING_MODES = ("PROVISIONED", "PAY_PER_REQUEST")
 INVALID = "One or more parameter values were invalid: "
 
+MAX_LSI, MAX_GSI = 5, 20           # DynamoDB's per-table index limits
+MAX_PROJECTED = 100                 # NonKeyAttributes summed over a table's indexes
+MAX_KEY_NAME = 255                  # key and projected attribute names (other attribute names: 64 KB)
+# DeleteTable answers with a reduced TableDescription: no key schema, attribute definitions, creation time or
+# indexes (as AWS's DeleteTable does)
+DELETE_TABLE_MEMBERS = frozenset({"TableName", "TableStatus", "ProvisionedThroughput", "TableSizeBytes", "ItemCount",
+                                  "TableArn", "TableId", "BillingModeSummary", "StreamSpecification",
+                                  "LatestStreamLabel", "LatestStreamArn"})
+
 
 class TablesService:
     def __init__(self, tables: TableEngine, region: str, account: str):
@@ -83,6 +92,9 @@ class TablesService:
             n = sub.string("AttributeName", required=True, min_len=1, max_len=255)
             t = sub.string("AttributeType", required=True, enum=list(KEY_TYPES))
             sub.done()
+            if n in types:
+                raise ValidationException(INVALID + f"Duplicate AttributeName found in AttributeDefinitions: {n}"
+                                          + ("" if types[n] == t else f" (defined as {types[n]} and as {t})"))
             types[n] = t
         names = _key_schema(schema)
         if len(set(names)) != len(names):
@@ -213,7 +225,7 @@ class TablesService:
         tdef = self.tables.get(name)
         described = self._describe(tdef, "DELETING")
         self.tables.delete(name)
-        return {"TableDescription": described}
+        return {"TableDescription": {k: v for k, v in described.items() if k in DELETE_TABLE_MEMBERS}}
 
     def update_time_to_live(self, request: dict) -> dict:
         checks = Checks(request)
@@ -263,6 +275,7 @@ def _indexes(request: dict, types: dict, table_keys: list[str], billing: str) ->
     ``{"lsi": [...], "gsi": [...]}`` (each: IndexName, KeySchema, Projection; a GSI also ProvisionedThroughput)."""
     out: dict[str, list] = {"lsi": [], "gsi": []}
     seen: set[str] = set()
+    projected = 0
     for kind, member in (("lsi", "LocalSecondaryIndexes"), ("gsi", "GlobalSecondaryIndexes")):
         given = request.get(member)
         if given is None:
@@ -289,6 +302,9 @@ def _indexes(request: dict, types: dict, table_keys: list[str], billing: str) ->
             keys = _key_schema(schema)
             if not keys:
                 raise ValidationException(INVALID + f"Index KeySchema must not be empty for index: {name}")
+            if len(keys) == 2 and keys[0] == keys[1]:
+                raise ValidationException("Both the Hash Key and the Range Key element in the KeySchema have the "
+                                          "same name")
             missing = [k for k in keys if k not in types]
             if missing:
                 raise ValidationException(INVALID + "Some index key attributes are not defined in "
@@ -299,9 +315,13 @@ def _indexes(request: dict, types: dict, table_keys: list[str], billing: str) ->
                                           f"table KeySchema for index: {name}. index hash key: {keys[0]}, table "
                                           f"hash key: {table_keys[0]}")
             sub = Checks(projection_spec)
-            ptype = sub.string("ProjectionType", enum=PROJECTION_TYPES) or "ALL"
+            ptype = sub.string("ProjectionType", enum=PROJECTION_TYPES)
             non_key = sub.get("NonKeyAttributes", list)
             sub.done()
+            if ptype is None:
+                raise ValidationException(INVALID + "Unknown ProjectionType: null")
+            _check_non_key_attributes(non_key, name)
+            projected += len(non_key or ())
             if ptype == "INCLUDE" and not non_key:
                 raise ValidationException(INVALID + "ProjectionType is INCLUDE, but NonKeyAttributes is not "
                                           f"specified for index: {name}")
@@ -313,6 +333,9 @@ def _indexes(request: dict, types: dict, table_keys: list[str], billing: str) ->
                                     for i, k in enumerate(keys)],
                       "Projection": {"ProjectionType": ptype, **({"NonKeyAttributes": non_key} if non_key else {})}}
             if kind == "gsi":
+                if billing == "PAY_PER_REQUEST" and throughput is not None:
+                    raise ValidationException(INVALID + f"ProvisionedThroughput should not be specified for index: "
+                                              f"{name} when BillingMode is PAY_PER_REQUEST")
                 if billing == "PROVISIONED" and throughput is None:
                     raise ValidationException(INVALID + f"ProvisionedThroughput must be specified for index: {name}")
                 if throughput is not None:
@@ -322,4 +345,28 @@ def _indexes(request: dict, types: dict, table_keys: list[str], billing: str) ->
                     sub.done()
                     stored["ProvisionedThroughput"] = {"ReadCapacityUnits": rcu, "WriteCapacityUnits": wcu}
             out[kind].append(stored)
+        if kind == "lsi" and len(out["lsi"]) > MAX_LSI:
+            raise ValidationException(INVALID + f"Number of LocalSecondaryIndexes exceeds per-table limit of {MAX_LSI}")
+        if kind == "gsi" and len(out["gsi"]) > MAX_GSI:
+            raise ValidationException(INVALID + f"GlobalSecondaryIndex count exceeds the per-table limit of {MAX_GSI}")
+    if projected > MAX_PROJECTED:
+        raise ValidationException(INVALID + "The number of attributes in NonKeyAttributes of all the indexes of a "
+                                  f"table exceeds the limit of {MAX_PROJECTED}; number of attributes: {projected}")
     return out
+
+
+def _check_non_key_attributes(non_key: list | None, index: str) -> None:
+    """An index's NonKeyAttributes: names of 1..255 characters, each once."""
+    if not non_key:
+        return
+    seen = set()
+    for attr in non_key:
+        if not isinstance(attr, str):
+            raise SerializationException("Unexpected value type in payload for 'NonKeyAttributes': expected "
+                                         "STRING_VALUE")
+        if not 1 <= len(attr) <= MAX_KEY_NAME:
+            raise ValidationException(INVALID + f"NonKeyAttributes names must be 1 to {MAX_KEY_NAME} characters "
+                                      f"long; index: {index}, name length: {len(attr)}")
+        if attr in seen:
+            raise ValidationException(INVALID + f"Duplicate attribute in NonKeyAttributes: {attr}, index: {index}")
+        seen.add(attr)

@@ -4,6 +4,7 @@
 * Inspection (read-only; work while another process writes; ``--json`` everywhere; see docs/cli.md):
   ``info``, ``tables``, ``streams``, ``shards``, ``records``, ``check``, ``stats``, ``export``.
 * ``process`` runs a stream processor (logstore/processors, docs/processors.md).
+* ``import`` loads a DynamoDB export (AWS's export-to-S3 layout, or ``export --format dynamodb``) into a table.
 * ``console`` serves the web console over a store, read-only (logstore/console, docs/console.md).
 
 ``serve`` belongs to logstore.server, a sibling this package never imports; ``logstore/__main__.py`` adds it to
@@ -17,6 +18,7 @@ from .check import check
 from .console import console
 from .demo import demo
 from .export import export
+from .import_ import import_
 from .info import info
 from .process import process
 from .records import records
@@ -33,5 +35,5 @@ def main() -> None:
 
 
 for command in (demo, info, tables, streams, shards, records, check, stats, export,
-                process, console):
+                import_, process, console):
     main.add_command(command)

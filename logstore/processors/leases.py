@@ -135,9 +135,11 @@ class Leases:
     # -- the table -----------------------------------------------------------------------------------------------
 
     def ensure_table(self) -> None:
-        """Create the lease table if it does not exist (and ``create_table``), and wait until it is ACTIVE."""
+        """Create the lease table if it does not exist (and ``create_table``), and wait until it is ACTIVE. The
+        first contact retries a few times only: an endpoint that is down at startup is reported."""
+        first = Retrier(self.retrier.backoff, max_attempts=4, sleep=self.retrier.sleep, what=self.retrier.what)
         try:
-            status = self.retrier.call(self.client.describe_table, TableName=self.table)["Table"]["TableStatus"]
+            status = first.call(self.client.describe_table, TableName=self.table)["Table"]["TableStatus"]
         except Exception as e:  # noqa: BLE001 - only a missing table is ours to handle
             if error_code(e) != "ResourceNotFoundException":
                 raise

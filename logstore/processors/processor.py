@@ -139,15 +139,18 @@ class Processor:
     def remote(cls, streams_client, table: str, handler: Handler, checkpoint_store: Store | None = None,
                config: ProcessorConfig = ProcessorConfig(), *, stream_arn: str | None = None,
                name: str | None = None, leases: LeaseSettings | None = None, lease_client=None,
-               tables_client=None) -> "Processor":
+               tables_client=None, retrier: Retrier | None = None) -> "Processor":
         """A processor over ``table``'s stream behind a boto3 ``dynamodbstreams`` client, checkpointing (and
         letting ``context.batch`` write) in the local ``checkpoint_store``, or, with ``leases``, sharing the
         stream's shards with other instances through a lease table that ``lease_client`` (a boto3 ``dynamodb``
         client or a Store) reaches; checkpoints are then kept in the leases. ``tables_client`` (a boto3
         ``dynamodb`` client of the stream's endpoint) lets a missing table be told from a table without a
-        stream."""
-        return cls(handler, RemoteSource(streams_client, table, stream_arn, tables_client), checkpoint_store,
-                   config, name=name, leases=leases, lease_client=lease_client)
+        stream. ``retrier``: how throttling and transient failures are retried (default: 50 ms doubling to 5 s,
+        full jitter, sleeping on the stop event)."""
+        source = RemoteSource(streams_client, table, stream_arn, tables_client,
+                              **({"retrier": retrier} if retrier is not None else {}))
+        return cls(handler, source, checkpoint_store, config, name=name, leases=leases, lease_client=lease_client,
+                   retrier=retrier)
 
     # -- running -------------------------------------------------------------------------------------------------
 

@@ -28,7 +28,7 @@ from logstore.errors import ProcessorError, TrimmedDataAccessException
 from logstore.stream import LATEST, TRIM_HORIZON, ids
 
 from .events import Renderer, from_boto3
-from .retry import Interrupted, Retrier, error_code
+from .retry import Backoff, Interrupted, Retrier, error_code
 
 log = logging.getLogger("logstore.processors")
 MAX_READERS_PER_SHARD = 2
@@ -71,7 +71,7 @@ class EmbeddedSource:
             desc = store.describe_table(TableName=table)["Table"]
         except Exception as e:  # noqa: BLE001 - a missing table is the user's mistake, said so
             if error_code(e) == "ResourceNotFoundException":
-                raise ProcessorError(f"no table {table} in {store.path}") from None
+                raise ProcessorError(f"no table {table} in the store") from None
             raise
         arn = desc.get("LatestStreamArn")
         if arn is None or not desc.get("StreamSpecification", {}).get("StreamEnabled"):
@@ -140,13 +140,17 @@ class RemoteSource:
 
     remote = True
 
-    def __init__(self, streams, table: str, stream_arn: str | None = None, tables=None):
+    def __init__(self, streams, table: str, stream_arn: str | None = None, tables=None,
+                 retrier: Retrier | None = None):
         self.client = streams
-        self.retrier = Retrier(what=f"stream of {table}")     # the processor hands in its own
+        self.retrier = retrier or Retrier(what=f"stream of {table}")     # the processor hands in its own
+        # the first contact retries a few times only: an endpoint that is down or throttles for good at startup is
+        # reported, not waited on forever
+        first = Retrier(Backoff(0.1, 1.0), max_attempts=4, what=f"stream of {table}")
         if stream_arn is None:
             if tables is not None:   # DynamoDB tells a missing table from one without a stream; Streams does not
                 try:
-                    desc = self.retrier.call(tables.describe_table, TableName=table)["Table"]
+                    desc = first.call(tables.describe_table, TableName=table)["Table"]
                 except Exception as e:  # noqa: BLE001
                     if error_code(e) == "ResourceNotFoundException":
                         where = getattr(getattr(streams, "meta", None), "endpoint_url", "the endpoint")
@@ -154,7 +158,7 @@ class RemoteSource:
                     raise
                 if not desc.get("StreamSpecification", {}).get("StreamEnabled") or "LatestStreamArn" not in desc:
                     raise ProcessorError(f"table {table} has no enabled stream")
-            found = self.retrier.call(streams.list_streams, TableName=table).get("Streams", [])
+            found = first.call(streams.list_streams, TableName=table).get("Streams", [])
             if not found:
                 raise ProcessorError(f"table {table} has no stream (or does not exist)")
             stream_arn = max(found, key=lambda s: s["StreamLabel"])["StreamArn"]

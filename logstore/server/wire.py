@@ -5,6 +5,7 @@
 JSON is orjson's (about 15x faster than the standard library's encoder on a 1,000-record GetRecords page, which
 dominated its cost; strict on input).
 
+- ``encode_response(operation, response)``: the success body; empty for TagResource and UntagResource, as AWS.
 - ``encode(response)``: compact UTF-8 JSON; ``bytes`` (AttributeValue ``B``/``BS``) become base64 strings; times
   are already epoch-second numbers.
 - ``error_body(exc)``: AWS's error envelope ``{"__type": "<prefix>#<Code>", "message": ...}`` read from the
@@ -48,6 +49,15 @@ def _default(value):
 
 def encode(response: dict) -> bytes:
     return orjson.dumps(response, default=_default)
+
+
+EMPTY_BODY_OPERATIONS = frozenset({"TagResource", "UntagResource"})
+
+
+def encode_response(operation: str, response: dict) -> bytes:
+    """An operation's success body: ``encode(response)``, except the operations AWS answers with an empty body
+    (TagResource, UntagResource: no JSON at all, as botocore expects of them)."""
+    return b"" if operation in EMPTY_BODY_OPERATIONS else encode(response)
 
 
 def error_body(exc: AwsError) -> tuple[int, bytes]:

@@ -191,3 +191,8 @@ class Reader:
             return True
         _, partition_hash = encoded_key(tdef.key_schema, item)
         return (partition_hash * total) >> 32 == segment
+
+
+def key_in_segment(tdef: TableDef, key: dict, segment: int, total_segments: int) -> bool:
+    """Whether the item with ``key`` belongs to parallel-Scan segment ``segment`` of ``total_segments``."""
+    return Reader._in_segment(tdef, key, segment, total_segments)

@@ -14,7 +14,7 @@ import botocore.model
 import logstore
 from logstore.api import operations
 from logstore.api.store import Store
-from logstore.server import app
+from logstore.server import dispatch
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = {"DynamoDB_20120810": "dynamodb", "DynamoDBStreams_20120810": "dynamodbstreams"}
@@ -51,7 +51,7 @@ def test_every_operation_is_a_method_with_the_models_members():
 
 def test_no_attribute_dispatch_and_the_server_routes_by_the_same_table():
     assert "__getattr__" not in Store.__dict__
-    assert app.ENGINE_OPERATIONS is operations.ROUTES
+    assert dispatch.ENGINE_OPERATIONS is operations.ROUTES
 
 
 def test_a_method_call_passes_only_the_members_given(tmp_path):

@@ -806,9 +806,6 @@ QUERY_ERRORS = {
     "start key outside the range condition": (_q("pk = :p AND sk > :n",
                                                  ExclusiveStartKey={"pk": S("a"), "sk": N(1)}),
                                               "The provided starting key does not match the range key predicate"),
-    "start key on an exact-match index query": (
-        _q("pk = :p AND l = :q", IndexName="l_idx", ExclusiveStartKey={"pk": S("a"), "sk": N(1), "l": S("b")}),
-        "The query can return at most one row and cannot be restarted"),
     "start key without the LSI key": (_q("pk = :p", IndexName="l_idx", ExclusiveStartKey={"pk": S("a"), "sk": N(1)}),
                                       "The provided starting key is invalid"),
     "Limit 0": (_q("pk = :p", Limit=0),  # Query's wording (nubo-db/dynamodb-conformance); Scan's differs

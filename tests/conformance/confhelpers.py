@@ -62,13 +62,14 @@ class Dual:
         raise AssertionError(f"{op} succeeded but AWS refuses it: {out}")
 
 
-def make_table(db, *, keys=(("pk", "S"),), stream: str | None = "NEW_AND_OLD_IMAGES", **extra) -> str:
-    """A fresh table with a unique name (keys: (name, type) pairs, HASH first); returns its name."""
+def make_table(db, *, keys=(("pk", "S"),), more=(), stream: str | None = "NEW_AND_OLD_IMAGES", **extra) -> str:
+    """A fresh table with a unique name (keys: (name, type) pairs, HASH first; ``more``: further attribute
+    definitions, for indexes); returns its name."""
     name = unique("conf")
     request = dict(TableName=name, BillingMode="PAY_PER_REQUEST",
                    KeySchema=[{"AttributeName": k, "KeyType": "HASH" if i == 0 else "RANGE"}
                               for i, (k, _) in enumerate(keys)],
-                   AttributeDefinitions=[{"AttributeName": k, "AttributeType": t} for k, t in keys])
+                   AttributeDefinitions=[{"AttributeName": k, "AttributeType": t} for k, t in tuple(keys) + tuple(more)])
     if stream:
         request["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": stream}
     request.update(extra)

@@ -105,7 +105,7 @@ class EmbeddedTarget:
             except SerializationException:
                 pass
         try:
-            return 200, wire.encode(self.store.call(operation, request))
+            return 200, wire.encode_response(operation, self.store.call(operation, request))
         except AwsError as exc:
             return wire.error_body(exc)
         except Exception as exc:   # noqa: BLE001 - recorded: the embedded API has no border turning it into JSON

@@ -3,7 +3,7 @@ one semantics for both: ``Expected`` (PutItem, UpdateItem, DeleteItem), ``KeyCon
 ``QueryFilter`` / ``ScanFilter``, each joined by ``ConditionalOperator`` (AND by default).
 
 ComparisonOperator mapping: EQ ``=``, NE ``<>``, LT/LE/GT/GE, BETWEEN, IN, BEGINS_WITH ``begins_with``,
-CONTAINS ``contains``, NOT_CONTAINS ``NOT contains``, NULL ``attribute_not_exists``, NOT_NULL
+CONTAINS ``contains``, NOT_CONTAINS ``attribute_exists AND NOT contains``, NULL ``attribute_not_exists``, NOT_NULL
 ``attribute_exists``. Expected's short form ``{"Value": v}`` is EQ and ``{"Exists": false}`` is NULL.
 
 Pure; thread-safe.
@@ -60,8 +60,8 @@ def comparison(name: str, operator, values) -> object:
         return n.Func("attribute_exists", (path,))
     if operator == "CONTAINS":
         return n.Func("contains", (path, lits[0]))
-    if operator == "NOT_CONTAINS":
-        return n.Not(n.Func("contains", (path, lits[0])))
+    if operator == "NOT_CONTAINS":   # false on a missing attribute, as in DynamoDB (unlike NOT contains())
+        return n.And(n.Func("attribute_exists", (path,)), n.Not(n.Func("contains", (path, lits[0]))))
     if operator == "BEGINS_WITH":
         return n.Func("begins_with", (path, lits[0]))
     if operator == "IN":

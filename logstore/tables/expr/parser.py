@@ -3,7 +3,7 @@ of the grammar below (docs/expressions.md carries the same grammar). It produces
 reports every syntax problem as the ValidationException DynamoDB gives: ``Invalid UpdateExpression: Syntax error;
 token: "=", near: "SET = :v"``.
 
-Grammar (keywords case-insensitive; function names case-sensitive; ``name`` is ``[A-Za-z_][A-Za-z0-9_]*`` and may
+Grammar (keywords case-insensitive; function names case-sensitive; ``name`` is ``[A-Za-z][A-Za-z0-9_]*`` and may
 not be a reserved word, ``#name`` and ``:value`` are ``#[A-Za-z0-9_]+`` and ``:[A-Za-z0-9_]+``)::
 
     condition   := disjunct ( OR disjunct )*
@@ -95,7 +95,7 @@ def tokenize(text: str) -> list[_Token]:
             while i < size and _word_char(text[i]):
                 i += 1
             kind = "error" if i == start + 1 else ("attr_name" if c == "#" else "value")
-        elif c.isascii() and (c.isalpha() or c == "_"):
+        elif c.isascii() and c.isalpha():   # a bare name starts with a letter (``_a`` needs ``#a``, as in AWS)
             while i < size and _word_char(text[i]):
                 i += 1
             kind = "name"

@@ -79,7 +79,10 @@ def _index_order(parts: tuple):
 
 
 def apply(update: n.Update, key: dict, old: dict | None) -> dict:
-    """The item after ``update``; ``old`` is the stored item or None (then the item starts as its key)."""
+    """The item after ``update``; ``old`` is the stored item or None (then the item starts as its key). An update
+    of a missing item that only REMOVEs attributes or DELETEs from sets creates nothing (None), as in DynamoDB."""
+    if old is None and not update.sets and not update.adds:
+        return None
     computed = [(a.path.parts, _value(a.value, old)) for a in update.sets]
     item = dict(old) if old is not None else dict(key)
     for parts, value in sorted(computed, key=lambda pv: _index_order(pv[0])) if len(computed) > 1 else computed:

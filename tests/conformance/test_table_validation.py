@@ -1,0 +1,139 @@
+"""CreateTable, DeleteTable and tagging as AWS has them (issue 11), embedded and over HTTP: what CreateTable
+refuses (an attribute defined twice, an index whose hash and range key are one attribute, a missing ProjectionType,
+NonKeyAttributes named twice or too long, key names over 255 characters, ProvisionedThroughput on an on-demand
+table's index) and that a refused CreateTable creates nothing; DeleteTable's reduced TableDescription;
+TagResource and UntagResource's empty bodies. Messages: dynalite's and Alternator's AWS-recorded ones where known."""
+from __future__ import annotations
+
+import copy
+
+import pytest
+import requests
+from confhelpers import make_table
+from serverhelpers import unique
+
+INVALID = "One or more parameter values were invalid: "
+
+
+def _table(**extra):
+    request = dict(TableName=unique("ct"), BillingMode="PAY_PER_REQUEST",
+                   KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+                   AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                         {"AttributeName": "sk", "AttributeType": "S"},
+                                         {"AttributeName": "x", "AttributeType": "S"}],
+                   LocalSecondaryIndexes=[{"IndexName": "lsi", "KeySchema": [
+                       {"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "x", "KeyType": "RANGE"}],
+                       "Projection": {"ProjectionType": "ALL"}}])
+    request.update(extra)
+    return request
+
+
+def _with(request, path, value):
+    out = copy.deepcopy(request)
+    target = out
+    for step in path[:-1]:
+        target = target[step]
+    target[path[-1]] = value
+    return out
+
+
+BAD = {
+    "attribute defined twice, two types": (
+        _with(_table(), ("AttributeDefinitions", 2), {"AttributeName": "pk", "AttributeType": "N"}),
+        INVALID + "Duplicate AttributeName found in AttributeDefinitions: pk"),
+    "attribute defined twice, one type": (
+        _with(_table(), ("AttributeDefinitions", 2), {"AttributeName": "sk", "AttributeType": "S"}),
+        INVALID + "Duplicate AttributeName found in AttributeDefinitions: sk"),
+    "LSI range key is its hash key": (
+        _with(_table(), ("LocalSecondaryIndexes", 0, "KeySchema", 1, "AttributeName"), "pk"),
+        "Both the Hash Key and the Range Key element in the KeySchema have the same name"),
+    "missing ProjectionType": (
+        _with(_table(), ("LocalSecondaryIndexes", 0, "Projection"), {}),
+        INVALID + "Unknown ProjectionType: null"),
+    "NonKeyAttributes twice": (
+        _with(_table(), ("LocalSecondaryIndexes", 0, "Projection"),
+              {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["a", "b", "a"]}),
+        INVALID + "Duplicate attribute in NonKeyAttributes: a"),
+    "NonKeyAttributes name of 256": (
+        _with(_table(), ("LocalSecondaryIndexes", 0, "Projection"),
+              {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["a" * 256]}),
+        "255"),
+    "index key name of 256": (
+        _with(_with(_table(), ("AttributeDefinitions", 2, "AttributeName"), "x" * 256),
+              ("LocalSecondaryIndexes", 0, "KeySchema", 1, "AttributeName"), "x" * 256),
+        "255"),
+    "table key name of 256": (
+        _with(_with(_table(LocalSecondaryIndexes=None), ("AttributeDefinitions", 2, "AttributeName"), "y" * 256),
+              ("KeySchema", 1, "AttributeName"), "y" * 256),
+        "255"),
+    "throughput on an on-demand GSI": (
+        _table(GlobalSecondaryIndexes=[{"IndexName": "gsi", "KeySchema": [{"AttributeName": "x", "KeyType": "HASH"}],
+                                        "Projection": {"ProjectionType": "ALL"},
+                                        "ProvisionedThroughput": {"ReadCapacityUnits": 1,
+                                                                  "WriteCapacityUnits": 1}}]),
+        INVALID + "ProvisionedThroughput should not be specified for index: gsi when BillingMode is PAY_PER_REQUEST"),
+    "six LSIs": (
+        _table(LocalSecondaryIndexes=[{"IndexName": f"lsi{i}", "KeySchema": [
+            {"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "x", "KeyType": "RANGE"}],
+            "Projection": {"ProjectionType": "KEYS_ONLY"}} for i in range(6)]),
+        INVALID + "Number of LocalSecondaryIndexes exceeds per-table limit of 5"),
+}
+
+
+@pytest.mark.parametrize("case", BAD)
+def test_create_table_refusals_create_nothing(db, case):
+    request, says = BAD[case]
+    request = {k: v for k, v in request.items() if v is not None}
+    before = db.list_tables()["TableNames"]
+    r = db.refused("create_table", **request)
+    assert r.code == "ValidationException", r
+    assert says in r.message, r.message
+    assert db.list_tables()["TableNames"] == before
+    r = db.refused("describe_table", TableName=request["TableName"])
+    assert r.code == "ResourceNotFoundException"
+
+
+def test_a_valid_table_of_the_same_shape_is_created(db):
+    request = _table()
+    db.create_table(**request)
+    assert db.describe_table(TableName=request["TableName"])["Table"]["TableStatus"] == "ACTIVE"
+
+
+def test_delete_table_returns_the_reduced_description(db):
+    table = make_table(db)
+    db.put_item(TableName=table, Item={"pk": {"S": "k"}})
+    out = db.delete_table(TableName=table)["TableDescription"]
+    assert out["TableName"] == table and out["TableStatus"] == "DELETING"
+    assert {"ProvisionedThroughput", "TableSizeBytes", "ItemCount", "TableArn", "TableId"} <= set(out)
+    for member in ("KeySchema", "AttributeDefinitions", "CreationDateTime", "LocalSecondaryIndexes",
+                   "GlobalSecondaryIndexes", "DeletionProtectionEnabled"):
+        assert member not in out
+
+
+def test_tag_and_untag_answer_with_an_empty_body(db, request):
+    table = make_table(db)
+    arn = db.describe_table(TableName=table)["Table"]["TableArn"]
+    assert db.tag_resource(ResourceArn=arn, Tags=[{"Key": "k", "Value": "v"}]) == {}
+    assert db.untag_resource(ResourceArn=arn, TagKeys=["k"]) == {}
+    if db.mode == "http":
+        server = request.getfixturevalue("conformance_server")
+        for target, body in (("TagResource", {"ResourceArn": arn, "Tags": [{"Key": "a", "Value": "b"}]}),
+                             ("UntagResource", {"ResourceArn": arn, "TagKeys": ["a"]})):
+            r = requests.post(server.url + "/", json=body, timeout=30,
+                              headers={"X-Amz-Target": f"DynamoDB_20120810.{target}",
+                                       "Content-Type": "application/x-amz-json-1.0"})
+            assert r.status_code == 200 and r.content == b"", (target, r.content)
+
+
+@pytest.mark.parametrize("kind", ["ConditionExpression", "FilterExpression", "ProjectionExpression"])
+def test_a_bare_name_starting_with_an_underscore_is_a_syntax_error(db, kind):
+    table = make_table(db)
+    db.put_item(TableName=table, Item={"pk": {"S": "k"}, "_a": {"N": "1"}})
+    text = "_a" if kind == "ProjectionExpression" else "_a = :v"
+    values = {} if kind == "ProjectionExpression" else {"ExpressionAttributeValues": {":v": {"N": "1"}}}
+    op = "put_item" if kind == "ConditionExpression" else "scan"
+    extra = {"Item": {"pk": {"S": "k"}}} if op == "put_item" else {}
+    r = db.refused(op, TableName=table, **{kind: text}, **values, **extra)
+    assert r.code == "ValidationException" and 'Syntax error; token: "_"' in r.message, r.message
+    # the same name through ExpressionAttributeNames is fine
+    assert db.scan(TableName=table, ProjectionExpression="#a", ExpressionAttributeNames={"#a": "_a"})["Count"] == 1

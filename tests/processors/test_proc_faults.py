@@ -1,0 +1,152 @@
+"""The processor against an unreliable endpoint: the retry rules (logstore/processors/retry.py) with an injected
+sleep and random source, and a processor driven to completion through a fault-injecting proxy (faultproxy.py:
+throttles, 500s, expired iterators, dropped connections, slow answers) in front of a real ``logstore serve``,
+with its lease table behind the same proxy: every record delivered at least once, in per-key order, and the
+faults counted in the stats."""
+from __future__ import annotations
+
+import random
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from logstore.errors import ConditionalCheckFailedException, LimitExceededException
+from logstore.processors.retry import Backoff, Interrupted, Retrier, classify
+
+pytest.importorskip("logstore.server")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "server"))
+from serverhelpers import ServerProcess  # noqa: E402
+
+import boto3  # noqa: E402
+from botocore.config import Config  # noqa: E402
+from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConnectionError  # noqa: E402
+
+from faultproxy import FaultProxy  # noqa: E402
+from logstore.processors import Processor, ProcessorConfig  # noqa: E402
+from logstore.processors.leases import LeaseSettings  # noqa: E402
+from prochelpers import assert_at_least_once_in_order  # noqa: E402
+
+CREDS = {"region_name": "us-east-1", "aws_access_key_id": "test", "aws_secret_access_key": "test"}
+
+
+def client_error(code, status=400):
+    return ClientError({"Error": {"Code": code, "Message": "m"}, "ResponseMetadata": {"HTTPStatusCode": status}},
+                       "GetRecords")
+
+
+def test_classify():
+    assert classify(client_error("LimitExceededException")) == "throttle"
+    assert classify(client_error("ProvisionedThroughputExceededException")) == "throttle"
+    assert classify(client_error("ThrottlingException")) == "throttle"
+    assert classify(LimitExceededException("x")) == "throttle"          # an embedded store's own error
+    assert classify(client_error("InternalServerError", 500)) == "transient"
+    assert classify(client_error("Whatever", 503)) == "transient"
+    assert classify(EndpointConnectionError(endpoint_url="http://x")) == "transient"
+    assert classify(ConnectionClosedError(endpoint_url="http://x")) == "transient"
+    assert classify(client_error("ValidationException")) is None
+    assert classify(client_error("ExpiredIteratorException")) is None   # the reader's to cure, not a retry
+    assert classify(ConditionalCheckFailedException()) is None
+    assert classify(ValueError("x")) is None
+
+
+def test_backoff_is_capped_exponential_with_full_jitter():
+    slept = []
+    rng = random.Random(7)
+    retrier = Retrier(Backoff(base_s=0.1, cap_s=1.0), sleep=lambda s: slept.append(s) or False, rng=rng)
+    calls = {"n": 0}
+
+    def flaky():
+        calls["n"] += 1
+        if calls["n"] <= 8:
+            raise client_error("LimitExceededException") if calls["n"] % 2 else client_error("X", 500)
+        return "ok"
+    assert retrier.call(flaky) == "ok"
+    assert (retrier.throttles, retrier.transient) == (4, 4)
+    ceilings = [min(1.0, 0.1 * 2 ** n) for n in range(8)]
+    assert all(0 <= s <= c for s, c in zip(slept, ceilings)), (slept, ceilings)
+    check = random.Random(7)
+    assert slept == [check.uniform(0, c) for c in ceilings]            # full jitter: uniform(0, ceiling)
+
+
+def test_non_retryable_errors_pass_through_and_stop_interrupts():
+    retrier = Retrier(sleep=lambda s: False)
+    with pytest.raises(ClientError):
+        retrier.call(lambda: (_ for _ in ()).throw(client_error("ValidationException")))
+    assert retrier.throttles == retrier.transient == 0
+    stopping = Retrier(sleep=lambda s: True)           # the stop event is set: the pause ends the call
+    with pytest.raises(Interrupted):
+        stopping.call(lambda: (_ for _ in ()).throw(client_error("ThrottlingException")))
+    bounded = Retrier(sleep=lambda s: False, max_attempts=3)
+    with pytest.raises(ClientError):
+        bounded.call(lambda: (_ for _ in ()).throw(client_error("ThrottlingException")))
+    assert bounded.throttles == 2
+
+
+@pytest.mark.slow
+def test_processor_completes_through_a_faulty_endpoint(tmp_path):
+    seed = random.randrange(1 << 30)
+    print("seed", seed)
+    rng = random.Random(seed)
+    server = ServerProcess(tmp_path / "served", tmp_path / "server.log", "--enable-test-endpoints").start()
+    try:
+        ddb = boto3.client("dynamodb", endpoint_url=server.url, **CREDS)
+        ddb.create_table(TableName="orders", BillingMode="PAY_PER_REQUEST",
+                         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                         StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"})
+        arn = ddb.describe_table(TableName="orders")["Table"]["LatestStreamArn"]
+        written: dict[str, int] = {}
+
+        def write(n):
+            for _ in range(n):
+                pk = f"k{rng.randrange(10)}"
+                written[pk] = written.get(pk, 0) + 1
+                ddb.put_item(TableName="orders", Item={"pk": {"S": pk}, "v": {"N": str(written[pk])}})
+        write(80)
+        streams_direct = boto3.client("dynamodbstreams", endpoint_url=server.url, **CREDS)
+        first = streams_direct.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+        server.admin("/logstore-admin/split-shard", {"StreamArn": arn, "ShardId": first})
+        write(80)
+        deliveries, lock = [], threading.Lock()
+
+        def handler(event, context):
+            with lock:
+                for r in event["Records"]:
+                    image = r["dynamodb"]["NewImage"]
+                    deliveries.append((time.monotonic_ns(), image["pk"]["S"], int(image["v"]["N"])))
+
+        with FaultProxy(server.url, seed, rate=0.25, slow_s=0.2) as proxy:
+            config = Config(retries={"total_max_attempts": 1}, read_timeout=10, connect_timeout=2)
+            streams = boto3.client("dynamodbstreams", endpoint_url=proxy.url, config=config, **CREDS)
+            leases_ddb = boto3.client("dynamodb", endpoint_url=proxy.url, config=config, **CREDS)
+            tables = boto3.client("dynamodb", endpoint_url=proxy.url, config=config, **CREDS)
+            retrier = Retrier(Backoff(base_s=0.01, cap_s=0.2), rng=random.Random(seed))
+            p = Processor.remote(streams, "orders", handler, None, ProcessorConfig(batch_size=7, poll_interval_s=0.02),
+                                 name="faulty", leases=LeaseSettings("leases", worker_id="solo", failover_s=3),
+                                 lease_client=leases_ddb, tables_client=tables, retrier=retrier).start()
+            try:
+                write(60)
+                deadline = time.monotonic() + 120
+                while time.monotonic() < deadline:
+                    with lock:
+                        top = {}
+                        for _, pk, v in deliveries:
+                            top[pk] = max(top.get(pk, 0), v)
+                    if top == written:
+                        break
+                    time.sleep(0.1)
+                stats = p.stats()
+                assert not p.errors, p.errors
+            finally:
+                p.stop()
+            print("faults injected", proxy.counts, "retrier", retrier.throttles, retrier.transient)
+        with lock:
+            assert_at_least_once_in_order(list(deliveries), written)
+        assert sum(s.throttles for s in stats) + sum(s.retries for s in stats) > 0
+        assert retrier.throttles > 0 and retrier.transient > 0
+        assert proxy.counts.get("drop_after", 0) > 0 and proxy.counts.get("throttle", 0) > 0
+    finally:
+        server.stop()
