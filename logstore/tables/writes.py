@@ -202,7 +202,7 @@ class Writer:
                 delta[0] += old is None
             delta[1] += new_size - old_size
             if tdef.index_defs:
-                self.entries.apply(txn, tdef, key, old, new, index_deltas)
+                self.entries.apply(txn, tdef, key, old, new, index_deltas, old_size, new_size)
             if tdef.stream_enabled and tdef.stream_no is not None:
                 view_type = view_types.get(tdef.stream_no)
                 if view_type is None:
