@@ -77,6 +77,13 @@ def hand_out(ddb, arn: str, ends: dict, parents: dict, instances: int) -> None:
         ddb.put_item(TableName="leases", Item=item)
 
 
+def cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a running process so far (/proc)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def caught_up(ddb, ends: dict) -> bool:
     items = ddb.scan(TableName="leases", ConsistentRead=True)["Items"]
     at = {i["leaseKey"]["S"]: i["checkpoint"]["S"] for i in items}
@@ -107,6 +114,8 @@ def scaleout(instances: int):
                     try:
                         for p in procs:
                             assert p.stdout.readline().strip() == "ready"
+                        server_before = cpu_s(server.proc.pid)
+                        instances_before = sum(cpu_s(p.pid) for p in procs)
                         with Stopwatch() as sw:
                             for p in procs:
                                 p.stdin.write("go\n")
@@ -116,6 +125,10 @@ def scaleout(instances: int):
                                 if time.monotonic() > deadline:
                                     raise RuntimeError("instances did not catch up in 600 s")
                                 time.sleep(0.02)
+                        server_cpu = cpu_s(server.proc.pid) - server_before
+                        instances_cpu = sum(cpu_s(p.pid) for p in procs) - instances_before
+                        print(f" [{sw.seconds:.2f} s: server {server_cpu:.2f} CPU s, instances "
+                              f"{instances_cpu:.2f} CPU s]", end="", flush=True)
                         handled = 0
                         for p in procs:
                             p.stdin.close()
