@@ -30,6 +30,7 @@ import math
 import os
 import random
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -176,15 +177,18 @@ def measure_items(path: str, n: int, reps: int, baseline: bool) -> dict:
     return out
 
 
-OPEN_CHILD = """
-import resource, sys, time
-t = time.perf_counter()
+# the child's peak RSS from /proc (VmHWM: of this process image only; getrusage's ru_maxrss would include the
+# parent's, inherited through fork)
+HWM = "int(next(l for l in open('/proc/self/status') if l.startswith('VmHWM')).split()[1])"
+OPEN_CHILD = f"""
+import sys, time
 import logstore
+t = time.perf_counter()
 s = logstore.open(sys.argv[1], durable=False, index_builds=False)
-s.get_item(TableName="tab", Key={"pk": {"S": "p0000000"}, "sk": {"N": "0"}})
-print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+s.get_item(TableName="tab", Key={{"pk": {{"S": "p0000000"}}, "sk": {{"N": "0"}}}})
+print(time.perf_counter() - t, {HWM})
 """
-IMPORT_CHILD = "import resource, logstore; print(0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+IMPORT_CHILD = f"import logstore; print(0, {HWM})"
 
 
 def open_in_child(path: str) -> dict:
@@ -263,6 +267,8 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=200)
     ap.add_argument("--baseline-max", type=int, default=100_000, help="largest size the v1 baseline runs at")
     ap.add_argument("--tmp", default=RESULTS_DIR)
+    ap.add_argument("--keep", help="build the item stores in this directory and reuse them when they exist "
+                    "(the TTL measurement deletes 1 %%: a reused store has expired none)")
     ap.add_argument("--out", default=os.path.join(RESULTS_DIR, "growth.jsonl"))
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -275,8 +281,17 @@ def main() -> None:
     builds = {}
     with tempfile.TemporaryDirectory(dir=args.tmp) as tmp:
         for n in sizes:
-            path = os.path.join(tmp, f"items-{n}")
-            builds[n] = build_items(path, n)
+            path = os.path.join(args.keep or tmp, f"items-{n}")
+            if args.keep and os.path.exists(path):
+                shutil.rmtree(path + ".run", ignore_errors=True)
+                shutil.copytree(path, path + ".run")
+                path += ".run"
+                builds[n] = None
+            else:
+                builds[n] = build_items(path, n)
+                if args.keep:
+                    shutil.copytree(path, path + ".run")
+                    path += ".run"
             print(f"built {n:,} items in {builds[n]:.1f} s", flush=True)
             for op, row in measure_items(path, n, args.reps, n <= args.baseline_max).items():
                 by_op.setdefault(op, {})[n] = row
@@ -307,6 +322,9 @@ def main() -> None:
     print(f"\nGSI Query / base Query (page {PAGE}): {ratios}   (target <= 2)")
     print(f"peak Python allocation during a request / its response's allocation: {memory}   (target <= 2)")
     print(f"builds (s): {builds}")
+    print("open + GetItem RSS (KiB, fresh process; import only: "
+          f"{next(iter(by_op['open + GetItem (fresh process)'].values()))['rss_import_only_kib']}): "
+          f"{ {n: r['rss_kib'] for n, r in by_op['open + GetItem (fresh process)'].items()} }")
     with open(args.out, "a") as f:
         f.write(json.dumps({"name": "growth", "rows": rows, "gsi_over_base": ratios, "memory_over_page": memory,
                             "build_s": builds, "page": PAGE, "reps": args.reps, **context}) + "\n")

@@ -1,6 +1,7 @@
 """Data flows one way: csrc -> codec -> storage -> stream -> tables -> api -> processors -> console ->
-{server, cli}. A module imports only its own layer or layers below; errors and clock are leaves any layer may
-use."""
+{server, cli} -> testing. A module imports only its own layer or layers below; errors and clock are leaves any
+layer may use. ``testing`` (the in-process mock and the pytest plugin) sits on top: it answers botocore through the
+server's per-request core."""
 from __future__ import annotations
 
 import ast
@@ -10,7 +11,8 @@ ROOT = pathlib.Path(__file__).resolve().parents[1] / "logstore"
 ORDER = ["codec", "storage", "stream", "tables", "api", "processors", "console", "server", "cli"]
 LEAVES = {"errors", "clock", "_logseg"}
 RANK = {name: i for i, name in enumerate(ORDER)}
-RANK["server"] = RANK["cli"] = len(ORDER)  # siblings at the top; neither imports the other
+RANK["server"] = RANK["cli"] = len(ORDER)  # siblings; neither imports the other
+RANK["testing"] = len(ORDER) + 1           # above both: the mock uses the server's core, the plugin runs `serve`
 
 
 def layer_of(module: str) -> str | None:
@@ -57,6 +59,10 @@ def test_leaves_import_nothing_from_logstore():
 
 def test_processors_sit_between_api_and_the_commands():
     assert RANK["api"] < RANK["processors"] < RANK["cli"] == RANK["server"]
+
+
+def test_testing_sits_on_top():
+    assert RANK["testing"] > RANK["server"] == RANK["cli"]
 
 
 def test_server_reaches_the_engine_only_through_api():

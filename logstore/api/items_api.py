@@ -16,6 +16,8 @@ from logstore.tables import TableEngine, attrs
 from logstore.tables.expr import nodes, projection, updates
 from logstore.tables.writes import Mutation, StaleTable
 
+from .capacity import MODES as CAPACITY_MODES
+from .capacity import Consumed
 from .expressions import RequestExpressions, check_condition
 from .validation import Checks, request_validation, table_name
 
@@ -31,7 +33,7 @@ def _common(checks: Checks, condition: bool = True) -> None:
     """Type-check the members every conditional item operation shares."""
     checks.get("ExpressionAttributeNames", dict)
     checks.get("ExpressionAttributeValues", dict)
-    checks.string("ReturnConsumedCapacity", enum=["INDEXES", "TOTAL", "NONE"])
+    checks.string("ReturnConsumedCapacity", enum=CAPACITY_MODES)
     if condition:
         checks.get("ConditionExpression", str)
         checks.get("Expected", dict)
@@ -203,8 +205,11 @@ class ItemsService:
             _common(checks)
             rv = self._put_return_values(checks)
             condition, return_old = self._conditional(request)
-        _, [outcome] = self.write(name, lambda tdef: [mutation(self, tdef, value, condition, return_old)])
-        return {"Attributes": outcome.old} if rv == "ALL_OLD" and outcome.old is not None else {}
+        tdef, [outcome] = self.write(name, lambda tdef: [mutation(self, tdef, value, condition, return_old)])
+        consumed = Consumed(request.get("ReturnConsumedCapacity"))
+        consumed.write(tdef, outcome.old, outcome.new)
+        out = {"Attributes": outcome.old} if rv == "ALL_OLD" and outcome.old is not None else {}
+        return consumed.one(out, tdef.name)
 
     def put_item(self, request: dict) -> dict:
         return self._whole_item_write(request, "Item", ItemsService.put_mutation)
@@ -223,9 +228,11 @@ class ItemsService:
         exprs.done()
         tdef = self.tables.get(name, item_level=True)
         item = self.tables.get_item(name, self.checked_key(tdef, key))
+        consumed = Consumed(request.get("ReturnConsumedCapacity"))
+        consumed.read(tdef.name, item, bool(request.get("ConsistentRead")))
         if item is not None and wanted is not None:
             item = projection.project(wanted, item)
-        return {"Item": item} if item is not None else {}
+        return consumed.one({"Item": item} if item is not None else {}, tdef.name)
 
     def delete_item(self, request: dict) -> dict:
         return self._whole_item_write(request, "Key", ItemsService.delete_mutation)
@@ -247,8 +254,10 @@ class ItemsService:
             mutation, paths = self.update_mutation(tdef, key, update, request)
             changed[:] = paths
             return [mutation]
-        _, [outcome] = self.write(name, build)
-        return update_return(rv, outcome.old, outcome.new, changed)
+        tdef, [outcome] = self.write(name, build)
+        consumed = Consumed(request.get("ReturnConsumedCapacity"))
+        consumed.write(tdef, outcome.old, outcome.new)
+        return consumed.one(update_return(rv, outcome.old, outcome.new, changed), tdef.name)
 
 
 def check_index_keys(tdef, item: dict) -> None:

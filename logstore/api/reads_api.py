@@ -12,6 +12,8 @@ from logstore.tables import TableEngine, attrs
 from logstore.tables.expr import conditions, keycond, projection
 from logstore.tables.reads import Index, Reader, key_in_segment
 
+from .capacity import MODES as CAPACITY_MODES
+from .capacity import Consumed
 from .expressions import RequestExpressions, condition_paths
 from .validation import Checks, table_name
 
@@ -42,7 +44,7 @@ class ReadsService:
         checks.get("ConsistentRead", bool)
         checks.string("ConditionalOperator", enum=["AND", "OR"])
         checks.get("ExclusiveStartKey", dict)
-        checks.string("ReturnConsumedCapacity", enum=["INDEXES", "TOTAL", "NONE"])
+        checks.string("ReturnConsumedCapacity", enum=CAPACITY_MODES)
         for member in ("ProjectionExpression", "FilterExpression"):
             checks.get(member, str)
         for member in ("ExpressionAttributeNames", "ExpressionAttributeValues"):
@@ -100,7 +102,9 @@ class ReadsService:
             raise ValidationException(KEY_MISMATCH)
         return key
 
-    def _respond(self, tdef, index, page, select: str, wanted) -> dict:
+    def _respond(self, tdef, index, page, select: str, wanted, request: dict) -> dict:
+        consumed = Consumed(request.get("ReturnConsumedCapacity"))
+        consumed.page(tdef.name, page.read_bytes, request.get("ConsistentRead") is True, index)
         out = {"Count": len(page.items), "ScannedCount": page.scanned}
         if select != "COUNT":
             items = page.items
@@ -111,7 +115,7 @@ class ReadsService:
             out["Items"] = items
         if page.last_key is not None:
             out["LastEvaluatedKey"] = page.last_key
-        return out
+        return consumed.one(out, tdef.name)
 
     @staticmethod
     def _fetch(tdef, index: Index | None, select: str, wanted, condition) -> bool:
@@ -183,7 +187,7 @@ class ReadsService:
             page = self.reader.query(txn, tdef, cond, index=index, forward=request.get("ScanIndexForward", True),
                                      start_key=start, limit=request.get("Limit"), keep=self._filter(filt),
                                      fetch=self._fetch(tdef, index, select, wanted, filt))
-        return self._respond(tdef, index, page, select, wanted)
+        return self._respond(tdef, index, page, select, wanted, request)
 
     def scan(self, request: dict) -> dict:
         def extra(checks):
@@ -218,4 +222,4 @@ class ReadsService:
             page = self.reader.scan(txn, tdef, index=index, start_key=start, limit=request.get("Limit"),
                                     keep=self._filter(filt), segment=segment or 0, total_segments=total or 1,
                                     fetch=self._fetch(tdef, index, select, wanted, filt))
-        return self._respond(tdef, index, page, select, wanted)
+        return self._respond(tdef, index, page, select, wanted, request)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from dataclasses import astuple
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -53,6 +54,7 @@ STREAMS_OPERATIONS = {"ListStreams": "list_streams", "DescribeStream": "describe
 
 
 BUILDER_POLL_S = 5.0
+MAINTAIN_SHARDS = 256          # shards a maintenance transaction visits (rollover, trim, drop)
 log = logging.getLogger("logstore.indexes")
 
 
@@ -156,7 +158,13 @@ class Store:
 
     def maintain(self) -> MaintenanceReport:
         """Roll over due shards, trim records past retention, drop expired shards and streams, sweep TTL."""
-        report = self.env.write(self.streams.maintain)
+        total, cursor = MaintenanceReport(), None
+        while True:   # bounded steps: one write transaction per MAINTAIN_SHARDS shards visited
+            report, cursor = self.env.write(lambda txn: self.streams.maintain(txn, cursor, MAINTAIN_SHARDS))
+            total = MaintenanceReport(*(a + b for a, b in zip(astuple(total), astuple(report))))
+            if cursor is None:
+                break
+        report = total
         self.tables.sweep_ttl(self.clock.now_ms())
         return report
 

@@ -7,7 +7,9 @@ What is checked, in one read snapshot (so a store another process is writing to 
 2. streams, shards and lineage against each other and against the log, and the counters (stream/verify.py);
 3. tables: definitions, item counters, and items against their latest record where the view type allows
    (tables/verify.py). Only this step reads record payloads (skimming each for its key, decoding only each
-   key's newest record); ``--no-items`` skips it.
+   key's newest record); ``--no-items`` skips it;
+4. stored indexes: every item's entry in each of its table's indexes, no stray entries, the index counters
+   (tables/verify_indexes.py).
 A problem never stops the walk. Read-only.
 """
 from __future__ import annotations
@@ -21,6 +23,7 @@ from logstore.storage.verify import Problem, scan_shard
 from logstore.stream import verify as stream_verify
 from logstore.stream.catalog import ENABLED
 from logstore.tables import verify as tables_verify
+from logstore.tables import verify_indexes as index_verify
 
 from .common import (EXIT_PROBLEMS, console, emit_json, open_store, progress, store_command)
 
@@ -55,11 +58,15 @@ def run_check(store, items: bool = True, advance=None) -> dict:
         problems += stream_verify.check(store.streams, store.log, store.counters, txn, scans,
                                        store.policy.retention_ms)
         problems += tables_verify.check(store.tables, store.items, store.counters, txn, streams, latest)
+        index_problems, entries_checked = index_verify.check(store.tables, store.items, store.entries,
+                                                             store.counters, txn)
+        problems += index_problems
         checked = {"segments": sum(s.segments for s in scans.values()),
                    "records": sum(s.records for s in scans.values()),
                    "bytes": sum(s.bytes for s in scans.values()), "shard_logs": len(scans),
                    "streams": len(streams), "tables": len(list(store.tables.names(txn))),
-                   "items_checked": items, "keys_compared": sum(x.keys_seen for x in latest.values()),
+                   "items_checked": items, "index_entries_checked": entries_checked,
+                   "keys_compared": sum(x.keys_seen for x in latest.values()),
                    "storage_only": not stream_verify.has_streams(store.streams),
                    "seconds": round(time.perf_counter() - started, 3)}
     return {"problems": problems, "checked": checked}

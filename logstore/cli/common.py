@@ -35,6 +35,7 @@ from logstore.storage import Counters, Environment, SegmentLog
 from logstore.stream import StreamCatalog, StreamPolicy
 from logstore.stream import ids
 from logstore.tables.catalog import TableCatalog
+from logstore.tables.indexes import IndexEntries
 from logstore.tables.items import ItemStore
 
 EXIT_PROBLEMS = 1
@@ -56,6 +57,7 @@ class ReadOnlyStore:
             self.streams = StreamCatalog(self.env)
             self.tables = TableCatalog(self.env)
             self.items = ItemStore(self.env)
+            self.entries = IndexEntries(self.env, self.counters)
             self.event_key = ids.store_event_key(self.env)
             with self.env.begin_read() as txn:
                 self.policy = self.streams.policy(txn) or StreamPolicy()

@@ -1,12 +1,11 @@
 """The ASGI application: DynamoDB and DynamoDB Streams (AWS JSON 1.0) over one store.
 
-Per request, in this order: body size (refused with 413 from Content-Length before reading, or as soon as the
-streamed body passes the limit) -> SigV4 (auth.py) -> ``X-Amz-Target`` (``DynamoDB_20120810.<Op>`` or
-``DynamoDBStreams_20120810.<Op>``; anything else, or an operation the engine does not offer, is
-UnknownOperationException) -> JSON (wire.decode) -> member types against botocore's model (shapes.py) -> the
-engine's ``Store.call`` -> JSON out. Every operation the engine's ``OPERATIONS``/``STREAMS_OPERATIONS`` name is
-routed, generically: all behaviour lives in the engine. An ``AwsError`` becomes AWS's envelope; anything else is
-logged with the request id and becomes InternalServerError with no details.
+Per request: body size (refused with 413 from Content-Length before reading, or as soon as the streamed body
+passes the limit), then the per-request core, dispatch.py's (shared with the in-process mock, logstore.testing):
+SigV4 -> ``X-Amz-Target`` -> JSON -> member types against botocore's model -> the engine's ``Store.call`` -> JSON
+out. Every operation the engine's ``OPERATIONS``/``STREAMS_OPERATIONS`` name is routed, generically: all behaviour
+lives in the engine. An ``AwsError`` becomes AWS's envelope; anything else is logged with the request id and
+becomes InternalServerError with no details.
 
 Store calls run on a thread pool so that concurrent writes meet in ``env.write``'s group commit (one fsync for
 many); a response is sent only after the call returned, so a success means the write and its record are on disk.
@@ -38,18 +37,17 @@ from dataclasses import dataclass
 
 import logstore
 from logstore.api import StreamPolicy
-from logstore.api.store import OPERATIONS, STREAMS_OPERATIONS
 from logstore.clock import SYSTEM_CLOCK, OffsetClock
 from logstore.errors import (AwsError, InternalServerError, RequestEntityTooLargeException, SerializationException,
                              UnknownOperationException, ValidationException)
 
 from . import wire
 from .auth import Verifier
+from .dispatch import Dispatcher
 from .shapes import ShapeModels
 
 log = logging.getLogger("logstore.server")
 
-ENGINE_OPERATIONS = {"DynamoDB_20120810": OPERATIONS, "DynamoDBStreams_20120810": STREAMS_OPERATIONS}
 STORE_FILES = ("data.mdb", "lock.mdb")   # what an LMDB environment with subdir=True consists of (storage/env.py)
 DEFAULT_MAX_BODY = 16 * 1024 * 1024      # DynamoDB's own request size limit (command.py repeats it)
 
@@ -177,6 +175,7 @@ class Server:
         self.verifier = Verifier(settings.keys)
         self.shapes = ShapeModels()
         self.holder: StoreHolder | None = None
+        self.dispatcher: Dispatcher | None = None
         self.pool: concurrent.futures.ThreadPoolExecutor | None = None
         self.console = None
 
@@ -186,6 +185,7 @@ class Server:
         self.shapes.compile_all()
         os.makedirs(self.settings.path, exist_ok=True)
         self.holder = StoreHolder(self.settings)
+        self.dispatcher = Dispatcher(self.verifier, self.shapes, self.holder)
         self.pool = concurrent.futures.ThreadPoolExecutor(self.settings.threads, thread_name_prefix="logstore-req")
         if self.settings.console:
             from logstore.console import Console   # its templates load only when the console is on
@@ -288,29 +288,8 @@ class Server:
 
     def _handle(self, rid: str, method: str, path: str, query: str, headers: dict[str, str],
                 body: bytes) -> tuple[int, bytes]:
-        """One AWS request, on a pool thread: (status, body)."""
-        operation = "?"
-        try:
-            self.verifier.verify(method, path, query, headers, body)
-            prefix, _, operation = headers.get("x-amz-target", "").partition(".")
-            engine_ops = ENGINE_OPERATIONS.get(prefix)
-            validate = self.shapes.validator(prefix, operation) if engine_ops and operation in engine_ops else None
-            if validate is None:
-                raise UnknownOperationException()
-            request = validate(wire.decode(body))
-            store = self.holder.enter()
-            try:
-                response = store.call(operation, request)
-            finally:
-                self.holder.leave()
-            return 200, wire.encode_response(operation, response)
-        except AwsError as exc:
-            if isinstance(exc, InternalServerError):
-                log.error("request %s (%s): internal error: %s", rid, operation, exc.message)
-            return wire.error_body(exc)
-        except Exception:   # noqa: BLE001 - the border: nothing unexpected reaches the client
-            log.exception("request %s (%s): unexpected error", rid, operation)
-            return wire.error_body(InternalServerError())
+        """One AWS request, on a pool thread: (status, body). The core is dispatch.py's, shared with the mock."""
+        return self.dispatcher.answer(rid, method, path, query, headers, body)
 
     def _test_endpoint(self, rid: str, method: str, path: str, query: str, headers: dict[str, str],
                        body: bytes) -> tuple[int, bytes]:

@@ -199,27 +199,50 @@ class StreamEngine:
 
     # -- maintenance ---------------------------------------------------------------------------------------------
 
-    def maintain(self, txn) -> MaintenanceReport:
+    def maintain(self, txn, cursor: tuple[str, int | None] | None = None, budget: int | None = None
+                 ) -> tuple[MaintenanceReport, tuple[str, int | None] | None]:
         """Roll due shards, trim records past retention, delete closed shards with nothing readable left once
-        they have been closed for the retention period, and DISABLED streams once retention has passed since."""
+        they have been closed for the retention period, and DISABLED streams once retention has passed since.
+
+        Streams in ARN order, each one's shards in number order, from ``cursor`` (where the previous step
+        stopped: a stream ARN and the last shard number done in it, or None for the stream's start), visiting at
+        most ``budget`` shards (None: all). Returns the report and the cursor to continue from, or None when the
+        round is complete, so a round can be a series of bounded transactions (``Store.maintain``)."""
         now = self.now(txn)
         horizon = now - self.policy.retention_ms
-        rolled = trimmed = shards_deleted = streams_deleted = 0
-        for info in list(self.catalog.streams(txn)):
-            rolled += self.roll(txn, info.stream_no)
+        rolled = trimmed = shards_deleted = streams_deleted = visited = 0
+        arn, after = cursor if cursor is not None else (None, None)
+        info = self.catalog.stream_by_arn(txn, arn) if arn is not None and after is not None else None
+        if info is None:
+            after = None
+            info = next(iter(self.catalog.streams_page(txn, arn, "", 1)), None)
+        while info is not None:
+            if after is None:
+                rolled += self.roll(txn, info.stream_no)
             gone = info.status == DISABLED and info.disabled_ms is not None and info.disabled_ms < horizon
-            for shard in self.catalog.shards(txn, info.stream_no):
-                trimmed += trim_shard(self.log, txn, shard.shard_no, horizon).records_trimmed
-                empty = shard.end_seq is not None and shard.closed_ms < horizon and not self.log.read(
-                    txn, shard.shard_no, self.log.trim_seq(txn, shard.shard_no), 1, 0)
-                if gone or empty:
-                    self.log.drop(txn, shard.shard_no)
-                    self.catalog.delete_shard(txn, shard)
-                    shards_deleted += 1
+            while True:
+                shards = self.catalog.shards_page(txn, info.stream_no, after, 100)
+                for shard in shards:
+                    if budget is not None and visited >= budget:
+                        return (MaintenanceReport(rolled, trimmed, shards_deleted, streams_deleted),
+                                (info.arn, after if after is not None else -1))
+                    visited += 1
+                    after = shard.shard_no
+                    trimmed += trim_shard(self.log, txn, shard.shard_no, horizon).records_trimmed
+                    empty = shard.end_seq is not None and shard.closed_ms < horizon and not self.log.read(
+                        txn, shard.shard_no, self.log.trim_seq(txn, shard.shard_no), 1, 0)
+                    if gone or empty:
+                        self.log.drop(txn, shard.shard_no)
+                        self.catalog.delete_shard(txn, shard)
+                        shards_deleted += 1
+                if len(shards) < 100:
+                    break
             if gone:
                 self.catalog.delete_stream(txn, info)
                 streams_deleted += 1
-        return MaintenanceReport(rolled, trimmed, shards_deleted, streams_deleted)
+            arn, after = info.arn, None
+            info = next(iter(self.catalog.streams_page(txn, arn, "", 1)), None)
+        return MaintenanceReport(rolled, trimmed, shards_deleted, streams_deleted), None
 
     # -- reading -------------------------------------------------------------------------------------------------
 

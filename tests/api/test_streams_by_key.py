@@ -100,3 +100,29 @@ def test_list_streams_pages_by_key(tmp_path, seed):
                 if start is None:
                     break
             assert got == want, table
+
+
+def test_a_maintenance_round_over_many_shards_is_bounded_transactions(tmp_path):
+    """A round visits at most MAINTAIN_SHARDS shards per write transaction and still finishes the round: every
+    shard of 700 is trimmed and dropped once its records and the retention period have passed."""
+    from logstore.api.store import MAINTAIN_SHARDS
+    clock = FakeClock(START_MS)
+    policy = StreamPolicy(rollover_ms=MIN_MS, retention_ms=10 * MIN_MS, initial_partitions=10, split_rate=None)
+    with logstore.open(tmp_path / "s", clock=clock, durable=False, stream_policy=policy,
+                       index_builds=False) as store:
+        arn = _table(store, "tab")
+        for i in range(300):
+            store.put_item(TableName="tab", Item={"pk": {"S": f"k{i}"}})
+        with store.env.begin_read() as txn:
+            stream_no = store.streams.catalog.stream_by_arn(txn, arn).stream_no
+        for _ in range(69):
+            clock.advance(MIN_MS)
+            store.env.write(lambda txn: store.streams.roll(txn, stream_no))
+        assert len(_all_shards(store, arn, 100)) == 700
+        clock.advance(20 * MIN_MS)
+        before = store.env.info()["last_txnid"]
+        report = store.maintain()
+        assert store.env.info()["last_txnid"] - before >= 700 // MAINTAIN_SHARDS + 1
+        assert report.records_trimmed == 300 and report.rolled == 10
+        assert report.shards_deleted == 690      # every shard closed before the horizon
+        assert len(_all_shards(store, arn, 100)) == 20   # the 10 this round closed, and their 10 children

@@ -156,6 +156,8 @@ def test_live_tail_shows_new_records_and_follows_into_new_shards(server, page, d
     expect(page.locator("#tail-rows tr.record")).to_have_count(9)
     from_children = page.eval_on_selector_all("#tail-rows tr.record", "els => els.map(e => e.dataset.shard)")
     assert set(from_children[:8]) <= children and len(set(from_children[:8])) >= 2
+    shown = page.eval_on_selector_all("#tail-rows tr.record", "els => els.map(e => e.dataset.seq)")
+    assert shown == sorted(shown, reverse=True)          # newest at the top
     shot(page, "tail")
     page.click("#tail-toggle")
     assert page.get_attribute("#tail-toggle", "aria-pressed") == "true"

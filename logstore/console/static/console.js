@@ -41,7 +41,7 @@
           if (data.count) {
             var tmp = document.createElement("tbody");
             tmp.innerHTML = data.html;   // rendered (and escaped) by the server
-            var fresh = Array.prototype.slice.call(tmp.children).reverse();
+            var fresh = Array.prototype.slice.call(tmp.children);   // oldest first: each goes on top
             fresh.forEach(function (tr) { tr.classList.add("fresh"); rows.insertBefore(tr, rows.firstChild); });
             seen += data.count;
             while (rows.children.length > 1000) rows.removeChild(rows.lastChild);

@@ -1,0 +1,68 @@
+"""The per-request core of the server, without HTTP: one AWS JSON 1.0 request in, ``(status, body bytes)`` out.
+
+``Dispatcher.answer(rid, method, path, query, headers, body)`` runs, in this order: SigV4 (auth.py) ->
+``X-Amz-Target`` (``DynamoDB_20120810.<Op>`` or ``DynamoDBStreams_20120810.<Op>``; anything else, or an operation
+the engine does not offer, is UnknownOperationException) -> JSON (wire.decode) -> member types against botocore's
+model (shapes.py) -> the engine's ``Store.call`` -> JSON out (wire.encode). An ``AwsError`` becomes AWS's envelope;
+anything else is logged with the request id and becomes InternalServerError with no details.
+
+Two callers, one path: the ASGI application (app.py, on a pool thread, after it read the body) and the in-process
+mock (logstore.testing, on the client's own thread, from botocore's ``before-send`` event). This module imports no
+HTTP server, so the mock never loads uvicorn.
+
+``holder`` is anything with ``enter() -> Store`` and ``leave()`` (app.py's ``StoreHolder``, which lets a reset wait
+for calls in flight). Thread-safety: stateless beyond its collaborators, which are safe to share.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Protocol
+
+from logstore.api import Store
+from logstore.api.store import OPERATIONS, STREAMS_OPERATIONS
+from logstore.errors import AwsError, InternalServerError, UnknownOperationException
+
+from . import wire
+from .auth import Verifier
+from .shapes import ShapeModels
+
+log = logging.getLogger("logstore.server")
+
+ENGINE_OPERATIONS = {"DynamoDB_20120810": OPERATIONS, "DynamoDBStreams_20120810": STREAMS_OPERATIONS}
+
+
+class Holder(Protocol):
+    def enter(self) -> Store: ...
+
+    def leave(self) -> None: ...
+
+
+class Dispatcher:
+    def __init__(self, verifier: Verifier, shapes: ShapeModels, holder: Holder):
+        self.verifier, self.shapes, self.holder = verifier, shapes, holder
+
+    def answer(self, rid: str, method: str, path: str, query: str, headers: dict[str, str],
+               body: bytes) -> tuple[int, bytes]:
+        """One AWS request (``headers``: lower-case names -> values): (HTTP status, response body)."""
+        operation = "?"
+        try:
+            self.verifier.verify(method, path, query, headers, body)
+            prefix, _, operation = headers.get("x-amz-target", "").partition(".")
+            engine_ops = ENGINE_OPERATIONS.get(prefix)
+            validate = self.shapes.validator(prefix, operation) if engine_ops and operation in engine_ops else None
+            if validate is None:
+                raise UnknownOperationException()
+            request = validate(wire.decode(body))
+            store = self.holder.enter()
+            try:
+                response = store.call(operation, request)
+            finally:
+                self.holder.leave()
+            return 200, wire.encode_response(operation, response)
+        except AwsError as exc:
+            if isinstance(exc, InternalServerError):
+                log.error("request %s (%s): internal error: %s", rid, operation, exc.message)
+            return wire.error_body(exc)
+        except Exception:   # noqa: BLE001 - the border: nothing unexpected reaches the client
+            log.exception("request %s (%s): unexpected error", rid, operation)
+            return wire.error_body(InternalServerError())

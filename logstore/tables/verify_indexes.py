@@ -1,0 +1,96 @@
+"""Stored indexes against their tables, for ``logstore check``.
+
+For every index of every table (docs/indexes.md): each item the index covers has its entry, equal to the item's
+projection (a CREATING index may lack entries of items its build has not reached, but holds no wrong one); the
+index holds no other entry; and its counters (``index_items:<n>``, ``index_bytes:<n>``) equal what it holds. An
+entry is found by key from its item (one get per item), and an index whose entry count exceeds the found ones is
+walked once to name each entry that belongs to no item. Memory stays bounded by one item and one entry.
+
+Read-only, inside the caller's read transaction; returns ``Problem``s (kind "index"), never raises for bad data.
+Stateless functions.
+"""
+from __future__ import annotations
+
+import lmdb
+import msgpack
+
+from logstore.storage import Counters
+from logstore.storage.verify import Problem
+
+from . import attrs
+from .catalog import ACTIVE, IndexDef, TableCatalog, TableDef
+from .indexes import IndexEntries, index_prefix, table_key_of
+from .items import ItemStore
+
+
+def _describe(tdef: TableDef, item: dict) -> str:
+    return ", ".join(f"{n}={next(iter(item[n].values()))!r}" for n in tdef.key_names if n in item)
+
+
+def check(catalog: TableCatalog, items: ItemStore, entries: IndexEntries, counters: Counters,
+          txn: lmdb.Transaction) -> tuple[list[Problem], int]:
+    """(problems, entries checked) over every index of every table."""
+    problems: list[Problem] = []
+    checked = 0
+    if entries.db is None:
+        return problems, 0
+    for name in list(catalog.names(txn)):
+        try:
+            tdef = catalog.get(txn, name)
+        except Exception:  # noqa: BLE001 - reported by tables/verify.py
+            continue
+        for ix in tdef.index_defs:
+            found, n = _index(tdef, ix, items, entries, counters, txn)
+            problems += found
+            checked += n
+    return problems, checked
+
+
+def _index(tdef: TableDef, ix: IndexDef, items: ItemStore, entries: IndexEntries, counters: Counters, txn
+           ) -> tuple[list[Problem], int]:
+    label = f"index {ix.name}" if ix.name else "expiry index"
+    out: list[Problem] = []
+
+    def bad(message: str, key: str | None = None) -> None:
+        out.append(Problem("index", f"{label}: {message}", table=tdef.name, key=key))
+
+    present = 0
+    for key, item in items.scan(txn, tdef.table_no):
+        entry = entries.entry(tdef, ix, item, key[8:])
+        if entry is None:
+            continue
+        raw = txn.get(entry[0], db=entries.db)
+        if raw is None:
+            if ix.status == ACTIVE:
+                bad("the item has no entry", _describe(tdef, item))
+            continue
+        present += 1
+        if msgpack.unpackb(raw, raw=False) != entry[1]:
+            bad("the entry differs from the item's projection", _describe(tdef, item))
+    stored = size = 0
+    prefix = index_prefix(ix.index_no)
+    strays = []
+    with txn.cursor(db=entries.db) as cur:
+        ok = cur.set_range(prefix)
+        while ok and cur.key()[:8] == prefix:
+            value = msgpack.unpackb(cur.value(), raw=False)
+            stored += 1
+            size += attrs.item_size(value)
+            if len(strays) < 100:
+                strays.append((bytes(cur.key()), value))
+            ok = cur.next()
+    if stored != present:   # entries that belong to no item: find them (the first 100)
+        for key, value in strays:
+            try:
+                item = items.get(txn, items.key(tdef.table_no, table_key_of(tdef, value)))
+            except (KeyError, TypeError, ValueError):
+                item = None
+            entry = entries.entry(tdef, ix, item, table_key_of(tdef, item)) if item is not None else None
+            if entry is None or entry[0] != key:
+                bad("an entry belongs to no item", _describe(tdef, value))
+        if stored > present and not any("belongs to no item" in p.message for p in out):
+            bad(f"holds {stored} entries, {stored - present} more than its items have")
+    count, counted_bytes = entries.stats(txn, ix.index_no)
+    if count != stored or counted_bytes != size:
+        bad(f"its counters say {count} entries and {counted_bytes} bytes; it holds {stored} and {size}")
+    return out, stored
