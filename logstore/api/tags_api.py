@@ -11,12 +11,12 @@ from __future__ import annotations
 import re
 
 from logstore.errors import ConstraintViolations, ResourceNotFoundException, ValidationException
+from logstore.stream import ids
 from logstore.tables import TableEngine
 
 from .validation import Checks
 
 MAX_TAGS = 50
-TABLE_ARN = re.compile(r"arn:aws:dynamodb:([a-z0-9-]+):(\d{12}):table/([a-zA-Z0-9_.-]{3,255})")
 
 
 class TagsService:
@@ -28,10 +28,10 @@ class TagsService:
     def _table(self, checks: Checks) -> str:
         arn = checks.string("ResourceArn", required=True, min_len=1, max_len=1283)
         checks.done()
-        m = TABLE_ARN.fullmatch(arn)
-        if m is None:
+        parts = ids.parse_table_arn(arn)
+        if parts is None or parts[0] != "aws" or not re.fullmatch(r"[a-zA-Z0-9_.-]{3,255}", parts[3]):
             raise ValidationException(f"Invalid TableArn: Invalid ResourceArn provided as input {arn}")
-        region, account, name = m.groups()
+        _, region, account, name = parts
         if (region, account) != (self.region, self.account):
             raise _not_found(arn)
         return name

@@ -19,7 +19,7 @@ import logging
 from typing import Protocol
 
 from logstore.api import Store
-from logstore.api.store import OPERATIONS, STREAMS_OPERATIONS
+from logstore.api.operations import ROUTES
 from logstore.errors import AwsError, InternalServerError, UnknownOperationException
 
 from . import wire
@@ -28,7 +28,7 @@ from .shapes import ShapeModels
 
 log = logging.getLogger("logstore.server")
 
-ENGINE_OPERATIONS = {"DynamoDB_20120810": OPERATIONS, "DynamoDBStreams_20120810": STREAMS_OPERATIONS}
+ENGINE_OPERATIONS = ROUTES   # X-Amz-Target prefix -> operation -> Store method: the one table (api/operations.py)
 
 
 class Holder(Protocol):
