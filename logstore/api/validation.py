@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from typing import Iterator
 
 from logstore.errors import ConstraintViolations, SerializationException, ValidationException
+from logstore.stream import ids
 
 MAX_DEPTH = 64   # as server/shapes.py: deeper than any valid request (AttributeValues nest at most 32)
 
@@ -138,7 +139,6 @@ class Checks:
 
 
 TABLE_NAME_PATTERN = "[a-zA-Z0-9_.-]+"
-_TABLE_ARN = re.compile(r"arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:\d{12}:table/(.+)")
 
 
 def table_name(checks: Checks, name: str = "TableName", required: bool = True) -> str | None:
@@ -151,9 +151,9 @@ def table_name(checks: Checks, name: str = "TableName", required: bool = True) -
         checks._fail(name, value, "Member must have length greater than or equal to 1" if not value else
                      "Member must have length less than or equal to 1024")
         return value
-    arn = _TABLE_ARN.fullmatch(value)
+    arn = ids.parse_table_arn(value)
     if arn:
-        value = arn.group(1)
+        value = arn[3]
     if len(value) < 3:
         checks._fail(name, value, "Member must have length greater than or equal to 3")
     if len(value) > 255:

@@ -3,8 +3,8 @@
 Per request: body size (refused with 413 from Content-Length before reading, or as soon as the streamed body
 passes the limit), then the per-request core, dispatch.py's (shared with the in-process mock, logstore.testing):
 SigV4 -> ``X-Amz-Target`` -> JSON -> member types against botocore's model -> the engine's ``Store.call`` -> JSON
-out. Every operation the engine's ``OPERATIONS``/``STREAMS_OPERATIONS`` name is routed, generically: all behaviour
-lives in the engine. An ``AwsError`` becomes AWS's envelope; anything else is logged with the request id and
+out. Every operation of the engine's ``ROUTES`` (api/operations.py) is routed, generically: all behaviour lives
+in the engine. An ``AwsError`` becomes AWS's envelope; anything else is logged with the request id and
 becomes InternalServerError with no details.
 
 Store calls run on a thread pool so that concurrent writes meet in ``env.write``'s group commit (one fsync for
@@ -17,7 +17,8 @@ Also served: ``GET /`` (a health line, like AWS's endpoints); the web console be
 ``{"StreamArn", "ShardId"}``), ``POST /logstore-admin/advance-clock`` (``{"Seconds": n}``, moves the server's clock
 forward) and ``POST /logstore-admin/maintain`` (rollover, retention trim and TTL sweep now).
 
-The background maintenance (rollover, retention trim, TTL sweep) is a ``StoreHolder`` thread.
+The background maintenance (rollover, retention trim, TTL sweep) is a ``StoreHolder`` thread running the store's
+``maintenance_loop`` over whichever store is open (a failing round is logged, the next one runs).
 
 Thread-safety: one ``Server`` per process (``serve --workers N`` runs N processes over the same store, each with
 its own ``Server``, made by ``from_environment``); requests run concurrently on the pool; ``StoreHolder`` lets a
@@ -37,6 +38,7 @@ from dataclasses import dataclass
 
 import logstore
 from logstore.api import StreamPolicy
+from logstore.api.store import maintenance_loop
 from logstore.clock import SYSTEM_CLOCK, OffsetClock
 from logstore.errors import (AwsError, InternalServerError, RequestEntityTooLargeException, RequestTimeoutException,
                              SerializationException, ThrottlingException, UnknownOperationException,
@@ -112,8 +114,9 @@ class StoreHolder:
         self._stop = threading.Event()
         self._maintainer = None
         if settings.maintenance_interval:
-            self._maintainer = threading.Thread(target=self._maintain_loop, name="logstore-maintenance",
-                                                args=(settings.maintenance_interval,), daemon=True)
+            self._maintainer = threading.Thread(target=maintenance_loop, name="logstore-maintenance",
+                                                args=(self._maintain_once, settings.maintenance_interval,
+                                                      self._stop), daemon=True)
             self._maintainer.start()
 
     def _open(self):
@@ -122,18 +125,13 @@ class StoreHolder:
         return logstore.open(s.path, durable=s.durable, clock=self.clock, region=s.region, account=s.account,
                              **options)
 
-    def _maintain_loop(self, interval: float) -> None:
-        """Rollover, retention trim and TTL sweep every ``interval`` seconds; a failure is logged and the loop
-        goes on (the store's own maintenance thread would stop at the first one, silently)."""
-        while not self._stop.wait(interval):
-            store = self.enter()
-            try:
-                report = store.maintain()
-                log.debug("maintenance: %s", report)
-            except Exception:   # noqa: BLE001 - logged; the next round tries again
-                log.exception("maintenance failed")
-            finally:
-                self.leave()
+    def _maintain_once(self):
+        """One maintenance round of the store open now (a reset may have replaced it)."""
+        store = self.enter()
+        try:
+            return store.maintain()
+        finally:
+            self.leave()
 
     def enter(self):
         with self._cond:

@@ -20,7 +20,7 @@ import logging
 from typing import Protocol
 
 from logstore.api import Store
-from logstore.api.store import OPERATIONS, STREAMS_OPERATIONS
+from logstore.api.operations import ROUTES
 from logstore.errors import (AwsError, CorruptionError, DiskFullError, InternalServerError, StorageError,
                              UnknownOperationException)
 
@@ -30,7 +30,7 @@ from .shapes import ShapeModels
 
 log = logging.getLogger("logstore.server")
 
-ENGINE_OPERATIONS = {"DynamoDB_20120810": OPERATIONS, "DynamoDBStreams_20120810": STREAMS_OPERATIONS}
+ENGINE_OPERATIONS = ROUTES   # X-Amz-Target prefix -> operation -> Store method: the one table (api/operations.py)
 
 
 class Holder(Protocol):
