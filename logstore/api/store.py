@@ -15,6 +15,9 @@ run on a background thread of a writable store, ``logstore-indexes``, one bounde
 moment one is queued (or found queued at open) until none is left; ``index_builds=False`` leaves them to
 ``build_indexes``.
 
+``walk_pages`` (storage/env.py): True walks LMDB's pages at open whatever the store's size, False never, None (the
+default) when data.mdb is at most 64 MiB, so that damage is refused at open instead of crashing LMDB later.
+
 Thread-safety: a Store may be shared by threads; several processes may open the same directory.
 """
 from __future__ import annotations
@@ -63,8 +66,8 @@ class Store(StoreOperations):
                  clock: Clock = SYSTEM_CLOCK, region: str = "us-east-1", account: str = "000000000000",
                  stream_policy: StreamPolicy | None = None, segment_policy: SegmentPolicy = SegmentPolicy(),
                  map_size: int = DEFAULT_MAP_SIZE, maintenance_interval: float | None = None,
-                 index_builds: bool = True):
-        self.env = Environment(path, readonly=readonly, durable=durable, map_size=map_size)
+                 index_builds: bool = True, walk_pages: bool | None = None):
+        self.env = Environment(path, readonly=readonly, durable=durable, map_size=map_size, walk_pages=walk_pages)
         try:
             for name in StreamCatalog.DBS + ("tables", "items") + tokens.DBS:
                 self.env.db(name)
