@@ -50,7 +50,7 @@ from . import nodes as n
 MAX_EXPRESSION_BYTES = 4096
 MAX_IN_OPERANDS = 100
 MAX_OPERATORS = 300      # comparators, AND, OR, NOT, BETWEEN, IN; in updates also + - and the functions
-MAX_PATH_DEPTH = 32      # parts of one document path (DynamoDB nests attributes 32 levels deep)
+MAX_PATH_DEPTH = 32      # dereferences (. and [i]) in one document path: DynamoDB nests values 32 levels deep
 MAX_NESTING = 200        # nested function calls and parenthesised SET operands (the parser recurses on these)
 KINDS = ("ConditionExpression", "UpdateExpression", "ProjectionExpression", "KeyConditionExpression",
          "FilterExpression")
@@ -263,9 +263,9 @@ class _Parser:
                 parts.append(int(t.text))
             else:
                 return n.Path(tuple(parts))
-            if len(parts) > MAX_PATH_DEPTH:
-                raise self.error(f"The document path has too many nesting levels; nesting levels: {len(parts)}, "
-                                 f"maximum: {MAX_PATH_DEPTH}")
+            if len(parts) - 1 > MAX_PATH_DEPTH:
+                raise self.error(f"The document path has too many nesting levels; nesting levels: "
+                                 f"{len(parts) - 1}, maximum: {MAX_PATH_DEPTH}")
 
     def function(self) -> n.Func:
         name = self.advance().text
