@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import decimal
 
-from logstore.errors import ConstraintViolations, ItemKeyError, ResourceNotFoundException, ValidationException
+from logstore.errors import ConstraintViolations, ItemKeyError, ValidationException
 from logstore.tables import TableEngine, attrs
 from logstore.tables.expr import nodes, projection, updates
-from logstore.tables.writes import Mutation, StaleTable
+from logstore.tables.writes import Mutation, revalidated
 
 from .capacity import MODES as CAPACITY_MODES
 from .capacity import Consumed
@@ -55,23 +55,20 @@ class ItemsService:
     def write(self, name: str, build):
         """Validate against the table's (cached) definition and write: ``build(tdef)`` validates and returns the
         mutations. If that fails and the table has since been replaced by another of the same name, once more
-        against the new definition. Returns (tdef, outcomes)."""
-        tdef = self.tables.schema(name)
-        try:
+        against the new definition (``tables.writes.revalidated``). Returns (tdef, outcomes)."""
+        cached = self.tables.schema(name)
+
+        def attempt(fresh: bool):
+            tdef = self.tables.schema(name, fresh=True) if fresh else cached
             return tdef, self.tables.writer.write(build(tdef))
-        except (StaleTable, ResourceNotFoundException, ValidationException):
-            fresh = self.tables.schema(name, fresh=True)
-            if fresh.table_no == tdef.table_no:
-                raise
-            return fresh, self.tables.writer.write(build(fresh))
+        replaced = lambda: self.tables.schema(name, fresh=True).table_no != cached.table_no  # noqa: E731
+        return revalidated(attempt, outdated=replaced)
 
     def write_all(self, build, all_or_nothing: bool = False, token: tuple[str, bytes] | None = None):
         """Write ``build()``'s mutations (built from fresh table definitions); once more if a table was replaced
         between validation and the write."""
-        try:
-            return self.tables.writer.write(build(), all_or_nothing=all_or_nothing, token=token)
-        except StaleTable:
-            return self.tables.writer.write(build(), all_or_nothing=all_or_nothing, token=token)
+        return revalidated(lambda fresh: self.tables.writer.write(build(), all_or_nothing=all_or_nothing,
+                                                                  token=token))
 
     def checked_key(self, tdef, key) -> dict:
         if not isinstance(key, dict):

@@ -66,6 +66,19 @@ class ReadsService:
             raise ValidationException(f"Cannot read from backfilling global secondary index: {name}")
         return index
 
+    @staticmethod
+    def _check_projected(tdef, index: Index | None, wanted) -> None:
+        """A global index holds only what it projects: asking it for another attribute is refused (a local index
+        reads the rest from the table)."""
+        if index is None or not index.is_global or index.projection == "ALL" or wanted is None:
+            return
+        projected = set(tdef.key_names) | {n for n, _ in index.key_schema} | set(index.non_key)
+        for parts in wanted:
+            if parts[0] not in projected:
+                raise ValidationException(f"One or more parameter values were invalid: Global secondary index "
+                                          f"{index.name} does not project the requested attribute {parts[0]} "
+                                          f"(its projection type is {index.projection})")
+
     def _select(self, request: dict, index: Index | None, wanted) -> str:
         select = request.get("Select")
         if select is None:
@@ -170,6 +183,7 @@ class ReadsService:
         wanted = exprs.projection()
         exprs.done()
         select = self._select(request, index, wanted)
+        self._check_projected(tdef, index, wanted)
         start = self._start_key(tdef, index, request)
         if start is not None:
             hash_matches = conditions.equal(start[schema[0][0]], cond.hash_value)
@@ -212,6 +226,7 @@ class ReadsService:
         wanted = exprs.projection()
         exprs.done()
         select = self._select(request, index, wanted)
+        self._check_projected(tdef, index, wanted)
         start = self._start_key(tdef, index, request)
         if start is not None and total is not None and not key_in_segment(tdef, start, segment, total):
             raise ValidationException(f"{BAD_START_KEY}: Invalid ExclusiveStartKey. Please use ExclusiveStartKey "
