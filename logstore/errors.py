@@ -62,22 +62,33 @@ class ReadOnlyError(StorageError):
 
 class CorruptionError(StorageError):
     """Stored bytes fail validation. ``status`` is the codec's status code (see csrc/logseg.h); ``shard`` and
-    ``segment`` (the last sequence number the segment's key names) say where, once the storage layer knows."""
+    ``segment`` (the last sequence number the segment's key names) say where, once the storage layer knows;
+    ``what`` names the kind of thing damaged ("segment", or e.g. "store file" for LMDB's own pages)."""
 
     def __init__(self, reason: str, *, status: int | None = None, shard: int | None = None,
-                 segment: int | None = None):
+                 segment: int | None = None, what: str = "segment"):
         self.reason = reason
         self.status = status
         self.shard = shard
         self.segment = segment
+        self.what = what
         where = ""
         if shard is not None:
             where = f"shard {shard}" + (f", segment {segment}" if segment is not None else "") + ": "
-        super().__init__(f"corrupt segment: {where}{reason}")
+        super().__init__(f"corrupt {what}: {where}{reason}")
 
     def located(self, shard: int, segment: int | None) -> "CorruptionError":
         """The same error, naming where it was found."""
-        return CorruptionError(self.reason, status=self.status, shard=shard, segment=segment)
+        return CorruptionError(self.reason, status=self.status, shard=shard, segment=segment, what=self.what)
+
+
+class DiskFullError(StorageError):
+    """A write could not be made because the store's filesystem is full (or the process's file-size limit was
+    reached). Nothing of it was written; the store stays readable, and writes succeed again once there is space."""
+
+
+class ReadOnlyFilesystemError(StorageError):
+    """The store is on a read-only filesystem and was opened for writing: open it read-only."""
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -207,6 +218,19 @@ class RequestEntityTooLargeException(AwsError):
     prefix = COMMON_PREFIX
     http_status = 413
     default_message = "Request entity too large"
+
+
+class ThrottlingException(AwsError):
+    """The server is busy (here: the budget of request bodies in flight is spent); SDKs retry it."""
+    prefix = "com.amazon.coral.availability#"
+    default_message = "Rate of requests exceeds the allowed throughput."
+
+
+class RequestTimeoutException(AwsError):
+    """The request's body did not arrive in time (ours: AWS's front end closes such connections)."""
+    prefix = COMMON_PREFIX
+    http_status = 408
+    default_message = "The request body did not arrive within the server's body-read timeout"
 
 
 def _aws_errors() -> dict[str, type[AwsError]]:

@@ -10,7 +10,7 @@ import base64
 import json
 import re
 
-from logstore.errors import ConstraintViolations, ValidationException
+from logstore.errors import ConstraintViolations, SerializationException, ValidationException
 from logstore.tables.expr import projection
 from logstore.tables.writes import Mutation
 
@@ -32,6 +32,7 @@ class BatchService:
         checks.string("ReturnConsumedCapacity", enum=CAPACITY_MODES)
         checks.string("ReturnItemCollectionMetrics", enum=["SIZE", "NONE"])
         checks.done()
+        _table_keys(requests)
         total = sum(len(v) if isinstance(v, list) else 0 for v in requests.values())
         if not 1 <= total <= 25 or any(isinstance(v, list) and not v for v in requests.values()):
             raise ConstraintViolations("Value at 'requestItems' failed to satisfy "
@@ -58,10 +59,14 @@ class BatchService:
                 if not isinstance(entry, dict) or len(entry) != 1:
                     raise ValidationException("Supplied AttributeValue has more than one datatypes set, must "
                                               "contain exactly one of the supported datatypes")
-                if "PutRequest" in entry:
-                    mutation = self.items.put_mutation(tdef, entry["PutRequest"].get("Item"))
-                elif "DeleteRequest" in entry:
-                    mutation = self.items.delete_mutation(tdef, entry["DeleteRequest"].get("Key"))
+                (kind, body), = entry.items()
+                if kind in ("PutRequest", "DeleteRequest") and not isinstance(body, dict):
+                    raise SerializationException(f"Unexpected value type in payload for '{kind}': expected "
+                                                 f"STRUCTURE")
+                if kind == "PutRequest":
+                    mutation = self.items.put_mutation(tdef, body.get("Item"))
+                elif kind == "DeleteRequest":
+                    mutation = self.items.delete_mutation(tdef, body.get("Key"))
                 else:
                     raise ValidationException("Invalid request: neither PutRequest nor DeleteRequest")
                 mutations.append(mutation)
@@ -76,12 +81,13 @@ class BatchService:
         requests = checks.get("RequestItems", dict, required=True)
         checks.string("ReturnConsumedCapacity", enum=CAPACITY_MODES)
         checks.done()
+        _table_keys(requests)
         if not requests:
             raise ConstraintViolations("Value at 'RequestItems' failed to satisfy "
                                       "constraint: Member must have length greater than or equal to 1")
         bad_names = [n for n in requests if not (3 <= len(n) <= 255 and re.fullmatch(TABLE_NAME_PATTERN, n))]
         if bad_names:
-            echo = json.dumps(requests, separators=(",", ":"), default=lambda b: base64.b64encode(b).decode())
+            echo = json.dumps(requests, separators=(",", ":"), default=_echo)
             raise ConstraintViolations(f"Value '{echo}' at 'requestItems' failed to "
                                       "satisfy constraint: Map keys must satisfy constraint: [Member must have length "
                                       "less than or equal to 255, Member must have length greater than or equal to "
@@ -120,3 +126,20 @@ class BatchService:
                     found.append(projection.project(wanted, item) if wanted is not None else item)
             out[name] = found
         return consumed.many({"Responses": out, "UnprocessedKeys": {}})
+
+
+def _table_keys(requests: dict) -> None:
+    """RequestItems is a map keyed by table names: a key that is not a string (only an embedded caller can
+    pass one) is AWS's SerializationException, as a JSON map key cannot be anything else."""
+    for name in requests:
+        if not isinstance(name, str):
+            raise SerializationException("Unexpected value type in payload for 'RequestItems': map keys must be "
+                                         "strings")
+
+
+def _echo(value) -> str:
+    """JSON for what the echo of a refused request holds beyond JSON: bytes as base64 (as on the wire), anything
+    else an embedded caller passed as its repr."""
+    if isinstance(value, (bytes, bytearray)):
+        return base64.b64encode(value).decode()
+    return repr(value)

@@ -15,6 +15,9 @@ run on a background thread of a writable store, ``logstore-indexes``, one bounde
 moment one is queued (or found queued at open) until none is left; ``index_builds=False`` leaves them to
 ``build_indexes``.
 
+``walk_pages`` (storage/env.py): True walks LMDB's pages at open whatever the store's size, False never, None (the
+default) when data.mdb is at most 64 MiB, so that damage is refused at open instead of crashing LMDB later.
+
 Thread-safety: a Store may be shared by threads; several processes may open the same directory.
 """
 from __future__ import annotations
@@ -41,6 +44,7 @@ from .streams_api import StreamsService
 from .tables_api import TablesService
 from .tags_api import TagsService
 from .transact_api import TransactService
+from .validation import embedded_request
 from .write_batch import Batch
 
 OPERATIONS = ROUTES["DynamoDB_20120810"]                 # AWS name -> method name (operations.py, generated)
@@ -62,8 +66,8 @@ class Store(StoreOperations):
                  clock: Clock = SYSTEM_CLOCK, region: str = "us-east-1", account: str = "000000000000",
                  stream_policy: StreamPolicy | None = None, segment_policy: SegmentPolicy = SegmentPolicy(),
                  map_size: int = DEFAULT_MAP_SIZE, maintenance_interval: float | None = None,
-                 index_builds: bool = True):
-        self.env = Environment(path, readonly=readonly, durable=durable, map_size=map_size)
+                 index_builds: bool = True, walk_pages: bool | None = None):
+        self.env = Environment(path, readonly=readonly, durable=durable, map_size=map_size, walk_pages=walk_pages)
         try:
             for name in StreamCatalog.DBS + ("tables", "items") + tokens.DBS:
                 self.env.db(name)
@@ -122,12 +126,16 @@ class Store(StoreOperations):
 
     # -- AWS operations: one method per operation -----------------------------------------------------------------
 
-    def call(self, operation: str, request: dict) -> dict:
+    def call(self, operation: str, request: dict, *, from_json: bool = False) -> dict:
         """Run an operation by its AWS name (``PutItem``, ``GetRecords``...) with a request dict (the members as
-        the operation's method takes them)."""
+        the operation's method takes them). ``from_json``: the request was decoded from JSON and walked against
+        the model (the server does both), so the embedded caller's checks (validation.embedded_request: string
+        keys, valid Unicode, the nesting bound) are skipped."""
         handler = self._handlers.get(operation)
         if handler is None:
             raise ValidationException(f"Unknown operation {operation}")
+        if not from_json:
+            embedded_request(request)
         return handler(request)
 
     # -- beyond AWS ----------------------------------------------------------------------------------------------
