@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from contextlib import contextmanager
 
 from harness import RESULTS_DIR, Stopwatch, Workload, main, ratio_at_least, temp_dir
 
@@ -40,6 +41,7 @@ def new_store(path: str, **options):
     return store
 
 
+@contextmanager
 def embedded_put_checks(n: int, tmp: str):
     def ours():
         with temp_dir(tmp) as path, new_store(path) as store:
@@ -59,6 +61,7 @@ def embedded_put_checks(n: int, tmp: str):
     yield ours, unchecked
 
 
+@contextmanager
 def open_walk(n: int, tmp: str):
     with temp_dir(tmp) as path:
         with new_store(path) as store:
@@ -84,6 +87,7 @@ def open_walk(n: int, tmp: str):
         yield ours, unwalked
 
 
+@contextmanager
 def token_txn(n: int, tmp: str):
     def run(with_token: bool):
         with temp_dir(tmp) as path, new_store(path) as store:

@@ -38,26 +38,48 @@ def out_of_range(name: str, value: int, kind: str | None = None) -> None:
 
 def embedded_request(request) -> None:
     """Refuse, as AWS's JSON layer would, what only an embedded caller can pass: a request that is not a map
-    with string keys at every level, a string with a lone surrogate, nesting deeper than MAX_DEPTH. One walk
-    with an explicit stack (no recursion limit to hit)."""
+    with string keys at every level, a string with a lone surrogate, nesting deeper than MAX_DEPTH. The walk's
+    own recursion is bounded by MAX_DEPTH."""
     if not isinstance(request, dict):
         raise SerializationException("Start of structure or map found where not expected")
-    stack = [(request, 0)]
-    while stack:
-        value, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            raise SerializationException("Nesting too deep")
-        if isinstance(value, dict):
-            for key, item in value.items():
-                if not isinstance(key, str):
-                    raise SerializationException(f"Map keys must be strings, not {type(key).__name__}")
-                _text(key)
-                if isinstance(item, (dict, list, tuple, str)):
-                    stack.append((item, depth + 1))
-        elif isinstance(value, (list, tuple)):
-            stack.extend((item, depth + 1) for item in value if isinstance(item, (dict, list, tuple, str)))
-        else:
-            _text(value)
+    _walk_map(request, 0)
+
+
+def _walk_map(value: dict, depth: int) -> None:
+    if depth > MAX_DEPTH:
+        raise SerializationException("Nesting too deep")
+    for key, item in value.items():
+        if type(key) is not str:
+            if not isinstance(key, str):
+                raise SerializationException(f"Map keys must be strings, not {type(key).__name__}")
+        if not key.isascii():
+            _text(key)
+        kind = type(item)
+        if kind is str:
+            if not item.isascii():
+                _text(item)
+        elif kind is dict or isinstance(item, dict):
+            _walk_map(item, depth + 1)
+        elif kind is list or isinstance(item, (list, tuple)):
+            _walk_list(item, depth + 1)
+        elif isinstance(item, str):
+            _text(item)
+
+
+def _walk_list(value, depth: int) -> None:
+    if depth > MAX_DEPTH:
+        raise SerializationException("Nesting too deep")
+    for item in value:
+        kind = type(item)
+        if kind is str:
+            if not item.isascii():
+                _text(item)
+        elif kind is dict or isinstance(item, dict):
+            _walk_map(item, depth + 1)
+        elif kind is list or isinstance(item, (list, tuple)):
+            _walk_list(item, depth + 1)
+        elif isinstance(item, str):
+            _text(item)
 
 
 def _text(value: str) -> None:

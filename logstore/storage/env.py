@@ -214,8 +214,8 @@ class Environment:
         elif os.path.exists(self.path) and not os.path.isdir(self.path):
             raise NotAStoreError(f"{self.path}: not a directory")
         data, lock = os.path.join(self.path, "data.mdb"), os.path.join(self.path, "lock.mdb")
-        try:   # before LMDB maps the file: a file shorter than its pages in use is a SIGBUS once read
-            pages.check_file(data)
+        try:   # before LMDB maps the file: a page past its end is a SIGBUS once read
+            short = pages.check_file(data)
         except pages.Damaged as e:
             raise CorruptionError(f"{data}: {e}", what="store file") from None
         if not readonly:
@@ -235,7 +235,7 @@ class Environment:
             raise NotAStoreError(f"{self.path}: cannot open as a logstore store: {e}") from None
         try:
             self._env.reader_check()  # free reader slots of processes that died holding them
-            if walk_pages or (walk_pages is None and os.path.getsize(data) <= WALK_AT_OPEN_LIMIT):
+            if walk_pages or short or (walk_pages is None and os.path.getsize(data) <= WALK_AT_OPEN_LIMIT):
                 self.walk_pages(raise_on_damage=True)
                 self.pages_walked = True
             self._check_format()

@@ -122,14 +122,14 @@ def read_meta(path: str, txn_id: int | None = None) -> tuple[Meta | None, int]:
         meta = next((m for m in metas if m.txn_id == txn_id), None)
         if meta is None:
             return None, size
-    need = (meta.last_page + 1) * meta.page_size
-    if size < need:
-        raise Damaged(f"truncated: {size} bytes, but its pages in use end at byte {need} "
-                      f"(last page {meta.last_page}, page size {meta.page_size})")
-    for name, rec in (("free list", meta.free), ("main", meta.main)):
-        if rec.root != P_INVALID and not 2 <= rec.root <= meta.last_page:
+    in_file = size // meta.page_size   # LMDB never writes pages freed in the commit that made them (loose
+    for name, rec in (("free list", meta.free), ("main", meta.main)):   # pages): the file may end before
+        if rec.root != P_INVALID and not 2 <= rec.root <= meta.last_page:   # last_page, legitimately
             raise Damaged(f"the {name} database's root page {rec.root} is outside the file's pages "
                           f"2..{meta.last_page}")
+        if rec.root != P_INVALID and rec.root >= in_file:
+            raise Damaged(f"truncated: {size} bytes, but the {name} database's root page {rec.root} ends at "
+                          f"byte {(rec.root + 1) * meta.page_size}")
     return meta, size
 
 
@@ -137,11 +137,15 @@ def _plausible_page_size(n: int) -> bool:
     return 512 <= n <= 65536 and n & (n - 1) == 0
 
 
-def check_file(path: str) -> None:
-    """Raise Damaged if ``data.mdb`` at ``path`` (when it exists and is not empty) cannot be mapped safely."""
+def check_file(path: str) -> bool:
+    """Raise Damaged if ``data.mdb`` at ``path`` (when it exists and is not empty) cannot be mapped safely: no
+    valid meta page, or a root page past the end of the file. Returns whether the file is shorter than the pages
+    the meta page counts as in use: legitimate when the last ones were freed in the commit that made them, but
+    then only a walk (``walk``) can tell whether every page the trees reach is in the file."""
     if not os.path.exists(path) or os.path.getsize(path) == 0:
-        return
-    read_meta(path)
+        return False
+    meta, size = read_meta(path)
+    return size < (meta.last_page + 1) * meta.page_size
 
 
 class _Walker:
@@ -189,7 +193,7 @@ class _Walker:
                 continue
             raw = self.page(pgno)
             if len(raw) < self.psize:
-                self.bad(db, pgno, "past the end of the file")
+                self.bad(db, pgno, f"past the end of the file ({self.file_size} bytes): truncated")
                 continue
             number, _, flags, lower, upper = _PAGE.unpack_from(raw, 0)
             if number != pgno:
@@ -272,6 +276,10 @@ class _Walker:
             pages = -(-(size + HEADER) // self.psize)
             if not 2 <= first or first + pages - 1 > self.meta.last_page:
                 self.bad(db, pgno, f"overflow pages {first}..{first + pages - 1} outside the file")
+                return
+            if (first + pages) * self.psize > self.file_size:
+                self.bad(db, pgno, f"overflow pages {first}..{first + pages - 1} past the end of the file "
+                                   f"({self.file_size} bytes): truncated")
                 return
             head = self.page(first)
             number, _, flags, _, _ = _PAGE.unpack_from(head, 0) if len(head) >= HEADER else (None, 0, 0, 0, 0)
