@@ -67,15 +67,17 @@ class ReadOnlyError(StorageError):
 
 class CorruptionError(StorageError):
     """Stored bytes fail validation. ``status`` is the codec's status code (see csrc/logseg.h); ``shard`` and
-    ``segment`` (the last sequence number the segment's key names) say where, once the storage layer knows; for a
+    ``segment`` (the last sequence number the segment's key names) say where, once the storage layer knows;
+    ``what`` names the kind of thing damaged ("segment", or e.g. "store file" for LMDB's own pages); for a
     damaged item or catalogue value (a sealed value whose checksum fails) ``where`` names it (table and key)."""
 
     def __init__(self, reason: str, *, status: int | None = None, shard: int | None = None,
-                 segment: int | None = None, where: str | None = None):
+                 segment: int | None = None, what: str = "segment", where: str | None = None):
         self.reason = reason
         self.status = status
         self.shard = shard
         self.segment = segment
+        self.what = what
         self.where = where
         if where is not None:   # a damaged value outside the segment log (an item, a catalogue entry)
             super().__init__(f"the store is damaged: {where}: {reason}")
@@ -83,11 +85,20 @@ class CorruptionError(StorageError):
         place = ""
         if shard is not None:
             place = f"shard {shard}" + (f", segment {segment}" if segment is not None else "") + ": "
-        super().__init__(f"corrupt segment: {place}{reason}")
+        super().__init__(f"corrupt {what}: {place}{reason}")
 
     def located(self, shard: int, segment: int | None) -> "CorruptionError":
         """The same error, naming where it was found."""
-        return CorruptionError(self.reason, status=self.status, shard=shard, segment=segment)
+        return CorruptionError(self.reason, status=self.status, shard=shard, segment=segment, what=self.what)
+
+
+class DiskFullError(StorageError):
+    """A write could not be made because the store's filesystem is full (or the process's file-size limit was
+    reached). Nothing of it was written; the store stays readable, and writes succeed again once there is space."""
+
+
+class ReadOnlyFilesystemError(StorageError):
+    """The store is on a read-only filesystem and was opened for writing: open it read-only."""
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -217,6 +228,19 @@ class RequestEntityTooLargeException(AwsError):
     prefix = COMMON_PREFIX
     http_status = 413
     default_message = "Request entity too large"
+
+
+class ThrottlingException(AwsError):
+    """The server is busy (here: the budget of request bodies in flight is spent); SDKs retry it."""
+    prefix = "com.amazon.coral.availability#"
+    default_message = "Rate of requests exceeds the allowed throughput."
+
+
+class RequestTimeoutException(AwsError):
+    """The request's body did not arrive in time (ours: AWS's front end closes such connections)."""
+    prefix = COMMON_PREFIX
+    http_status = 408
+    default_message = "The request body did not arrive within the server's body-read timeout"
 
 
 def _aws_errors() -> dict[str, type[AwsError]]:

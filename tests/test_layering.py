@@ -16,7 +16,11 @@ RANK["testing"] = len(ORDER) + 1           # above both: the mock uses the serve
 
 
 def layer_of(module: str) -> str | None:
+    """The layer a module belongs to; the facade itself (``import logstore``, ``from logstore import open``) is
+    the API layer: it hands out ``api.Store``."""
     parts = module.split(".")
+    if parts == ["logstore"]:
+        return "api"
     return parts[1] if len(parts) > 1 and parts[0] == "logstore" else None
 
 
@@ -31,6 +35,10 @@ def imports(path: pathlib.Path) -> set[str]:
                 base = pkg.rsplit(".", node.level)[0] if not path.name == "__init__.py" else \
                     pkg.rsplit(".", node.level - 1)[0] if node.level > 1 else pkg.rsplit(".", 1)[0] + ""
                 found.add(base + ("." + node.module if node.module else ""))
+            elif node.module == "logstore":   # a subpackage or leaf by name, else the facade's own names
+                for a in node.names:
+                    sub = (ROOT / a.name).is_dir() or (ROOT / f"{a.name}.py").exists()
+                    found.add(f"logstore.{a.name}" if sub else "logstore")
             elif node.module:
                 found.add(node.module)
                 found.update(f"{node.module}.{a.name}" for a in node.names)
@@ -75,3 +83,30 @@ def test_server_reaches_the_engine_only_through_api():
                 problems.append(f"{path.relative_to(ROOT)} imports {module}")
     assert not problems, problems
     assert list((ROOT / "server").rglob("*.py")), "no server package"
+
+
+def test_the_facade_counts_as_the_api_layer():
+    assert layer_of("logstore") == "api"
+    assert RANK[layer_of("logstore")] > RANK["tables"]
+
+
+def test_lower_layers_import_without_the_api_layer():
+    """``import logstore.codec`` / ``logstore.storage`` / ``logstore.stream`` load no api module (the facade
+    loads ``open``/``Store`` lazily)."""
+    import subprocess
+    import sys
+    code = ("import sys, logstore.codec, logstore.storage, logstore.stream; "
+            "print(sorted(m for m in sys.modules if m.startswith(('logstore.api', 'logstore.tables', "
+            "'logstore.server', 'logstore.cli', 'logstore.processors'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert out.stdout.strip() == "[]", out.stdout
+    check = subprocess.run([sys.executable, "-c", "import logstore; print(logstore.open.__module__, "
+                            "logstore.Store.__name__, 'open' in dir(logstore))"],
+                           capture_output=True, text=True, timeout=60, check=True)
+    assert check.stdout.split() == ["logstore.api.store", "Store", "True"]
+
+
+def test_no_import_circle_between_the_processor_and_its_workers():
+    """processor.py runs the shard workers; worker.py gets what it needs handed in (its ``Host``)."""
+    assert "logstore.processors.processor" not in imports(ROOT / "processors" / "worker.py")
+    assert "logstore.processors.worker" in imports(ROOT / "processors" / "processor.py")

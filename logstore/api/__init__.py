@@ -2,6 +2,7 @@
 embedded ``Store``. PascalCase AWS names live here and in logstore.server, nowhere below."""
 from logstore.stream import StreamPolicy
 
-from .store import Batch, Store, open
+from .store import Store, open
+from .write_batch import Batch
 
 __all__ = ["Store", "Batch", "open", "StreamPolicy"]

@@ -10,10 +10,12 @@ import base64
 import json
 import re
 
-from logstore.errors import ConstraintViolations, ValidationException
+from logstore.errors import ConstraintViolations, SerializationException, ValidationException
 from logstore.tables.expr import projection
 from logstore.tables.writes import Mutation
 
+from .capacity import MODES as CAPACITY_MODES
+from .capacity import Consumed
 from .expressions import RequestExpressions
 from .items_api import ItemsService
 from .validation import TABLE_NAME_PATTERN, Checks
@@ -27,28 +29,44 @@ class BatchService:
     def batch_write_item(self, request: dict) -> dict:
         checks = Checks(request)
         requests = checks.get("RequestItems", dict, required=True)
+        checks.string("ReturnConsumedCapacity", enum=CAPACITY_MODES)
+        checks.string("ReturnItemCollectionMetrics", enum=["SIZE", "NONE"])
         checks.done()
+        _table_keys(requests)
         total = sum(len(v) if isinstance(v, list) else 0 for v in requests.values())
-        if not 1 <= total <= 25:
+        if not 1 <= total <= 25 or any(isinstance(v, list) and not v for v in requests.values()):
             raise ConstraintViolations("Value at 'requestItems' failed to satisfy "
                                       "constraint: Map value must satisfy constraint: [Member must have length "
                                       "less than or equal to 25, Member must have length greater than or equal "
                                       "to 1]")
-        self.items.write_all(lambda: self._batch_mutations(requests))
-        return {"UnprocessedItems": {}}
+        tdefs: dict[str, object] = {}
+        built: list[Mutation] = []
 
-    def _batch_mutations(self, requests: dict) -> list[Mutation]:
+        def build():
+            built[:] = self._batch_mutations(requests, tdefs)
+            return built
+        outcomes = self.items.write_all(build)
+        consumed = Consumed(request.get("ReturnConsumedCapacity"))
+        for mutation, outcome in zip(built, outcomes):
+            consumed.write(tdefs[mutation.table], outcome.old, outcome.new)
+        return consumed.many({"UnprocessedItems": {}})
+
+    def _batch_mutations(self, requests: dict, tdefs: dict) -> list[Mutation]:
         mutations, seen = [], set()
         for name, entries in requests.items():
-            tdef = self.tables.get(name, item_level=True)
+            tdef = tdefs[name] = self.tables.get(name, item_level=True)
             for entry in entries:
                 if not isinstance(entry, dict) or len(entry) != 1:
                     raise ValidationException("Supplied AttributeValue has more than one datatypes set, must "
                                               "contain exactly one of the supported datatypes")
-                if "PutRequest" in entry:
-                    mutation = self.items.put_mutation(tdef, entry["PutRequest"].get("Item"))
-                elif "DeleteRequest" in entry:
-                    mutation = self.items.delete_mutation(tdef, entry["DeleteRequest"].get("Key"))
+                (kind, body), = entry.items()
+                if kind in ("PutRequest", "DeleteRequest") and not isinstance(body, dict):
+                    raise SerializationException(f"Unexpected value type in payload for '{kind}': expected "
+                                                 f"STRUCTURE")
+                if kind == "PutRequest":
+                    mutation = self.items.put_mutation(tdef, body.get("Item"))
+                elif kind == "DeleteRequest":
+                    mutation = self.items.delete_mutation(tdef, body.get("Key"))
                 else:
                     raise ValidationException("Invalid request: neither PutRequest nor DeleteRequest")
                 mutations.append(mutation)
@@ -61,13 +79,15 @@ class BatchService:
     def batch_get_item(self, request: dict) -> dict:
         checks = Checks(request)
         requests = checks.get("RequestItems", dict, required=True)
+        checks.string("ReturnConsumedCapacity", enum=CAPACITY_MODES)
         checks.done()
+        _table_keys(requests)
         if not requests:
             raise ConstraintViolations("Value at 'RequestItems' failed to satisfy "
                                       "constraint: Member must have length greater than or equal to 1")
         bad_names = [n for n in requests if not (3 <= len(n) <= 255 and re.fullmatch(TABLE_NAME_PATTERN, n))]
         if bad_names:
-            echo = json.dumps(requests, separators=(",", ":"), default=lambda b: base64.b64encode(b).decode())
+            echo = json.dumps(requests, separators=(",", ":"), default=_echo)
             raise ConstraintViolations(f"Value '{echo}' at 'requestItems' failed to "
                                       "satisfy constraint: Map keys must satisfy constraint: [Member must have length "
                                       "less than or equal to 255, Member must have length greater than or equal to "
@@ -88,6 +108,7 @@ class BatchService:
         if sum(len(spec["Keys"]) for spec in requests.values()) > 100:
             raise ValidationException("Too many items requested for the BatchGetItem call")
         out = {}
+        consumed = Consumed(request.get("ReturnConsumedCapacity"))
         for name, spec in requests.items():
             tdef = self.tables.get(name, item_level=True)
             keys = [self.items.checked_key(tdef, k) for k in spec["Keys"]]
@@ -97,9 +118,28 @@ class BatchService:
             wanted = exprs.projection()
             exprs.done()
             found = []
+            consistent = spec.get("ConsistentRead") is True
             for key in keys:
                 item = self.tables.get_item(name, key)
+                consumed.read(name, item, consistent)
                 if item is not None:
                     found.append(projection.project(wanted, item) if wanted is not None else item)
             out[name] = found
-        return {"Responses": out, "UnprocessedKeys": {}}
+        return consumed.many({"Responses": out, "UnprocessedKeys": {}})
+
+
+def _table_keys(requests: dict) -> None:
+    """RequestItems is a map keyed by table names: a key that is not a string (only an embedded caller can
+    pass one) is AWS's SerializationException, as a JSON map key cannot be anything else."""
+    for name in requests:
+        if not isinstance(name, str):
+            raise SerializationException("Unexpected value type in payload for 'RequestItems': map keys must be "
+                                         "strings")
+
+
+def _echo(value) -> str:
+    """JSON for what the echo of a refused request holds beyond JSON: bytes as base64 (as on the wire), anything
+    else an embedded caller passed as its repr."""
+    if isinstance(value, (bytes, bytearray)):
+        return base64.b64encode(value).decode()
+    return repr(value)

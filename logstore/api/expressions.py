@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from logstore.errors import (ConditionalCheckFailedException, ConstraintViolations, SerializationException,
                              ValidationException)
+from logstore.tables import attrs
 from logstore.tables.expr import Binder, conditions, legacy, nodes, projection
 
 def _null_list(names: list[str]) -> str:
@@ -97,6 +98,11 @@ class RequestExpressions:
         if not names:
             raise ConstraintViolations("Value '[]' at 'attributesToGet' failed to "
                                       "satisfy constraint: Member must have length greater than or equal to 1")
+        for name in names:
+            if not name:
+                raise ValidationException(attrs.EMPTY_NAME)
+            if len(name) > attrs.MAX_NAME_BYTES // 4:
+                attrs.check_name_size(name)
         if len(set(names)) != len(names):
             raise ValidationException("One or more parameter values were invalid: Duplicate value in attribute "
                                       "name: " + next(x for x in names if names.count(x) > 1))

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import decimal
 
-from logstore.errors import ConstraintViolations, ItemKeyError, ResourceNotFoundException, ValidationException
+from logstore.errors import ConstraintViolations, ItemKeyError, ValidationException
 from logstore.tables import TableEngine, attrs
 from logstore.tables.expr import nodes, projection, updates
-from logstore.tables.writes import Mutation, StaleTable
+from logstore.tables.writes import Mutation, revalidated
 
+from .capacity import MODES as CAPACITY_MODES
+from .capacity import Consumed
 from .expressions import RequestExpressions, check_condition
 from .validation import Checks, request_validation, table_name
 
@@ -31,7 +33,7 @@ def _common(checks: Checks, condition: bool = True) -> None:
     """Type-check the members every conditional item operation shares."""
     checks.get("ExpressionAttributeNames", dict)
     checks.get("ExpressionAttributeValues", dict)
-    checks.string("ReturnConsumedCapacity", enum=["INDEXES", "TOTAL", "NONE"])
+    checks.string("ReturnConsumedCapacity", enum=CAPACITY_MODES)
     if condition:
         checks.get("ConditionExpression", str)
         checks.get("Expected", dict)
@@ -53,23 +55,20 @@ class ItemsService:
     def write(self, name: str, build):
         """Validate against the table's (cached) definition and write: ``build(tdef)`` validates and returns the
         mutations. If that fails and the table has since been replaced by another of the same name, once more
-        against the new definition. Returns (tdef, outcomes)."""
-        tdef = self.tables.schema(name)
-        try:
+        against the new definition (``tables.writes.revalidated``). Returns (tdef, outcomes)."""
+        cached = self.tables.schema(name)
+
+        def attempt(fresh: bool):
+            tdef = self.tables.schema(name, fresh=True) if fresh else cached
             return tdef, self.tables.writer.write(build(tdef))
-        except (StaleTable, ResourceNotFoundException, ValidationException):
-            fresh = self.tables.schema(name, fresh=True)
-            if fresh.table_no == tdef.table_no:
-                raise
-            return fresh, self.tables.writer.write(build(fresh))
+        replaced = lambda: self.tables.schema(name, fresh=True).table_no != cached.table_no  # noqa: E731
+        return revalidated(attempt, outdated=replaced)
 
     def write_all(self, build, all_or_nothing: bool = False, token: tuple[str, bytes] | None = None):
         """Write ``build()``'s mutations (built from fresh table definitions); once more if a table was replaced
         between validation and the write."""
-        try:
-            return self.tables.writer.write(build(), all_or_nothing=all_or_nothing, token=token)
-        except StaleTable:
-            return self.tables.writer.write(build(), all_or_nothing=all_or_nothing, token=token)
+        return revalidated(lambda fresh: self.tables.writer.write(build(), all_or_nothing=all_or_nothing,
+                                                                  token=token))
 
     def checked_key(self, tdef, key) -> dict:
         if not isinstance(key, dict):
@@ -203,8 +202,11 @@ class ItemsService:
             _common(checks)
             rv = self._put_return_values(checks)
             condition, return_old = self._conditional(request)
-        _, [outcome] = self.write(name, lambda tdef: [mutation(self, tdef, value, condition, return_old)])
-        return {"Attributes": outcome.old} if rv == "ALL_OLD" and outcome.old is not None else {}
+        tdef, [outcome] = self.write(name, lambda tdef: [mutation(self, tdef, value, condition, return_old)])
+        consumed = Consumed(request.get("ReturnConsumedCapacity"))
+        consumed.write(tdef, outcome.old, outcome.new)
+        out = {"Attributes": outcome.old} if rv == "ALL_OLD" and outcome.old is not None else {}
+        return consumed.one(out, tdef.name)
 
     def put_item(self, request: dict) -> dict:
         return self._whole_item_write(request, "Item", ItemsService.put_mutation)
@@ -223,9 +225,11 @@ class ItemsService:
         exprs.done()
         tdef = self.tables.get(name, item_level=True)
         item = self.tables.get_item(name, self.checked_key(tdef, key))
+        consumed = Consumed(request.get("ReturnConsumedCapacity"))
+        consumed.read(tdef.name, item, bool(request.get("ConsistentRead")))
         if item is not None and wanted is not None:
             item = projection.project(wanted, item)
-        return {"Item": item} if item is not None else {}
+        return consumed.one({"Item": item} if item is not None else {}, tdef.name)
 
     def delete_item(self, request: dict) -> dict:
         return self._whole_item_write(request, "Key", ItemsService.delete_mutation)
@@ -247,8 +251,10 @@ class ItemsService:
             mutation, paths = self.update_mutation(tdef, key, update, request)
             changed[:] = paths
             return [mutation]
-        _, [outcome] = self.write(name, build)
-        return update_return(rv, outcome.old, outcome.new, changed)
+        tdef, [outcome] = self.write(name, build)
+        consumed = Consumed(request.get("ReturnConsumedCapacity"))
+        consumed.write(tdef, outcome.old, outcome.new)
+        return consumed.one(update_return(rv, outcome.old, outcome.new, changed), tdef.name)
 
 
 def check_index_keys(tdef, item: dict) -> None:

@@ -12,6 +12,8 @@ from logstore.tables import TableEngine, attrs
 from logstore.tables.expr import conditions, keycond, projection
 from logstore.tables.reads import Index, Reader, key_in_segment
 
+from .capacity import MODES as CAPACITY_MODES
+from .capacity import Consumed
 from .expressions import RequestExpressions, condition_paths
 from .validation import Checks, table_name
 
@@ -42,7 +44,7 @@ class ReadsService:
         checks.get("ConsistentRead", bool)
         checks.string("ConditionalOperator", enum=["AND", "OR"])
         checks.get("ExclusiveStartKey", dict)
-        checks.string("ReturnConsumedCapacity", enum=["INDEXES", "TOTAL", "NONE"])
+        checks.string("ReturnConsumedCapacity", enum=CAPACITY_MODES)
         for member in ("ProjectionExpression", "FilterExpression"):
             checks.get(member, str)
         for member in ("ExpressionAttributeNames", "ExpressionAttributeValues"):
@@ -63,6 +65,19 @@ class ReadsService:
         if index.status != "ACTIVE":
             raise ValidationException(f"Cannot read from backfilling global secondary index: {name}")
         return index
+
+    @staticmethod
+    def _check_projected(tdef, index: Index | None, wanted) -> None:
+        """A global index holds only what it projects: asking it for another attribute is refused (a local index
+        reads the rest from the table)."""
+        if index is None or not index.is_global or index.projection == "ALL" or wanted is None:
+            return
+        projected = set(tdef.key_names) | {n for n, _ in index.key_schema} | set(index.non_key)
+        for parts in wanted:
+            if parts[0] not in projected:
+                raise ValidationException(f"One or more parameter values were invalid: Global secondary index "
+                                          f"{index.name} does not project the requested attribute {parts[0]} "
+                                          f"(its projection type is {index.projection})")
 
     def _select(self, request: dict, index: Index | None, wanted) -> str:
         select = request.get("Select")
@@ -100,7 +115,9 @@ class ReadsService:
             raise ValidationException(KEY_MISMATCH)
         return key
 
-    def _respond(self, tdef, index, page, select: str, wanted) -> dict:
+    def _respond(self, tdef, index, page, select: str, wanted, request: dict) -> dict:
+        consumed = Consumed(request.get("ReturnConsumedCapacity"))
+        consumed.page(tdef.name, page.read_bytes, request.get("ConsistentRead") is True, index)
         out = {"Count": len(page.items), "ScannedCount": page.scanned}
         if select != "COUNT":
             items = page.items
@@ -111,7 +128,7 @@ class ReadsService:
             out["Items"] = items
         if page.last_key is not None:
             out["LastEvaluatedKey"] = page.last_key
-        return out
+        return consumed.one(out, tdef.name)
 
     @staticmethod
     def _fetch(tdef, index: Index | None, select: str, wanted, condition) -> bool:
@@ -166,6 +183,7 @@ class ReadsService:
         wanted = exprs.projection()
         exprs.done()
         select = self._select(request, index, wanted)
+        self._check_projected(tdef, index, wanted)
         start = self._start_key(tdef, index, request)
         if start is not None:
             hash_matches = conditions.equal(start[schema[0][0]], cond.hash_value)
@@ -183,7 +201,7 @@ class ReadsService:
             page = self.reader.query(txn, tdef, cond, index=index, forward=request.get("ScanIndexForward", True),
                                      start_key=start, limit=request.get("Limit"), keep=self._filter(filt),
                                      fetch=self._fetch(tdef, index, select, wanted, filt))
-        return self._respond(tdef, index, page, select, wanted)
+        return self._respond(tdef, index, page, select, wanted, request)
 
     def scan(self, request: dict) -> dict:
         def extra(checks):
@@ -208,6 +226,7 @@ class ReadsService:
         wanted = exprs.projection()
         exprs.done()
         select = self._select(request, index, wanted)
+        self._check_projected(tdef, index, wanted)
         start = self._start_key(tdef, index, request)
         if start is not None and total is not None and not key_in_segment(tdef, start, segment, total):
             raise ValidationException(f"{BAD_START_KEY}: Invalid ExclusiveStartKey. Please use ExclusiveStartKey "
@@ -218,4 +237,4 @@ class ReadsService:
             page = self.reader.scan(txn, tdef, index=index, start_key=start, limit=request.get("Limit"),
                                     keep=self._filter(filt), segment=segment or 0, total_segments=total or 1,
                                     fetch=self._fetch(tdef, index, select, wanted, filt))
-        return self._respond(tdef, index, page, select, wanted)
+        return self._respond(tdef, index, page, select, wanted, request)

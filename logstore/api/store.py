@@ -1,18 +1,22 @@
 """The embedded store: ``logstore.open(path)`` returns one. It wires the layers together (storage -> stream ->
 tables -> api services) and offers every DynamoDB and DynamoDB Streams operation logstore supports as a
-snake_case method taking the operation's request members as keyword arguments, like a boto3 low-level client:
+snake_case method (generated from botocore's models into operations.py: typed, documented, greppable) taking the
+operation's request members as keyword arguments, like a boto3 low-level client:
 ``store.put_item(TableName="t", Item={...})``, ``store.get_records(ShardIterator=it)``. Responses are the
 operation's JSON-level shape (binary values as bytes, times as epoch seconds).
 
 Beyond AWS's operations: ``split_shard`` (split a partition now), ``maintain`` (rollover, retention trim, TTL
 sweep: call it periodically, or pass ``maintenance_interval`` to run it on a background thread), ``batch()``
-(many writes in one LMDB transaction), ``build_indexes`` (run queued index builds and drops now), and ``close``. The store records the ``stream_policy``
-it is opened with and uses the recorded one when opened without.
+(many writes in one LMDB transaction), ``build_indexes`` (run queued index builds and drops now), and ``close``.
+The store records the ``stream_policy`` it is opened with and uses the recorded one when opened without.
 
 Index jobs (a GSI created on a populated table, TTL enabled on one, dropped indexes and tables; tables/indexes.py)
 run on a background thread of a writable store, ``logstore-indexes``, one bounded transaction at a time, from the
 moment one is queued (or found queued at open) until none is left; ``index_builds=False`` leaves them to
 ``build_indexes``.
+
+``walk_pages`` (storage/env.py): True walks LMDB's pages at open whatever the store's size, False never, None (the
+default) when data.mdb is at most 64 MiB, so that damage is refused at open instead of crashing LMDB later.
 
 Thread-safety: a Store may be shared by threads; several processes may open the same directory.
 """
@@ -23,7 +27,7 @@ import os
 import threading
 from dataclasses import astuple
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Callable, Iterator
 
 from logstore.clock import SYSTEM_CLOCK, Clock
 from logstore.errors import ValidationException
@@ -31,41 +35,40 @@ from logstore.storage import DEFAULT_MAP_SIZE, Counters, Environment, SegmentLog
 from logstore.stream import MaintenanceReport, StreamCatalog, StreamEngine, StreamPolicy
 from logstore.tables import TableEngine, tokens
 from logstore.tables.upgrade import upgrade as upgrade_store
-from logstore.tables.writes import Mutation, StaleTable
+from logstore.tables.writes import revalidated
 
 from .batch_api import BatchService
 from .items_api import ItemsService
+from .operations import ROUTES, StoreOperations
 from .reads_api import ReadsService
 from .streams_api import StreamsService
 from .tables_api import TablesService
 from .tags_api import TagsService
 from .transact_api import TransactService
+from .validation import embedded_request
+from .write_batch import Batch
 
-OPERATIONS = {
-    "CreateTable": "create_table", "DescribeTable": "describe_table", "ListTables": "list_tables",
-    "UpdateTable": "update_table", "DeleteTable": "delete_table", "UpdateTimeToLive": "update_time_to_live",
-    "DescribeTimeToLive": "describe_time_to_live", "PutItem": "put_item", "GetItem": "get_item",
-    "DeleteItem": "delete_item", "UpdateItem": "update_item", "BatchWriteItem": "batch_write_item",
-    "BatchGetItem": "batch_get_item", "TransactWriteItems": "transact_write_items",
-    "TransactGetItems": "transact_get_items", "Query": "query", "Scan": "scan", "TagResource": "tag_resource",
-    "UntagResource": "untag_resource", "ListTagsOfResource": "list_tags_of_resource",
-}
-STREAMS_OPERATIONS = {"ListStreams": "list_streams", "DescribeStream": "describe_stream",
-                      "GetShardIterator": "get_shard_iterator", "GetRecords": "get_records"}
+OPERATIONS = ROUTES["DynamoDB_20120810"]                 # AWS name -> method name (operations.py, generated)
+STREAMS_OPERATIONS = ROUTES["DynamoDBStreams_20120810"]
 
 
 BUILDER_POLL_S = 5.0
 MAINTAIN_SHARDS = 256          # shards a maintenance transaction visits (rollover, trim, drop)
 log = logging.getLogger("logstore.indexes")
+maintenance_log = logging.getLogger("logstore.maintenance")
 
 
-class Store:
+class Store(StoreOperations):
+    """An open store. Its AWS operations (``put_item``, ``get_records``...) are the methods of
+    ``StoreOperations`` (operations.py, generated from botocore's models); each runs ``call``, which hands the
+    request to the service that owns the operation."""
+
     def __init__(self, path: str | os.PathLike, *, readonly: bool = False, durable: bool = True,
                  clock: Clock = SYSTEM_CLOCK, region: str = "us-east-1", account: str = "000000000000",
                  stream_policy: StreamPolicy | None = None, segment_policy: SegmentPolicy = SegmentPolicy(),
                  map_size: int = DEFAULT_MAP_SIZE, maintenance_interval: float | None = None,
-                 index_builds: bool = True):
-        self.env = Environment(path, readonly=readonly, durable=durable, map_size=map_size)
+                 index_builds: bool = True, walk_pages: bool | None = None):
+        self.env = Environment(path, readonly=readonly, durable=durable, map_size=map_size, walk_pages=walk_pages)
         try:
             for name in StreamCatalog.DBS + ("tables", "items") + tokens.DBS:
                 self.env.db(name)
@@ -86,13 +89,18 @@ class Store:
             self._reads_api = ReadsService(self.tables)
             self._tags_api = TagsService(self.tables, region, account)
             self.event_key = self._streams_api.event_key   # mixed into every eventID (stream.ids)
+            services = (self._tables_api, self._items_api, self._batch_api, self._transact_api, self._reads_api,
+                        self._streams_api, self._tags_api)
+            self._handlers = {op: next(getattr(s, method) for s in services if hasattr(s, method))
+                              for routes in ROUTES.values() for op, method in routes.items()}
         except BaseException:
             self.env.close()
             raise
         self._stop = threading.Event()
         self._maintainer = None
         if maintenance_interval:
-            self._maintainer = threading.Thread(target=self._maintain_loop, args=(maintenance_interval,),
+            self._maintainer = threading.Thread(target=maintenance_loop,
+                                                args=(self.maintain, maintenance_interval, self._stop),
                                                 name="logstore-maintenance", daemon=True)
             self._maintainer.start()
         self._builder = None
@@ -119,22 +127,17 @@ class Store:
 
     # -- AWS operations: one method per operation -----------------------------------------------------------------
 
-    def call(self, operation: str, request: dict) -> dict:
-        """Run an operation by its AWS name (``PutItem``, ``GetRecords``...) with a request dict."""
-        method = OPERATIONS.get(operation) or STREAMS_OPERATIONS.get(operation)
-        if method is None:
+    def call(self, operation: str, request: dict, *, from_json: bool = False) -> dict:
+        """Run an operation by its AWS name (``PutItem``, ``GetRecords``...) with a request dict (the members as
+        the operation's method takes them). ``from_json``: the request was decoded from JSON and walked against
+        the model (the server does both), so the embedded caller's checks (validation.embedded_request: string
+        keys, valid Unicode, the nesting bound) are skipped."""
+        handler = self._handlers.get(operation)
+        if handler is None:
             raise ValidationException(f"Unknown operation {operation}")
-        return getattr(self, method)(**request)
-
-    def __getattr__(self, name: str):
-        for service in (self.__dict__.get("_tables_api"), self.__dict__.get("_items_api"),
-                        self.__dict__.get("_batch_api"), self.__dict__.get("_transact_api"),
-                        self.__dict__.get("_reads_api"), self.__dict__.get("_streams_api"),
-                        self.__dict__.get("_tags_api")):
-            fn = getattr(service, name, None)
-            if fn is not None and (name in OPERATIONS.values() or name in STREAMS_OPERATIONS.values()):
-                return lambda **request: fn(request)
-        raise AttributeError(name)
+        if not from_json:
+            embedded_request(request)
+        return handler(request)
 
     # -- beyond AWS ----------------------------------------------------------------------------------------------
 
@@ -185,10 +188,6 @@ class Store:
                 log.exception("index job failed")
             jobs.wait(BUILDER_POLL_S)   # woken by this process's jobs; the timeout finds another process's
 
-    def _maintain_loop(self, interval: float) -> None:
-        while not self._stop.wait(interval):
-            self.maintain()
-
     @contextmanager
     def batch(self) -> Iterator["Batch"]:
         """Group writes into one LMDB transaction: ``with store.batch() as b: b.put_item(...)``. They commit
@@ -197,10 +196,7 @@ class Store:
         b = Batch(self)
         yield b
         if b.ops:
-            try:
-                self.tables.writer.write(b.mutations())
-            except StaleTable:
-                self.tables.writer.write(b.mutations(fresh=True))
+            revalidated(lambda fresh: self.tables.writer.write(b.mutations(fresh)))
 
     def close(self) -> None:
         self._stop.set()
@@ -217,32 +213,16 @@ class Store:
         self.close()
 
 
-class Batch:
-    """Writes collected for one transaction (see ``Store.batch``)."""
-
-    def __init__(self, store: Store):
-        self.store = store
-        self.ops: list[tuple[str, str, dict]] = []
-        self._validated: list[Mutation] = []
-
-    def put_item(self, TableName: str, Item: dict) -> None:  # noqa: N803
-        self._validated.append(self._validate("put", TableName, Item))
-        self.ops.append(("put", TableName, Item))
-
-    def delete_item(self, TableName: str, Key: dict) -> None:  # noqa: N803
-        self._validated.append(self._validate("delete", TableName, Key))
-        self.ops.append(("delete", TableName, Key))
-
-    def _validate(self, op: str, table: str, value: dict, fresh: bool = False) -> Mutation:
-        api = self.store.item_requests
-        tdef = self.store.tables.schema(table, fresh)
-        return api.put_mutation(tdef, value) if op == "put" else api.delete_mutation(tdef, value)
-
-    def mutations(self, fresh: bool = False) -> list[Mutation]:
-        """The validated mutations; with ``fresh``, validated again against the tables' current definitions."""
-        if not fresh:
-            return self._validated
-        return [self._validate(op, table, value, fresh) for op, table, value in self.ops]
+def maintenance_loop(maintain: Callable[[], MaintenanceReport], interval: float, stop: threading.Event) -> None:
+    """The background maintenance, the one loop of it (the store's ``maintenance_interval`` thread and the server's
+    run it): ``maintain()`` every ``interval`` seconds until ``stop`` is set; a failing round is logged and the
+    next one runs."""
+    while not stop.wait(interval):
+        try:
+            report = maintain()
+            maintenance_log.debug("maintenance: %s", report)
+        except Exception:   # noqa: BLE001 - logged; the next round tries again
+            maintenance_log.exception("maintenance failed")
 
 
 def open(path: str | os.PathLike, *, upgrade: bool = False, **options) -> Store:  # noqa: A001 - the facade's verb

@@ -12,6 +12,7 @@ from logstore.stream import VIEW_TYPES
 from logstore.tables import TableEngine
 
 from . import render
+from .tags_api import MAX_TAGS, validated_tags
 from .validation import Checks, table_name
 
 KEY_TYPES = ("S", "N", "B")
@@ -112,7 +113,7 @@ class TablesService:
                                       "of attributes defined in AttributeDefinitions")
         mode, rcu, wcu = self._throughput(checks, billing, required=True)
         spec = self._stream_spec(request.get("StreamSpecification"))
-        tags = {t["Key"]: t["Value"] for t in request.get("Tags") or [] if isinstance(t, dict) and "Key" in t}
+        tags = self._tags(request)
         tdef = self.tables.create(dict(
             name=name, key_schema=tuple((n, types[n]) for n in names),
             attribute_definitions=tuple(types.items()), billing_mode=mode, read_capacity=rcu,
@@ -120,6 +121,22 @@ class TablesService:
             deletion_protection=bool(request.get("DeletionProtectionEnabled"))),
             spec[1] if spec and spec[0] else None)
         return {"TableDescription": self._describe(tdef)}
+
+    @staticmethod
+    def _tags(request: dict) -> dict:
+        """CreateTable's Tags, checked as TagResource checks them; at most 50 (a resource's limit)."""
+        given = request.get("Tags")
+        if given is None:
+            return {}
+        if not isinstance(given, list):
+            raise SerializationException("Unexpected value type in payload for 'Tags': expected LIST")
+        tags = validated_tags(Checks(request), given)
+        if len(given) > MAX_TAGS:
+            raise ValidationException(INVALID + f"The number of tags exceeds the limit of {MAX_TAGS}; number of "
+                                      f"tags: {len(given)}")
+        if len(tags) != len(given):
+            raise ValidationException(INVALID + "Duplicate tag keys in Tags")
+        return tags
 
     def describe_table(self, request: dict) -> dict:
         checks = Checks(request)

@@ -11,12 +11,13 @@ from __future__ import annotations
 import re
 
 from logstore.errors import ConstraintViolations, ResourceNotFoundException, ValidationException
+from logstore.stream import ids
 from logstore.tables import TableEngine
 
 from .validation import Checks
 
 MAX_TAGS = 50
-TABLE_ARN = re.compile(r"arn:aws:dynamodb:([a-z0-9-]+):(\d{12}):table/([a-zA-Z0-9_.-]{3,255})")
+TAG_PATTERN = "[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*"
 
 
 class TagsService:
@@ -28,10 +29,10 @@ class TagsService:
     def _table(self, checks: Checks) -> str:
         arn = checks.string("ResourceArn", required=True, min_len=1, max_len=1283)
         checks.done()
-        m = TABLE_ARN.fullmatch(arn)
-        if m is None:
+        parts = ids.parse_table_arn(arn)
+        if parts is None or parts[0] != "aws" or not re.fullmatch(r"[a-zA-Z0-9_.-]{3,255}", parts[3]):
             raise ValidationException(f"Invalid TableArn: Invalid ResourceArn provided as input {arn}")
-        region, account, name = m.groups()
+        _, region, account, name = parts
         if (region, account) != (self.region, self.account):
             raise _not_found(arn)
         return name
@@ -46,22 +47,10 @@ class TagsService:
         checks = Checks(request)
         tags = checks.get("Tags", list, required=True)
         name = self._table(checks)
-        add = {}
-        for i, tag in enumerate(tags):
-            sub = Checks(tag)
-            key = sub.string("Key", required=True, min_len=1, max_len=128)
-            value = sub.string("Value", required=True, min_len=0, max_len=256)
-            checks.errors += [e.replace("at '", f"at 'tags.{i + 1}.member.", 1) for e in sub.errors]
-            if key is not None and value is not None:
-                add[key] = value
-        checks.done()
+        add = validated_tags(checks, tags)
         if not add:
             raise ConstraintViolations("Value '[]' at 'tags' failed to satisfy "
                                       "constraint: Member must have length greater than or equal to 1")
-        reserved = [k for k in add if k.startswith("aws:")]
-        if reserved:
-            raise ValidationException("One or more parameter values were invalid: Tag keys starting with 'aws:' "
-                                      f"are reserved for system use: {reserved[0]}")
         self._call(name, request["ResourceArn"], add=add)
         return {}
 
@@ -87,6 +76,34 @@ class TagsService:
         except ResourceNotFoundException:
             raise _not_found(request["ResourceArn"]) from None
         return {"Tags": [{"Key": k, "Value": v} for k, v in sorted(tdef.tags.items())]}
+
+
+def _allowed(text: str) -> bool:
+    """AWS's tag alphabet: letters, digits, white space and ``_ . : / = + - @`` (``[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*``)."""
+    return all(c.isalnum() or c.isspace() or c in "_.:/=+-@" for c in text)
+
+
+def validated_tags(checks: Checks, tags: list) -> dict:
+    """TagResource's (and CreateTable's) ``Tags``: {key: value}, each key 1..128 and each value 0..256 characters
+    of AWS's tag alphabet, no ``aws:`` key, at most 50; violations are reported in AWS's words."""
+    out = {}
+    for i, tag in enumerate(tags):
+        sub = Checks(tag)
+        key = sub.string("Key", required=True, min_len=1, max_len=128)
+        value = sub.string("Value", required=True, min_len=0, max_len=256)
+        for member, text in (("key", key), ("value", value)):
+            if text is not None and not _allowed(text):
+                sub.errors.append(f"Value '{text}' at '{member}' failed to satisfy constraint: Member must satisfy "
+                                  f"regular expression pattern: {TAG_PATTERN}")
+        checks.errors += [e.replace("at '", f"at 'tags.{i + 1}.member.", 1) for e in sub.errors]
+        if key is not None and value is not None:
+            out[key] = value
+    checks.done()
+    reserved = [k for k in out if k.startswith("aws:")]
+    if reserved:
+        raise ValidationException("One or more parameter values were invalid: Tag keys starting with 'aws:' "
+                                  f"are reserved for system use: {reserved[0]}")
+    return out
 
 
 def _not_found(arn: str) -> ResourceNotFoundException:

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from logstore.errors import (AwsError, ConstraintViolations, ItemKeyError, ResourceNotFoundException,
                              TransactionCanceledException, ValidationException)
-from logstore.tables import tokens
+from logstore.tables import attrs, tokens
 from logstore.tables.expr import projection
 from logstore.tables.writes import Cancelled, Mutation
 
+from .capacity import MODES as CAPACITY_MODES
+from .capacity import Consumed
 from .expressions import RequestExpressions
 from .items_api import CONDITION_MEMBERS, ItemsService, _common, _on_fail
 from .validation import Checks, table_name
@@ -33,7 +35,7 @@ class TransactService:
         checks = Checks(request)
         entries = checks.get("TransactItems", list, required=True)
         token = checks.string("ClientRequestToken", min_len=1, max_len=36)
-        checks.string("ReturnConsumedCapacity", enum=["INDEXES", "TOTAL", "NONE"])
+        checks.string("ReturnConsumedCapacity", enum=CAPACITY_MODES)
         checks.string("ReturnItemCollectionMetrics", enum=["SIZE", "NONE"])
         checks.done()
         if not entries:
@@ -43,12 +45,23 @@ class TransactService:
             raise ConstraintViolations("Value at 'TransactItems' failed to satisfy "
                                       "constraint: Member must have length less than or equal to 100")
         actions = [self._transact_action(i, entry) for i, entry in enumerate(entries, start=1)]
+        _check_request_size(entries)
         once = (token, tokens.digest(request)) if token is not None else None
+        tdefs: dict = {}
+        built: list[Mutation] = []
+
+        def build():
+            built[:] = self._transact_mutations(actions, tdefs)
+            return built
         try:
-            self.items.write_all(lambda: self._transact_mutations(actions), all_or_nothing=True, token=once)
+            outcomes = self.items.write_all(build, all_or_nothing=True, token=once)
         except Cancelled as e:
             raise _cancelled(e.reasons) from None
-        return {}
+        consumed = Consumed(request.get("ReturnConsumedCapacity"))
+        if consumed.wanted and outcomes is not None:
+            for mutation, outcome in zip(built, outcomes):
+                consumed.write(tdefs[mutation.table], outcome.old, outcome.new, factor=2)
+        return consumed.many({})
 
     @staticmethod
     def _transact_action(position: int, entry) -> tuple:
@@ -78,10 +91,10 @@ class TransactService:
         exprs.done()
         return op, body, name, condition
 
-    def _transact_mutations(self, actions: list[tuple]) -> list[Mutation]:
+    def _transact_mutations(self, actions: list[tuple], tdefs: dict) -> list[Mutation]:
         mutations, seen = [], set()
         for op, body, name, parsed in actions:
-            tdef = self.tables.get(name, item_level=True)
+            tdef = tdefs[name] = self.tables.get(name, item_level=True)
             return_old = _on_fail(body)
             try:
                 if op == "Update":
@@ -105,11 +118,13 @@ class TransactService:
     def transact_get_items(self, request: dict) -> dict:
         checks = Checks(request)
         entries = checks.get("TransactItems", list, required=True)
+        checks.string("ReturnConsumedCapacity", enum=CAPACITY_MODES)
         checks.done()
         if not 1 <= len(entries) <= 100:
             raise ConstraintViolations("Value at 'transactItems' failed to satisfy "
                                       "constraint: Member must have length less than or equal to 100")
         out = []
+        consumed = Consumed(request.get("ReturnConsumedCapacity"))
         with self.tables.env.begin_read() as txn:
             for i, entry in enumerate(entries, 1):
                 body = entry.get("Get") if isinstance(entry, dict) else None
@@ -126,10 +141,31 @@ class TransactService:
                 wanted = exprs.projection()
                 exprs.done()
                 item = self.tables.get_item(name, self.items.checked_key(tdef, body.get("Key")), txn)
+                consumed.read(name, item, True, factor=2)
                 if item is not None and wanted is not None:
                     item = projection.project(wanted, item)
                 out.append({"Item": item} if item is not None else {})
-        return {"Responses": out}
+        return consumed.many({"Responses": out})
+
+
+MAX_TRANSACTION_BYTES = 4 * 1024 * 1024
+
+
+def _check_request_size(entries: list) -> None:
+    """DynamoDB refuses a TransactWriteItems whose items (Put items, keys, expression values) pass 4 MB."""
+    total = 0
+    for entry in entries:
+        (_, body), = entry.items()
+        for member in ("Item", "Key", "ExpressionAttributeValues"):
+            value = body.get(member)
+            if isinstance(value, dict):
+                try:
+                    total += attrs.item_size(attrs.canonical_item(value) if member != "ExpressionAttributeValues"
+                                             else value)
+                except (ValidationException, TypeError, AttributeError, ValueError, KeyError, StopIteration):
+                    pass   # malformed values are refused, with their own message, where they are checked
+    if total > MAX_TRANSACTION_BYTES:
+        raise ValidationException("Transaction request cannot be larger than 4 MB")
 
 
 def _cancelled(reasons: list[AwsError | None]) -> TransactionCanceledException:

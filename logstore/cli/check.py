@@ -10,15 +10,21 @@ What is checked, in one read snapshot (so a store another process is writing to 
    key's newest record); ``--no-items`` skips it;
 4. stored indexes: every item's entry in each of its table's indexes, no stray entries, the index counters
    (tables/verify_indexes.py).
+Before all of them, LMDB's own pages (storage/pages.py): the meta pages, the file's size, and every page of every
+B-tree, each visited once. A damaged page is reported ("pages") and the steps that would read its database
+through LMDB are left out (said so in a problem), since LMDB may crash or loop on such a page.
 A problem never stops the walk. Read-only.
 """
 from __future__ import annotations
 
+import os
 import time
 
 import click
 from rich.markup import escape
 
+from logstore.errors import CorruptionError
+from logstore.storage import pages
 from logstore.storage.verify import Problem, scan_shard
 from logstore.stream import verify as stream_verify
 from logstore.stream.catalog import ENABLED
@@ -28,9 +34,26 @@ from logstore.tables import verify_indexes as index_verify
 from .common import (EXIT_PROBLEMS, console, emit_json, open_store, progress, store_command)
 
 
+STEP_DBS = {"segments": {"segments", "trims"},
+            "streams": {"streams", "stream_arns", "shards", "stream_shards", "counters", "segments", "trims"},
+            "tables": {"tables", "items", "counters"}}
+WHOLE_FILE = {"(file)", "(main)", "(free list)"}
+
+
 def run_check(store, items: bool = True, advance=None) -> dict:
     """Run every check; return {"problems": [Problem], "checked": {...counts}}."""
     started = time.perf_counter()
+    found = [] if store.env.pages_walked else store.env.walk_pages()
+    page_problems = [Problem("pages", str(p)) for p in found]
+    damaged = {p.db for p in found}
+    skipped = [step for step, dbs in STEP_DBS.items() if damaged & (dbs | WHOLE_FILE)]
+    if skipped:   # LMDB could crash or loop on those pages: report them and read no further
+        page_problems.append(Problem("pages", f"not checked, as LMDB would read damaged pages: "
+                                              f"{', '.join(skipped)}"))
+        return {"problems": page_problems, "checked": {
+            "segments": 0, "records": 0, "bytes": 0, "shard_logs": 0, "streams": 0, "tables": 0,
+            "items_checked": False, "keys_compared": 0, "storage_only": False,
+            "seconds": round(time.perf_counter() - started, 3)}}
     with store.read() as txn:
         segments_total = txn.stat(store.log.segments_db)["entries"] if store.log.segments_db is not None else 0
         prep: list[Problem] = []
@@ -54,7 +77,7 @@ def run_check(store, items: bool = True, advance=None) -> dict:
             step = advance or bar
             scans = {shard: scan_shard(store.log, txn, shard, visitors.get(shard), step)
                      for shard in list(store.log.shards(txn))}
-        problems = [p for scan in scans.values() for p in scan.problems]
+        problems = page_problems + [p for scan in scans.values() for p in scan.problems]
         problems += stream_verify.check(store.streams, store.log, store.counters, txn, scans,
                                        store.policy.retention_ms)
         problems += tables_verify.check(store.tables, store.items, store.counters, txn, streams, latest)
@@ -78,8 +101,19 @@ def run_check(store, items: bool = True, advance=None) -> dict:
 @store_command
 def check(path: str, as_json: bool, no_items: bool) -> None:
     """Walk the whole store and report every problem; exit 1 if there are any."""
-    with open_store(path) as store:
-        result = run_check(store, items=not no_items)
+    try:
+        with open_store(path) as store:   # its pages are walked first: damage refuses the open
+            result = run_check(store, items=not no_items)
+    except CorruptionError as e:   # damaged pages (or a truncated data.mdb): every page problem, then stop
+        if e.what != "store file":
+            raise
+        found = pages.walk(os.path.join(path, "data.mdb")) or [e.reason]
+        problems = [Problem("pages", str(p)) for p in found]
+        problems.append(Problem("pages", "not checked further, as LMDB would read damaged pages: segments, "
+                                         "streams, tables"))
+        result = {"problems": problems, "checked": {
+            "segments": 0, "records": 0, "bytes": 0, "shard_logs": 0, "streams": 0, "tables": 0,
+            "items_checked": False, "keys_compared": 0, "storage_only": False, "seconds": 0.0}}
     problems, checked = result["problems"], result["checked"]
     if as_json:
         emit_json({"ok": not problems, "problems": [p.to_dict() for p in problems], "checked": checked})

@@ -48,9 +48,9 @@ class ReadOnlyStore:
     """A store directory opened for inspection: the environment (read-only) and the read-side handles of every
     layer. Use as a context manager."""
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, walk_pages: bool = True):
         self.path = path
-        self.env = Environment(path, readonly=True)
+        self.env = Environment(path, readonly=True, walk_pages=walk_pages)
         try:
             self.log = SegmentLog(self.env)
             self.counters = Counters(self.env)
@@ -130,13 +130,15 @@ def _silence_stdout() -> None:
 
 
 @contextmanager
-def open_store(path: str) -> Iterator[ReadOnlyStore]:
-    """Open ``path`` for inspection, with a clear error for a missing path or a non-store."""
+def open_store(path: str, walk_pages: bool = True) -> Iterator[ReadOnlyStore]:
+    """Open ``path`` for inspection, with a clear error for a missing path or a non-store. The store's pages are
+    walked first (storage/pages.py), so damage LMDB would crash or loop on is an error instead; ``check`` walks
+    them itself, to report every problem."""
     if not os.path.exists(path):
         raise CommandError(f"{path}: no such file or directory")
     if not os.path.isdir(path):
         raise CommandError(f"{path}: not a directory (a logstore store is a directory holding data.mdb)")
-    with ReadOnlyStore(path) as store:
+    with ReadOnlyStore(path, walk_pages) as store:
         yield store
 
 

@@ -6,7 +6,8 @@ console`` (cli/console.py: read-only, no keys, loopback). In a read-only console
 to one is 403 and no page shows a write control.
 
 Errors: a store error (``AwsError``: a bad expression, a missing table) is shown on the page with AWS's code and
-message and status 400 (404 for a missing resource); anything else is logged and is a 500 page without details.
+message and status 400 (404 for a missing resource); damaged data (``CorruptionError``) is a 500 page saying
+where, never a page of wrong data; anything else is logged and is a 500 page without details.
 
 Thread-safety: handlers run on a thread pool; the app holds only immutable settings and the template cache.
 """
@@ -22,7 +23,7 @@ from urllib.parse import quote
 
 import jinja2
 
-from logstore.errors import AwsError, ResourceNotFoundException
+from logstore.errors import AwsError, CorruptionError, ResourceNotFoundException
 
 from . import auth, pages, web
 from .source import Source, StoreProvider
@@ -77,6 +78,11 @@ class Console:
         except AwsError as exc:
             status = 404 if isinstance(exc, ResourceNotFoundException) else 400
             return self.render(request, "error.html", status=status, code=exc.aws_type(), message=exc.message)
+        except CorruptionError as exc:   # damaged data is reported, never served
+            log.error("console %s %s: %s", request.method, request.path, exc)
+            return self.render(request, "error.html", status=500, code="CorruptionError",
+                               message=f"{exc} -- the store is damaged here; the Store page's check reports "
+                                       "every problem.")
         except Exception:   # noqa: BLE001 - the border: logged, no details to the browser
             log.exception("console %s %s: unexpected error", request.method, request.path)
             return self.render(request, "error.html", status=500, code="InternalServerError",

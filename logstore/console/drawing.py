@@ -76,10 +76,11 @@ def lineage(rows, now_ms: int, href: Callable[[str], str]) -> Markup:
         y = AXIS_H + i * ROW_H
         start, end = x(s.created_ms), x(s.closed_ms if s.closed_ms is not None else now_ms)
         end = max(end, start + 3)
-        state = "open" if s.is_open else "closed"
+        state = "damaged" if r.damaged else "open" if s.is_open else "closed"
         label = ("\u2003" * min(r.depth, 12)) + s.shard_id[-20:]
-        title = (f"{s.shard_id} ({state}); parent {s.parent_id or 'none'}; {r.records} records; "
-                 f"hash range {s.lo:#010x}-{s.hi:#010x}")
+        title = (f"{s.shard_id} ({state}); parent {s.parent_id or 'none'}; "
+                 + (f"damaged: {r.damaged}" if r.damaged else f"{r.records} records; ")
+                 + f"hash range {s.lo:#010x}-{s.hi:#010x}")
         parts.append(
             f'<a class="shard {state}" href="{escape(href(s.shard_id))}" data-shard="{escape(s.shard_id)}" '
             f'data-parent="{escape(s.parent_id or "")}" data-children="{escape(" ".join(r.children))}" '
@@ -87,7 +88,8 @@ def lineage(rows, now_ms: int, href: Callable[[str], str]) -> Markup:
             f'<rect class="row-hit" x="0" y="{y}" width="{WIDTH}" height="{ROW_H}"/>'
             f'<text class="shard-label" x="4" y="{y + 16}">{escape(label)}</text>'
             f'<rect class="bar" x="{start:.1f}" y="{y + 5}" width="{end - start:.1f}" height="{ROW_H - 10}" rx="3"/>'
-            f'<text class="bar-label" x="{min(end + 4, x1 - 60):.1f}" y="{y + 16}">{r.records:,}</text></a>')
+            f'<text class="bar-label" x="{min(end + 4, x1 - 60):.1f}" y="{y + 16}">'
+            f'{"damaged" if r.damaged else f"{r.records:,}"}</text></a>')
     parts.append("</svg>")
     return Markup("".join(parts))
 

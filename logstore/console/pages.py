@@ -177,6 +177,11 @@ def put_item(c, request: web.Request, table: str) -> web.Response:
             old_key = values.item_from_json(request.form.get("key", ""))
             if {k: item.get(k) for k in keys} != old_key:
                 raise ValidationException("An edit cannot change the item's key; create a new item instead")
+            if request.form.get("confirmed") != "1":   # first show what the PutItem would change
+                current = c.source.get_item(table, old_key)
+                return c.render(request, "confirm_edit.html", table=table, desc=desc, text=text,
+                                key_json=request.form.get("key"), changes=values.diff(current, item),
+                                current=current)
         c.source.put_item(table, item, expect_new=mode == "create", key_names=keys)
     except ConditionalCheckFailedException:
         error = "An item with this key exists already: open it to edit it."

@@ -89,12 +89,17 @@ def parse(scope, body: bytes, prefix: str) -> Request:
                    headers, prefix)
 
 
+class _Gone(Exception):
+    """The client went away before its request's body was whole: nothing runs (a partial form is never acted
+    on), and there is nobody to answer."""
+
+
 async def _read_body(receive, limit: int) -> bytes | None:
     chunks, size = [], 0
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
-            break
+            raise _Gone()
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
@@ -107,7 +112,10 @@ async def _read_body(receive, limit: int) -> bytes | None:
 
 async def serve_asgi(scope, receive, send, prefix: str, handle, pool) -> None:
     """Answer one HTTP request with ``handle(Request) -> Response`` run on ``pool``."""
-    body = await _read_body(receive, MAX_FORM)
+    try:
+        body = await _read_body(receive, MAX_FORM)
+    except _Gone:
+        return
     if body is None:
         return await send_response(send, Response(413, "request too large", "text/plain; charset=utf-8"))
     request = parse(scope, body, prefix)

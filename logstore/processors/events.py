@@ -138,7 +138,7 @@ def failure_record(*, records: list[dict], shard_id: str, stream_arn: str, condi
     return {
         "requestContext": {
             "requestId": str(uuid.uuid4()),
-            "functionArn": f"arn:aws:lambda:{region}:000000000000:function:{function_name}",
+            "functionArn": ids.function_arn(region, "000000000000", function_name),
             "condition": condition,
             "approximateInvokeCount": attempts,
         },

@@ -27,6 +27,12 @@ stream's retention): an on-failure record goes to the destination and the checkp
 but not yet handed to the handler are read again on the next start. At least once, in order per item; with
 ``context.batch`` writes exactly once (see context.py).
 
+With leases (leases.py) several instances share the stream: a lease thread renews this instance's leases every
+``failover_s / 3`` and, every ``failover_s / 2``, creates missing leases and takes free, expired or (for
+balance) stolen ones; the coordinator starts workers only for shards whose lease it holds, and a worker stops
+as soon as its lease is lost. Checkpoints then live in the leases (lease_checkpoints.py). Throttling and
+transient endpoint failures are retried by one ``Retrier`` (retry.py) whose pauses end at ``stop()``.
+
 The shard worker (reading, delivering, checkpointing) is worker.py; this module is the coordinator.
 
 Thread-safety: start and stop from one thread; ``stats()`` and ``wait_idle()`` from any.

@@ -15,12 +15,12 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 import msgpack
 
 from logstore.errors import AwsError
-from logstore.tables.writes import StaleTable
+from logstore.tables.writes import revalidated
 
 from . import events
 from .checkpoints import Checkpoint
@@ -30,8 +30,33 @@ from .leases import LeaseLost
 from .retry import Interrupted
 from .sources import ShardView
 
-if TYPE_CHECKING:
-    from .processor import Processor
+
+
+class Host(Protocol):
+    """What a shard worker is handed by whoever runs it (processor.py's ``Processor``; the worker imports nothing
+    of it): its settings and collaborators, and the calls it makes back."""
+
+    name: str
+    function_name: str
+    region: str
+    poll_s: float
+    config: Any
+    clock: Any
+    store: Any
+    source: Any
+    handler: Any
+    checkpoints: Any
+    destination: Any
+    leases: Any
+    errors: list
+    _stop: threading.Event
+
+    @property
+    def stopping(self) -> bool: ...
+
+    def holds(self, shard_id: str) -> bool: ...
+
+    def _finished(self, worker: "ShardWorker", done: bool) -> None: ...
 
 log = logging.getLogger("logstore.processors")
 RETENTION_S = 24 * 3600
@@ -70,7 +95,7 @@ def _lane(record: dict, lanes: int) -> int:
 class ShardWorker(threading.Thread):
     """Reads one shard and delivers its records (see the module docstring)."""
 
-    def __init__(self, proc: "Processor", shard: ShardView, checkpoint: Checkpoint | None,
+    def __init__(self, proc: Host, shard: ShardView, checkpoint: Checkpoint | None,
                  previous: ShardStats | None = None):
         super().__init__(name=f"shard-{shard.shard_id}", daemon=True)
         self.proc = proc
@@ -329,8 +354,7 @@ class ShardWorker(threading.Thread):
 
     def _commit(self, after: str | None, *, done: bool = False, writes: TransactionalBatch | None = None,
                 also: list | None = None) -> None:
-        fresh = False
-        while True:
+        def attempt(fresh: bool) -> None:
             steps = list(also or ())
             applier = writes.applier(fresh) if writes is not None else None
             if applier is not None:
@@ -339,11 +363,6 @@ class ShardWorker(threading.Thread):
             def run(txn, steps=steps):
                 for step in steps:
                     step(txn)
-            try:
-                self.proc.checkpoints.commit(Checkpoint(self.shard.shard_id, after, done), run if steps else None)
-                break
-            except StaleTable:
-                if fresh:
-                    raise
-                fresh = True
+            self.proc.checkpoints.commit(Checkpoint(self.shard.shard_id, after, done), run if steps else None)
+        revalidated(attempt)
         self.checkpointed = after

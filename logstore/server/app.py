@@ -3,8 +3,8 @@
 Per request: body size (refused with 413 from Content-Length before reading, or as soon as the streamed body
 passes the limit), then the per-request core, dispatch.py's (shared with the in-process mock, logstore.testing):
 SigV4 -> ``X-Amz-Target`` -> JSON -> member types against botocore's model -> the engine's ``Store.call`` -> JSON
-out. Every operation the engine's ``OPERATIONS``/``STREAMS_OPERATIONS`` name is routed, generically: all behaviour
-lives in the engine. An ``AwsError`` becomes AWS's envelope; anything else is logged with the request id and
+out. Every operation of the engine's ``ROUTES`` (api/operations.py) is routed, generically: all behaviour lives
+in the engine. An ``AwsError`` becomes AWS's envelope; anything else is logged with the request id and
 becomes InternalServerError with no details.
 
 Store calls run on a thread pool so that concurrent writes meet in ``env.write``'s group commit (one fsync for
@@ -17,7 +17,8 @@ Also served: ``GET /`` (a health line, like AWS's endpoints); the web console be
 ``{"StreamArn", "ShardId"}``), ``POST /logstore-admin/advance-clock`` (``{"Seconds": n}``, moves the server's clock
 forward) and ``POST /logstore-admin/maintain`` (rollover, retention trim and TTL sweep now).
 
-The background maintenance (rollover, retention trim, TTL sweep) is a ``StoreHolder`` thread.
+The background maintenance (rollover, retention trim, TTL sweep) is a ``StoreHolder`` thread running the store's
+``maintenance_loop`` over whichever store is open (a failing round is logged, the next one runs).
 
 Thread-safety: one ``Server`` per process (``serve --workers N`` runs N processes over the same store, each with
 its own ``Server``, made by ``from_environment``); requests run concurrently on the pool; ``StoreHolder`` lets a
@@ -37,11 +38,13 @@ from dataclasses import dataclass
 
 import logstore
 from logstore.api import StreamPolicy
+from logstore.api.store import maintenance_loop
 from logstore.clock import SYSTEM_CLOCK, OffsetClock
-from logstore.errors import (AwsError, InternalServerError, RequestEntityTooLargeException, SerializationException,
-                             UnknownOperationException, ValidationException)
+from logstore.errors import (AwsError, InternalServerError, RequestEntityTooLargeException, RequestTimeoutException,
+                             SerializationException, ThrottlingException, UnknownOperationException,
+                             ValidationException)
 
-from . import wire
+from . import protocol, wire
 from .auth import Verifier
 from .dispatch import Dispatcher
 from .shapes import ShapeModels
@@ -50,6 +53,12 @@ log = logging.getLogger("logstore.server")
 
 STORE_FILES = ("data.mdb", "lock.mdb")   # what an LMDB environment with subdir=True consists of (storage/env.py)
 DEFAULT_MAX_BODY = 16 * 1024 * 1024      # DynamoDB's own request size limit (command.py repeats it)
+DEFAULT_BODY_BUDGET = 64 * 1024 * 1024   # request-body bytes one worker holds at once (protocol.BodyBudget)
+DEFAULT_BODY_TIMEOUT = 60.0              # seconds for a request's whole body to arrive
+
+
+class _Disconnected(Exception):
+    """The client went away before its request's body was whole: nothing runs, nobody to answer."""
 
 
 @dataclass
@@ -66,6 +75,11 @@ class Settings:
     rollover_ms: int | None = None                # None: StreamPolicy's default (4 hours)
     workers: int = 1                              # processes serving the store (see command.py)
     console: bool = True                          # serve the web console at /console/
+    max_request_line: int = protocol.MAX_REQUEST_LINE
+    max_header_bytes: int = protocol.MAX_HEADER_BYTES
+    max_headers: int = protocol.MAX_HEADERS
+    body_timeout: float = DEFAULT_BODY_TIMEOUT
+    body_budget: int = DEFAULT_BODY_BUDGET
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self))
@@ -100,8 +114,9 @@ class StoreHolder:
         self._stop = threading.Event()
         self._maintainer = None
         if settings.maintenance_interval:
-            self._maintainer = threading.Thread(target=self._maintain_loop, name="logstore-maintenance",
-                                                args=(settings.maintenance_interval,), daemon=True)
+            self._maintainer = threading.Thread(target=maintenance_loop, name="logstore-maintenance",
+                                                args=(self._maintain_once, settings.maintenance_interval,
+                                                      self._stop), daemon=True)
             self._maintainer.start()
 
     def _open(self):
@@ -110,18 +125,13 @@ class StoreHolder:
         return logstore.open(s.path, durable=s.durable, clock=self.clock, region=s.region, account=s.account,
                              **options)
 
-    def _maintain_loop(self, interval: float) -> None:
-        """Rollover, retention trim and TTL sweep every ``interval`` seconds; a failure is logged and the loop
-        goes on (the store's own maintenance thread would stop at the first one, silently)."""
-        while not self._stop.wait(interval):
-            store = self.enter()
-            try:
-                report = store.maintain()
-                log.debug("maintenance: %s", report)
-            except Exception:   # noqa: BLE001 - logged; the next round tries again
-                log.exception("maintenance failed")
-            finally:
-                self.leave()
+    def _maintain_once(self):
+        """One maintenance round of the store open now (a reset may have replaced it)."""
+        store = self.enter()
+        try:
+            return store.maintain()
+        finally:
+            self.leave()
 
     def enter(self):
         with self._cond:
@@ -178,10 +188,14 @@ class Server:
         self.dispatcher: Dispatcher | None = None
         self.pool: concurrent.futures.ThreadPoolExecutor | None = None
         self.console = None
+        protocol.configure(protocol.HttpLimits(settings.max_request_line, settings.max_header_bytes,
+                                               settings.max_headers))
+        self.budget = protocol.BodyBudget(max(settings.body_budget, 1))
 
     # -- lifecycle -----------------------------------------------------------------------------------------------
 
     def startup(self) -> None:
+        protocol.return_freed_memory_to_the_os()
         self.shapes.compile_all()
         os.makedirs(self.settings.path, exist_ok=True)
         self.holder = StoreHolder(self.settings)
@@ -246,45 +260,84 @@ class Server:
             if path == "/console":
                 return await _send(send, 308, b"", [(b"location", b"/console/")])
             return await self.console(scope, receive, send)
+        reserved = 0
         try:
-            body = await self._body(headers, receive)
-        except AwsError as exc:
-            status, out = wire.error_body(exc)
-            return await _send(send, status, out, wire.headers(out, rid) + [(b"connection", b"close")])
-        if method == "POST" and self.settings.test_endpoints and path in TEST_ENDPOINTS:
-            fn = self._test_endpoint
-        elif method == "POST" and path == "/":
-            fn = self._handle
-        else:
-            out = wire.encode({"__type": UnknownOperationException.aws_type()})
-            return await _send(send, 404 if method == "POST" else 405, out, wire.headers(out, rid))
-        status, out = await asyncio.get_running_loop().run_in_executor(
-            self.pool, fn, rid, method, path, scope.get("query_string", b"").decode("latin-1"), headers, body)
-        await _send(send, status, out, wire.headers(out, rid))
-
-    async def _body(self, headers: dict[str, str], receive) -> bytes:
-        limit = self.settings.max_body
-        declared = headers.get("content-length")
-        if declared is not None:
             try:
-                if int(declared) > limit:
-                    raise RequestEntityTooLargeException(f"Request body of {declared} bytes is over the limit of "
-                                                         f"{limit} bytes")
-            except ValueError:
-                raise SerializationException("Invalid Content-Length") from None
-        chunks, size = [], 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                break
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > limit:
-                raise RequestEntityTooLargeException(f"Request body is over the limit of {limit} bytes")
-            chunks.append(chunk)
-            if not message.get("more_body"):
-                break
-        return b"".join(chunks)
+                reserved, body = await self._body(headers, receive)
+            except _Disconnected:
+                return   # a partial request is never executed, and there is nobody to answer
+            except AwsError as exc:
+                status, out = wire.error_body(exc)
+                return await _send(send, status, out, wire.headers(out, rid) + [(b"connection", b"close")])
+            if method == "POST" and self.settings.test_endpoints and path in TEST_ENDPOINTS:
+                fn = self._test_endpoint
+            elif method == "POST" and path == "/":
+                fn = self._handle
+            else:
+                out = wire.encode({"__type": UnknownOperationException.aws_type()})
+                return await _send(send, 404 if method == "POST" else 405, out, wire.headers(out, rid))
+            status, out = await asyncio.get_running_loop().run_in_executor(
+                self.pool, fn, rid, method, path, scope.get("query_string", b"").decode("latin-1"), headers, body)
+            del body
+            await _send(send, status, out, wire.headers(out, rid))
+        finally:
+            if reserved:
+                self.budget.release(reserved)
+
+    async def _body(self, headers: dict[str, str], receive) -> tuple[int, bytes]:
+        """The whole request body, and how many bytes of the body budget it holds (the caller releases them).
+        Refused before anything is read: a Content-Length over the limit (413) or not a number. Then the budget
+        is reserved (ThrottlingException if it stays spent for the body timeout); the body must arrive whole
+        within the timeout (RequestTimeoutException); a client that goes away first (a short body) is
+        ``_Disconnected``."""
+        limit, timeout = self.settings.max_body, self.settings.body_timeout
+        declared = headers.get("content-length")
+        expected = None
+        if declared is not None:
+            if not declared.isdigit():
+                raise SerializationException("Invalid Content-Length")
+            expected = int(declared)
+            if expected > limit:
+                raise RequestEntityTooLargeException(f"Request body of {declared} bytes is over the limit of "
+                                                     f"{limit} bytes")
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        reserved = 0
+        try:
+            if expected:
+                if not await self.budget.acquire(expected, timeout):
+                    raise ThrottlingException("The server holds as many request bodies as it may at once; retry")
+                reserved = expected
+            body = bytearray()
+            while True:
+                remaining = deadline - loop.time()
+                try:
+                    if remaining <= 0:
+                        raise asyncio.TimeoutError
+                    message = await asyncio.wait_for(receive(), remaining)
+                except asyncio.TimeoutError:
+                    raise RequestTimeoutException(f"The request body did not arrive whole within {timeout:g} "
+                                                  f"seconds ({len(body)} of {declared or 'unknown'} bytes)") from None
+                if message["type"] == "http.disconnect":
+                    raise _Disconnected()
+                chunk = message.get("body", b"")
+                if len(body) + len(chunk) > limit:
+                    raise RequestEntityTooLargeException(f"Request body is over the limit of {limit} bytes")
+                if expected is None and chunk:   # chunked: reserve as it comes
+                    if not await self.budget.acquire(len(chunk), max(0.0, deadline - loop.time())):
+                        raise ThrottlingException("The server holds as many request bodies as it may at once; "
+                                                  "retry")
+                    reserved += len(chunk)
+                body += chunk
+                if not message.get("more_body"):
+                    break
+            if expected is not None and len(body) != expected:
+                raise _Disconnected()   # the parser ended the message early: never run a partial request
+            return reserved, body   # a bytearray: copying it would double what a body costs
+        except BaseException:
+            if reserved:
+                self.budget.release(reserved)
+            raise
 
     def _handle(self, rid: str, method: str, path: str, query: str, headers: dict[str, str],
                 body: bytes) -> tuple[int, bytes]:

@@ -4,7 +4,9 @@ The signature is recomputed with botocore's own ``SigV4Auth`` (canonical request
 exactly the headers the client says it signed, and compared in constant time; no part of the algorithm is written
 here (only the choice of headers is overridden: a verifier takes the client's SignedHeaders list). Refusals are
 AWS's (errors.py): no ``Authorization`` header -> MissingAuthenticationTokenException; a header that is not a
-complete SigV4 one -> IncompleteSignatureException; an access key not configured -> UnrecognizedClientException; a
+complete SigV4 one -> IncompleteSignatureException; ``Host``, or an ``X-Amz-Target`` or ``Content-Type`` the
+request carries, not among the SignedHeaders -> InvalidSignatureException ("'X-Amz-Target' must be a
+'SignedHeader' in the AWS Authorization.", AWS's wording for Host); an access key not configured -> UnrecognizedClientException; a
 date more than 15 minutes off the server's clock -> InvalidSignatureException ("Signature expired" / "Signature not
 yet current"); a signature that does not match -> InvalidSignatureException.
 The credential scope's service must be ``dynamodb`` (what both the dynamodb and dynamodbstreams clients sign
@@ -29,6 +31,9 @@ from logstore.errors import (IncompleteSignatureException, InvalidSignatureExcep
                              MissingAuthenticationTokenException, UnrecognizedClientException)
 
 MAX_SKEW_S = 15 * 60
+REQUIRED_SIGNED = (("host", "Host"), ("x-amz-target", "X-Amz-Target"), ("content-type", "Content-Type"))
+"""Headers that must be among SignedHeaders when the request carries them (Host always): they choose the
+operation and how the body is read, so a signature that leaves them out could be replayed as another operation."""
 SERVICE = "dynamodb"
 _AUTH = re.compile(r"AWS4-HMAC-SHA256\s+Credential=([^/,\s]+)/(\d{8})/([^/,\s]+)/([^/,\s]+)/aws4_request\s*,\s*"
                    r"SignedHeaders=([a-z0-9;._-]+)\s*,\s*Signature=([0-9a-f]{64})\s*")
@@ -73,8 +78,9 @@ class Verifier:
         if secret is None:
             raise UnrecognizedClientException()
         names = signed.split(";")
-        if "host" not in names:
-            raise InvalidSignatureException("'Host' must be a 'SignedHeader' in the AWS Authorization.")
+        for required, shown in REQUIRED_SIGNED:
+            if required not in names and (required == "host" or required in headers):
+                raise InvalidSignatureException(f"'{shown}' must be a 'SignedHeader' in the AWS Authorization.")
         stamp = headers.get("x-amz-date")
         if stamp is None or "x-amz-date" not in names:
             raise IncompleteSignatureException("Authorization header requires existence of either a 'X-Amz-Date' "

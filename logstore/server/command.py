@@ -27,6 +27,16 @@ DEFAULT_MAX_BODY = 16 * 1024 * 1024      # DynamoDB's own request size limit
                    "(comma-separated). Without any, every request is accepted.")
 @click.option("--max-body", default=DEFAULT_MAX_BODY, show_default=True, type=int,
               help="largest request body in bytes; larger ones are refused (413) without being read")
+@click.option("--max-request-line", default=16 * 1024, show_default=True, type=click.IntRange(1),
+              help="longest HTTP request line in bytes; longer ones are refused (400)")
+@click.option("--max-header-bytes", default=64 * 1024, show_default=True, type=click.IntRange(1),
+              help="largest HTTP header block in bytes; larger ones are refused (400)")
+@click.option("--max-headers", default=100, show_default=True, type=click.IntRange(1),
+              help="most HTTP header fields in a request; more are refused (400)")
+@click.option("--body-timeout", default=60.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
+              help="seconds a request's whole body may take to arrive (then 408, and nothing runs)")
+@click.option("--body-budget", default=64 * 1024 * 1024, show_default=True, type=click.IntRange(1),
+              help="request-body bytes each worker holds at once; requests beyond it wait, then ThrottlingException")
 @click.option("--threads", default=32, show_default=True, type=int, help="threads running store calls")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
               help="processes serving the store (reads scale with them; writes group-commit within each)")
@@ -44,13 +54,15 @@ DEFAULT_MAX_BODY = 16 * 1024 * 1024      # DynamoDB's own request size limit
               type=click.Choice(["debug", "info", "warning", "error"]))
 @click.option("--access-log", is_flag=True, help="log a line per request (off by default: it costs throughput)")
 @click.option("--no-console", is_flag=True, help="do not serve the web console at /console/ (docs/console.md)")
-def serve(path, host, port, access_keys, max_body, threads, workers, maintenance_interval, rollover_seconds, region,
+def serve(path, host, port, access_keys, max_body, max_request_line, max_header_bytes, max_headers, body_timeout,
+          body_budget, threads, workers, maintenance_interval, rollover_seconds, region,
           enable_test_endpoints, graceful_timeout, log_level, access_log, no_console) -> None:
     """Serve DynamoDB and DynamoDB Streams over HTTP from the store at PATH (created if missing)."""
     import uvicorn   # imported here, so that other commands do not pay for the server's imports
 
     from .app import SETTINGS_ENV, Server, Settings
     from .auth import parse_keys
+    from .protocol import LimitedHttpToolsProtocol
 
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     specs = list(access_keys) + [s for s in os.environ.get("LOGSTORE_ACCESS_KEYS", "").split(",") if s]
@@ -64,6 +76,8 @@ def serve(path, host, port, access_keys, max_body, threads, workers, maintenance
     settings = Settings(path=os.path.abspath(path), keys=keys, max_body=max_body, threads=threads,
                         test_endpoints=enable_test_endpoints, region=region,
                         maintenance_interval=maintenance_interval or None, workers=workers, console=not no_console,
+                        max_request_line=max_request_line, max_header_bytes=max_header_bytes,
+                        max_headers=max_headers, body_timeout=body_timeout, body_budget=body_budget,
                         rollover_ms=int(rollover_seconds * 1000) if rollover_seconds is not None else None)
     if keys is None:
         log.warning("no access keys configured: every request is accepted, signed or not")
@@ -74,7 +88,7 @@ def serve(path, host, port, access_keys, max_body, threads, workers, maintenance
         log.info("SigV4 verification on, %d access key(s)", len(keys))
     if enable_test_endpoints:
         log.warning("test endpoints enabled: POST /moto-api/reset wipes the store at %s", settings.path)
-    common = dict(host=host, port=port, http="httptools", loop="auto", lifespan="on", log_level=log_level,
+    common = dict(host=host, port=port, http=LimitedHttpToolsProtocol, loop="auto", lifespan="on", log_level=log_level,
                   access_log=access_log, timeout_graceful_shutdown=graceful_timeout, server_header=False,
                   date_header=False, proxy_headers=False)
     log.info("store %s; %d worker process(es)", settings.path, workers)

@@ -4,6 +4,7 @@
 ``X-Amz-Target`` (``DynamoDB_20120810.<Op>`` or ``DynamoDBStreams_20120810.<Op>``; anything else, or an operation
 the engine does not offer, is UnknownOperationException) -> JSON (wire.decode) -> member types against botocore's
 model (shapes.py) -> the engine's ``Store.call`` -> JSON out (wire.encode). An ``AwsError`` becomes AWS's envelope;
+a ``StorageError`` InternalServerError saying only what kind (the disk is full, the store is damaged), logged;
 anything else is logged with the request id and becomes InternalServerError with no details.
 
 Two callers, one path: the ASGI application (app.py, on a pool thread, after it read the body) and the in-process
@@ -19,8 +20,9 @@ import logging
 from typing import Protocol
 
 from logstore.api import Store
-from logstore.api.store import OPERATIONS, STREAMS_OPERATIONS
-from logstore.errors import AwsError, InternalServerError, UnknownOperationException
+from logstore.api.operations import ROUTES
+from logstore.errors import (AwsError, CorruptionError, DiskFullError, InternalServerError, StorageError,
+                             UnknownOperationException)
 
 from . import wire
 from .auth import Verifier
@@ -28,7 +30,7 @@ from .shapes import ShapeModels
 
 log = logging.getLogger("logstore.server")
 
-ENGINE_OPERATIONS = {"DynamoDB_20120810": OPERATIONS, "DynamoDBStreams_20120810": STREAMS_OPERATIONS}
+ENGINE_OPERATIONS = ROUTES   # X-Amz-Target prefix -> operation -> Store method: the one table (api/operations.py)
 
 
 class Holder(Protocol):
@@ -55,7 +57,7 @@ class Dispatcher:
             request = validate(wire.decode(body))
             store = self.holder.enter()
             try:
-                response = store.call(operation, request)
+                response = store.call(operation, request, from_json=True)
             finally:
                 self.holder.leave()
             return 200, wire.encode_response(operation, response)
@@ -63,6 +65,20 @@ class Dispatcher:
             if isinstance(exc, InternalServerError):
                 log.error("request %s (%s): internal error: %s", rid, operation, exc.message)
             return wire.error_body(exc)
+        except StorageError as exc:   # the engine's own trouble: AWS's 500, saying what kind, details logged
+            log.error("request %s (%s): %s: %s", rid, operation, type(exc).__name__, exc)
+            return wire.error_body(InternalServerError(storage_message(exc)))
         except Exception:   # noqa: BLE001 - the border: nothing unexpected reaches the client
             log.exception("request %s (%s): unexpected error", rid, operation)
             return wire.error_body(InternalServerError())
+
+
+def storage_message(exc: StorageError) -> str:
+    """What a client is told of the engine's own trouble: that the disk is full, or that the store is damaged
+    (where is in the server's log), else nothing more than AWS's default."""
+    if isinstance(exc, DiskFullError):
+        return ("The server's disk is full: the request was not applied (nothing of it was written). Retry once "
+                "space has been freed.")
+    if isinstance(exc, CorruptionError):
+        return "The store is damaged where this request reads it; the server's log says where."
+    return InternalServerError.default_message

@@ -22,6 +22,7 @@ from typing import Any, Callable
 import botocore.loaders
 import botocore.model
 
+from logstore.api.validation import out_of_range
 from logstore.errors import SerializationException
 
 Validator = Callable[[Any], Any]
@@ -131,6 +132,7 @@ class ShapeModels:
             return string
         if kind in ("integer", "long"):
             name = "Integer" if kind == "integer" else "Long"
+            shape_name = shape.name
 
             def integer(value, depth=0):
                 if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -139,6 +141,7 @@ class ShapeModels:
                     if not value.is_integer():
                         raise SerializationException(f"{value} can not be converted to an {name}")
                     value = int(value)
+                out_of_range(shape_name, value, kind)
                 return value
             return integer
         if kind in ("double", "float", "timestamp"):

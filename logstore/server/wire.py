@@ -29,8 +29,8 @@ from logstore.errors import AwsError, SerializationException
 CONTENT_TYPE = b"application/x-amz-json-1.0"
 
 
-def decode(body: bytes) -> dict:
-    if not body.strip():
+def decode(body: bytes | bytearray) -> dict:
+    if not body or body.isspace():
         return {}   # an empty body is an empty request (boto3 always sends at least "{}")
     try:
         value = orjson.loads(body)   # strict: no NaN/Infinity, valid UTF-8, integers within 64 bits, depth <= 1024

@@ -13,6 +13,13 @@ Invariants:
   adopts the new size and begins again. Resizing waits until no transaction of this process is open (a gate).
 * Reader slots left behind by processes that died (SIGKILL) are freed at open and whenever the reader table is
   full, so crashed readers never lock others out.
+* Damage is refused before LMDB can crash on it (pages.py): the file's size is checked against its meta pages
+  before it is mapped (a truncated file would be a SIGBUS), and a store whose data.mdb is at most
+  WALK_AT_OPEN_LIMIT (or any, with ``walk_pages=True``) has every page of its B-trees walked at open, so a zeroed
+  page (LMDB's assertion: SIGABRT) or a cycle of branch pointers (an endless loop) is a CorruptionError instead.
+  Every damage LMDB itself reports while reading or writing becomes CorruptionError; a full disk, DiskFullError
+  (nothing written; writes resume once there is space); a read-only filesystem, ReadOnlyFilesystemError.
+* A read-only open never creates a file: without lock.mdb (no writer has the store open) it reads unlocked.
 * Durable by default: each commit is fsynced before ``write`` returns. ``durable=False`` skips the fsync (see
   docs/storage.md for what that risks); ``sync()`` flushes on demand.
 
@@ -21,7 +28,9 @@ began it. LMDB serialises writers, across processes too.
 """
 from __future__ import annotations
 
+import errno
 import os
+import resource
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,9 +38,10 @@ from typing import Callable, Iterator, TypeVar
 
 import lmdb
 
-from logstore.errors import FormatVersionError, NotAStoreError, ReadOnlyError, StoreInUseError
+from logstore.errors import (CorruptionError, DiskFullError, FormatVersionError, NotAStoreError, ReadOnlyError,
+                             ReadOnlyFilesystemError, StorageError, StoreInUseError)
 
-from . import keys
+from . import keys, pages
 
 FORMAT_VERSION = 2
 UPGRADABLE_VERSIONS = (1,)          # versions storage/upgrade.py converts to FORMAT_VERSION
@@ -43,6 +53,55 @@ T = TypeVar("T")
 
 
 META_PAGES = 2                      # LMDB's two meta pages at the start of data.mdb
+WALK_AT_OPEN_LIMIT = 64 << 20       # data.mdb up to this size has its pages walked at open (pages.py)
+LOCK_READER_BYTES, LOCK_HEADER_BYTES = 64, 192   # LMDB's lock file: a header, then one slot per reader
+_DISK_FULL = ("No space left on device", "Disk quota exceeded", "File too large")
+_DAMAGE = (lmdb.CorruptedError, lmdb.PageNotFoundError, lmdb.BadTxnError, lmdb.InvalidError, lmdb.PanicError,
+           lmdb.BadRslotError, lmdb.VersionMismatchError)
+
+
+def _native_failure(path: str, e: lmdb.Error, doing: str) -> StorageError:
+    """The StorageError an LMDB failure is: a full disk, a read-only filesystem, or damage to the file."""
+    text = str(e)
+    if any(reason in text for reason in _DISK_FULL) or ("Input/output error" in text and _low_space(path)):
+        return DiskFullError(f"{path}: the disk is full ({_free_text(path)}): {doing} failed and nothing of it "
+                             f"was written; the store is still readable, and writes succeed again once there is "
+                             f"space")
+    if "Read-only file system" in text:
+        return ReadOnlyFilesystemError(f"{path}: on a read-only filesystem: {doing} needs to write; open the "
+                                       f"store read-only (readonly=True, or the inspection commands)")
+    if isinstance(e, _DAMAGE):
+        return CorruptionError(f"{path}/data.mdb: LMDB found its pages damaged while {doing} ({text}); run "
+                               f"`logstore check` to see where", what="store file")
+    return StorageError(f"{path}: {doing} failed: {text}")
+
+
+LOW_SPACE = 64 << 20
+
+
+def _low_space(path: str) -> bool:
+    """Whether a write of the store could have failed for want of space: LMDB reports a short write as EIO, so
+    an EIO while under LOW_SPACE free (or that close to the process's file-size limit) is taken as a full disk."""
+    try:
+        st = os.statvfs(path)
+        if st.f_bavail * st.f_frsize < LOW_SPACE:
+            return True
+        soft = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+        return soft != resource.RLIM_INFINITY and os.path.getsize(os.path.join(path, "data.mdb")) + LOW_SPACE > soft
+    except OSError:
+        return False
+
+
+def _free_text(path: str) -> str:
+    try:
+        st = os.statvfs(path)
+        text = f"{st.f_bavail * st.f_frsize:,} bytes free"
+        soft = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+        if soft != resource.RLIM_INFINITY:
+            text += f", file-size limit {soft:,} bytes"
+        return text
+    except OSError:
+        return "free space unknown"
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +195,8 @@ class Environment:
     """An open store directory. See the module docstring for the rules."""
 
     def __init__(self, path: str | os.PathLike, *, readonly: bool = False, durable: bool = True,
-                 map_size: int = DEFAULT_MAP_SIZE, max_readers: int = 126, for_upgrade: bool = False):
+                 map_size: int = DEFAULT_MAP_SIZE, max_readers: int = 126, walk_pages: bool | None = None,
+                 for_upgrade: bool = False):
         self.path = os.fspath(path)
         self.readonly = readonly
         self.durable = durable
@@ -148,6 +208,8 @@ class Environment:
         self._queue: list[_WriteRequest] = []
         self._queue_lock = threading.Lock()
         self._leading = False
+        self.pages_walked = False
+        """Whether this open walked the store's pages (and found them sound): see ``walk_pages``."""
         if readonly:
             if not os.path.exists(self.path):
                 raise NotAStoreError(f"{self.path}: no such directory: not a logstore store (no data.mdb)")
@@ -155,21 +217,79 @@ class Environment:
                 raise NotAStoreError(f"{self.path}: not a logstore store (no data.mdb)")
         elif os.path.exists(self.path) and not os.path.isdir(self.path):
             raise NotAStoreError(f"{self.path}: not a directory")
-        try:
+        data, lock = os.path.join(self.path, "data.mdb"), os.path.join(self.path, "lock.mdb")
+        try:   # before LMDB maps the file: a page past its end is a SIGBUS once read
+            short = pages.check_file(data)
+        except pages.Damaged as e:
+            raise CorruptionError(f"{data}: {e}", what="store file") from None
+        if not readonly:
+            self._prepare_directory(lock, max_readers)
+        try:   # a reader never creates lock.mdb: without one, no writer has the store open (LMDB makes it)
             self._env = lmdb.open(self.path, map_size=map_size, subdir=True, readonly=readonly,
                                   create=not readonly, sync=durable, metasync=durable, max_dbs=MAX_DBS,
-                                  max_readers=max_readers, max_spare_txns=4, lock=True)
+                                  max_readers=max_readers, max_spare_txns=4,
+                                  lock=not readonly or os.path.exists(lock))
         except lmdb.Error as e:
             if "already open" in str(e):
                 raise StoreInUseError(f"{self.path}: this store is already open in this process; share that "
                                       f"open store between threads instead of opening it again") from None
+            failure = _native_failure(self.path, e, "opening the store")
+            if type(failure) is not StorageError:
+                raise failure from None
             raise NotAStoreError(f"{self.path}: cannot open as a logstore store: {e}") from None
         try:
             self._env.reader_check()  # free reader slots of processes that died holding them
+            if walk_pages or short or (walk_pages is None and os.path.getsize(data) <= WALK_AT_OPEN_LIMIT):
+                self.walk_pages(raise_on_damage=True)
+                self.pages_walked = True
             self._check_format()
         except BaseException:
             self._env.close()
             raise
+
+    def _prepare_directory(self, lock: str, max_readers: int) -> None:
+        """Make the directory and give lock.mdb its disk blocks now: LMDB extends it with ftruncate and writes
+        to it through a mapping, which on a full filesystem is a SIGBUS rather than an error."""
+        need = (max_readers - 1) * LOCK_READER_BYTES + LOCK_HEADER_BYTES
+        try:
+            os.makedirs(self.path, exist_ok=True)
+            if os.path.exists(lock) and os.path.getsize(lock) >= need:
+                return
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                os.posix_fallocate(fd, 0, need)
+            finally:
+                os.close(fd)
+        except OSError as e:
+            if e.errno == errno.EROFS:
+                raise ReadOnlyFilesystemError(f"{self.path}: on a read-only filesystem: opening for writing needs "
+                                              f"to write; open the store read-only (readonly=True, or the "
+                                              f"inspection commands)") from None
+            if e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+                raise DiskFullError(f"{self.path}: the disk is full ({_free_text(self.path)}): cannot create "
+                                    f"the store's lock file; nothing was written") from None
+            if e.errno == errno.EOPNOTSUPP or e.errno == errno.EINVAL:
+                return   # a filesystem without fallocate: LMDB's own ftruncate it is
+            raise
+
+    def walk_pages(self, raise_on_damage: bool = False) -> list[pages.PageProblem]:
+        """Walk every page of the store's B-trees as of one read snapshot (pages.py): the problems found, or
+        with ``raise_on_damage`` CorruptionError naming the first few. The snapshot's transaction keeps a writer
+        from reusing its pages meanwhile; if the writers have moved on too far to find that snapshot's root in
+        the meta pages, it begins again (a few times, then walks nothing and reports nothing)."""
+        data = os.path.join(self.path, "data.mdb")
+        for _ in range(5):
+            with self.begin_read() as txn:
+                problems = pages.walk(data, txn_id=txn.id())
+            if problems is not None:
+                break
+        else:
+            return []
+        if problems and raise_on_damage:
+            shown = "; ".join(str(p) for p in problems[:3])
+            more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+            raise CorruptionError(f"{shown}{more}; run `logstore check` for every problem", what="store file")
+        return problems
 
     # -- format --------------------------------------------------------------------------------------------------
 
@@ -255,6 +375,10 @@ class Environment:
         txn = self._begin(write=False)
         try:
             yield txn
+        except lmdb.Error as e:
+            if isinstance(e, _DAMAGE):
+                raise _native_failure(self.path, e, "reading") from None
+            raise
         finally:
             txn.abort()
             self._gate.leave()
@@ -315,6 +439,10 @@ class Environment:
                     self._gate.leave()
             except lmdb.MapFullError:
                 self._grow()
+            except (lmdb.MapResizedError, lmdb.ReadersFullError):
+                raise
+            except lmdb.Error as e:   # a full disk at commit, or damage met while writing
+                raise _native_failure(self.path, e, "a write") from None
 
     def _hand_over(self) -> None:
         """Give leadership to the first queued request, or give it up."""
@@ -342,7 +470,7 @@ class Environment:
                     raise
                 except BaseException as e:  # this caller's failure is this caller's alone
                     child.abort()
-                    request.error = e
+                    request.error = _native_failure(self.path, e, "a write") if isinstance(e, _DAMAGE) else e
 
         try:
             self._transact(run_all)

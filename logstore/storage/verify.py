@@ -33,7 +33,8 @@ U64_MAX = 0xFFFFFFFFFFFFFFFF
 class Problem:
     """One thing found wrong, and where. ``kind``: "segment" (a segment fails validation), "order" (sequence or
     time order across segments or along a lineage), "lineage" (shards and their parents), "metadata" (streams,
-    shards, tables and counters against each other and the log), "items" (items against their latest record), "index" (stored indexes against their tables).
+    shards, tables and counters against each other and the log), "items" (items against their latest record),
+    "index" (stored indexes against their tables), "pages" (LMDB's own pages: storage/pages.py).
     The location fields that apply are set; the rest are None."""
 
     kind: str

@@ -3,14 +3,17 @@
 * Sequence numbers are ints inside (u64, from the store's ``seq`` counter) and, on the wire, decimal strings of
   exactly 21 digits: ``str(SEQ_BASE + seq)``. Lexical order equals numeric order; numbers are never reused.
 * Stream labels: the UTC creation time ``YYYY-MM-DDTHH:MM:SS.mmm``; unique per table (bumped 1 ms on a clash).
-* Stream ARNs: ``arn:aws:dynamodb:<region>:<account>:table/<table>/stream/<label>``.
+* Table ARNs: ``arn:aws:dynamodb:<region>:<account>:table/<table>``; stream ARNs: the table's ARN and
+  ``/stream/<label>``. Lambda function ARNs (the processors' failure records):
+  ``arn:aws:lambda:<region>:<account>:function:<name>``.
 * Shard ids: ``shardId-<20-digit creation ms>-<8 hex>``, 37 characters; sorting them sorts by creation time.
 * Event ids: 32 lowercase hex characters, a keyed hash of (stream, sequence number) under the store's own random
   event key (``event_key``: 32 bytes made when a store is created, kept in it). A record keeps its id however often
   it is read; two stores, or one directory before and after a reset (a new store, a new key), never repeat one,
   as AWS's eventIDs do not (a consumer de-duplicating by eventID would otherwise drop records).
 
-Pure functions. Callers: the stream layer, and the api layer for parsing what clients send.
+Pure functions. Callers: the stream layer, the api layer (what it renders, and parsing what clients send), the
+processors and the CLI.
 """
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ SEQ_BASE = 10 ** 20
 SEQ_WIRE_LEN = 21
 _ARN = re.compile(r"^arn:aws[\w-]*:dynamodb:([\w-]+):(\d{12}):table/([a-zA-Z0-9_.-]{3,255})/stream/"
                   r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3})$")
+_TABLE_ARN = re.compile(r"arn:(aws[a-z-]*):dynamodb:([a-z0-9-]+):(\d{12}):table/(.+)")
 _SHARD_ID = re.compile(r"^shardId-(\d{20})-([0-9a-f]{8})$")
 _EVENT = struct.Struct(">QQ")
 
@@ -44,8 +48,24 @@ def stream_label(created_ms: int) -> str:
     return dt.strftime("%Y-%m-%dT%H:%M:%S.") + "%03d" % (created_ms % 1000)
 
 
+def table_arn(region: str, account: str, table: str) -> str:
+    return f"arn:aws:dynamodb:{region}:{account}:table/{table}"
+
+
+def parse_table_arn(arn: str) -> tuple[str, str, str, str] | None:
+    """(partition, region, account, the rest after ``table/``) of what is shaped like a table ARN, else None.
+    The rest is not checked: callers say what a table name must be there."""
+    m = _TABLE_ARN.fullmatch(arn)
+    return m.groups() if m else None  # type: ignore[return-value]
+
+
 def stream_arn(region: str, account: str, table: str, label: str) -> str:
-    return f"arn:aws:dynamodb:{region}:{account}:table/{table}/stream/{label}"
+    return f"{table_arn(region, account, table)}/stream/{label}"
+
+
+def function_arn(region: str, account: str, function: str) -> str:
+    """A Lambda function's ARN (the processors name themselves so in their failure records)."""
+    return f"arn:aws:lambda:{region}:{account}:function:{function}"
 
 
 def parse_stream_arn(arn: str) -> tuple[str, str, str, str] | None:

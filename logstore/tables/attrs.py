@@ -60,6 +60,7 @@ MULTIPLE_TYPES = ("Supplied AttributeValue has more than one datatypes set, "
 INVALID_TYPE = "Invalid attribute value type"                               # logstore's (wire layer's job in AWS)
 INVALID_UTF8 = "Invalid attribute value type: string is not valid UTF-8"    # logstore's (lone surrogate)
 EMPTY_NAME = _INVALID + "Empty attribute name"                              # logstore's
+MAX_NAME_BYTES = 65535
 NULL_NOT_TRUE = _INVALID + "Null attribute value types must have the value of true"
 EMPTY_SS = _INVALID + "An string set  may not be empty"
 EMPTY_NS = _INVALID + "An number set  may not be empty"
@@ -158,7 +159,7 @@ def canonical_item(item: dict, *, key_names: tuple[str, ...] | list[str] = ()) -
         if name in item:
             out[name] = None
     for name, av in item.items():
-        if type(name) is not str or not name or not name.isascii():
+        if type(name) is not str or not name or not name.isascii() or len(name) > MAX_NAME_BYTES:
             _check_name(name)
         if type(av) is dict and len(av) == 1:   # fast paths: an ASCII string, a canonical number
             payload = av.get("S")
@@ -182,7 +183,17 @@ def _check_name(name: Any) -> None:
         raise ValidationException(INVALID_TYPE)
     if not name:
         raise ValidationException(EMPTY_NAME)
+    if len(name) > MAX_NAME_BYTES // 4:        # only a long name can pass the limit: count its bytes then
+        check_name_size(name)
     _check_utf8(name)
+
+
+def check_name_size(name: str, what: str = "Attribute name") -> None:
+    """An attribute name is at most 64 KB - 1 (65535 bytes of UTF-8), as DynamoDB counts it."""
+    size = len(name.encode("utf-8", "surrogatepass"))
+    if size > MAX_NAME_BYTES:
+        raise ValidationException(f"{_INVALID}{what} exceeds the maximum allowed size of {MAX_NAME_BYTES} bytes; "
+                                  f"size: {size}")
 
 
 def _check_utf8(text: str) -> None:

@@ -109,9 +109,10 @@ class IndexEntries:
         return entry_key(ix.index_no, index_key, table_key), value
 
     def apply(self, txn: lmdb.Transaction, tdef: TableDef, table_key: bytes, old: dict | None, new: dict | None,
-              deltas: dict[int, list[int]]) -> None:
+              deltas: dict[int, list[int]], old_size: int | None = None, new_size: int | None = None) -> None:
         """Move every index of the table from ``old``'s entries to ``new``'s (either may be None), accumulating
-        each index's [count, bytes] change in ``deltas`` (flushed by ``count``)."""
+        each index's [count, bytes] change in ``deltas`` (flushed by ``count``). ``old_size``/``new_size``: the
+        items' sizes when the caller has them (an ALL entry's size is its item's)."""
         db = self.db
         for ix in tdef.index_defs:
             before = self.entry(tdef, ix, old, table_key) if old is not None else None
@@ -121,11 +122,11 @@ class IndexEntries:
             delta = deltas.setdefault(ix.index_no, [0, 0])
             if before is not None and txn.delete(before[0], db=db):  # absent: not backfilled yet
                 delta[0] -= 1
-                delta[1] -= attrs.item_size(before[1])
+                delta[1] -= old_size if old_size is not None and before[1] is old else attrs.item_size(before[1])
             if after is not None:
                 txn.put(after[0], _pack(after[1]), db=db)
                 delta[0] += 1
-                delta[1] += attrs.item_size(after[1])
+                delta[1] += new_size if new_size is not None and after[1] is new else attrs.item_size(after[1])
 
     def count(self, txn: lmdb.Transaction, deltas: dict[int, list[int]]) -> None:
         for index_no, (count, size) in deltas.items():

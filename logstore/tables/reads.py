@@ -41,6 +41,7 @@ class Page:
     items: list[dict]
     scanned: int
     last_key: dict | None
+    read_bytes: int = 0      # DynamoDB's size of everything evaluated (items, or index entries): read capacity
 
 
 def _key_of(tdef: TableDef, index: Index | None, item: dict) -> dict:
@@ -74,7 +75,7 @@ class Reader:
             if (limit is not None and scanned >= limit) or size >= PAGE_BYTES:
                 last = item
                 break
-        return Page(out, scanned, _key_of(tdef, index, last) if last is not None else None)
+        return Page(out, scanned, _key_of(tdef, index, last) if last is not None else None, size)
 
     # -- Query -----------------------------------------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ Thread-safety: holds handles only; transactions are the caller's (``Writer.write
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, TypeVar
 
 import lmdb
 
@@ -47,6 +47,24 @@ class Cancelled(LogstoreError):
     def __init__(self, reasons: list[AwsError | None]):
         self.reasons = reasons
         super().__init__("transaction cancelled")
+
+
+T = TypeVar("T")
+
+
+def revalidated(attempt: Callable[[bool], T], *, outdated: Callable[[], bool] | None = None) -> T:
+    """The one "validate, write, re-validate if a table was replaced" step. ``attempt(fresh)`` validates a write
+    against table definitions (cached ones, or with ``fresh`` the catalogue's current ones) and commits it. If the
+    commit finds a table replaced since validation (StaleTable), or validation or the commit failed and
+    ``outdated()`` says the cached definition is no longer the table's, it runs once more with ``fresh``."""
+    try:
+        return attempt(False)
+    except StaleTable:
+        return attempt(True)
+    except (ResourceNotFoundException, ValidationException):
+        if outdated is None or not outdated():
+            raise
+        return attempt(True)
 
 
 class StaleTable(LogstoreError):
@@ -186,7 +204,7 @@ class Writer:
                 delta[0] += old is None
             delta[1] += new_size - old_size
             if tdef.index_defs:
-                self.entries.apply(txn, tdef, key, old, new, index_deltas)
+                self.entries.apply(txn, tdef, key, old, new, index_deltas, old_size, new_size)
             if tdef.stream_enabled and tdef.stream_no is not None:
                 view_type = view_types.get(tdef.stream_no)
                 if view_type is None:

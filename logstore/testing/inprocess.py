@@ -178,9 +178,15 @@ class _Region:
         return store
 
     def leave(self) -> None:
-        with self._cond:
-            self._inside -= 1
-            self._cond.notify_all()
+        try:
+            jobs = self.store.tables.jobs_queued
+            if jobs.is_set():   # a request queued an index build or drop: run it now, in the caller's thread
+                jobs.clear()
+                self.store.build_indexes()
+        finally:
+            with self._cond:
+                self._inside -= 1
+                self._cond.notify_all()
 
     def close(self, timeout: float = 30.0) -> None:
         with self._cond:
@@ -201,7 +207,7 @@ class Mock:
         self.region, self.account = region, account
         self._clock_option = clock
         self.durable = durable if durable is not None else path is not None
-        self.stream_policy = stream_policy or StreamPolicy()
+        self.stream_policy = stream_policy   # None: the one a kept store recorded, else the default
         self.keep = False            # set before exit to keep a temporary store (the pytest plugin's option)
         self._lock = threading.Lock()
         self._regions: dict[str, _Region] = {}
@@ -323,8 +329,10 @@ class Mock:
             raise RuntimeError("the mock is not active")
 
     def _open_store(self, region: str) -> Store:
+        # index builds run at the end of the request that queued them (_Region.leave), not on a thread per store:
+        # a test sees a new GSI ACTIVE at once, and a store costs no thread to start and join
         return logstore.open(os.path.join(self.path, region), durable=self.durable, clock=self.clock, region=region,
-                             account=self.account, stream_policy=self.stream_policy)
+                             account=self.account, stream_policy=self.stream_policy, index_builds=False)
 
     def _region(self, region: str) -> _Region:
         found = self._regions.get(region)
@@ -383,6 +391,7 @@ class Mock:
             if store is None:
                 continue
             report = store.maintain()
+            store.build_indexes()   # what the TTL sweep or a dropped table queued
             for name in totals:
                 totals[name] += getattr(report, name)
         return totals

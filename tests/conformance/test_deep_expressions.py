@@ -19,7 +19,7 @@ DEEP_CONDITIONS = {
     "584 flat or": ("a<b " + "or a<b " * 584, "too many operators; operator count: 301"),
     "1000 not": ("not " * 1000 + "a<b", "too many operators; operator count: 301"),
     "1355 nested calls of f": ("a < " + "f(" * 1355 + "b" + ")" * 1355, "Invalid function name; function: f"),
-    "680 nested size": ("a < " + "size(" * 680 + "b" + ")" * 680, "size"),
+    "680 nested size": ("a < " + "size(" * 680 + "b" + ")" * 680, "nested too deeply"),
     "and then 1000 parentheses": ("a<b and " + "(" * 1000 + "a<b" + ")" * 999, "Syntax error"),
     "20000 deep, over 4 KB": ("(" * 20000 + "a<b" + ")" * 20000, "Expression size has exceeded the maximum"),
 }

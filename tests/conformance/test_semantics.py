@@ -200,3 +200,19 @@ def test_parallel_scan_start_key_must_lie_in_its_segment(db):
         assert r.code == "ValidationException"
         assert r.message == ("The provided starting key is invalid: Invalid ExclusiveStartKey. Please use "
                              f"ExclusiveStartKey with correct Segment. TotalSegments: 4 Segment: {other}")
+
+
+def test_global_index_refuses_an_unprojected_attribute(db):
+    table = make_table(db, keys=(("pk", "S"),), more=(("g", "S"),), GlobalSecondaryIndexes=[
+        {"IndexName": "inc", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+         "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["a"]}},
+        {"IndexName": "keys", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+         "Projection": {"ProjectionType": "KEYS_ONLY"}}])
+    db.put_item(TableName=table, Item={"pk": S("k"), "g": S("x"), "a": N(1), "b": N(2)})
+    query = dict(TableName=table, KeyConditionExpression="g = :g", ExpressionAttributeValues={":g": S("x")})
+    assert db.query(IndexName="inc", ProjectionExpression="pk, a", **query)["Items"] == [{"pk": S("k"), "a": N(1)}]
+    for index, wanted in (("inc", "b"), ("keys", "a"), ("inc", "a, b.c")):
+        r = db.refused("query", IndexName=index, ProjectionExpression=wanted, **query)
+        assert r.code == "ValidationException" and f"index {index} does not project" in r.message, r.message
+        r = db.refused("scan", TableName=table, IndexName=index, ProjectionExpression=wanted)
+        assert r.code == "ValidationException", r

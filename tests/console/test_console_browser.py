@@ -174,6 +174,11 @@ def test_item_edit_in_the_browser_appears_in_the_stream(server, page, ddb, strea
     text["colour"] = {"S": "teal"}
     page.fill("#item-json", json.dumps(text))
     page.click('#edit-form button[type="submit"]')
+    page.wait_for_selector("#preview")
+    assert ddb.get_item(TableName=name, Key=key)["Item"]["n"] == {"N": "4"}      # not before the confirmation
+    assert page.locator("#preview tr.changed td.new").inner_text() == "100"
+    shot(page, "confirm-edit")
+    page.click('#confirm-form button[type="submit"]')
     page.wait_for_selector("#done")
     assert ddb.get_item(TableName=name, Key=key)["Item"]["colour"] == {"S": "teal"}
     shard = next(s["ShardId"] for s in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]

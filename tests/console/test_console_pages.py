@@ -89,8 +89,15 @@ def test_edit_goes_through_the_engine_and_appears_in_the_stream(server, ddb, str
     page = b.get(f"/tables/{name}/item?key={q(key)}")
     assert page.status_code == 200 and "item &lt;0&gt; &amp; co" in page.text
     edited = {"pk": {"S": "p0"}, "sk": {"N": "0"}, "n": {"N": "41"}, "blob": {"B": "AAEC"}}
-    r = b.post(f"/tables/{name}/put", {"csrf": b.csrf(page.text), "mode": "edit", "key": key,
-                                       "item": json.dumps(edited)})
+    token = b.csrf(page.text)
+    preview = b.post(f"/tables/{name}/put", {"csrf": token, "mode": "edit", "key": key, "item": json.dumps(edited)})
+    assert preview.status_code == 200 and "Save these changes?" in preview.text
+    assert ddb.get_item(TableName=name, Key=json.loads(key))["Item"]["n"] == {"N": "0"}   # asking is not saving
+    shown = dict(re.findall(r'<tr class="(\w+)"><th scope="row"><code>(\w+)</code>', preview.text)[i][::-1]
+                 for i in range(3))
+    assert shown == {"n": "changed", "blob": "added", "note": "removed"}
+    r = b.post(f"/tables/{name}/put", {"csrf": token, "mode": "edit", "key": key, "item": json.dumps(edited),
+                                       "confirmed": "1"})
     assert r.status_code == 303, r.text
     assert ddb.get_item(TableName=name, Key=json.loads(key))["Item"]["blob"]["B"] == b"\x00\x01\x02"
     shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][-1]["ShardId"]
@@ -122,6 +129,14 @@ def test_an_edit_cannot_change_the_key_and_create_refuses_an_existing_key(server
     junk = b.post(f"/tables/{name}/put", {"csrf": token, "mode": "create", "item": "{nope"})
     assert junk.status_code == 400 and "not JSON" in junk.text
     assert ddb.scan(TableName=name)["Count"] == 1
+    same = b.post(f"/tables/{name}/put", {"csrf": token, "mode": "edit", "key": key,
+                                          "item": values_json(ddb.get_item(TableName=name, Key=json.loads(key)))})
+    assert same.status_code == 200 and 'id="no-change"' in same.text and 'id="confirm-form"' not in same.text
+
+
+def values_json(got) -> str:
+    from logstore.console.values import to_json
+    return to_json(got["Item"])
 
 
 def test_create_and_delete_with_confirmation(server, ddb, streams):
@@ -235,3 +250,25 @@ def test_store_page_runs_the_check_and_draws_charts(server, ddb):
     checked = b.get("/store?check=1")
     assert checked.status_code == 200
     assert re.search(r'id="check-verdict" class="ok" role="status">\s*No problems', checked.text), checked.text
+
+
+def test_query_on_a_global_secondary_index(server, ddb):
+    from serverhelpers import unique
+    name = unique("gsi")
+    ddb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
+                     KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                           {"AttributeName": "colour", "AttributeType": "S"}],
+                     GlobalSecondaryIndexes=[{"IndexName": "by-colour",
+                                              "KeySchema": [{"AttributeName": "colour", "KeyType": "HASH"}],
+                                              "Projection": {"ProjectionType": "ALL"}}])
+    for i in range(9):
+        ddb.put_item(TableName=name, Item={"pk": {"S": f"k{i}"}, "colour": {"S": ["red", "blue", "teal"][i % 3]}})
+    b = Browser(server.url + "/console")
+    assert "GSI by-colour" in b.get("/").text
+    values = json.dumps({":c": {"S": "teal"}})
+    r = b.get(f"/tables/{name}/items?mode=query&index=by-colour&kce={q('colour = :c')}&values={q(values)}")
+    assert r.status_code == 200, r.text
+    keys = sorted(json.loads(__import__("urllib.parse").parse.unquote(k))["pk"]["S"] for k in item_link_keys(r.text))
+    assert keys == ["k2", "k5", "k8"]
+    assert '<option selected>by-colour</option>' in r.text

@@ -16,7 +16,7 @@ def test_unexpected_exception_is_500_without_details(tmp_path, caplog):
         store = server.holder.store
         real = store.call
 
-        def broken(operation, request):
+        def broken(operation, request, **options):
             if operation == "ListTables":
                 raise RuntimeError("secret detail /etc/passwd")
             return real(operation, request)

@@ -191,3 +191,22 @@ def test_unknown_operation_is_the_servers_answer():
         with pytest.raises(ClientError) as err:
             ddb.create_table(TableName="x", **KEY)   # too short a name: the engine's ValidationException
         assert err.value.response["Error"]["Code"] == "ValidationException"
+
+
+def test_an_index_added_to_a_populated_table_is_built_by_the_request():
+    """Index builds run at the end of the request that queued them (no builder thread per mock store)."""
+    with mock():
+        ddb = boto3.client("dynamodb", region_name="us-east-1")
+        create_table(ddb, "people", stream=False)
+        for i in range(30):
+            ddb.put_item(TableName="people", Item={"pk": {"S": f"p{i}"}, "city": {"S": "Oslo" if i % 3 else "Rome"}})
+        ddb.update_table(TableName="people",
+                         AttributeDefinitions=[{"AttributeName": "city", "AttributeType": "S"}],
+                         GlobalSecondaryIndexUpdates=[{"Create": {
+                             "IndexName": "by-city", "KeySchema": [{"AttributeName": "city", "KeyType": "HASH"}],
+                             "Projection": {"ProjectionType": "ALL"}}}])
+        [index] = ddb.describe_table(TableName="people")["Table"]["GlobalSecondaryIndexes"]
+        assert index["IndexStatus"] == "ACTIVE"
+        got = ddb.query(TableName="people", IndexName="by-city", KeyConditionExpression="city = :c",
+                        ExpressionAttributeValues={":c": {"S": "Rome"}})
+        assert got["Count"] == 10

@@ -51,6 +51,9 @@ class Binder:
                 if not isinstance(value, str) or not value:
                     raise ValidationException("ExpressionAttributeNames contains invalid value: Empty attribute "
                                               f"name for key {key}")
+                if len(value) > attrs.MAX_NAME_BYTES // 4:
+                    attrs.check_name_size(value, f"ExpressionAttributeNames contains invalid value for key {key}: "
+                                                 "the attribute name")
         canonical = {}
         if values is not None:
             if not values:

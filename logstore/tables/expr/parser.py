@@ -50,7 +50,7 @@ from . import nodes as n
 MAX_EXPRESSION_BYTES = 4096
 MAX_IN_OPERANDS = 100
 MAX_OPERATORS = 300      # comparators, AND, OR, NOT, BETWEEN, IN; in updates also + - and the functions
-MAX_PATH_DEPTH = 32      # parts of one document path (DynamoDB nests attributes 32 levels deep)
+MAX_PATH_DEPTH = 32      # dereferences (. and [i]) in one document path: DynamoDB nests values 32 levels deep
 MAX_NESTING = 200        # nested function calls and parenthesised SET operands (the parser recurses on these)
 KINDS = ("ConditionExpression", "UpdateExpression", "ProjectionExpression", "KeyConditionExpression",
          "FilterExpression")
@@ -263,9 +263,9 @@ class _Parser:
                 parts.append(int(t.text))
             else:
                 return n.Path(tuple(parts))
-            if len(parts) > MAX_PATH_DEPTH:
-                raise self.error(f"The document path has too many nesting levels; nesting levels: {len(parts)}, "
-                                 f"maximum: {MAX_PATH_DEPTH}")
+            if len(parts) - 1 > MAX_PATH_DEPTH:
+                raise self.error(f"The document path has too many nesting levels; nesting levels: "
+                                 f"{len(parts) - 1}, maximum: {MAX_PATH_DEPTH}")
 
     def function(self) -> n.Func:
         name = self.advance().text
@@ -277,11 +277,6 @@ class _Parser:
             where = "an update" if self.kind == "UpdateExpression" else "a condition"
             raise self.error(f"The function is not allowed in {where} expression; function: {name}")
         self.expect("(")
-        if name in n.PATH_FIRST_FUNCTIONS and (self.tok.kind == "value" or self.is_function()):
-            raise self.error(f"Operator or function requires a document path; operator or function: {name}")
-        if name in ("size", "attribute_type") and self.is_function():   # size(size(a)): an N, known unparsed
-            raise self.error(f"Incorrect operand type for operator or function; operator or function: {name}, "
-                             f"operand type: N")
         if self.kind == "UpdateExpression":
             self.operator()
         self.nest()
@@ -294,7 +289,8 @@ class _Parser:
         if len(args) != n.ARITY[name]:
             raise self.error(f"Incorrect number of operands for operator or function; operator or function: "
                              f"{name}, number of operands: {len(args)}")
-        if name in n.PATH_FIRST_FUNCTIONS and not isinstance(args[0], n.Path):
+        if not isinstance(args[0], n.Path) and (name in n.PATH_FIRST_FUNCTIONS or
+                                                 (name in ("size", "attribute_type") and isinstance(args[0], n.Func))):
             raise self.error(f"Operator or function requires a document path; operator or function: {name}")
         if name == "attribute_type" and not isinstance(args[1], n.Value):
             raise self.error("Incorrect operand type for operator or function; operator or function: attribute_type"

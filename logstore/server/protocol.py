@@ -1,0 +1,183 @@
+"""The HTTP/1.1 connection layer: uvicorn's httptools protocol with resource limits on what a client may make the
+server hold before a request reaches the application, and the global budget of request-body bytes in flight.
+
+Limits (``HttpLimits``; ``serve`` options, docs/server.md):
+* request line (method, target, version) longer than ``max_request_line`` bytes, more than ``max_headers`` header
+  fields, or more than ``max_header_bytes`` bytes of header block -> ``400`` with a plain-text reason and the
+  connection closed, as an HTTP front end answers ("HTTP request headers or request line too large"); nothing of
+  the request runs. The header block is counted as it arrives, so a client cannot make the server buffer one
+  endless header line either.
+* bodies: ``BodyBudget`` is the number of body bytes all requests of this process may hold at once. The application
+  reserves a request's Content-Length before reading any of it and gives it back when the request is done; a
+  request that cannot get its share within the body-read timeout is refused with ThrottlingException (400, which
+  SDKs retry). Until a body is admitted its connection is not read from (uvicorn pauses reading past 64 KiB), so a
+  hundred slow 15 MiB uploads hold at most the budget, not 1.5 GB.
+
+Thread-safety: all of it runs on the event loop of its process; ``HttpLimits.current`` is set once per process by
+``Server`` before the first connection.
+"""
+from __future__ import annotations
+
+import asyncio
+import ctypes
+import ctypes.util
+import logging
+from dataclasses import dataclass
+
+import httptools
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+log = logging.getLogger("logstore.server")
+TOO_LARGE = "HTTP request headers or request line too large"
+MAX_REQUEST_LINE = 16 * 1024
+MAX_HEADER_BYTES = 64 * 1024
+MAX_HEADERS = 100
+
+
+@dataclass(frozen=True, slots=True)
+class HttpLimits:
+    max_request_line: int = MAX_REQUEST_LINE
+    max_header_bytes: int = MAX_HEADER_BYTES
+    max_headers: int = MAX_HEADERS
+
+    def __post_init__(self) -> None:
+        for name in ("max_request_line", "max_header_bytes", "max_headers"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1")
+
+
+_current = HttpLimits()
+
+
+def configure(limits: HttpLimits) -> None:
+    """The limits every connection of this process gets (``Server`` calls it at construction)."""
+    global _current
+    _current = limits
+
+
+class _HeadTooLarge(Exception):
+    pass
+
+
+class LimitedHttpToolsProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol, refusing request heads over the limits of ``configure``."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._limits = _current
+        self._in_head = True      # between the start of a message and its headers' end
+        self._head_seen = 0       # bytes received while in the head of the current message
+        self._header_count = 0
+        self._header_bytes = 0
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._in_head, self._head_seen, self._header_count, self._header_bytes = True, 0, 0, 0
+
+    def on_url(self, url: bytes) -> None:
+        super().on_url(url)
+        if len(self.url) > self._limits.max_request_line:
+            raise _HeadTooLarge("request line")
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._header_count += 1
+        self._header_bytes += len(name) + len(value) + 4
+        if self._header_count > self._limits.max_headers or self._header_bytes > self._limits.max_header_bytes:
+            raise _HeadTooLarge("headers")
+        super().on_header(name, value)
+
+    def on_headers_complete(self) -> None:
+        self._in_head = False
+        super().on_headers_complete()
+
+    def data_received(self, data: bytes) -> None:
+        """uvicorn's, telling a head over the limits (raised from a parser callback) from a malformed request."""
+        if self.parser is None:   # already refused and closing
+            return
+        self._unset_keepalive_if_required()
+        if self._in_head:
+            self._head_seen += len(data)
+            if self._head_seen > self._limits.max_request_line + self._limits.max_header_bytes + 64 * 1024:
+                return self._refuse()   # one endless line: the parser would buffer it whole
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserCallbackError as exc:
+            if isinstance(exc.__context__, _HeadTooLarge):
+                return self._refuse()
+            self.logger.warning("Invalid HTTP request received.")
+            self.send_400_response("Invalid HTTP request received.")
+        except httptools.HttpParserError:
+            self.logger.warning("Invalid HTTP request received.")
+            self.send_400_response("Invalid HTTP request received.")
+        except httptools.HttpParserUpgrade:
+            if self._should_upgrade():
+                self.handle_websocket_upgrade()
+            else:
+                self._unsupported_upgrade_warning()
+
+    def _refuse(self) -> None:
+        log.warning("refused a request from %s: %s", self.client, TOO_LARGE)
+        self.send_400_response(TOO_LARGE)
+
+
+class BodyBudget:
+    """Bytes of request bodies this process holds at once, at most ``limit``. ``acquire(n, timeout)`` waits, in
+    arrival order, until ``n`` bytes are free (False if the timeout passes first); ``release(n)`` gives them back.
+    Event-loop only."""
+
+    def __init__(self, limit: int):
+        if limit < 1:
+            raise ValueError("the body budget must be at least 1 byte")
+        self.limit = limit
+        self.used = 0
+        self._waiters: list[tuple[int, asyncio.Future]] = []
+
+    async def acquire(self, n: int, timeout: float) -> bool:
+        n = min(n, self.limit)   # a body larger than the whole budget waits for all of it
+        if not self._waiters and self.used + n <= self.limit:
+            self.used += n
+            return True
+        fut = asyncio.get_running_loop().create_future()
+        entry = (n, fut)
+        self._waiters.append(entry)
+        try:
+            await asyncio.wait_for(asyncio.shield(fut), timeout)
+            return True
+        except asyncio.TimeoutError:
+            if fut.done() and not fut.cancelled():
+                return True   # granted just as the time ran out: keep it
+            return False
+        finally:
+            if entry in self._waiters:
+                self._waiters.remove(entry)
+                self._wake()
+
+    def release(self, n: int) -> None:
+        self.used -= min(n, self.limit)
+        self._wake()
+
+    def _wake(self) -> None:
+        while self._waiters:
+            n, fut = self._waiters[0]
+            if fut.done():
+                self._waiters.pop(0)
+                continue
+            if self.used + n > self.limit:
+                return
+            self.used += n
+            self._waiters.pop(0)
+            fut.set_result(True)
+
+
+def return_freed_memory_to_the_os() -> None:
+    """glibc raises its mmap threshold after large blocks are freed, so later large bodies come from the heap and
+    are never given back; fixing the threshold at 1 MiB keeps every body-sized block its own mapping, returned to
+    the OS when freed. No-op elsewhere."""
+    name = ctypes.util.find_library("c")
+    if not name:
+        return
+    try:
+        libc = ctypes.CDLL(name)
+        libc.mallopt(-3, 1 << 20)   # M_MMAP_THRESHOLD
+    except (OSError, AttributeError):
+        pass
