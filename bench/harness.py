@@ -44,8 +44,8 @@ Run = Callable[[], tuple[int, float]]   # one measured run: (records processed, 
 @dataclass(frozen=True)
 class Workload:
     """A named measurement. ``setup(n, tmp)`` is a context manager yielding (ours, baseline): two ``Run``s, each
-    doing its own untimed preparation and timing only the work itself. ``met(ratio, ours_seconds, ours_per_s)`` judges the
-    target (None: informational, no target)."""
+    doing its own untimed preparation and timing only the work itself. ``met(ratio, ours_seconds, ours_per_s)``
+    judges the target (None: informational, no target)."""
 
     name: str
     records: int                  # full size

@@ -49,14 +49,14 @@ def load(catalog: StreamCatalog, txn: lmdb.Transaction, problems: list[Problem]
                 if info.stream_no != _U64.unpack(key)[0]:
                     problems.append(Problem("metadata", f"stream stored under number {_U64.unpack(key)[0]} "
                                             f"says it is number {info.stream_no}", stream=info.arn))
-            except Exception as e:  # noqa: BLE001 - any decoding failure is a finding
+            except Exception as e:
                 problems.append(Problem("metadata", f"stream record {bytes(key).hex()} does not decode: {e}"))
     if catalog.shards_db is not None:
         for key, raw in txn.cursor(db=catalog.shards_db):
             try:
                 shard = ShardInfo.from_msgpack(bytes(raw))
                 shards[shard.shard_no] = shard
-            except Exception as e:  # noqa: BLE001
+            except Exception as e:
                 problems.append(Problem("metadata", f"shard record does not decode: {e}",
                                         shard=_U64.unpack(key)[0] if len(key) == 8 else None))
     return streams, shards
