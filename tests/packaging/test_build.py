@@ -9,10 +9,10 @@ import pathlib
 import subprocess
 import sys
 import tarfile
-import textwrap
 import zipfile
 
 import pytest
+from smoke import SMOKE
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
@@ -80,22 +80,8 @@ def test_a_fresh_venv_runs_the_core_install(dist, tmp_path):
     frozen = set(listed.split())
     assert frozen - {"logstore", "pip", "setuptools"} == {"lmdb", "msgpack", "cffi", "pycparser", "orjson"}
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "LOGSTORE_PURE")}
-    smoke = textwrap.dedent("""
-        import logstore, logstore.codec
-        assert logstore.__file__.startswith(%r), logstore.__file__
-        assert logstore.codec.IMPLEMENTATION == "c"
-        with logstore.open("s") as store:
-            store.create_table(TableName="users", BillingMode="PAY_PER_REQUEST",
-                               KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-                               AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-                               StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"})
-            store.put_item(TableName="users", Item={"pk": {"S": "a"}})
-            arn = store.list_streams(TableName="users")["Streams"][0]["StreamArn"]
-            shard = store.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
-            it = store.get_shard_iterator(StreamArn=arn, ShardId=shard,
-                                          ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
-            print(store.get_records(ShardIterator=it)["Records"][0]["dynamodb"]["NewImage"])
-        """ % (str(venv),))
+    smoke = (f"import logstore, logstore.codec\nassert logstore.__file__.startswith({str(venv)!r})\n"
+             "assert logstore.codec.IMPLEMENTATION == 'c'\n" + SMOKE)
     done = _sh(str(py), "-c", smoke, cwd=tmp_path, env=env)
     assert done.stdout == "{'pk': {'S': 'a'}}\n"
     cmd = subprocess.run([str(venv / "bin" / "logstore"), "tables", "s"], cwd=tmp_path, env=env,

@@ -8,6 +8,8 @@ import subprocess
 import sys
 import textwrap
 
+from smoke import SMOKE
+
 OPTIONAL = ["click", "rich", "jinja2", "uvicorn", "httptools", "uvloop", "botocore", "boto3"]
 
 
@@ -15,30 +17,17 @@ def _run(code: str, blocked: list[str], tmp_path, argv: list[str] | None = None)
     prelude = f"import sys\nfor _m in {blocked!r}:\n    sys.modules[_m] = None\n"
     if argv is not None:
         prelude += f"sys.argv = {['logstore', *argv]!r}\n"
-    return subprocess.run([sys.executable, "-c", prelude + textwrap.dedent(code)], cwd=tmp_path,
+    return subprocess.run([sys.executable, "-c", prelude + code], cwd=tmp_path,
                           capture_output=True, text=True, timeout=120)
 
 
 def test_the_engine_needs_no_extra(tmp_path):
-    done = _run("""
-        import logstore
-        with logstore.open("s") as store:
-            store.create_table(TableName="users", BillingMode="PAY_PER_REQUEST",
-                               KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-                               AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-                               StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"})
-            store.put_item(TableName="users", Item={"pk": {"S": "a"}})
-            arn = store.list_streams(TableName="users")["Streams"][0]["StreamArn"]
-            shard = store.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
-            it = store.get_shard_iterator(StreamArn=arn, ShardId=shard,
-                                          ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
-            print([r["eventName"] for r in store.get_records(ShardIterator=it)["Records"]])
+    done = _run(SMOKE + textwrap.dedent(f"""
         import logstore.processors
-        loaded = sorted(m for m in sys.modules if m.partition(".")[0] in %r and sys.modules[m] is not None)
-        print(loaded)
-        """ % (OPTIONAL,), OPTIONAL, tmp_path)
+        print(sorted(m for m in sys.modules if m.partition(".")[0] in {OPTIONAL!r} and sys.modules[m] is not None))
+        """), OPTIONAL, tmp_path)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines() == ["['INSERT']", "[]"]
+    assert done.stdout.splitlines() == ["{'pk': {'S': 'a'}}", "[]"]
 
 
 def test_the_command_without_the_cli_extra_names_it(tmp_path):
