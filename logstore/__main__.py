@@ -10,13 +10,18 @@ from logstore.extras import missing_extra
 
 def main() -> None:
     """The ``logstore`` entry point."""
+    serving = sys.argv[1:2] == ["serve"]
     try:
-        from logstore.cli import main as group
-        from logstore.server.command import serve
-        group.add_command(serve)
-        group()
+        if serving:   # the server alone: `logstore serve` needs only the [server] extra, not the cli's
+            from logstore.server.command import serve
+            serve(args=sys.argv[2:], prog_name="logstore serve")
+        else:
+            from logstore.cli import main as group
+            from logstore.server.command import serve
+            group.add_command(serve)
+            group()
     except ModuleNotFoundError as exc:
-        extra = "server" if (sys.argv[1:2] == ["serve"]) else None
+        extra = "server" if serving else None
         message = missing_extra(exc, extra)
         if message is None:
             raise

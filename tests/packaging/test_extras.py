@@ -46,6 +46,12 @@ def test_serve_without_the_server_extra_names_it(tmp_path):
     assert "Traceback" not in done.stderr
 
 
+def test_serve_needs_only_the_server_extra(tmp_path):
+    done = _run("from logstore.__main__ import main\nmain()", ["rich", "boto3"], tmp_path, ["serve", "--help"])
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Usage: logstore serve [OPTIONS] [PATH]")
+
+
 def test_an_unrelated_missing_module_is_not_hidden(tmp_path):
     done = _run("from logstore.__main__ import main\nmain()", ["logstore.cli"], tmp_path, ["--help"])
     assert done.returncode == 1 and "Traceback" in done.stderr
