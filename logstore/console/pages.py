@@ -107,6 +107,8 @@ def items(c, request: web.Request, table: str) -> web.Response:
         if vals:
             req["ExpressionAttributeValues"] = values.item_from_json(json.dumps(vals))
         start = _json_field(request, "start", "The start key")
+        if start == {}:
+            raise ValidationException("The provided starting key is invalid: it is empty")
         if start:
             req["ExclusiveStartKey"] = values.item_from_json(json.dumps(start))
         if query:
@@ -114,6 +116,8 @@ def items(c, request: web.Request, table: str) -> web.Response:
                 raise ValidationException("A Query needs a key condition, e.g. pk = :v with Values "
                                           '{":v": {"S": "x"}}')
             req["KeyConditionExpression"] = form["kce"]
+            if form["forward"] not in ("", "0", "1"):
+                raise ValidationException(f"forward must be 1 (ascending) or 0 (descending), not {form['forward']!r}")
             req["ScanIndexForward"] = form["forward"] != "0"
         result = c.source.items(table, req, query)
     except ValidationException as exc:
@@ -142,7 +146,12 @@ def items(c, request: web.Request, table: str) -> web.Response:
 
 def _key_arg(request: web.Request, source: str = "query") -> dict:
     text = (request.query if source == "query" else request.form).get("key", "")
-    return values.item_from_json(text)
+    if not text.strip():
+        raise ValidationException('key (the item\'s key as DynamoDB JSON, e.g. {"pk": {"S": "x"}}) is required')
+    try:
+        return values.item_from_json(text)
+    except ValidationException as exc:
+        raise ValidationException(f"key: {exc.message}") from None
 
 
 def item(c, request: web.Request, table: str) -> web.Response:
@@ -174,7 +183,7 @@ def put_item(c, request: web.Request, table: str) -> web.Response:
     try:
         item = values.item_from_json(text)
         if mode == "edit":
-            old_key = values.item_from_json(request.form.get("key", ""))
+            old_key = _key_arg(request, "form")
             if {k: item.get(k) for k in keys} != old_key:
                 raise ValidationException("An edit cannot change the item's key; create a new item instead")
             if request.form.get("confirmed") != "1":   # first show what the PutItem would change
