@@ -10,6 +10,11 @@ Workloads (each page fetched over HTTP from a real ``logstore serve`` on 127.0.0
   vs. DescribeStream with Limit=100 (boto3 ``dynamodbstreams``).
 * ``stream_page_last``: the last page of shards vs. DescribeStream from the corresponding shard.
 * ``tables_page``: the Tables page vs. DescribeTable.
+* ``records_page``: the records page of the first shard (~1,000 records; a page of them shown with old/new diffs)
+  vs. GetShardIterator + GetRecords Limit=100 of that shard.
+* ``tail_poll``: one poll of the live tail's feed (every open shard read from its end) vs. DescribeStream Limit=100.
+* ``store_page``: the Store page (counts and charts: every record's timestamp over the retention window, 1M
+  records here) vs. walking all 1,008 shards with DescribeStream.
 Target: every page under 1 s (the issue's "a page with 1M items and 1,000 shards loads in under a second").
 
 The store is built once under --store-dir (default $TMPDIR/logstore-console-bench; reused when it exists):
@@ -119,6 +124,21 @@ def main() -> None:
         for s in desc["Shards"]:   # the last page's first shard in lineage order is not the API's; any id works
             last_page_start = s["ShardId"]
 
+        first_shard = desc["Shards"][0]["ShardId"]
+
+        def read_shard_once(shard_id):
+            it = streams.get_shard_iterator(StreamArn=arn, ShardId=shard_id,
+                                            ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+            return streams.get_records(ShardIterator=it, Limit=100)
+
+        def describe_all_shards():
+            kw = {}
+            while True:
+                d = streams.describe_stream(StreamArn=arn, Limit=100, **kw)["StreamDescription"]
+                if "LastEvaluatedShardId" not in d:
+                    return
+                kw = {"ExclusiveStartShardId": d["LastEvaluatedShardId"]}
+
         def get(url):
             r = http.get(url, timeout=60)
             assert r.status_code == 200, (url, r.status_code, r.text[:300])
@@ -136,6 +156,12 @@ def main() -> None:
              "DescribeStream Limit=100 from a shard"),
             ("tables_page", lambda: get(base + "/"), lambda: ddb.describe_table(TableName="big"),
              "DescribeTable (boto3)"),
+            ("records_page", lambda: get(base + f"/stream/records?arn={quote(arn, safe='')}&shard={first_shard}"),
+             lambda: read_shard_once(first_shard), "GetShardIterator + GetRecords of the shard (boto3)"),
+            ("tail_poll", lambda: get(base + f"/stream/tail.json?arn={quote(arn, safe='')}"),
+             lambda: streams.describe_stream(StreamArn=arn, Limit=100), "DescribeStream Limit=100 (boto3)"),
+            ("store_page", lambda: get(base + "/store"), describe_all_shards,
+             "DescribeStream walk of every shard (boto3)"),
         ]
         rows = []
         for name, ours, baseline, what in workloads:

@@ -229,3 +229,34 @@ def test_keyboard_and_theme(server, page, history):
     assert page.evaluate("getComputedStyle(document.body).backgroundColor") == after    # remembered
     page.focus("#theme-toggle")
     page.keyboard.press("Enter")
+
+
+def test_keyboard_alone_reaches_the_graph_the_records_and_the_tail(server, page, history):
+    """Tab (no mouse, no focus() call) reaches a shard of the lineage graph, Enter opens its records; on the tail,
+    Tab reaches Pause and Enter/Space toggle it, announced through aria-pressed."""
+    name, arn, shards = history
+    first = shards[0]["ShardId"]
+    page.goto(server.url + f"/console/stream?arn={q(arn)}")
+    for _ in range(80):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.dataset ? document.activeElement.dataset.shard || '' : ''") == first:
+            break
+    else:
+        raise AssertionError("Tab never reached the first shard of the lineage graph")
+    label = "getComputedStyle(document.activeElement.querySelector('.shard-label')).fontWeight"
+    assert page.evaluate(label) == "700"       # focus is visible: the row is filled, its label bold
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#records")
+    assert page.locator("#records tr.record").count() == 30
+    page.goto(server.url + f"/console/stream/tail?arn={q(arn)}")
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "tail-toggle":
+            break
+    else:
+        raise AssertionError("Tab never reached the tail's Pause button")
+    page.keyboard.press("Enter")
+    assert page.get_attribute("#tail-toggle", "aria-pressed") == "true"
+    assert page.inner_text("#tail-toggle") == "Resume"
+    page.keyboard.press("Space")
+    assert page.get_attribute("#tail-toggle", "aria-pressed") == "false"

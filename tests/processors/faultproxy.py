@@ -1,8 +1,9 @@
 """A loopback HTTP proxy that injects the faults a real DynamoDB (Streams) endpoint shows, in front of a real
 ``logstore serve``: throttling answers (LimitExceededException for GetRecords, ProvisionedThroughputExceeded /
 ThrottlingException for DynamoDB), 500s, ExpiredIteratorException, connections dropped before or after the
-request reached the server (the answer lost), and slow answers. Faults are drawn from a seeded RNG; counts of
-each are kept. Tests only."""
+request reached the server (the answer lost), and slow answers. Faults are drawn from a seeded RNG (from
+``kinds``, default all); counts of each are kept, and the most GetRecords calls it has had in flight at once
+(``max_get_records_in_flight``). Tests only."""
 from __future__ import annotations
 
 import http.client
@@ -18,8 +19,11 @@ PREFIX = "com.amazonaws.dynamodb.v20120810#"
 
 
 class FaultProxy:
-    def __init__(self, upstream: str, seed: int, rate: float = 0.2, slow_s: float = 0.3):
+    def __init__(self, upstream: str, seed: int, rate: float = 0.2, slow_s: float = 0.3,
+                 kinds: tuple[str, ...] | None = None):
         self.upstream = urlparse(upstream)
+        self.kinds = kinds
+        self.get_records_in_flight = self.max_get_records_in_flight = 0
         self.rng = random.Random(seed)
         self.rate = rate
         self.slow_s = slow_s
@@ -43,6 +47,19 @@ class FaultProxy:
 
             def _forward(self, body: bytes):
                 target = self.headers.get("X-Amz-Target", "")
+                if not target.endswith("GetRecords"):
+                    return self._pass(body, target)
+                with proxy.lock:
+                    proxy.get_records_in_flight += 1
+                    proxy.max_get_records_in_flight = max(proxy.max_get_records_in_flight,
+                                                          proxy.get_records_in_flight)
+                try:
+                    self._pass(body, target)
+                finally:
+                    with proxy.lock:
+                        proxy.get_records_in_flight -= 1
+
+            def _pass(self, body: bytes, target: str):
                 fault = proxy.draw(target)
                 if fault == "drop_before":
                     return self._drop()
@@ -107,7 +124,11 @@ class FaultProxy:
             kinds = ["throttle", "error500", "drop_before", "drop_after", "slow"]
             if target.endswith("GetRecords"):
                 kinds.append("expired")
+            if self.kinds is not None:
+                kinds = [k for k in kinds if k in self.kinds] or [None]
             fault = self.rng.choice(kinds)
+            if fault is None:
+                return None
             self.counts[fault] = self.counts.get(fault, 0) + 1
             return fault
 

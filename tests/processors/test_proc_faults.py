@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "server"))
 from serverhelpers import ServerProcess
 
 import boto3
+import logstore
 from botocore.config import Config
 from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConnectionError
 
@@ -148,5 +149,54 @@ def test_processor_completes_through_a_faulty_endpoint(tmp_path):
         assert sum(s.throttles for s in stats) + sum(s.retries for s in stats) > 0
         assert retrier.throttles > 0 and retrier.transient > 0
         assert proxy.counts.get("drop_after", 0) > 0 and proxy.counts.get("throttle", 0) > 0
+    finally:
+        server.stop()
+
+
+@pytest.mark.slow
+def test_at_most_two_readers_of_a_shard_in_a_process(tmp_path):
+    """DynamoDB Streams allows two concurrent readers of a shard; four processors of one shard in one process,
+    through a proxy that answers every call slowly, never have more than two GetRecords calls in flight, and
+    each still delivers every record."""
+    server = ServerProcess(tmp_path / "served", tmp_path / "server.log").start()
+    try:
+        ddb = boto3.client("dynamodb", endpoint_url=server.url, **CREDS)
+        ddb.create_table(TableName="orders", BillingMode="PAY_PER_REQUEST",
+                         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                         StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"})
+        for i in range(20):
+            ddb.put_item(TableName="orders", Item={"pk": {"S": f"k{i}"}})
+        got: dict[str, int] = {}
+        lock = threading.Lock()
+
+        def handler_of(name):
+            def handle(event, context):
+                with lock:
+                    got[name] = got.get(name, 0) + len(event["Records"])
+            return handle
+        with FaultProxy(server.url, 0, rate=1.0, slow_s=0.2, kinds=("slow",)) as proxy:
+            streams = boto3.client("dynamodbstreams", endpoint_url=proxy.url, **CREDS)
+            stores = [logstore.open(tmp_path / f"cp{i}") for i in range(4)]
+            procs = [Processor.remote(streams, "orders", handler_of(f"p{i}"), stores[i],
+                                      ProcessorConfig(batch_size=3, poll_interval_s=0.01), name=f"p{i}").start()
+                     for i in range(4)]
+            try:
+                deadline = time.monotonic() + 120
+                while time.monotonic() < deadline:
+                    with lock:
+                        if len(got) == 4 and all(n >= 20 for n in got.values()):
+                            break
+                    time.sleep(0.1)
+                for p in procs:
+                    assert not p.errors, p.errors
+            finally:
+                for p in procs:
+                    p.stop()
+                for s in stores:
+                    s.close()
+        print("deliveries", got, "most GetRecords in flight", proxy.max_get_records_in_flight)
+        assert got == {f"p{i}": 20 for i in range(4)}
+        assert 1 <= proxy.max_get_records_in_flight <= 2
     finally:
         server.stop()

@@ -147,18 +147,34 @@ def test_instances_share_a_stream_over_http(servers, tmp_path, lease_elsewhere):
             assert time.monotonic() < deadline, f"{what} within {timeout} s"
             time.sleep(0.1)
 
+    lease_ddb = boto3.client("dynamodb", endpoint_url=lease_server.url, **CREDS)
+
+    def leases() -> dict[str, dict]:
+        try:
+            items = lease_ddb.scan(TableName="leases", ConsistentRead=True)["Items"]
+        except lease_ddb.exceptions.ResourceNotFoundException:     # no instance has created it yet
+            return {}
+        return {i["leaseKey"]["S"]: i for i in items}
+
     with instance(0) as w0, instance(1) as w1, instance(2) as w2:
-        wait_until(lambda: sum(1 for d in read_deliveries(outs[:1])) >= 10, 60, "w0 delivers")
         stop_writing = threading.Event()
 
         def writer():
             while not stop_writing.is_set():
                 write(5)
                 time.sleep(0.02)
+        # Writes go on from the start, so whichever shards w0 ends up with (w1 and w2 may have drained the first
+        # 200 records before w0 took or stole any) have records to deliver.
         t = threading.Thread(target=writer, daemon=True)
         t.start()
         try:
-            time.sleep(1.0)
+            # The kill must land while w0 works on a shard: wait until it holds a lease and has delivered on it
+            # (under load, interpreter start-up alone can take many seconds, so no fixed sleep or count).
+            def w0_working():
+                held = {k for k, i in leases().items() if i.get("leaseOwner", {}).get("S") == "w0"}
+                return bool(held) and any(d["s"] in held for d in read_deliveries(outs[:1]))
+            wait_until(w0_working, 180, "w0 holds a lease and delivers on it")
+            time.sleep(0.3)
             w0.kill()                            # SIGKILL, most likely inside a handler's sleep: mid-batch
             split()
             time.sleep(1.0)
@@ -169,16 +185,14 @@ def test_instances_share_a_stream_over_http(servers, tmp_path, lease_elsewhere):
                 t.join(30)
                 wait_until(lambda: reached(read_deliveries(outs)) == written, 90, "every record delivered")
                 live = {"w1", "w2", "w3"}
-                lease_ddb = boto3.client("dynamodb", endpoint_url=lease_server.url, **CREDS)
 
                 def all_leased():
-                    items = lease_ddb.scan(TableName="leases", ConsistentRead=True)["Items"]
-                    leases = {i["leaseKey"]["S"]: i for i in items}
+                    held = leases()
                     shard_ids = {s["ShardId"] for s in streams.describe_stream(StreamArn=arn)
                                  ["StreamDescription"]["Shards"]}
-                    owners = {leases[s].get("leaseOwner", {}).get("S") for s in open_shards() if s in leases}
-                    return shard_ids <= set(leases) and owners == live   # balanced: each live instance has some
-                wait_until(all_leased, 6 * FAILOVER_S + 10, "every open shard leased by a live instance")
+                    owners = {held[s].get("leaseOwner", {}).get("S") for s in open_shards() if s in held}
+                    return shard_ids <= set(held) and owners == live   # balanced: each live instance has some
+                wait_until(all_leased, 60, "every open shard leased by a live instance")
                 for p in (w1, w2, w3):
                     assert p.proc.poll() is None, p.stderr()
                     p.proc.send_signal(15)
