@@ -31,7 +31,7 @@ class Batch:
         self.ops: list[tuple[str, str, object]] = []
         self._validated: list[Mutation] = []
 
-    def put_item(self, TableName: str, Item: dict) -> None:
+    def put_item(self, TableName: str, Item: dict) -> None:  # boto3's member names
         self._add("put", TableName, Item)
 
     def delete_item(self, TableName: str, Key: dict) -> None:

@@ -69,7 +69,7 @@ class EmbeddedSource:
         self.store = store
         try:
             desc = store.describe_table(TableName=table)["Table"]
-        except Exception as e:
+        except Exception as e:  # a missing table is the user's mistake, said so
             if error_code(e) == "ResourceNotFoundException":
                 raise ProcessorError(f"no table {table} in the store") from None
             raise
@@ -229,7 +229,7 @@ class RemoteReader:
                 break
             except Interrupted:
                 return Page()           # stopping: the worker sees it and ends
-            except Exception as e:
+            except Exception as e:  # the two the stream answers that a new iterator cures
                 code = error_code(e)
                 if code == "ExpiredIteratorException":
                     self.expired_iterators += 1

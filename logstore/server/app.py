@@ -234,7 +234,7 @@ class Server:
             if message["type"] == "lifespan.startup":
                 try:
                     self.startup()
-                except Exception as exc:
+                except Exception as exc:  # reported to the server, which exits
                     log.exception("start-up failed")
                     await send({"type": "lifespan.startup.failed", "message": str(exc)})
                     return

@@ -49,7 +49,7 @@ def load(catalog: StreamCatalog, txn: lmdb.Transaction, problems: list[Problem]
                 if info.stream_no != _U64.unpack(key)[0]:
                     problems.append(Problem("metadata", f"stream stored under number {_U64.unpack(key)[0]} "
                                             f"says it is number {info.stream_no}", stream=info.arn))
-            except Exception as e:
+            except Exception as e:  # any decoding failure is a finding
                 problems.append(Problem("metadata", f"stream record {bytes(key).hex()} does not decode: {e}"))
     if catalog.shards_db is not None:
         for key, raw in txn.cursor(db=catalog.shards_db):

@@ -110,7 +110,7 @@ class LatestRecords:
             if not 0 < end <= n:
                 try:
                     start, end = self._key_span_slow(payload)
-                except Exception as e:
+                except Exception as e:  # a payload that does not parse is a finding
                     self.problems.append(Problem("items", f"record {seq} is not a change record: {e}", shard=shard,
                                                  stream=self.stream.arn, table=self.tdef.name))
                     continue
@@ -173,7 +173,7 @@ def check(catalog: TableCatalog, items: ItemStore, counters: Counters, txn: lmdb
                     except CorruptionError as e:
                         problems.append(Problem("items", f"damaged item: {e.reason}", table=name,
                                                 key=describe_key(tdef, key)))
-                    except Exception as e:
+                    except Exception as e:  # key attributes that do not encode
                         problems.append(Problem("items", f"damaged item: {type(e).__name__}: {e}", table=name,
                                                 key=describe_key(tdef, key)))
                     ok = cur.next()

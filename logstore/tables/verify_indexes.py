@@ -39,7 +39,7 @@ def check(catalog: TableCatalog, items: ItemStore, entries: IndexEntries, counte
     for name in list(catalog.names(txn)):
         try:
             tdef = catalog.get(txn, name)
-        except Exception:
+        except Exception:  # reported by tables/verify.py
             continue
         for ix in tdef.index_defs:
             found, n = _index(tdef, ix, items, entries, counters, txn)
@@ -77,7 +77,7 @@ def _index(tdef: TableDef, ix: IndexDef, items: ItemStore, entries: IndexEntries
         while ok and cur.key()[:8] == prefix:
             try:
                 value = msgpack.unpackb(cur.value(), raw=False)
-            except Exception as e:
+            except Exception as e:  # an entry that does not decode is a finding, not the end
                 bad(f"an entry does not decode ({type(e).__name__}: {e})", bytes(cur.key()).hex()[:64])
                 ok = cur.next()
                 continue

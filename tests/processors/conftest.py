@@ -28,7 +28,7 @@ def open_store(tmp_path, clock):
     for s in reversed(opened):
         try:
             s.close()
-        except Exception:
+        except Exception:  # already closed by the test
             pass
 
 

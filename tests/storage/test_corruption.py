@@ -377,7 +377,7 @@ def outcome(impl, op, value):
         return ("ok", op(impl, value))
     except CorruptionError as e:
         return ("CorruptionError", e.status)
-    except Exception as e:
+    except Exception as e:  # anything else is a finding; describe it
         return (type(e).__name__, getattr(e, "status", None), str(e))
 
 
