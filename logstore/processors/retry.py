@@ -128,7 +128,7 @@ class Retrier:
         while True:
             try:
                 return fn(*args, **kwargs)
-            except Exception as e:  # noqa: BLE001 - classified; what is not retried is raised again
+            except Exception as e:  # classified; what is not retried is raised again
                 kind = classify(e)
                 if kind is None or (self.max_attempts is not None and attempt + 1 >= self.max_attempts):
                     raise

@@ -12,8 +12,8 @@ from consolehelpers import Browser, ConsoleProcess, q
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "cli"))   # clihelpers
 
-import msgpack  # noqa: E402
-from clihelpers import Raw, build_store  # noqa: E402
+import msgpack
+from clihelpers import Raw, build_store
 
 
 def test_damage_is_reported_never_served(tmp_path):

@@ -13,7 +13,6 @@ import base64
 import copy
 import hashlib
 import json
-import os
 import signal
 import subprocess
 import sys
