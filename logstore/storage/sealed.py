@@ -53,7 +53,7 @@ def open_sealed(key: bytes, value: bytes, where: str | Callable[[], str], decode
         return decode(body)
     except CorruptionError:
         raise
-    except Exception as e:   # noqa: BLE001 - whatever the decoder raises on bytes it cannot read
+    except Exception as e:   # whatever the decoder raises on bytes it cannot read
         raise CorruptionError(f"does not decode ({type(e).__name__}: {e})",
                               where=where() if callable(where) else where) from None
 

@@ -51,25 +51,15 @@ def load(catalog: StreamCatalog, txn: lmdb.Transaction, problems: list[Problem]
                 if info.stream_no != _U64.unpack(key)[0]:
                     problems.append(Problem("metadata", f"stream stored under number {_U64.unpack(key)[0]} "
                                             f"says it is number {info.stream_no}", stream=info.arn))
-<<<<<<< HEAD
-            except Exception as e:  # noqa: BLE001 - any decoding failure is a finding
+            except CorruptionError as e:   # a damaged record is a finding, not the end
                 problems.append(Problem("metadata", str(e)))
-=======
-            except Exception as e:  # any decoding failure is a finding
-                problems.append(Problem("metadata", f"stream record {bytes(key).hex()} does not decode: {e}"))
->>>>>>> main
     if catalog.shards_db is not None:
         for key, raw in txn.cursor(db=catalog.shards_db):
             try:
                 shard = decode_shard(bytes(key), bytes(raw))
                 shards[shard.shard_no] = shard
-<<<<<<< HEAD
-            except Exception as e:  # noqa: BLE001
+            except CorruptionError as e:
                 problems.append(Problem("metadata", str(e),
-=======
-            except Exception as e:
-                problems.append(Problem("metadata", f"shard record does not decode: {e}",
->>>>>>> main
                                         shard=_U64.unpack(key)[0] if len(key) == 8 else None))
     return streams, shards
 

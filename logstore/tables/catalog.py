@@ -1,8 +1,9 @@
 """The table catalogue: table definitions as stored, read inside the caller's transaction.
 
 Format (docs/format.md, "tables"): database ``tables``, key = table name (UTF-8), value = msgpack map of a
-``TableDef``, sealed (storage/sealed.py; a damaged one is CorruptionError naming the table). A table's items live under its ``table_no`` (see items.py), which is never reused, so a table
-deleted and created again under the same name never sees the old items.
+``TableDef``, sealed (storage/sealed.py; a damaged one is CorruptionError naming the table). A table's items live
+under its ``table_no`` (see items.py), which is never reused, so a table deleted and created again under the same
+name never sees the old items.
 
 Values are immutable; ``TableCatalog`` holds handles and a decode cache keyed by the exact stored bytes (so a
 cached value is only ever used for the bytes it was decoded from). Thread-safe.

@@ -3,8 +3,8 @@ applied exactly once however often, from however many threads, processes or rest
 
 Format (docs/format.md, "Client request tokens", format version 2): database ``request_tokens``, key = the token's
 UTF-8 bytes, value = sealed (storage/sealed.py) SHA-256 of the request's canonical form (everything but the token;
-32 bytes) || u64 LE time (ms) the request committed; database ``request_token_times``, key = u64 BE that time || token bytes, value empty:
-the same entries in time order, so pruning finds the oldest without a scan.
+32 bytes) || u64 LE time (ms) the request committed; database ``request_token_times``, key = u64 BE that time ||
+token bytes, value empty: the same entries in time order, so pruning finds the oldest without a scan.
 
 Invariants:
 * A token is checked and recorded in the write transaction of the request it names (``Writer.write``'s
