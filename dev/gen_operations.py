@@ -48,7 +48,7 @@ def method(operation: botocore.model.OperationModel) -> str:
     required = set(shape.required_members) if shape is not None else set()
     name = snake(operation.name)
     if members:
-        lines = [f"    def {name}(  # noqa: N803 - AWS's member names", "            self, *,"]
+        lines = [f"    def {name}(", "            self, *,"]
         lines += [f"            {m}: {PYTHON_TYPES[s.type_name]} | None = None," for m, s in members.items()]
         lines.append("    ) -> dict:")
     else:

@@ -51,7 +51,7 @@ class StoreOperations:
     def call(self, operation: str, request: dict) -> dict:
         raise NotImplementedError
 
-    def create_table(  # noqa: N803 - AWS's member names
+    def create_table(
             self, *,
             AttributeDefinitions: list | None = None,
             TableName: str | None = None,
@@ -80,7 +80,7 @@ class StoreOperations:
         """
         return self.call("CreateTable", _present(locals()))
 
-    def describe_table(  # noqa: N803 - AWS's member names
+    def describe_table(
             self, *,
             TableName: str | None = None,
     ) -> dict:
@@ -91,7 +91,7 @@ class StoreOperations:
         """
         return self.call("DescribeTable", _present(locals()))
 
-    def list_tables(  # noqa: N803 - AWS's member names
+    def list_tables(
             self, *,
             ExclusiveStartTableName: str | None = None,
             Limit: int | None = None,
@@ -103,7 +103,7 @@ class StoreOperations:
         """
         return self.call("ListTables", _present(locals()))
 
-    def update_table(  # noqa: N803 - AWS's member names
+    def update_table(
             self, *,
             AttributeDefinitions: list | None = None,
             TableName: str | None = None,
@@ -130,7 +130,7 @@ class StoreOperations:
         """
         return self.call("UpdateTable", _present(locals()))
 
-    def delete_table(  # noqa: N803 - AWS's member names
+    def delete_table(
             self, *,
             TableName: str | None = None,
     ) -> dict:
@@ -144,7 +144,7 @@ class StoreOperations:
         """
         return self.call("DeleteTable", _present(locals()))
 
-    def update_time_to_live(  # noqa: N803 - AWS's member names
+    def update_time_to_live(
             self, *,
             TableName: str | None = None,
             TimeToLiveSpecification: dict | None = None,
@@ -158,7 +158,7 @@ class StoreOperations:
         """
         return self.call("UpdateTimeToLive", _present(locals()))
 
-    def describe_time_to_live(  # noqa: N803 - AWS's member names
+    def describe_time_to_live(
             self, *,
             TableName: str | None = None,
     ) -> dict:
@@ -168,7 +168,7 @@ class StoreOperations:
         """
         return self.call("DescribeTimeToLive", _present(locals()))
 
-    def put_item(  # noqa: N803 - AWS's member names
+    def put_item(
             self, *,
             TableName: str | None = None,
             Item: dict | None = None,
@@ -192,7 +192,7 @@ class StoreOperations:
         """
         return self.call("PutItem", _present(locals()))
 
-    def get_item(  # noqa: N803 - AWS's member names
+    def get_item(
             self, *,
             TableName: str | None = None,
             Key: dict | None = None,
@@ -210,7 +210,7 @@ class StoreOperations:
         """
         return self.call("GetItem", _present(locals()))
 
-    def delete_item(  # noqa: N803 - AWS's member names
+    def delete_item(
             self, *,
             TableName: str | None = None,
             Key: dict | None = None,
@@ -231,7 +231,7 @@ class StoreOperations:
         """
         return self.call("DeleteItem", _present(locals()))
 
-    def update_item(  # noqa: N803 - AWS's member names
+    def update_item(
             self, *,
             TableName: str | None = None,
             Key: dict | None = None,
@@ -256,7 +256,7 @@ class StoreOperations:
         """
         return self.call("UpdateItem", _present(locals()))
 
-    def batch_write_item(  # noqa: N803 - AWS's member names
+    def batch_write_item(
             self, *,
             RequestItems: dict | None = None,
             ReturnConsumedCapacity: str | None = None,
@@ -272,7 +272,7 @@ class StoreOperations:
         """
         return self.call("BatchWriteItem", _present(locals()))
 
-    def batch_get_item(  # noqa: N803 - AWS's member names
+    def batch_get_item(
             self, *,
             RequestItems: dict | None = None,
             ReturnConsumedCapacity: str | None = None,
@@ -284,7 +284,7 @@ class StoreOperations:
         """
         return self.call("BatchGetItem", _present(locals()))
 
-    def transact_write_items(  # noqa: N803 - AWS's member names
+    def transact_write_items(
             self, *,
             TransactItems: list | None = None,
             ReturnConsumedCapacity: str | None = None,
@@ -301,7 +301,7 @@ class StoreOperations:
         """
         return self.call("TransactWriteItems", _present(locals()))
 
-    def transact_get_items(  # noqa: N803 - AWS's member names
+    def transact_get_items(
             self, *,
             TransactItems: list | None = None,
             ReturnConsumedCapacity: str | None = None,
@@ -317,7 +317,7 @@ class StoreOperations:
         """
         return self.call("TransactGetItems", _present(locals()))
 
-    def query(  # noqa: N803 - AWS's member names
+    def query(
             self, *,
             TableName: str | None = None,
             IndexName: str | None = None,
@@ -345,7 +345,7 @@ class StoreOperations:
         """
         return self.call("Query", _present(locals()))
 
-    def scan(  # noqa: N803 - AWS's member names
+    def scan(
             self, *,
             TableName: str | None = None,
             IndexName: str | None = None,
@@ -371,7 +371,7 @@ class StoreOperations:
         """
         return self.call("Scan", _present(locals()))
 
-    def tag_resource(  # noqa: N803 - AWS's member names
+    def tag_resource(
             self, *,
             ResourceArn: str | None = None,
             Tags: list | None = None,
@@ -384,7 +384,7 @@ class StoreOperations:
         """
         return self.call("TagResource", _present(locals()))
 
-    def untag_resource(  # noqa: N803 - AWS's member names
+    def untag_resource(
             self, *,
             ResourceArn: str | None = None,
             TagKeys: list | None = None,
@@ -396,7 +396,7 @@ class StoreOperations:
         """
         return self.call("UntagResource", _present(locals()))
 
-    def list_tags_of_resource(  # noqa: N803 - AWS's member names
+    def list_tags_of_resource(
             self, *,
             ResourceArn: str | None = None,
             NextToken: str | None = None,
@@ -408,7 +408,7 @@ class StoreOperations:
         """
         return self.call("ListTagsOfResource", _present(locals()))
 
-    def list_streams(  # noqa: N803 - AWS's member names
+    def list_streams(
             self, *,
             TableName: str | None = None,
             Limit: int | None = None,
@@ -421,7 +421,7 @@ class StoreOperations:
         """
         return self.call("ListStreams", _present(locals()))
 
-    def describe_stream(  # noqa: N803 - AWS's member names
+    def describe_stream(
             self, *,
             StreamArn: str | None = None,
             Limit: int | None = None,
@@ -435,7 +435,7 @@ class StoreOperations:
         """
         return self.call("DescribeStream", _present(locals()))
 
-    def get_shard_iterator(  # noqa: N803 - AWS's member names
+    def get_shard_iterator(
             self, *,
             StreamArn: str | None = None,
             ShardId: str | None = None,
@@ -451,7 +451,7 @@ class StoreOperations:
         """
         return self.call("GetShardIterator", _present(locals()))
 
-    def get_records(  # noqa: N803 - AWS's member names
+    def get_records(
             self, *,
             ShardIterator: str | None = None,
             Limit: int | None = None,

@@ -141,7 +141,7 @@ class Leases:
                         sleep=self.retrier.sleep, what=self.retrier.what)
         try:
             status = first.call(self.client.describe_table, TableName=self.table)["Table"]["TableStatus"]
-        except Exception as e:  # noqa: BLE001 - only a missing table is ours to handle
+        except Exception as e:  # only a missing table is ours to handle
             if error_code(e) != "ResourceNotFoundException":
                 raise
             if not self.settings.create_table:
@@ -151,7 +151,7 @@ class Leases:
                     self.client.create_table, TableName=self.table, BillingMode="PAY_PER_REQUEST",
                     KeySchema=[{"AttributeName": "leaseKey", "KeyType": "HASH"}],
                     AttributeDefinitions=[{"AttributeName": "leaseKey", "AttributeType": "S"}])
-            except Exception as e2:  # noqa: BLE001 - another instance created it first
+            except Exception as e2:  # another instance created it first
                 if error_code(e2) != "ResourceInUseException":
                     raise
             status = "CREATING"
@@ -185,7 +185,7 @@ class Leases:
             self.retrier.call(self.client.put_item, TableName=self.table, Item=item,
                               ConditionExpression="attribute_not_exists(leaseKey)")
             return True
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             if _is_condition_failure(e):
                 return False
             raise
@@ -196,7 +196,7 @@ class Leases:
             return self.retrier.call(self.client.update_item, TableName=self.table,
                                      Key={"leaseKey": {"S": shard_id}}, ReturnValues="ALL_NEW",
                                      **request)["Attributes"]
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             if _is_condition_failure(e):
                 return None
             raise
@@ -229,7 +229,7 @@ class Leases:
                 new = self._update(shard_id, UpdateExpression="ADD leaseCounter :one",
                                    ConditionExpression="leaseOwner = :me",
                                    ExpressionAttributeValues={":one": {"N": "1"}, ":me": {"S": self.me}})
-            except Exception as e:  # noqa: BLE001 - not renewed this round; self-expiry decides
+            except Exception as e:  # not renewed this round; self-expiry decides
                 log.warning("processor lease %s: renewing failed: %r", shard_id, e)
                 with self._lock:
                     if now - self._held.get(shard_id, now) > self.settings.failover_s:
@@ -357,5 +357,5 @@ class Leases:
             try:
                 self._update(shard_id, ConditionExpression="leaseOwner = :me", UpdateExpression="REMOVE leaseOwner",
                              ExpressionAttributeValues={":me": {"S": self.me}})
-            except Exception as e:  # noqa: BLE001 - it will expire instead
+            except Exception as e:  # it will expire instead
                 log.warning("processor %s: releasing the lease of %s failed: %r", self.me, shard_id, e)

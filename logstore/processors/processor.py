@@ -216,7 +216,7 @@ class Processor:
                     self._lease_round()
             except Interrupted:
                 return
-            except Exception as e:  # noqa: BLE001 - the next round tries again
+            except Exception as e:  # the next round tries again
                 log.warning("processor %s: lease round failed: %r", self.name, e)
 
     def _list_shards(self):
@@ -252,7 +252,7 @@ class Processor:
                 self._scan(started)
             except Interrupted:
                 return
-            except Exception as e:  # noqa: BLE001 - a failed listing is retried at the next scan
+            except Exception as e:  # a failed listing is retried at the next scan
                 log.warning("processor %s: listing shards failed: %r", self.name, e)
                 if classify(e) is None:
                     self.errors.append(e)

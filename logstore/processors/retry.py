@@ -136,7 +136,7 @@ class Retrier:
         while True:
             try:
                 return fn(*args, **kwargs)
-            except Exception as e:  # noqa: BLE001 - classified; what is not retried is raised again
+            except Exception as e:  # classified; what is not retried is raised again
                 kind = classify(e)
                 if kind is None:
                     raise

@@ -69,7 +69,7 @@ class EmbeddedSource:
         self.store = store
         try:
             desc = store.describe_table(TableName=table)["Table"]
-        except Exception as e:  # noqa: BLE001 - a missing table is the user's mistake, said so
+        except Exception as e:  # a missing table is the user's mistake, said so
             if error_code(e) == "ResourceNotFoundException":
                 raise ProcessorError(f"no table {table} in the store") from None
             raise
@@ -152,7 +152,7 @@ class RemoteSource:
             if tables is not None:   # DynamoDB tells a missing table from one without a stream; Streams does not
                 try:
                     desc = first.call(tables.describe_table, TableName=table)["Table"]
-                except Exception as e:  # noqa: BLE001
+                except Exception as e:
                     if error_code(e) == "ResourceNotFoundException":
                         where = getattr(getattr(streams, "meta", None), "endpoint_url", "the endpoint")
                         raise ProcessorError(f"no table {table} at {where}") from None
@@ -230,7 +230,7 @@ class RemoteReader:
                 break
             except Interrupted:
                 return Page()           # stopping: the worker sees it and ends
-            except Exception as e:  # noqa: BLE001 - the two the stream answers that a new iterator cures
+            except Exception as e:  # the two the stream answers that a new iterator cures
                 code = error_code(e)
                 if code == "ExpiredIteratorException":
                     self.expired_iterators += 1

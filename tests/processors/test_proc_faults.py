@@ -21,17 +21,17 @@ from logstore.processors.retry import Backoff, Interrupted, Retrier, classify, e
 
 pytest.importorskip("logstore.server")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "server"))
-from serverhelpers import ServerProcess  # noqa: E402
+from serverhelpers import ServerProcess
 
-import boto3  # noqa: E402
-import logstore  # noqa: E402
-from botocore.config import Config  # noqa: E402
-from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConnectionError  # noqa: E402
+import boto3
+import logstore
+from botocore.config import Config
+from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConnectionError
 
-from faultproxy import FaultProxy  # noqa: E402
-from logstore.processors import Processor, ProcessorConfig  # noqa: E402
-from logstore.processors.leases import LeaseSettings  # noqa: E402
-from prochelpers import assert_at_least_once_in_order  # noqa: E402
+from faultproxy import FaultProxy
+from logstore.processors import Processor, ProcessorConfig
+from logstore.processors.leases import LeaseSettings
+from prochelpers import assert_at_least_once_in_order
 
 CREDS = {"region_name": "us-east-1", "aws_access_key_id": "test", "aws_secret_access_key": "test"}
 
