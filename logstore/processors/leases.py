@@ -56,7 +56,7 @@ from typing import Callable
 
 from logstore.errors import InvalidProcessorConfig, ProcessorError
 
-from .retry import Retrier, error_code
+from .retry import STARTUP_THROTTLE_ATTEMPTS, Retrier, error_code
 
 log = logging.getLogger("logstore.processors")
 SHARD_END = "SHARD_END"
@@ -137,7 +137,8 @@ class Leases:
     def ensure_table(self) -> None:
         """Create the lease table if it does not exist (and ``create_table``), and wait until it is ACTIVE. The
         first contact retries a few times only: an endpoint that is down at startup is reported."""
-        first = Retrier(self.retrier.backoff, max_attempts=4, sleep=self.retrier.sleep, what=self.retrier.what)
+        first = Retrier(self.retrier.backoff, max_attempts=4, throttle_attempts=STARTUP_THROTTLE_ATTEMPTS,
+                        sleep=self.retrier.sleep, what=self.retrier.what)
         try:
             status = first.call(self.client.describe_table, TableName=self.table)["Table"]["TableStatus"]
         except Exception as e:  # only a missing table is ours to handle

@@ -296,9 +296,12 @@ class Processor:
     # -- observing -----------------------------------------------------------------------------------------------
 
     def stats(self) -> list[ShardStats]:
+        """Each shard being worked on, and each whose worker ended before its shard did (its counts wait for
+        the next worker there: a scan that retires a worker while the processor stops starts none)."""
         with self._lock:
             workers = list(self._workers.values())
-        return [w.stats() for w in workers]
+            waiting = [s for k, s in self._retired.items() if k not in self._workers and not s.done]
+        return [w.stats() for w in workers] + waiting
 
     def wait_idle(self, timeout: float = 30.0) -> None:
         """Wait until every record written before this call has been handled: the coordinator has scanned with

@@ -28,7 +28,7 @@ from logstore.errors import ProcessorError, TrimmedDataAccessException
 from logstore.stream import LATEST, TRIM_HORIZON, ids
 
 from .events import Renderer, from_boto3
-from .retry import Backoff, Interrupted, Retrier, error_code
+from .retry import STARTUP_THROTTLE_ATTEMPTS, Backoff, Interrupted, Retrier, error_code
 
 log = logging.getLogger("logstore.processors")
 MAX_READERS_PER_SHARD = 2
@@ -145,8 +145,9 @@ class RemoteSource:
         self.client = streams
         self.retrier = retrier or Retrier(what=f"stream of {table}")     # the processor hands in its own
         # the first contact retries a few times only: an endpoint that is down or throttles for good at startup is
-        # reported, not waited on forever
-        first = Retrier(Backoff(0.1, 1.0), max_attempts=4, what=f"stream of {table}")
+        # reported, not waited on forever (throttling, which many instances starting at once meet, for ~10 s)
+        first = Retrier(Backoff(0.1, 1.0), max_attempts=4, throttle_attempts=STARTUP_THROTTLE_ATTEMPTS,
+                        what=f"stream of {table}")
         if stream_arn is None:
             if tables is not None:   # DynamoDB tells a missing table from one without a stream; Streams does not
                 try:
