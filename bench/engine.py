@@ -4,15 +4,16 @@ Workloads (durable: every commit is fsynced, on both sides):
 * put_batched    -- put 100,000 new items of ~200 bytes in transactions of 1,000 (``store.batch()``): validation,
                     the item, its INSERT record with images. Baseline: raw py-lmdb ``putmulti`` of the same items
                     (key = the item's key, value = the msgpack'd item), one transaction per 1,000.
-                    Target: >= 150,000 items/s and >= 0.15x raw.
+                    Target: >= 0.5x raw.
 * put_single     -- one ``put_item`` per transaction. Baseline: raw single-record commits of the same bytes.
-                    Target: >= 0.8x raw.
+                    Target: >= 0.85x raw.
 * put_8_threads  -- eight threads each calling ``put_item`` (group commit shares fsyncs). Baseline: the same
-                    number of puts from one thread. Target: >= 3x one thread.
+                    number of puts from one thread. Target: >= 4x one thread.
 * drain          -- read 100,000 records (written beforehand, untimed) with GetRecords(Limit=1000), each record
                     rendered in the AWS shape. Baseline: a raw cursor scan of the same number of stored records.
                     Target: >= 1,000,000 records/s.
 
+Timed with the garbage collector on, as users run (harness.Stopwatch). Targets: issue 13's table, rows 1-4.
 Run ``python bench/engine.py --help`` for the options.
 """
 from __future__ import annotations
@@ -161,12 +162,11 @@ def drain(n: int, tmp: str):
 
 WORKLOADS = [
     Workload("put_batched", 100_000, 5_000, "py-lmdb putmulti of the msgpack'd items, 1,000 per txn",
-             ">= 150k items/s and >= 0.15x raw", lambda ratio, s, per_s: ratio >= 0.15 and per_s >= 150_000,
-             put_batched),
-    Workload("put_single", 3_000, 300, "py-lmdb one put per txn", ">= 0.8x raw",
-             ratio_at_least(0.8), put_single),
-    Workload("put_8_threads", 4_000, 400, "the same puts from 1 thread", ">= 3x one thread",
-             ratio_at_least(3), put_8_threads),
+             ">= 0.5x raw", ratio_at_least(0.5), put_batched),
+    Workload("put_single", 3_000, 300, "py-lmdb one put per txn", ">= 0.85x raw",
+             ratio_at_least(0.85), put_single),
+    Workload("put_8_threads", 4_000, 400, "the same puts from 1 thread", ">= 4x one thread",
+             ratio_at_least(4), put_8_threads),
     Workload("drain", 100_000, 5_000, "py-lmdb cursor scan of as many records", ">= 1M records/s",
              lambda ratio, s, per_s: per_s >= 1_000_000, drain),
 ]

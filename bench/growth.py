@@ -41,12 +41,12 @@ import tracemalloc
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import logstore  # noqa: E402
-from harness import RESULTS_DIR, git_commit, machine  # noqa: E402
-from logstore.clock import FakeClock  # noqa: E402
-from logstore.stream import StreamPolicy  # noqa: E402
-from logstore.tables import keycodec  # noqa: E402
-from logstore.tables.writes import Mutation  # noqa: E402
+import logstore
+from harness import RESULTS_DIR, git_commit, machine
+from logstore.clock import FakeClock
+from logstore.stream import StreamPolicy
+from logstore.tables import keycodec
+from logstore.tables.writes import Mutation
 
 T0_MS = 1_700_000_000_000
 DUE_AT_MS = T0_MS + 3_600_000          # 1 % of the items expire before this; the rest a year later

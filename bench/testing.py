@@ -25,11 +25,11 @@ os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 # stream (https://<account>.streams-ddb.<region>.amazonaws.com: "404 Not yet implemented"); both sides run without.
 os.environ["AWS_ACCOUNT_ID_ENDPOINT_MODE"] = "disabled"
 
-import boto3  # noqa: E402
-from harness import RESULTS_DIR, Stopwatch, Workload, main  # noqa: E402
-from moto import mock_aws  # noqa: E402 - imported before any session is made: its hook is in every one
+import boto3
+from harness import RESULTS_DIR, Stopwatch, Workload, main
+from moto import mock_aws  # imported before any session is made: its hook is in every one
 
-import logstore.testing  # noqa: E402 - likewise
+import logstore.testing  # likewise
 
 KEY = {"KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"},
@@ -76,7 +76,7 @@ def setup_teardown(make_mock, n: int, open_store: bool):
             for _ in range(n):
                 with make_mock() as m:
                     if open_store:
-                        m.store   # noqa: B018 - opens the default region's store
+                        m.store  # opens the default region's store
         return n, sw.seconds
     return run
 

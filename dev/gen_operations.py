@@ -48,11 +48,12 @@ def method(operation: botocore.model.OperationModel) -> str:
     required = set(shape.required_members) if shape is not None else set()
     name = snake(operation.name)
     if members:
-        lines = [f"    def {name}(  # noqa: N803 - AWS's member names", "            self, *,"]
+        lines = [f"    def {name}(", "            self, *,"]
         lines += [f"            {m}: {PYTHON_TYPES[s.type_name]} | None = None," for m, s in members.items()]
+        lines.append("            **unknown: Any,")
         lines.append("    ) -> dict:")
     else:
-        lines = [f"    def {name}(self) -> dict:"]
+        lines = [f"    def {name}(self, **unknown: Any) -> dict:"]
     doc = summary(operation.documentation, 105, f"{operation.name}: ")
     lines.append('        """' + doc[0])
     lines += ["        " + line for line in doc[1:]]
@@ -61,10 +62,7 @@ def method(operation: botocore.model.OperationModel) -> str:
         lines.append("        Members (AWS's names; required: "
                      + (", ".join(m for m in members if m in required) or "none") + "). Absent members are None.")
     lines.append('        """')
-    if members:
-        lines.append(f'        return self.call("{operation.name}", _present(locals()))')
-    else:
-        lines.append(f'        return self.call("{operation.name}", {{}})')
+    lines.append(f'        return self.call("{operation.name}", _present("{operation.name}", locals()))')
     return "\n".join(lines)
 
 
@@ -79,19 +77,27 @@ def generate() -> str:
 
 The operations logstore serves, as methods of ``Store`` (``StoreOperations`` is its base): keyword-only, named
 and typed after the operation's members, AWS's summary as the docstring, each a call of ``Store.call`` with the
-members given (None means absent). ``ROUTES`` (X-Amz-Target prefix -> operation -> method name) is the one
+members given (None means absent; a member the operation does not have is AWS's ValidationException, as the
+service model refuses it, never a TypeError). ``ROUTES`` (X-Amz-Target prefix -> operation -> method name) is the one
 table the server routes by.
 """
 from __future__ import annotations
 
 from typing import Any
 
+from logstore.errors import ValidationException
+
 ROUTES: dict[str, dict[str, str]] = {{
 {chr(10).join(routes)}
 }}
 
 
-def _present(members: dict[str, Any]) -> dict[str, Any]:
+def _present(operation: str, members: dict[str, Any]) -> dict[str, Any]:
+    unknown = members.pop("unknown")
+    if unknown:
+        known = ", ".join(k for k in members if k != "self") or "none"
+        raise ValidationException(
+            f"{{operation}} has no member {{', '.join(repr(k) for k in sorted(unknown))}} (its members: {{known}})")
     return {{k: v for k, v in members.items() if v is not None and k != "self"}}
 
 

@@ -15,7 +15,8 @@ def store_path(tmp_path):
 
 @pytest.fixture
 def seed(request):
-    """A random seed, printed so a failure can be replayed with LOGSTORE_SEED=<seed>."""
-    value = int(os.environ.get("LOGSTORE_SEED", random.randrange(1 << 32)))
+    """A random seed, printed so a failure can be replayed with LOGSTORE_SEED=<seed> (the one seed fixture: every
+    randomised test takes it)."""
+    value = int(os.environ.get("LOGSTORE_SEED") or random.randrange(1 << 32))
     print(f"\n{request.node.nodeid}: seed {value} (replay with LOGSTORE_SEED={value})")
     return value

@@ -78,26 +78,31 @@ class ItemsService:
         return key
 
     def checked_item(self, tdef, item) -> dict:
+        return self.checked_item_sized(tdef, item)[0]
+
+    def checked_item_sized(self, tdef, item) -> tuple[dict, int]:
+        """The validated canonical item and its size (attrs.item_size)."""
         if not isinstance(item, dict):
             raise ValidationException(INVALID + "Item must be a map")
         item = attrs.canonical_item(item, key_names=tdef.key_names)
         attrs.check_key(item, list(tdef.key_schema), exact=False)
-        attrs.check_item_size(item)
+        size = attrs.check_item_size(item)
         if tdef.indexes:
             check_index_keys(tdef, item)
-        return item
+        return item, size
 
     def put_mutation(self, tdef, item, condition=None, return_old: bool = False) -> Mutation:
         """A validated put of ``item`` into ``tdef``'s table (ValidationException if the item is invalid), refused
         with ConditionalCheckFailedException unless the bound ``condition`` holds for the stored item."""
-        new = self.checked_item(tdef, item)
+        new, size = self.checked_item_sized(tdef, item)
         if condition is None:
             apply = lambda old: new  # noqa: E731 - the hot path: no closure over a condition
         else:
             def apply(old):
                 check_condition(condition, old, return_old)
                 return new
-        return Mutation(tdef.name, {k: new[k] for k in tdef.key_names}, apply, table_no=tdef.table_no)
+        return Mutation(tdef.name, {k: new[k] for k in tdef.key_names}, apply, table_no=tdef.table_no,
+                        sized=(new, size))
 
     def delete_mutation(self, tdef, key, condition=None, return_old: bool = False) -> Mutation:
         """A validated delete of the item with ``key`` from ``tdef``'s table (conditional as put_mutation)."""

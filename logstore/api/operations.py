@@ -2,12 +2,15 @@
 
 The operations logstore serves, as methods of ``Store`` (``StoreOperations`` is its base): keyword-only, named
 and typed after the operation's members, AWS's summary as the docstring, each a call of ``Store.call`` with the
-members given (None means absent). ``ROUTES`` (X-Amz-Target prefix -> operation -> method name) is the one
+members given (None means absent; a member the operation does not have is AWS's ValidationException, as the
+service model refuses it, never a TypeError). ``ROUTES`` (X-Amz-Target prefix -> operation -> method name) is the one
 table the server routes by.
 """
 from __future__ import annotations
 
 from typing import Any
+
+from logstore.errors import ValidationException
 
 ROUTES: dict[str, dict[str, str]] = {
     "DynamoDB_20120810": {
@@ -41,7 +44,12 @@ ROUTES: dict[str, dict[str, str]] = {
 }
 
 
-def _present(members: dict[str, Any]) -> dict[str, Any]:
+def _present(operation: str, members: dict[str, Any]) -> dict[str, Any]:
+    unknown = members.pop("unknown")
+    if unknown:
+        known = ", ".join(k for k in members if k != "self") or "none"
+        raise ValidationException(
+            f"{operation} has no member {', '.join(repr(k) for k in sorted(unknown))} (its members: {known})")
     return {k: v for k, v in members.items() if v is not None and k != "self"}
 
 
@@ -51,7 +59,7 @@ class StoreOperations:
     def call(self, operation: str, request: dict) -> dict:
         raise NotImplementedError
 
-    def create_table(  # noqa: N803 - AWS's member names
+    def create_table(
             self, *,
             AttributeDefinitions: list | None = None,
             TableName: str | None = None,
@@ -71,6 +79,7 @@ class StoreOperations:
             GlobalTableSourceArn: str | None = None,
             GlobalTableSettingsReplicationMode: str | None = None,
             VectorIndexes: list | None = None,
+            **unknown: Any,
     ) -> dict:
         """CreateTable: The CreateTable operation adds a new table to your account. In an Amazon Web Services
         account, table names must be unique within each Region. That is, you can have two tables with same name
@@ -78,32 +87,34 @@ class StoreOperations:
 
         Members (AWS's names; required: TableName). Absent members are None.
         """
-        return self.call("CreateTable", _present(locals()))
+        return self.call("CreateTable", _present("CreateTable", locals()))
 
-    def describe_table(  # noqa: N803 - AWS's member names
+    def describe_table(
             self, *,
             TableName: str | None = None,
+            **unknown: Any,
     ) -> dict:
         """DescribeTable: Returns information about the table, including the current status of the table, when it
         was created, the primary key schema, and any indexes on the table.
 
         Members (AWS's names; required: TableName). Absent members are None.
         """
-        return self.call("DescribeTable", _present(locals()))
+        return self.call("DescribeTable", _present("DescribeTable", locals()))
 
-    def list_tables(  # noqa: N803 - AWS's member names
+    def list_tables(
             self, *,
             ExclusiveStartTableName: str | None = None,
             Limit: int | None = None,
+            **unknown: Any,
     ) -> dict:
         """ListTables: Returns an array of table names associated with the current account and endpoint. The output
         from ListTables is paginated, with each page returning a maximum of 100 table names.
 
         Members (AWS's names; required: none). Absent members are None.
         """
-        return self.call("ListTables", _present(locals()))
+        return self.call("ListTables", _present("ListTables", locals()))
 
-    def update_table(  # noqa: N803 - AWS's member names
+    def update_table(
             self, *,
             AttributeDefinitions: list | None = None,
             TableName: str | None = None,
@@ -122,17 +133,19 @@ class StoreOperations:
             GlobalTableSettingsReplicationMode: str | None = None,
             DisassociationProtectionEnabled: bool | None = None,
             VectorIndexUpdates: list | None = None,
+            **unknown: Any,
     ) -> dict:
         """UpdateTable: Modifies the provisioned throughput settings, global secondary indexes, DynamoDB Streams
         settings, or global table replica settings for a given table.
 
         Members (AWS's names; required: TableName). Absent members are None.
         """
-        return self.call("UpdateTable", _present(locals()))
+        return self.call("UpdateTable", _present("UpdateTable", locals()))
 
-    def delete_table(  # noqa: N803 - AWS's member names
+    def delete_table(
             self, *,
             TableName: str | None = None,
+            **unknown: Any,
     ) -> dict:
         """DeleteTable: The DeleteTable operation deletes a table and all of its items. After a DeleteTable request,
         the specified table is in the DELETING state until DynamoDB completes the deletion. If the table is in
@@ -142,12 +155,13 @@ class StoreOperations:
 
         Members (AWS's names; required: TableName). Absent members are None.
         """
-        return self.call("DeleteTable", _present(locals()))
+        return self.call("DeleteTable", _present("DeleteTable", locals()))
 
-    def update_time_to_live(  # noqa: N803 - AWS's member names
+    def update_time_to_live(
             self, *,
             TableName: str | None = None,
             TimeToLiveSpecification: dict | None = None,
+            **unknown: Any,
     ) -> dict:
         """UpdateTimeToLive: The UpdateTimeToLive method enables or disables Time to Live (TTL) for the specified
         table. A successful UpdateTimeToLive call returns the current TimeToLiveSpecification. It can take up to
@@ -156,19 +170,20 @@ class StoreOperations:
 
         Members (AWS's names; required: TableName, TimeToLiveSpecification). Absent members are None.
         """
-        return self.call("UpdateTimeToLive", _present(locals()))
+        return self.call("UpdateTimeToLive", _present("UpdateTimeToLive", locals()))
 
-    def describe_time_to_live(  # noqa: N803 - AWS's member names
+    def describe_time_to_live(
             self, *,
             TableName: str | None = None,
+            **unknown: Any,
     ) -> dict:
         """DescribeTimeToLive: Gives a description of the Time to Live (TTL) status on the specified table.
 
         Members (AWS's names; required: TableName). Absent members are None.
         """
-        return self.call("DescribeTimeToLive", _present(locals()))
+        return self.call("DescribeTimeToLive", _present("DescribeTimeToLive", locals()))
 
-    def put_item(  # noqa: N803 - AWS's member names
+    def put_item(
             self, *,
             TableName: str | None = None,
             Item: dict | None = None,
@@ -181,6 +196,7 @@ class StoreOperations:
             ExpressionAttributeNames: dict | None = None,
             ExpressionAttributeValues: dict | None = None,
             ReturnValuesOnConditionCheckFailure: str | None = None,
+            **unknown: Any,
     ) -> dict:
         """PutItem: Creates a new item, or replaces an old item with a new item. If an item that has the same
         primary key as the new item already exists in the specified table, the new item completely replaces the
@@ -190,9 +206,9 @@ class StoreOperations:
 
         Members (AWS's names; required: TableName, Item). Absent members are None.
         """
-        return self.call("PutItem", _present(locals()))
+        return self.call("PutItem", _present("PutItem", locals()))
 
-    def get_item(  # noqa: N803 - AWS's member names
+    def get_item(
             self, *,
             TableName: str | None = None,
             Key: dict | None = None,
@@ -201,6 +217,7 @@ class StoreOperations:
             ReturnConsumedCapacity: str | None = None,
             ProjectionExpression: str | None = None,
             ExpressionAttributeNames: dict | None = None,
+            **unknown: Any,
     ) -> dict:
         """GetItem: The GetItem operation returns a set of attributes for the item with the given primary key. If
         there is no matching item, GetItem does not return any data and there will be no Item element in the
@@ -208,9 +225,9 @@ class StoreOperations:
 
         Members (AWS's names; required: TableName, Key). Absent members are None.
         """
-        return self.call("GetItem", _present(locals()))
+        return self.call("GetItem", _present("GetItem", locals()))
 
-    def delete_item(  # noqa: N803 - AWS's member names
+    def delete_item(
             self, *,
             TableName: str | None = None,
             Key: dict | None = None,
@@ -223,15 +240,16 @@ class StoreOperations:
             ExpressionAttributeNames: dict | None = None,
             ExpressionAttributeValues: dict | None = None,
             ReturnValuesOnConditionCheckFailure: str | None = None,
+            **unknown: Any,
     ) -> dict:
         """DeleteItem: Deletes a single item in a table by primary key. You can perform a conditional delete
         operation that deletes the item if it exists, or if it has an expected attribute value.
 
         Members (AWS's names; required: TableName, Key). Absent members are None.
         """
-        return self.call("DeleteItem", _present(locals()))
+        return self.call("DeleteItem", _present("DeleteItem", locals()))
 
-    def update_item(  # noqa: N803 - AWS's member names
+    def update_item(
             self, *,
             TableName: str | None = None,
             Key: dict | None = None,
@@ -246,6 +264,7 @@ class StoreOperations:
             ExpressionAttributeNames: dict | None = None,
             ExpressionAttributeValues: dict | None = None,
             ReturnValuesOnConditionCheckFailure: str | None = None,
+            **unknown: Any,
     ) -> dict:
         """UpdateItem: Edits an existing item's attributes, or adds a new item to the table if it does not already
         exist. You can put, delete, or add attribute values. You can also perform a conditional update on an
@@ -254,13 +273,14 @@ class StoreOperations:
 
         Members (AWS's names; required: TableName, Key). Absent members are None.
         """
-        return self.call("UpdateItem", _present(locals()))
+        return self.call("UpdateItem", _present("UpdateItem", locals()))
 
-    def batch_write_item(  # noqa: N803 - AWS's member names
+    def batch_write_item(
             self, *,
             RequestItems: dict | None = None,
             ReturnConsumedCapacity: str | None = None,
             ReturnItemCollectionMetrics: str | None = None,
+            **unknown: Any,
     ) -> dict:
         """BatchWriteItem: The BatchWriteItem operation puts or deletes multiple items in one or more tables. A
         single call to BatchWriteItem can transmit up to 16MB of data over the network, consisting of up to 25
@@ -270,26 +290,28 @@ class StoreOperations:
 
         Members (AWS's names; required: RequestItems). Absent members are None.
         """
-        return self.call("BatchWriteItem", _present(locals()))
+        return self.call("BatchWriteItem", _present("BatchWriteItem", locals()))
 
-    def batch_get_item(  # noqa: N803 - AWS's member names
+    def batch_get_item(
             self, *,
             RequestItems: dict | None = None,
             ReturnConsumedCapacity: str | None = None,
+            **unknown: Any,
     ) -> dict:
         """BatchGetItem: The BatchGetItem operation returns the attributes of one or more items from one or more
         tables. You identify requested items by primary key.
 
         Members (AWS's names; required: RequestItems). Absent members are None.
         """
-        return self.call("BatchGetItem", _present(locals()))
+        return self.call("BatchGetItem", _present("BatchGetItem", locals()))
 
-    def transact_write_items(  # noqa: N803 - AWS's member names
+    def transact_write_items(
             self, *,
             TransactItems: list | None = None,
             ReturnConsumedCapacity: str | None = None,
             ReturnItemCollectionMetrics: str | None = None,
             ClientRequestToken: str | None = None,
+            **unknown: Any,
     ) -> dict:
         """TransactWriteItems: TransactWriteItems is a synchronous write operation that groups up to 100 action
         requests. These actions can target items in different tables, but not in different Amazon Web Services
@@ -299,12 +321,13 @@ class StoreOperations:
 
         Members (AWS's names; required: TransactItems). Absent members are None.
         """
-        return self.call("TransactWriteItems", _present(locals()))
+        return self.call("TransactWriteItems", _present("TransactWriteItems", locals()))
 
-    def transact_get_items(  # noqa: N803 - AWS's member names
+    def transact_get_items(
             self, *,
             TransactItems: list | None = None,
             ReturnConsumedCapacity: str | None = None,
+            **unknown: Any,
     ) -> dict:
         """TransactGetItems: TransactGetItems is a synchronous operation that atomically retrieves multiple items
         from one or more tables (but not from indexes) in a single account and Region. A TransactGetItems call
@@ -315,9 +338,9 @@ class StoreOperations:
 
         Members (AWS's names; required: TransactItems). Absent members are None.
         """
-        return self.call("TransactGetItems", _present(locals()))
+        return self.call("TransactGetItems", _present("TransactGetItems", locals()))
 
-    def query(  # noqa: N803 - AWS's member names
+    def query(
             self, *,
             TableName: str | None = None,
             IndexName: str | None = None,
@@ -336,6 +359,7 @@ class StoreOperations:
             KeyConditionExpression: str | None = None,
             ExpressionAttributeNames: dict | None = None,
             ExpressionAttributeValues: dict | None = None,
+            **unknown: Any,
     ) -> dict:
         """Query: You must provide the name of the partition key attribute and a single value for that attribute.
         Query returns all items with that partition key value. Optionally, you can provide a sort key attribute
@@ -343,9 +367,9 @@ class StoreOperations:
 
         Members (AWS's names; required: TableName). Absent members are None.
         """
-        return self.call("Query", _present(locals()))
+        return self.call("Query", _present("Query", locals()))
 
-    def scan(  # noqa: N803 - AWS's member names
+    def scan(
             self, *,
             TableName: str | None = None,
             IndexName: str | None = None,
@@ -363,18 +387,20 @@ class StoreOperations:
             ExpressionAttributeNames: dict | None = None,
             ExpressionAttributeValues: dict | None = None,
             ConsistentRead: bool | None = None,
+            **unknown: Any,
     ) -> dict:
         """Scan: The Scan operation returns one or more items and item attributes by accessing every item in a table
         or a secondary index. To have DynamoDB return fewer items, you can provide a FilterExpression operation.
 
         Members (AWS's names; required: TableName). Absent members are None.
         """
-        return self.call("Scan", _present(locals()))
+        return self.call("Scan", _present("Scan", locals()))
 
-    def tag_resource(  # noqa: N803 - AWS's member names
+    def tag_resource(
             self, *,
             ResourceArn: str | None = None,
             Tags: list | None = None,
+            **unknown: Any,
     ) -> dict:
         """TagResource: Associate a set of tags with an Amazon DynamoDB resource. You can then activate these user-
         defined tags so that they appear on the Billing and Cost Management console for cost allocation tracking.
@@ -382,66 +408,71 @@ class StoreOperations:
 
         Members (AWS's names; required: ResourceArn, Tags). Absent members are None.
         """
-        return self.call("TagResource", _present(locals()))
+        return self.call("TagResource", _present("TagResource", locals()))
 
-    def untag_resource(  # noqa: N803 - AWS's member names
+    def untag_resource(
             self, *,
             ResourceArn: str | None = None,
             TagKeys: list | None = None,
+            **unknown: Any,
     ) -> dict:
         """UntagResource: Removes the association of tags from an Amazon DynamoDB resource. You can call
         UntagResource up to five times per second, per account.
 
         Members (AWS's names; required: ResourceArn, TagKeys). Absent members are None.
         """
-        return self.call("UntagResource", _present(locals()))
+        return self.call("UntagResource", _present("UntagResource", locals()))
 
-    def list_tags_of_resource(  # noqa: N803 - AWS's member names
+    def list_tags_of_resource(
             self, *,
             ResourceArn: str | None = None,
             NextToken: str | None = None,
+            **unknown: Any,
     ) -> dict:
         """ListTagsOfResource: List all tags on an Amazon DynamoDB resource. You can call ListTagsOfResource up to
         10 times per second, per account.
 
         Members (AWS's names; required: ResourceArn). Absent members are None.
         """
-        return self.call("ListTagsOfResource", _present(locals()))
+        return self.call("ListTagsOfResource", _present("ListTagsOfResource", locals()))
 
-    def list_streams(  # noqa: N803 - AWS's member names
+    def list_streams(
             self, *,
             TableName: str | None = None,
             Limit: int | None = None,
             ExclusiveStartStreamArn: str | None = None,
+            **unknown: Any,
     ) -> dict:
         """ListStreams: Returns an array of stream ARNs associated with the current account and endpoint. If the
         TableName parameter is present, then ListStreams will return only the streams ARNs for that table.
 
         Members (AWS's names; required: none). Absent members are None.
         """
-        return self.call("ListStreams", _present(locals()))
+        return self.call("ListStreams", _present("ListStreams", locals()))
 
-    def describe_stream(  # noqa: N803 - AWS's member names
+    def describe_stream(
             self, *,
             StreamArn: str | None = None,
             Limit: int | None = None,
             ExclusiveStartShardId: str | None = None,
             ShardFilter: dict | None = None,
+            **unknown: Any,
     ) -> dict:
         """DescribeStream: Returns information about a stream, including the current status of the stream, its
         Amazon Resource Name (ARN), the composition of its shards, and its corresponding DynamoDB table.
 
         Members (AWS's names; required: StreamArn). Absent members are None.
         """
-        return self.call("DescribeStream", _present(locals()))
+        return self.call("DescribeStream", _present("DescribeStream", locals()))
 
-    def get_shard_iterator(  # noqa: N803 - AWS's member names
+    def get_shard_iterator(
             self, *,
             StreamArn: str | None = None,
             ShardId: str | None = None,
             ShardIteratorType: str | None = None,
             SequenceNumber: str | None = None,
             Timestamp: float | None = None,
+            **unknown: Any,
     ) -> dict:
         """GetShardIterator: Returns a shard iterator. A shard iterator provides information about how to retrieve
         the stream records from within a shard. Use the shard iterator in a subsequent GetRecords request to read
@@ -449,15 +480,16 @@ class StoreOperations:
 
         Members (AWS's names; required: StreamArn, ShardId, ShardIteratorType). Absent members are None.
         """
-        return self.call("GetShardIterator", _present(locals()))
+        return self.call("GetShardIterator", _present("GetShardIterator", locals()))
 
-    def get_records(  # noqa: N803 - AWS's member names
+    def get_records(
             self, *,
             ShardIterator: str | None = None,
             Limit: int | None = None,
+            **unknown: Any,
     ) -> dict:
         """GetRecords: Retrieves the stream records from a given shard.
 
         Members (AWS's names; required: ShardIterator). Absent members are None.
         """
-        return self.call("GetRecords", _present(locals()))
+        return self.call("GetRecords", _present("GetRecords", locals()))

@@ -141,7 +141,7 @@ class Store(StoreOperations):
 
     # -- beyond AWS ----------------------------------------------------------------------------------------------
 
-    def split_shard(self, StreamArn: str, ShardId: str) -> dict:  # noqa: N803 - AWS-style member names
+    def split_shard(self, StreamArn: str, ShardId: str) -> dict:  # AWS-style member names
         """Split an open shard's partition into two children now. Returns the children's descriptions."""
         from . import render
 
@@ -221,11 +221,11 @@ def maintenance_loop(maintain: Callable[[], MaintenanceReport], interval: float,
         try:
             report = maintain()
             maintenance_log.debug("maintenance: %s", report)
-        except Exception:   # noqa: BLE001 - logged; the next round tries again
+        except Exception:  # logged; the next round tries again
             maintenance_log.exception("maintenance failed")
 
 
-def open(path: str | os.PathLike, *, upgrade: bool = False, **options) -> Store:  # noqa: A001 - the facade's verb
+def open(path: str | os.PathLike, *, upgrade: bool = False, **options) -> Store:  # the facade's verb
     """Open (creating if needed) the store in directory ``path``. See ``Store`` for the options. A store of an
     older format version is refused (FormatVersionError) unless ``upgrade=True``, which first converts it in
     place, as ``logstore upgrade`` does (tables/upgrade.py; resumes an interrupted upgrade)."""

@@ -79,7 +79,8 @@ class TagsService:
 
 
 def _allowed(text: str) -> bool:
-    """AWS's tag alphabet: letters, digits, white space and ``_ . : / = + - @`` (``[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*``)."""
+    """AWS's tag alphabet: letters, digits, white space and ``_ . : / = + - @``
+    (``[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*``)."""
     return all(c.isalnum() or c.isspace() or c in "_.:/=+-@" for c in text)
 
 

@@ -31,13 +31,13 @@ class Batch:
         self.ops: list[tuple[str, str, object]] = []
         self._validated: list[Mutation] = []
 
-    def put_item(self, TableName: str, Item: dict) -> None:  # noqa: N803 - boto3's member names
+    def put_item(self, TableName: str, Item: dict) -> None:  # boto3's member names
         self._add("put", TableName, Item)
 
-    def delete_item(self, TableName: str, Key: dict) -> None:  # noqa: N803
+    def delete_item(self, TableName: str, Key: dict) -> None:
         self._add("delete", TableName, Key)
 
-    def update_item(self, TableName: str, Key: dict, apply: Callable[[dict | None], dict | None]) -> None:  # noqa: N803
+    def update_item(self, TableName: str, Key: dict, apply: Callable[[dict | None], dict | None]) -> None:
         """Replace the item at ``Key`` by ``apply(stored item or None)`` (None deletes it). ``apply`` runs inside
         the write transaction and may run more than once: keep it pure."""
         self._add("update", TableName, (Key, apply))

@@ -111,7 +111,7 @@ def store_command(fn: Callable) -> Callable:
         except BrokenPipeError:  # e.g. piped into head: stop quietly
             _silence_stdout()
             raise click.exceptions.Exit(0) from None
-        except Exception as e:  # noqa: BLE001 - never a traceback, unless asked for
+        except Exception as e:  # never a traceback, unless asked for
             if os.environ.get("LOGSTORE_DEBUG"):
                 traceback.print_exc()
             raise CommandError(f"unexpected {type(e).__name__}: {e} (if the store may be damaged, `logstore check` "

@@ -8,8 +8,8 @@ Files in DIR (the manifest is the table of contents; a part not in it does not c
 * ``manifest.json``: ``{"format": "logstore-export", "version": 1, "store", "options" (as given), "filter" (as
   resolved by the first run: an age like ``--since 1d`` keeps meaning the same time when resumed), "shape",
   "compress", "parts": [{"file", "records", "first_sequence_number", "last_sequence_number", "sha256"}],
-  "records", "after_seq"}``. ``after_seq`` is the sequence number of the last record exported; a resumed export reads only
-  records above it. Sequence numbers are handed out in commit order, so no record committed later can fall below.
+  "records", "after_seq"}``. ``after_seq`` is the sequence number of the last record exported; a resumed export reads
+  only records above it. Sequence numbers are handed out in commit order, so no record committed later can fall below.
 
 Each part is written to a temporary file, fsynced and renamed, and only then listed in the manifest (itself
 replaced atomically), so an interrupted export leaves whole parts and a manifest that describes them, and the
@@ -192,7 +192,8 @@ def export_dynamodb(store, table: str, out_dir: str, per_file: int, f: RecordFil
         else:
             view = _incremental(store, txn, tdef, f, writer)
             summary.update(exportType="INCREMENTAL_EXPORT", outputView=view,
-                           exportFromTime=ddbexport.iso(f.since_ms or 0), exportToTime=ddbexport.iso(f.until_ms or now_ms))
+                           exportFromTime=ddbexport.iso(f.since_ms or 0),
+                           exportToTime=ddbexport.iso(f.until_ms or now_ms))
     summary["endTime"] = ddbexport.iso(SYSTEM_CLOCK.now_ms())
     summary = writer.finish(summary)
     ddbexport._write(os.path.join(out_dir, ddbexport.TABLE_FILE), (json.dumps(description, indent=2) + "\n").encode())

@@ -13,9 +13,9 @@
   leaves; its stream from ``--stream-view-type`` (default: the exported table's, else NEW_AND_OLD_IMAGES;
   ``NONE`` for none).
 * Resumable: after each committed batch the position (data file, line) is written to ``--progress`` (default
-  ``.logstore-import-<store>-<table>-<hash of the source>.json`` beside the store directory); run the same command again and it continues
-  from there. Even without it nothing is doubled: writing an item equal to the stored one writes nothing and
-  makes no stream record.
+  ``.logstore-import-<store>-<table>-<hash of the source>.json`` beside the store directory); run the same command
+  again and it continues from there. Even without it nothing is doubled: writing an item equal to the stored one
+  writes nothing and makes no stream record.
 * A bad line (not JSON, not an item, an item the table refuses) stops the import with ``FILE:LINE: why`` and
   exit status 2; the batch it was in is not written, the batches before it are (and the progress says so).
 """

@@ -11,7 +11,8 @@ from rich.table import Table
 
 from logstore.stream.catalog import ENABLED
 
-from .common import console, emit_json, fmt_age, fmt_bytes, fmt_time, iso_time, now_ms, open_store, seq_text, store_command
+from .common import (console, emit_json, fmt_age, fmt_bytes, fmt_time, iso_time, now_ms, open_store, seq_text,
+                     store_command)
 
 
 def gather(store) -> dict:

@@ -218,7 +218,7 @@ def process(table, handler_spec, store_path, create, endpoint_url, region, strea
             click.echo(f"processing {table} ({proc.source.stream_arn}) at {where} as {proc.name}"
                        + (f", worker {proc.leases.me} of lease table {lease_table}" if leases else ""), err=True)
             proc.start()
-        except Exception as e:  # noqa: BLE001 - a user's mistake is one line; anything else a traceback
+        except Exception as e:  # a user's mistake is one line; anything else a traceback
             message = _explain(e, where)
             if message is None:
                 raise

@@ -11,8 +11,8 @@ from typing import Sequence
 
 from logstore._logseg import ffi, lib
 
-from .format import (E_ARG, E_ORDER, HEADER_SIZE, INPUT_ERRORS, TRAILER_SIZE, U64_MAX, SegmentHeader, SegmentRead, corrupt,
-                     encoded_size, input_error)
+from .format import (E_ARG, E_ORDER, HEADER_SIZE, INPUT_ERRORS, TRAILER_SIZE, U64_MAX, SegmentHeader, SegmentRead,
+                     corrupt, encoded_size, input_error)
 
 IMPLEMENTATION = "c"
 _from_buffer = ffi.from_buffer

@@ -83,7 +83,7 @@ class Console:
             return self.render(request, "error.html", status=500, code="CorruptionError",
                                message=f"{exc} -- the store is damaged here; the Store page's check reports "
                                        "every problem.")
-        except Exception:   # noqa: BLE001 - the border: logged, no details to the browser
+        except Exception:  # the border: logged, no details to the browser
             log.exception("console %s %s: unexpected error", request.method, request.path)
             return self.render(request, "error.html", status=500, code="InternalServerError",
                                message="The console failed to answer; the server's log has the details.")

@@ -78,7 +78,7 @@ def parse(scope, body: bytes, prefix: str) -> Request:
         jar = SimpleCookie()
         try:
             jar.load(headers["cookie"])
-        except Exception:   # noqa: BLE001 - a malformed cookie header is as good as none
+        except Exception:  # a malformed cookie header is as good as none
             jar = SimpleCookie()
         cookies = {k: m.value for k, m in jar.items()}
     form = {}

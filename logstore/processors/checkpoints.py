@@ -26,6 +26,7 @@ import lmdb
 import msgpack
 
 from logstore.api.store import Store
+from logstore.storage.sealed import open_sealed, seal
 
 DB_NAME = "processor_checkpoints"
 VERSION = 1
@@ -52,11 +53,17 @@ def encode(cp: Checkpoint) -> bytes:
     return msgpack.packb([VERSION, cp.after, cp.done, cp.updated_ms, cp.start])
 
 
-def decode(shard_id: str, raw: bytes) -> Checkpoint:
-    version, after, done, updated, start = msgpack.unpackb(raw)
+def _body(shard_id: str, body: bytes) -> Checkpoint:
+    version, after, done, updated, start = msgpack.unpackb(body)
     if version != VERSION:
         raise ValueError(f"checkpoint of {shard_id}: unknown version {version}")
     return Checkpoint(shard_id, after, done, updated, start)
+
+
+def decode(key: bytes, shard_id: str, raw: bytes) -> Checkpoint:
+    """The checkpoint stored (sealed) under ``key``; CorruptionError naming it if it is damaged."""
+    return open_sealed(key, raw, lambda: f"{DB_NAME} entry {bytes(key).decode('utf-8', 'replace')!r}",
+                       lambda body: _body(shard_id, body))
 
 
 class Checkpoints:
@@ -77,14 +84,15 @@ class Checkpoints:
             ok = cur.set_range(self._prefix)
             while ok and cur.key().startswith(self._prefix):
                 shard_id = bytes(cur.key()[len(self._prefix):]).decode()
-                out[shard_id] = decode(shard_id, cur.value())
+                out[shard_id] = decode(bytes(cur.key()), shard_id, bytes(cur.value()))
                 ok = cur.next()
         return out
 
     def get(self, shard_id: str) -> Checkpoint | None:
         with self.env.begin_read() as txn:
-            raw = txn.get(_key(self.name, self.stream_arn, shard_id), db=self.db)
-        return decode(shard_id, raw) if raw is not None else None
+            key = _key(self.name, self.stream_arn, shard_id)
+            raw = txn.get(key, db=self.db)
+        return decode(key, shard_id, raw) if raw is not None else None
 
     def commit(self, cp: Checkpoint, also: Callable[[lmdb.Transaction], None] | None = None) -> Checkpoint:
         """Write ``cp`` (stamped with the store's time), after running ``also(txn)`` in the same transaction (the
@@ -98,13 +106,13 @@ class Checkpoints:
                 also(txn)
             raw = txn.get(key, db=self.db)
             if raw is not None:
-                old = decode(cp.shard_id, raw)
+                old = decode(key, cp.shard_id, raw)
                 if old.after is not None and (cp.after is None or int(cp.after) < int(old.after)):
                     return old
                 if old.done and not cp.done:
                     return old
             new = Checkpoint(cp.shard_id, cp.after, cp.done, now, cp.start)
-            txn.put(key, encode(new), db=self.db)
+            txn.put(key, seal(key, encode(new)), db=self.db)
             return new
         return self.env.write(write)
 

@@ -56,7 +56,7 @@ from typing import Callable
 
 from logstore.errors import InvalidProcessorConfig, ProcessorError
 
-from .retry import Retrier, error_code
+from .retry import STARTUP_THROTTLE_ATTEMPTS, Retrier, error_code
 
 log = logging.getLogger("logstore.processors")
 SHARD_END = "SHARD_END"
@@ -137,10 +137,11 @@ class Leases:
     def ensure_table(self) -> None:
         """Create the lease table if it does not exist (and ``create_table``), and wait until it is ACTIVE. The
         first contact retries a few times only: an endpoint that is down at startup is reported."""
-        first = Retrier(self.retrier.backoff, max_attempts=4, sleep=self.retrier.sleep, what=self.retrier.what)
+        first = Retrier(self.retrier.backoff, max_attempts=4, throttle_attempts=STARTUP_THROTTLE_ATTEMPTS,
+                        sleep=self.retrier.sleep, what=self.retrier.what)
         try:
             status = first.call(self.client.describe_table, TableName=self.table)["Table"]["TableStatus"]
-        except Exception as e:  # noqa: BLE001 - only a missing table is ours to handle
+        except Exception as e:  # only a missing table is ours to handle
             if error_code(e) != "ResourceNotFoundException":
                 raise
             if not self.settings.create_table:
@@ -150,7 +151,7 @@ class Leases:
                     self.client.create_table, TableName=self.table, BillingMode="PAY_PER_REQUEST",
                     KeySchema=[{"AttributeName": "leaseKey", "KeyType": "HASH"}],
                     AttributeDefinitions=[{"AttributeName": "leaseKey", "AttributeType": "S"}])
-            except Exception as e2:  # noqa: BLE001 - another instance created it first
+            except Exception as e2:  # another instance created it first
                 if error_code(e2) != "ResourceInUseException":
                     raise
             status = "CREATING"
@@ -184,7 +185,7 @@ class Leases:
             self.retrier.call(self.client.put_item, TableName=self.table, Item=item,
                               ConditionExpression="attribute_not_exists(leaseKey)")
             return True
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             if _is_condition_failure(e):
                 return False
             raise
@@ -195,7 +196,7 @@ class Leases:
             return self.retrier.call(self.client.update_item, TableName=self.table,
                                      Key={"leaseKey": {"S": shard_id}}, ReturnValues="ALL_NEW",
                                      **request)["Attributes"]
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             if _is_condition_failure(e):
                 return None
             raise
@@ -228,7 +229,7 @@ class Leases:
                 new = self._update(shard_id, UpdateExpression="ADD leaseCounter :one",
                                    ConditionExpression="leaseOwner = :me",
                                    ExpressionAttributeValues={":one": {"N": "1"}, ":me": {"S": self.me}})
-            except Exception as e:  # noqa: BLE001 - not renewed this round; self-expiry decides
+            except Exception as e:  # not renewed this round; self-expiry decides
                 log.warning("processor lease %s: renewing failed: %r", shard_id, e)
                 with self._lock:
                     if now - self._held.get(shard_id, now) > self.settings.failover_s:
@@ -356,5 +357,5 @@ class Leases:
             try:
                 self._update(shard_id, ConditionExpression="leaseOwner = :me", UpdateExpression="REMOVE leaseOwner",
                              ExpressionAttributeValues={":me": {"S": self.me}})
-            except Exception as e:  # noqa: BLE001 - it will expire instead
+            except Exception as e:  # it will expire instead
                 log.warning("processor %s: releasing the lease of %s failed: %r", self.me, shard_id, e)

@@ -216,7 +216,7 @@ class Processor:
                     self._lease_round()
             except Interrupted:
                 return
-            except Exception as e:  # noqa: BLE001 - the next round tries again
+            except Exception as e:  # the next round tries again
                 log.warning("processor %s: lease round failed: %r", self.name, e)
 
     def _list_shards(self):
@@ -252,7 +252,7 @@ class Processor:
                 self._scan(started)
             except Interrupted:
                 return
-            except Exception as e:  # noqa: BLE001 - a failed listing is retried at the next scan
+            except Exception as e:  # a failed listing is retried at the next scan
                 log.warning("processor %s: listing shards failed: %r", self.name, e)
                 if classify(e) is None:
                     self.errors.append(e)
@@ -296,9 +296,12 @@ class Processor:
     # -- observing -----------------------------------------------------------------------------------------------
 
     def stats(self) -> list[ShardStats]:
+        """Each shard being worked on, and each whose worker ended before its shard did (its counts wait for
+        the next worker there: a scan that retires a worker while the processor stops starts none)."""
         with self._lock:
             workers = list(self._workers.values())
-        return [w.stats() for w in workers]
+            waiting = [s for k, s in self._retired.items() if k not in self._workers and not s.done]
+        return [w.stats() for w in workers] + waiting
 
     def wait_idle(self, timeout: float = 30.0) -> None:
         """Wait until every record written before this call has been handled: the coordinator has scanned with

@@ -28,6 +28,9 @@ from dataclasses import dataclass
 from typing import Callable, TypeVar
 
 log = logging.getLogger("logstore.processors")
+# A first contact (finding the stream, the lease table) gives up after 4 transient failures but only after this
+# many throttled answers: instances starting at once are throttled together, and a throttle is an answer.
+STARTUP_THROTTLE_ATTEMPTS = 20
 T = TypeVar("T")
 
 THROTTLING_CODES = frozenset({"LimitExceededException", "ProvisionedThroughputExceededException",
@@ -98,14 +101,18 @@ class Backoff:
 class Retrier:
     """Runs calls, retrying throttling and transient failures (see the module docstring). ``sleep(seconds)``
     returns True when the wait was cut short by a stop (then ``call`` raises ``Interrupted``); ``max_attempts``
-    None retries for as long as it takes."""
+    None retries for as long as it takes. With ``max_attempts``, throttled answers have their own allowance,
+    ``throttle_attempts`` (default: the same): a throttle is an answer, so a caller that gives up soon on an
+    endpoint that is down may still wait out the throttling of many instances starting at once."""
 
     def __init__(self, backoff: Backoff = Backoff(), *, sleep: Callable[[float], bool] | None = None,
-                 rng: random.Random | None = None, max_attempts: int | None = None, what: str = "processor"):
+                 rng: random.Random | None = None, max_attempts: int | None = None,
+                 throttle_attempts: int | None = None, what: str = "processor"):
         self.backoff = backoff
         self.sleep = sleep or (lambda s: time.sleep(s) or False)
         self.rng = rng or random.Random()
         self.max_attempts = max_attempts
+        self.throttle_attempts = throttle_attempts if throttle_attempts is not None else max_attempts
         self.what = what
         self._lock = threading.Lock()
         self.throttles = 0
@@ -125,12 +132,17 @@ class Retrier:
     def call(self, fn: Callable[..., T], *args, on_retry: Callable[[str, BaseException], None] | None = None,
              **kwargs) -> T:
         attempt = 0
+        tries = {"throttle": 0, "transient": 0}
         while True:
             try:
                 return fn(*args, **kwargs)
-            except Exception as e:  # noqa: BLE001 - classified; what is not retried is raised again
+            except Exception as e:  # classified; what is not retried is raised again
                 kind = classify(e)
-                if kind is None or (self.max_attempts is not None and attempt + 1 >= self.max_attempts):
+                if kind is None:
+                    raise
+                tries[kind] += 1
+                limit = self.throttle_attempts if kind == "throttle" else self.max_attempts
+                if limit is not None and tries[kind] >= limit:
                     raise
                 self.count(kind)
                 if on_retry is not None:

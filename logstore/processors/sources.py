@@ -28,7 +28,7 @@ from logstore.errors import ProcessorError, TrimmedDataAccessException
 from logstore.stream import LATEST, TRIM_HORIZON, ids
 
 from .events import Renderer, from_boto3
-from .retry import Backoff, Interrupted, Retrier, error_code
+from .retry import STARTUP_THROTTLE_ATTEMPTS, Backoff, Interrupted, Retrier, error_code
 
 log = logging.getLogger("logstore.processors")
 MAX_READERS_PER_SHARD = 2
@@ -69,7 +69,7 @@ class EmbeddedSource:
         self.store = store
         try:
             desc = store.describe_table(TableName=table)["Table"]
-        except Exception as e:  # noqa: BLE001 - a missing table is the user's mistake, said so
+        except Exception as e:  # a missing table is the user's mistake, said so
             if error_code(e) == "ResourceNotFoundException":
                 raise ProcessorError(f"no table {table} in the store") from None
             raise
@@ -145,13 +145,14 @@ class RemoteSource:
         self.client = streams
         self.retrier = retrier or Retrier(what=f"stream of {table}")     # the processor hands in its own
         # the first contact retries a few times only: an endpoint that is down or throttles for good at startup is
-        # reported, not waited on forever
-        first = Retrier(Backoff(0.1, 1.0), max_attempts=4, what=f"stream of {table}")
+        # reported, not waited on forever (throttling, which many instances starting at once meet, for ~10 s)
+        first = Retrier(Backoff(0.1, 1.0), max_attempts=4, throttle_attempts=STARTUP_THROTTLE_ATTEMPTS,
+                        what=f"stream of {table}")
         if stream_arn is None:
             if tables is not None:   # DynamoDB tells a missing table from one without a stream; Streams does not
                 try:
                     desc = first.call(tables.describe_table, TableName=table)["Table"]
-                except Exception as e:  # noqa: BLE001
+                except Exception as e:
                     if error_code(e) == "ResourceNotFoundException":
                         where = getattr(getattr(streams, "meta", None), "endpoint_url", "the endpoint")
                         raise ProcessorError(f"no table {table} at {where}") from None
@@ -229,7 +230,7 @@ class RemoteReader:
                 break
             except Interrupted:
                 return Page()           # stopping: the worker sees it and ends
-            except Exception as e:  # noqa: BLE001 - the two the stream answers that a new iterator cures
+            except Exception as e:  # the two the stream answers that a new iterator cures
                 code = error_code(e)
                 if code == "ExpiredIteratorException":
                     self.expired_iterators += 1

@@ -144,7 +144,7 @@ class ShardWorker(threading.Thread):
             pass
         except LeaseLost as e:
             log.warning("processor %s: %s; its records not yet checkpointed go to the new owner", self.proc.name, e)
-        except BaseException as e:  # noqa: BLE001 - reported; the coordinator starts the shard again
+        except BaseException as e:  # reported; the coordinator starts the shard again
             log.exception("processor %s: shard %s failed", self.proc.name, self.shard.shard_id)
             self.proc.errors.append(e)
         finally:
@@ -259,7 +259,7 @@ class ShardWorker(threading.Thread):
                 result = self.proc.handler({"Records": batch}, ctx)
                 first_fail = self._first_failure(batch, result)
                 error = None
-            except Exception as e:  # noqa: BLE001 - the handler's failure: retried as Lambda does
+            except Exception as e:  # the handler's failure: retried as Lambda does
                 # visible without flooding: the 1st, 2nd, 4th, 8th... consecutive failure of a batch
                 level = logging.WARNING if (retries + 1) & retries == 0 else logging.DEBUG
                 log.log(level, "processor %s: shard %s: handler raised %r on %d records from %s (attempt %d)",

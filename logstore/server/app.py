@@ -234,7 +234,7 @@ class Server:
             if message["type"] == "lifespan.startup":
                 try:
                     self.startup()
-                except Exception as exc:   # noqa: BLE001 - reported to the server, which exits
+                except Exception as exc:  # reported to the server, which exits
                     log.exception("start-up failed")
                     await send({"type": "lifespan.startup.failed", "message": str(exc)})
                     return
@@ -371,7 +371,7 @@ class Server:
                 self.holder.leave()
         except AwsError as exc:
             return wire.error_body(exc)
-        except Exception:   # noqa: BLE001
+        except Exception:
             log.exception("request %s (%s): unexpected error", rid, path)
             return wire.error_body(InternalServerError())
 

@@ -6,9 +6,9 @@ here (only the choice of headers is overridden: a verifier takes the client's Si
 AWS's (errors.py): no ``Authorization`` header -> MissingAuthenticationTokenException; a header that is not a
 complete SigV4 one -> IncompleteSignatureException; ``Host``, or an ``X-Amz-Target`` or ``Content-Type`` the
 request carries, not among the SignedHeaders -> InvalidSignatureException ("'X-Amz-Target' must be a
-'SignedHeader' in the AWS Authorization.", AWS's wording for Host); an access key not configured -> UnrecognizedClientException; a
-date more than 15 minutes off the server's clock -> InvalidSignatureException ("Signature expired" / "Signature not
-yet current"); a signature that does not match -> InvalidSignatureException.
+'SignedHeader' in the AWS Authorization.", AWS's wording for Host); an access key not configured ->
+UnrecognizedClientException; a date more than 15 minutes off the server's clock -> InvalidSignatureException
+("Signature expired" / "Signature not yet current"); a signature that does not match -> InvalidSignatureException.
 The credential scope's service must be ``dynamodb`` (what both the dynamodb and dynamodbstreams clients sign
 with); any region is accepted, as the region is the client's to choose.
 

@@ -60,7 +60,7 @@ def serve(path, host, port, access_keys, max_body, max_request_line, max_header_
     """Serve DynamoDB and DynamoDB Streams over HTTP from the store at PATH (created if missing)."""
     import uvicorn   # imported here, so that other commands do not pay for the server's imports
 
-    from .app import SETTINGS_ENV, Server, Settings
+    from .app import Settings
     from .auth import parse_keys
     from .protocol import LimitedHttpToolsProtocol
 
@@ -92,6 +92,14 @@ def serve(path, host, port, access_keys, max_body, max_request_line, max_header_
                   access_log=access_log, timeout_graceful_shutdown=graceful_timeout, server_header=False,
                   date_header=False, proxy_headers=False)
     log.info("store %s; %d worker process(es)", settings.path, workers)
+    try:
+        _run(uvicorn, settings, workers, common)
+    except KeyboardInterrupt:   # uvicorn shut down cleanly, then re-raised Ctrl-C's SIGINT: that is the exit asked for
+        log.info("stopped")
+
+
+def _run(uvicorn, settings, workers: int, common: dict) -> None:
+    from .app import SETTINGS_ENV, Server
     if workers == 1:
         uvicorn.Server(uvicorn.Config(Server(settings), workers=1, **common)).run()
     else:   # uvicorn binds once and starts the workers, each building its app from the environment

@@ -68,7 +68,7 @@ class Dispatcher:
         except StorageError as exc:   # the engine's own trouble: AWS's 500, saying what kind, details logged
             log.error("request %s (%s): %s: %s", rid, operation, type(exc).__name__, exc)
             return wire.error_body(InternalServerError(storage_message(exc)))
-        except Exception:   # noqa: BLE001 - the border: nothing unexpected reaches the client
+        except Exception:  # the border: nothing unexpected reaches the client
             log.exception("request %s (%s): unexpected error", rid, operation)
             return wire.error_body(InternalServerError())
 

@@ -11,5 +11,5 @@ from .env import DEFAULT_MAP_SIZE, FORMAT_VERSION, DbStat, Environment, SpaceInf
 from .retention import TrimResult, trim_all, trim_shard
 from .segment_log import LogBatch, SegmentInfo, SegmentLog, SegmentPolicy, ShardLogInfo
 
-__all__ = ["Environment", "FORMAT_VERSION", "DEFAULT_MAP_SIZE", "SegmentLog", "SegmentPolicy", "LogBatch", "SegmentInfo",
-           "ShardLogInfo", "Counters", "TrimResult", "trim_shard", "trim_all", "SpaceInfo", "DbStat"]
+__all__ = ["Environment", "FORMAT_VERSION", "DEFAULT_MAP_SIZE", "SegmentLog", "SegmentPolicy", "LogBatch",
+           "SegmentInfo", "ShardLogInfo", "Counters", "TrimResult", "trim_shard", "trim_all", "SpaceInfo", "DbStat"]

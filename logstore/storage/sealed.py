@@ -10,7 +10,7 @@ detected as well as a changed body. An empty body seals to 4 bytes. ``unseal`` r
 CorruptionError; it never returns bytes that fail the check.
 
 Pure functions over bytes (the checksum is the codec's CRC32C); callers: tables/items.py, tables/catalog.py,
-stream/catalog.py, processors/checkpoints.py, the v1 -> v2 upgrade. Thread-safe.
+stream/catalog.py, tables/indexes.py (jobs), processors/checkpoints.py, the v1 -> v2 upgrade. Thread-safe.
 """
 from __future__ import annotations
 
@@ -43,6 +43,19 @@ def unseal(key: bytes, value: bytes, where: str | Callable[[], str]) -> bytes:
     else:
         reason = f"a value of {len(value)} bytes is shorter than its checksum"
     raise CorruptionError(reason, where=where() if callable(where) else where)
+
+
+def open_sealed(key: bytes, value: bytes, where: str | Callable[[], str], decode: Callable[[bytes], object]):
+    """``decode(body)`` of a sealed value; CorruptionError naming ``where`` if the check fails or the body does not
+    decode (a body that passes its checksum yet does not decode is damage too: never a raw decoding error)."""
+    body = unseal(key, value, where)
+    try:
+        return decode(body)
+    except CorruptionError:
+        raise
+    except Exception as e:   # whatever the decoder raises on bytes it cannot read
+        raise CorruptionError(f"does not decode ({type(e).__name__}: {e})",
+                              where=where() if callable(where) else where) from None
 
 
 def is_sound(key: bytes, value: bytes) -> bool:

@@ -1,12 +1,15 @@
 """Streams and shards as stored: their values, their databases, and the policy that decides rollover and splits.
 
 Format (docs/format.md, "streams"):
-* ``streams``: key u64 BE stream number -> msgpack map of a ``StreamInfo``.
+* ``streams``: key u64 BE stream number -> msgpack array of a ``StreamInfo``.
 * ``stream_arns``: key the stream ARN (UTF-8) -> u64 BE stream number.
-* ``shards``: key u64 BE shard number -> msgpack map of a ``ShardInfo``.
+* ``shards``: key u64 BE shard number -> msgpack array of a ``ShardInfo``.
 * ``stream_shards``: key u64 BE stream number || u64 BE shard number -> empty (a stream's shards).
 * ``meta`` / ``stream_policy``: the store's ``StreamPolicy`` (msgpack ``[1, retention_ms, rollover_ms,
   split_rate, split_window_ms, max_partitions, initial_partitions]``), so inspection judges by the store's own.
+
+Every value above is sealed (storage/sealed.py: CRC32C of key and body, format version 2) and checked on every
+read: a damaged one is CorruptionError naming the database and key, never a decoding error or a wrong answer.
 
 A stream's key space is the 32-bit partition-hash space ``[0, 2**32)``; ``StreamInfo.partitions`` lists the open
 shard of each partition as ``(lo, shard_no, created_ms)`` sorted by ``lo`` (a partition ends where the next begins),
@@ -24,6 +27,7 @@ import lmdb
 import msgpack
 
 from logstore.storage import Environment
+from logstore.storage.sealed import open_sealed, seal, unseal
 
 from . import ids
 
@@ -32,6 +36,36 @@ HOUR_MS = 3600 * 1000
 
 _U64 = struct.Struct(">Q")
 _PAIR = struct.Struct(">QQ")
+_EMPTY = b""
+
+
+def _u64(body: bytes) -> int:
+    return _U64.unpack(body)[0]
+
+
+def decode_stream(key: bytes, raw: bytes) -> "StreamInfo":
+    """The StreamInfo stored (sealed) under ``streams`` key ``key``; CorruptionError if it is damaged."""
+    return open_sealed(key, raw, lambda: f"streams entry {_where_no(key)}", StreamInfo.from_msgpack)
+
+
+def decode_shard(key: bytes, raw: bytes) -> "ShardInfo":
+    """The ShardInfo stored (sealed) under ``shards`` key ``key``; CorruptionError if it is damaged."""
+    return open_sealed(key, raw, lambda: f"shards entry {_where_no(key)}", ShardInfo.from_msgpack)
+
+
+def decode_arn(key: bytes, raw: bytes) -> int:
+    """The stream number a ``stream_arns`` entry names; CorruptionError if it is damaged."""
+    return open_sealed(key, raw, lambda: f"stream_arns entry {bytes(key).decode('utf-8', 'replace')!r}", _u64)
+
+
+def decode_listed(key: bytes, raw: bytes) -> tuple[int, int]:
+    """(stream number, shard number) of a ``stream_shards`` entry; CorruptionError if it is damaged."""
+    unseal(key, raw, lambda: f"stream_shards entry {bytes(key).hex()}")
+    return _PAIR.unpack(key)
+
+
+def _where_no(key: bytes) -> str:
+    return str(_U64.unpack(key)[0]) if len(key) == 8 else bytes(key).hex()
 
 POLICY_KEY = b"stream_policy"
 ENABLED = "ENABLED"
@@ -159,28 +193,33 @@ class StreamCatalog:
         """The StreamPolicy the store was last opened for writing with (``meta`` key ``stream_policy``), or None
         for a store that never recorded one."""
         raw = txn.get(POLICY_KEY, db=self.meta_db) if self.meta_db is not None else None
-        return StreamPolicy.from_msgpack(raw) if raw is not None else None
+        if raw is None:
+            return None
+        return open_sealed(POLICY_KEY, raw, "meta entry stream_policy", StreamPolicy.from_msgpack)
 
     def put_policy(self, txn: lmdb.Transaction, policy: StreamPolicy) -> None:
-        txn.put(POLICY_KEY, policy.to_msgpack(), db=self.meta_db)
+        txn.put(POLICY_KEY, seal(POLICY_KEY, policy.to_msgpack()), db=self.meta_db)
 
     # streams
     def stream(self, txn: lmdb.Transaction, stream_no: int) -> StreamInfo | None:
         if self.streams_db is None:
             return None
-        raw = txn.get(_U64.pack(stream_no), db=self.streams_db)
+        key = _U64.pack(stream_no)
+        raw = txn.get(key, db=self.streams_db)
         if raw is None:
             return None
-        info = self._cache.get(raw)   # decoded values keyed by their exact stored bytes: never stale
+        info = self._cache.get(raw)   # decoded values keyed by their exact stored bytes (seal included): never stale
         if info is None:
+            info = decode_stream(key, raw)
             if len(self._cache) > 1024:
                 self._cache.clear()
-            info = self._cache[raw] = StreamInfo.from_msgpack(raw)
+            self._cache[raw] = info
         return info
 
     def put_stream(self, txn: lmdb.Transaction, info: StreamInfo) -> None:
-        txn.put(_U64.pack(info.stream_no), info.to_msgpack(), db=self.streams_db)
-        txn.put(info.arn.encode(), _U64.pack(info.stream_no), db=self.arns_db)
+        key, arn = _U64.pack(info.stream_no), info.arn.encode()
+        txn.put(key, seal(key, info.to_msgpack()), db=self.streams_db)
+        txn.put(arn, seal(arn, key), db=self.arns_db)
 
     def delete_stream(self, txn: lmdb.Transaction, info: StreamInfo) -> None:
         txn.delete(_U64.pack(info.stream_no), db=self.streams_db)
@@ -189,15 +228,16 @@ class StreamCatalog:
     def stream_by_arn(self, txn: lmdb.Transaction, arn: str) -> StreamInfo | None:
         if self.arns_db is None:
             return None
-        raw = txn.get(arn.encode(), db=self.arns_db)
-        return self.stream(txn, _U64.unpack(raw)[0]) if raw is not None else None
+        key = arn.encode()
+        raw = txn.get(key, db=self.arns_db)
+        return self.stream(txn, decode_arn(key, raw)) if raw is not None else None
 
     def streams(self, txn: lmdb.Transaction) -> Iterator[StreamInfo]:
         """Every stream, in ARN order."""
         if self.arns_db is None:
             return
-        for _, raw in list(txn.cursor(db=self.arns_db)):
-            info = self.stream(txn, _U64.unpack(raw)[0])
+        for key, raw in list(txn.cursor(db=self.arns_db)):
+            info = self.stream(txn, decode_arn(key, raw))
             if info is not None:
                 yield info
 
@@ -205,12 +245,14 @@ class StreamCatalog:
     def shard(self, txn: lmdb.Transaction, shard_no: int) -> ShardInfo | None:
         if self.shards_db is None:
             return None
-        raw = txn.get(_U64.pack(shard_no), db=self.shards_db)
-        return ShardInfo.from_msgpack(raw) if raw is not None else None
+        key = _U64.pack(shard_no)
+        raw = txn.get(key, db=self.shards_db)
+        return decode_shard(key, raw) if raw is not None else None
 
     def put_shard(self, txn: lmdb.Transaction, shard: ShardInfo) -> None:
-        txn.put(_U64.pack(shard.shard_no), shard.to_msgpack(), db=self.shards_db)
-        txn.put(_PAIR.pack(shard.stream_no, shard.shard_no), b"", db=self.stream_shards_db)
+        key, listed = _U64.pack(shard.shard_no), _PAIR.pack(shard.stream_no, shard.shard_no)
+        txn.put(key, seal(key, shard.to_msgpack()), db=self.shards_db)
+        txn.put(listed, seal(listed, _EMPTY), db=self.stream_shards_db)
 
     def delete_shard(self, txn: lmdb.Transaction, shard: ShardInfo) -> None:
         txn.delete(_U64.pack(shard.shard_no), db=self.shards_db)
@@ -241,7 +283,7 @@ class StreamCatalog:
         with txn.cursor(db=self.stream_shards_db) as cur:
             ok = cur.set_range(_PAIR.pack(stream_no, after + 1) if after is not None else prefix)
             while ok and cur.key()[:8] == prefix and len(out) < limit:
-                shard = self.shard(txn, _PAIR.unpack(cur.key())[1])
+                shard = self.shard(txn, decode_listed(cur.key(), cur.value())[1])
                 if shard is not None:
                     out.append(shard)
                 ok = cur.next()
@@ -259,7 +301,7 @@ class StreamCatalog:
         with txn.cursor(db=self.stream_shards_db) as cur:
             ok = cur.set_range(_PAIR.pack(parent.stream_no, parent.shard_no + 1))
             while ok and cur.key()[:8] == prefix:
-                shard = self.shard(txn, _PAIR.unpack(cur.key())[1])
+                shard = self.shard(txn, decode_listed(cur.key(), cur.value())[1])
                 if shard is not None:
                     if shard.created_ms > parent.closed_ms:
                         break
@@ -280,7 +322,7 @@ class StreamCatalog:
         with txn.cursor(db=self.arns_db) as cur:
             ok = cur.set_range(start)
             while ok and len(out) < limit and bytes(cur.key()).startswith(prefix.encode()):
-                info = self.stream(txn, _U64.unpack(cur.value())[0])
+                info = self.stream(txn, decode_arn(cur.key(), cur.value()))
                 if info is not None:
                     out.append(info)
                 ok = cur.next()
@@ -295,7 +337,7 @@ class StreamCatalog:
         with txn.cursor(db=self.stream_shards_db) as cur:
             ok = cur.set_range(prefix)
             while ok and cur.key()[:8] == prefix:
-                shard = self.shard(txn, _PAIR.unpack(cur.key())[1])
+                shard = self.shard(txn, decode_listed(cur.key(), cur.value())[1])
                 if shard is not None:
                     out.append(shard)
                 ok = cur.next()

@@ -1,7 +1,8 @@
 """Shard iterators: self-describing, signed position tokens. The server keeps no iterator state.
 
 Token text: ``<StreamArn>|1|<base64url(body || tag)>`` where body = msgpack ``[stream_no, shard_no, position,
-issued_ms, nonce]`` (nonce: 4 random bytes, so no two tokens are ever the same string) and tag = the first 16 bytes of HMAC-SHA256(store key, ARN || body). ``position`` is in sequence space
+issued_ms, nonce]`` (nonce: 4 random bytes, so no two tokens are ever the same string) and tag = the first 16 bytes of
+HMAC-SHA256(store key, ARN || body). ``position`` is in sequence space
 (the next sequence number to read), never a list index, so trimming cannot shift it. The store key is 32 random
 bytes kept in the store, so tokens survive restarts; a token from another store, or altered in any byte, fails
 verification. Expiry (15 minutes after issue) is checked by the reader against the injected clock.

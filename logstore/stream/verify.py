@@ -26,10 +26,12 @@ import struct
 
 import lmdb
 
+from logstore.errors import CorruptionError
 from logstore.storage import Counters, SegmentLog
 from logstore.storage.verify import Problem, ShardScan, segment_seqs
 
-from .catalog import DISABLED, ENABLED, HASH_SPACE, ShardInfo, StreamCatalog, StreamInfo
+from .catalog import (DISABLED, ENABLED, HASH_SPACE, ShardInfo, StreamCatalog, StreamInfo, decode_arn,
+                      decode_listed, decode_shard, decode_stream)
 
 MAX_LOCATE = 50_000_000   # sequence numbers; above this, missing records are counted but not located
 _U64 = struct.Struct(">Q")
@@ -44,20 +46,20 @@ def load(catalog: StreamCatalog, txn: lmdb.Transaction, problems: list[Problem]
     if catalog.streams_db is not None:
         for key, raw in txn.cursor(db=catalog.streams_db):
             try:
-                info = StreamInfo.from_msgpack(bytes(raw))
+                info = decode_stream(bytes(key), bytes(raw))
                 streams[info.stream_no] = info
                 if info.stream_no != _U64.unpack(key)[0]:
                     problems.append(Problem("metadata", f"stream stored under number {_U64.unpack(key)[0]} "
                                             f"says it is number {info.stream_no}", stream=info.arn))
-            except Exception as e:  # noqa: BLE001 - any decoding failure is a finding
-                problems.append(Problem("metadata", f"stream record {bytes(key).hex()} does not decode: {e}"))
+            except CorruptionError as e:   # a damaged record is a finding, not the end
+                problems.append(Problem("metadata", str(e)))
     if catalog.shards_db is not None:
         for key, raw in txn.cursor(db=catalog.shards_db):
             try:
-                shard = ShardInfo.from_msgpack(bytes(raw))
+                shard = decode_shard(bytes(key), bytes(raw))
                 shards[shard.shard_no] = shard
-            except Exception as e:  # noqa: BLE001
-                problems.append(Problem("metadata", f"shard record does not decode: {e}",
+            except CorruptionError as e:
+                problems.append(Problem("metadata", str(e),
                                         shard=_U64.unpack(key)[0] if len(key) == 8 else None))
     return streams, shards
 
@@ -83,7 +85,12 @@ def check(catalog: StreamCatalog, log: SegmentLog, counters: Counters, txn: lmdb
     arns: dict[str, int] = {}
     if catalog.arns_db is not None:
         for key, raw in txn.cursor(db=catalog.arns_db):
-            arn, no = bytes(key).decode("utf-8", "replace"), _U64.unpack(raw)[0]
+            arn = bytes(key).decode("utf-8", "replace")
+            try:
+                no = decode_arn(bytes(key), bytes(raw))
+            except CorruptionError as e:
+                problems.append(Problem("metadata", str(e), stream=arn))
+                continue
             arns[arn] = no
             if no not in streams:
                 problems.append(Problem("metadata", f"ARN index names stream number {no}, which does not exist",
@@ -98,8 +105,12 @@ def check(catalog: StreamCatalog, log: SegmentLog, counters: Counters, txn: lmdb
     # stream_shards <-> shards
     listed: dict[int, set[int]] = {}
     if catalog.stream_shards_db is not None:
-        for key in txn.cursor(db=catalog.stream_shards_db).iternext(values=False):
-            stream_no, shard_no = _PAIR.unpack(key)
+        for key, raw in txn.cursor(db=catalog.stream_shards_db):
+            try:
+                stream_no, shard_no = decode_listed(bytes(key), bytes(raw))
+            except (CorruptionError, struct.error) as e:
+                problems.append(Problem("metadata", f"{e}"))
+                continue
             listed.setdefault(stream_no, set()).add(shard_no)
             shard = shards.get(shard_no)
             if shard is None:

@@ -1,8 +1,9 @@
 """The table catalogue: table definitions as stored, read inside the caller's transaction.
 
 Format (docs/format.md, "tables"): database ``tables``, key = table name (UTF-8), value = msgpack map of a
-``TableDef``. A table's items live under its ``table_no`` (see items.py), which is never reused, so a table
-deleted and created again under the same name never sees the old items.
+``TableDef``, sealed (storage/sealed.py; a damaged one is CorruptionError naming the table). A table's items live
+under its ``table_no`` (see items.py), which is never reused, so a table deleted and created again under the same
+name never sees the old items.
 
 Values are immutable; ``TableCatalog`` holds handles and a decode cache keyed by the exact stored bytes (so a
 cached value is only ever used for the bytes it was decoded from). Thread-safe.
@@ -16,6 +17,7 @@ import lmdb
 import msgpack
 
 from logstore.storage import Environment
+from logstore.storage.sealed import open_sealed, seal
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +139,12 @@ def _index_defs(indexes: dict, types: dict) -> tuple[IndexDef, ...]:
     return tuple(out)
 
 
+def decode_table(key: bytes, raw: bytes) -> TableDef:
+    """The TableDef stored (sealed) under ``tables`` key ``key``; CorruptionError naming the table if damaged."""
+    return open_sealed(key, raw, lambda: f"tables entry {bytes(key).decode('utf-8', 'replace')!r}",
+                       TableDef.from_msgpack)
+
+
 class TableCatalog:
     def __init__(self, env: Environment):
         self.db = env.db("tables")
@@ -148,15 +156,17 @@ class TableCatalog:
         raw = txn.get(name.encode(), db=self.db)
         if raw is None:
             return None
-        tdef = self._cache.get(raw)
+        tdef = self._cache.get(raw)   # decoded values keyed by their exact stored bytes (seal included)
         if tdef is None:
+            tdef = decode_table(name.encode(), raw)
             if len(self._cache) > 1024:
                 self._cache.clear()
-            tdef = self._cache[raw] = TableDef.from_msgpack(raw)
+            self._cache[raw] = tdef
         return tdef
 
     def put(self, txn: lmdb.Transaction, tdef: TableDef) -> None:
-        txn.put(tdef.name.encode(), tdef.to_msgpack(), db=self.db)
+        key = tdef.name.encode()
+        txn.put(key, seal(key, tdef.to_msgpack()), db=self.db)
 
     def delete(self, txn: lmdb.Transaction, name: str) -> None:
         txn.delete(name.encode(), db=self.db)

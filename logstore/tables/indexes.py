@@ -35,6 +35,7 @@ import lmdb
 import msgpack
 
 from logstore.storage import Counters, Environment
+from logstore.storage.sealed import open_sealed, seal
 
 from . import attrs, keycodec
 from .catalog import ACTIVE, TTL, IndexDef, TableCatalog, TableDef
@@ -47,6 +48,24 @@ JOB_BATCH_BYTES = 1 << 20
 _U64 = struct.Struct(">Q")
 _pack = msgpack.Packer(use_bin_type=True).pack
 _MAX_MS = (1 << 64) - 1
+
+
+def pack_entry(key: bytes, entry: dict) -> bytes:
+    """The stored (sealed) value of index entry ``entry`` under ``index_entries`` key ``key``."""
+    return seal(key, _pack(entry))
+
+
+def _entry_map(body: bytes) -> dict:
+    entry = unpack_item(body)
+    if type(entry) is not dict:
+        raise ValueError("not an entry (not a map)")
+    return entry
+
+
+def unpack_entry(key: bytes, raw: bytes) -> dict:
+    """The entry stored (sealed) under ``index_entries`` key ``key``; CorruptionError naming it if damaged."""
+    key = bytes(key)
+    return open_sealed(key, bytes(raw), lambda: f"index_entries entry {key.hex()[:64]}", _entry_map)
 
 
 def index_prefix(index_no: int) -> bytes:
@@ -124,7 +143,7 @@ class IndexEntries:
                 delta[0] -= 1
                 delta[1] -= old_size if old_size is not None and before[1] is old else attrs.item_size(before[1])
             if after is not None:
-                txn.put(after[0], _pack(after[1]), db=db)
+                txn.put(after[0], pack_entry(after[0], after[1]), db=db)
                 delta[0] += 1
                 delta[1] += new_size if new_size is not None and after[1] is new else attrs.item_size(after[1])
 
@@ -155,9 +174,16 @@ class IndexEntries:
                 key = bytes(cur.key())
                 if key >= end:   # prefix and big-endian ms: every later key expires at now or later
                     break
-                out.append((key, unpack_item(cur.value())))
+                out.append((key, unpack_entry(key, cur.value())))
                 ok = cur.next()
         return out
+
+
+def _job(body: bytes) -> tuple[int, str, bytes | None]:
+    table_no, table_name, after = msgpack.unpackb(body)
+    if not (isinstance(table_no, int) and isinstance(table_name, str) and (after is None or isinstance(after, bytes))):
+        raise ValueError("not a job record")
+    return table_no, table_name, after
 
 
 class IndexJobs:
@@ -171,7 +197,8 @@ class IndexJobs:
         self.entries = entries
 
     def add(self, txn: lmdb.Transaction, kind: bytes, number: int, table: TableDef) -> None:
-        txn.put(kind + _U64.pack(number), msgpack.packb([table.table_no, table.name, None]), db=self.db)
+        key = kind + _U64.pack(number)
+        txn.put(key, seal(key, msgpack.packb([table.table_no, table.name, None])), db=self.db)
 
     def cancel(self, txn: lmdb.Transaction, kind: bytes, number: int) -> None:
         txn.delete(kind + _U64.pack(number), db=self.db)
@@ -189,7 +216,8 @@ class IndexJobs:
                 return False
             job_key, raw = bytes(cur.key()), bytes(cur.value())
         kind, number = job_key[:1], _U64.unpack(job_key[1:])[0]
-        table_no, table_name, after = msgpack.unpackb(raw)
+        table_no, table_name, after = open_sealed(job_key, raw, lambda: f"index_jobs entry {job_key.hex()}",
+                                                  _job)
         if kind == BUILD:
             done, after = self._build(txn, number, table_no, table_name, after, batch)
         else:
@@ -197,7 +225,7 @@ class IndexJobs:
         if done:
             txn.delete(job_key, db=self.db)
         else:
-            txn.put(job_key, msgpack.packb([table_no, table_name, after]), db=self.db)
+            txn.put(job_key, seal(job_key, msgpack.packb([table_no, table_name, after])), db=self.db)
         return True
 
     def _build(self, txn, index_no: int, table_no: int, table_name: str, after: bytes | None, batch: int):
@@ -217,7 +245,7 @@ class IndexJobs:
             read += len(key)
             entry = self.entries.entry(tdef, ix, item, table_key_of(tdef, item))
             if entry is not None and txn.get(entry[0], db=db) is None:  # present: a write since put it
-                value = _pack(entry[1])
+                value = pack_entry(entry[0], entry[1])
                 txn.put(entry[0], value, db=db)
                 count += 1
                 size += attrs.item_size(entry[1])

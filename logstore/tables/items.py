@@ -155,7 +155,7 @@ def decode_item(tdef: TableDef, stored: bytes, value) -> dict:
     body = unseal(stored, value, lambda: damaged(tdef, stored))
     try:
         item = msgpack.unpackb(body, raw=False)
-    except Exception as e:  # noqa: BLE001 - sealed but undecodable: written wrong, still damage to report
+    except Exception as e:  # sealed but undecodable: written wrong, still damage to report
         raise CorruptionError(f"the value does not decode as an item ({type(e).__name__}: {e})",
                               where=damaged(tdef, stored)) from None
     if type(item) is not dict:

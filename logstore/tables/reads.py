@@ -28,8 +28,8 @@ from .catalog import IndexDef, TableDef
 from .expr import conditions
 from .expr.keycond import KeyCondition
 from . import ordered
-from .indexes import IndexEntries, entry_order_key, index_prefix, table_key_of
-from .items import ItemStore, decode_item, encoded_key, order_key, table_prefix, unpack_item
+from .indexes import IndexEntries, entry_order_key, index_prefix, table_key_of, unpack_entry
+from .items import ItemStore, decode_item, encoded_key, order_key, table_prefix
 
 Index = IndexDef   # the name reads and their callers use
 
@@ -90,7 +90,7 @@ class Reader:
             after = entry_order_key(tdef, index, start_key) if start_key else None
 
             def entry_of(stored: bytes, value: bytes) -> tuple[bytes, dict]:
-                entry = unpack_item(value)
+                entry = unpack_entry(stored, value)
                 return entry_order_key(tdef, index, entry), entry
             rows = self._range(txn, self.entries.db, prefix, index.key_schema, cond, forward, after, entry_of)
             return self._page(self._through(txn, tdef, index, rows) if fetch else rows, tdef, index, limit, keep)
@@ -188,7 +188,7 @@ class Reader:
             while ok:
                 if cur.key()[:8] != prefix:
                     break
-                yield unpack_item(cur.value())
+                yield unpack_entry(cur.key(), cur.value())
                 ok = cur.next()
 
     @staticmethod

@@ -2,9 +2,9 @@
 applied exactly once however often, from however many threads, processes or restarts, it is retried.
 
 Format (docs/format.md, "Client request tokens", format version 2): database ``request_tokens``, key = the token's
-UTF-8 bytes, value = SHA-256 of the request's canonical form (everything but the token; 32 bytes) || u64 LE time
-(ms) the request committed; database ``request_token_times``, key = u64 BE that time || token bytes, value empty:
-the same entries in time order, so pruning finds the oldest without a scan.
+UTF-8 bytes, value = sealed (storage/sealed.py) SHA-256 of the request's canonical form (everything but the token;
+32 bytes) || u64 LE time (ms) the request committed; database ``request_token_times``, key = u64 BE that time ||
+token bytes, value empty: the same entries in time order, so pruning finds the oldest without a scan.
 
 Invariants:
 * A token is checked and recorded in the write transaction of the request it names (``Writer.write``'s
@@ -29,6 +29,7 @@ import orjson
 
 from logstore.errors import IdempotentParameterMismatchException
 from logstore.storage import Environment
+from logstore.storage.sealed import open_sealed, seal
 
 WINDOW_MS = 10 * 60 * 1000
 PRUNE_STEP = 8
@@ -70,6 +71,12 @@ def _canonical(value) -> str:
     return f"{type(value).__name__}:{value!r}"
 
 
+def _entry(key: bytes, raw: bytes) -> tuple[bytes, int]:
+    """(request digest, commit time) of a sealed ``request_tokens`` value; CorruptionError if it is damaged."""
+    return open_sealed(key, raw, lambda: f"request_tokens entry {bytes(key).decode('utf-8', 'replace')!r}",
+                       _VALUE.unpack)
+
+
 class RequestTokens:
     def __init__(self, env: Environment):
         self.tokens = env.db(DBS[0])
@@ -81,10 +88,11 @@ class RequestTokens:
         is new (or its entry expired)."""
         if self.tokens is None:
             return False
-        raw = txn.get(token.encode(), db=self.tokens)
+        key = token.encode()
+        raw = txn.get(key, db=self.tokens)
         if raw is None:
             return False
-        stored, at_ms = _VALUE.unpack(raw)
+        stored, at_ms = _entry(key, raw)
         if now_ms - at_ms >= WINDOW_MS:
             return False
         if stored != request_digest:
@@ -96,8 +104,8 @@ class RequestTokens:
         key = token.encode()
         old = txn.get(key, db=self.tokens)
         if old is not None:   # an expired entry of the same token: replace it
-            txn.delete(_TIME.pack(_VALUE.unpack(old)[1]) + key, db=self.times)
-        txn.put(key, _VALUE.pack(request_digest, now_ms), db=self.tokens)
+            txn.delete(_TIME.pack(_entry(key, old)[1]) + key, db=self.times)
+        txn.put(key, seal(key, _VALUE.pack(request_digest, now_ms)), db=self.tokens)
         txn.put(_TIME.pack(now_ms) + key, b"", db=self.times)
         self.prune(txn, now_ms, PRUNE_STEP)
 

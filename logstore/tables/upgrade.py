@@ -10,10 +10,14 @@ here:
    (keycodec.stored_key of its order key) differs from its v1 key (a hash value over 256 encoded bytes, or an
    order key over 495 bytes), moved: deleted from ``items`` and put, sealed, into the holding database
    ``upgrade_items``, so that the walk over ``items`` never meets an entry twice;
-2. ``items: place moved items`` -- the held items go into ``items``; the holding database is dropped.
+2. ``items: place moved items`` -- the held items go into ``items``; the holding database is dropped;
+3. ``catalogue: sealed values`` -- every value of the catalogue databases (CATALOGUE_DBS) is sealed in place,
+   database by database in key order (state: database index byte ‖ last key done);
+4. and 5. the indexes' steps (tables/upgrade_indexes.py): number every v1 index and expiry index and queue its
+   build, then build them.
 
-A step reads the table definitions as v1 stored them; steps that seal the catalogue come after the steps that
-read it. Others append their steps to ``steps_v2`` (indexes backfill, request tokens) where their data lets them.
+Steps 1 and 2 read the table definitions as v1 stored them (unsealed), so they run before step 3; the indexes'
+steps read and write them through TableCatalog (sealed), so they run after it.
 
 Thread-safety: run one upgrade at a time per store (see storage/upgrade.py); it holds LMDB's writer lock only
 per batch, but nothing else should use the store meanwhile: opening it fails until the upgrade has finished.
@@ -31,10 +35,14 @@ from logstore.storage.sealed import seal
 from logstore.storage.upgrade import DEFAULT_BATCH, Step, UpgradeReport
 
 from .catalog import TableDef
+from .upgrade_indexes import index_steps
 from .items import encoded_key
 from .keycodec import stored_key
 
 HOLDING_DB = "upgrade_items"
+# every catalogue database version 1 wrote unsealed values to (stream_policy, index_jobs and the request tokens
+# are new in version 2 and written sealed from the start)
+CATALOGUE_DBS = ("tables", "streams", "stream_arns", "shards", "stream_shards", "processor_checkpoints")
 
 
 def _table_schemas(txn, tables_db) -> dict[bytes, tuple]:
@@ -105,6 +113,34 @@ def _place_step(env: Environment, batch: int, holding) -> Step:
     return Step("items: place moved items", run, "move the held items into items")
 
 
+def _catalogue_step(env: Environment, batch: int) -> Step:
+    dbs = [env.db(name) for name in CATALOGUE_DBS]   # None where this store never made the database
+
+    def run(txn, state: bytes) -> bytes | None:
+        index, after = (state[0], state[1:]) if state else (0, None)
+        while index < len(dbs):
+            db = dbs[index]
+            todo = []
+            if db is not None:
+                with txn.cursor(db=db) as cur:
+                    ok = cur.set_range(after) if after is not None else cur.first()
+                    if ok and after is not None and cur.key() == after:
+                        ok = cur.next()
+                    while ok and len(todo) < batch:
+                        todo.append((bytes(cur.key()), bytes(cur.value())))
+                        ok = cur.next()
+                for key, value in todo:
+                    txn.put(key, seal(key, value), db=db)
+            if todo and ok:
+                return bytes([index]) + todo[-1][0]
+            index, after = index + 1, None
+            if todo:   # this database is done; the next starts in the next batch
+                return bytes([index]) if index < len(dbs) else None
+        return None
+    return Step("catalogue: sealed values", run,
+                "seal every value of " + ", ".join(CATALOGUE_DBS))
+
+
 def steps_v2(env: Environment, batch: int = DEFAULT_BATCH) -> list[Step]:
     """Every step of the v1 -> v2 upgrade, in order (database handles are opened here, outside transactions)."""
     done = mechanism.progress(env)
@@ -114,6 +150,8 @@ def steps_v2(env: Environment, batch: int = DEFAULT_BATCH) -> list[Step]:
     return [
         _items_step(env, batch, holding),
         _place_step(env, batch, holding),
+        _catalogue_step(env, batch),
+        *[Step(*spec) for spec in index_steps(env, batch)],
     ]
 
 

@@ -110,7 +110,7 @@ class LatestRecords:
             if not 0 < end <= n:
                 try:
                     start, end = self._key_span_slow(payload)
-                except Exception as e:  # noqa: BLE001 - a payload that does not parse is a finding
+                except Exception as e:  # a payload that does not parse is a finding
                     self.problems.append(Problem("items", f"record {seq} is not a change record: {e}", shard=shard,
                                                  stream=self.stream.arn, table=self.tdef.name))
                     continue
@@ -127,7 +127,7 @@ class LatestRecords:
             try:
                 kind, _size, keys, new, _old, _flags = _unpackb(payload, raw=False)
                 key = encoded_key(self.tdef.key_schema, keys)[0]
-            except Exception as e:  # noqa: BLE001
+            except Exception as e:
                 self.problems.append(Problem("items", f"record {seq} does not decode as a change record: {e}",
                                              shard=shard, stream=self.stream.arn, table=self.tdef.name))
                 continue
@@ -149,7 +149,7 @@ def check(catalog: TableCatalog, items: ItemStore, counters: Counters, txn: lmdb
     for name in list(catalog.names(txn)):
         try:
             tdef = catalog.get(txn, name)
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             problems.append(Problem("metadata", f"table definition does not decode: {e}", table=name))
             continue
         if tdef.stream_enabled:
@@ -173,7 +173,7 @@ def check(catalog: TableCatalog, items: ItemStore, counters: Counters, txn: lmdb
                     except CorruptionError as e:
                         problems.append(Problem("items", f"damaged item: {e.reason}", table=name,
                                                 key=describe_key(tdef, key)))
-                    except Exception as e:  # noqa: BLE001 - key attributes that do not encode
+                    except Exception as e:  # key attributes that do not encode
                         problems.append(Problem("items", f"damaged item: {type(e).__name__}: {e}", table=name,
                                                 key=describe_key(tdef, key)))
                     ok = cur.next()

@@ -12,15 +12,14 @@ Stateless functions.
 from __future__ import annotations
 
 import lmdb
-import msgpack
 
-from logstore.errors import LogstoreError
+from logstore.errors import CorruptionError, LogstoreError
 from logstore.storage import Counters
 from logstore.storage.verify import Problem
 
 from . import attrs
 from .catalog import ACTIVE, IndexDef, TableCatalog, TableDef
-from .indexes import IndexEntries, index_prefix, table_key_of
+from .indexes import IndexEntries, index_prefix, table_key_of, unpack_entry
 from .items import ItemStore, table_prefix
 from .keycodec import stored_key
 
@@ -39,7 +38,7 @@ def check(catalog: TableCatalog, items: ItemStore, entries: IndexEntries, counte
     for name in list(catalog.names(txn)):
         try:
             tdef = catalog.get(txn, name)
-        except Exception:  # noqa: BLE001 - reported by tables/verify.py
+        except Exception:  # reported by tables/verify.py
             continue
         for ix in tdef.index_defs:
             found, n = _index(tdef, ix, items, entries, counters, txn)
@@ -57,6 +56,7 @@ def _index(tdef: TableDef, ix: IndexDef, items: ItemStore, entries: IndexEntries
         out.append(Problem("index", f"{label}: {message}", table=tdef.name, key=key))
 
     present = 0
+    damaged: set[bytes] = set()   # entries found damaged through their item: not reported again below
     for key, item in items.scan(txn, tdef, skip_damaged=True):   # damaged items: reported by tables/verify.py
         entry = entries.entry(tdef, ix, item, table_key_of(tdef, item))
         if entry is None:
@@ -67,7 +67,13 @@ def _index(tdef: TableDef, ix: IndexDef, items: ItemStore, entries: IndexEntries
                 bad("the item has no entry", _describe(tdef, item))
             continue
         present += 1
-        if msgpack.unpackb(raw, raw=False) != entry[1]:
+        try:
+            stored_entry = unpack_entry(entry[0], raw)
+        except CorruptionError as e:
+            bad(str(e), _describe(tdef, item))
+            damaged.add(entry[0])
+            continue
+        if stored_entry != entry[1]:
             bad("the entry differs from the item's projection", _describe(tdef, item))
     stored = size = 0
     prefix = index_prefix(ix.index_no)
@@ -76,9 +82,10 @@ def _index(tdef: TableDef, ix: IndexDef, items: ItemStore, entries: IndexEntries
         ok = cur.set_range(prefix)
         while ok and cur.key()[:8] == prefix:
             try:
-                value = msgpack.unpackb(cur.value(), raw=False)
-            except Exception as e:  # noqa: BLE001 - an entry that does not decode is a finding, not the end
-                bad(f"an entry does not decode ({type(e).__name__}: {e})", bytes(cur.key()).hex()[:64])
+                value = unpack_entry(cur.key(), cur.value())
+            except CorruptionError as e:   # a damaged entry is a finding, not the end
+                if bytes(cur.key()) not in damaged:
+                    bad(str(e), bytes(cur.key()).hex()[:64])
                 ok = cur.next()
                 continue
             stored += 1

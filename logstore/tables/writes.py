@@ -84,6 +84,8 @@ class Mutation:
     table_no: int | None = None
     check_size: bool = False     # an update: refuse a result over the item size limit (a put checked before)
     refused: AwsError | None = None  # all-or-nothing writes: refused before reaching storage, for this reason
+    sized: tuple[dict, int] | None = None  # a put: (its validated item, attrs.item_size of it), so the write path
+                                           # does not measure it again when ``apply`` returns that very object
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,7 +195,12 @@ class Writer:
                 continue
             delta = deltas.setdefault(tdef.table_no, [0, 0])
             old_size = attrs.item_size(old) if old is not None else 0
-            new_size = attrs.item_size(new) if new is not None else 0
+            if new is None:
+                new_size = 0
+            elif m.sized is not None and m.sized[0] is new:
+                new_size = m.sized[1]
+            else:
+                new_size = attrs.item_size(new)
             if m.check_size and new_size > attrs.MAX_ITEM_SIZE:
                 raise ValidationException(ITEM_TOO_BIG_FOR_UPDATE)
             if new is None:

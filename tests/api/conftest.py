@@ -31,7 +31,7 @@ def open_store(tmp_path, clock):
     for s in opened:
         try:
             s.close()
-        except Exception:  # noqa: BLE001 - already closed by the test
+        except Exception:  # already closed by the test
             pass
 
 

@@ -93,7 +93,7 @@ def test_mutated_embedded_calls_raise_only_aws_errors(store_path, seed):
                 outcome = "ok"
             except AwsError as e:
                 outcome = type(e).__name__
-            except Exception as e:  # noqa: BLE001 - what this test hunts
+            except Exception as e:  # what this test hunts
                 outcome = "UNEXPECTED " + type(e).__name__
                 findings.append(f"{op}: {type(e).__name__}: {str(e)[:150]} <- {repr(body)[:300]}")
             outcomes[outcome] = outcomes.get(outcome, 0) + 1

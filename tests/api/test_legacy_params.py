@@ -320,10 +320,10 @@ def test_key_conditions_on_secondary_indexes(store):
                                               {"AttributeName": "l", "KeyType": "RANGE"}]}],
         GlobalSecondaryIndexes=[{"IndexName": "by_g", "Projection": {"ProjectionType": "ALL"},
                                  "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}]}])
-    for i, (l, g) in enumerate([("c", "G"), ("a", "G"), ("b", None), (None, "G")]):
+    for i, (lv, g) in enumerate([("c", "G"), ("a", "G"), ("b", None), (None, "G")]):
         item = {"pk": S("p"), "sk": N(i)}
-        if l:
-            item["l"] = S(l)
+        if lv:
+            item["l"] = S(lv)
         if g:
             item["g"] = S(g)
         store.put_item(TableName="kidx", Item=item)

@@ -21,7 +21,7 @@ from clihelpers import START_MS, Raw, build_store, run, run_json, u64
 from liveprocs import Proc
 from logstore import codec
 from logstore.clock import FakeClock
-from logstore.storage.sealed import seal, unseal
+from logstore.storage.sealed import SEAL_BYTES, seal, unseal
 from logstore.stream import StreamPolicy
 
 U64_MAX = 0xFFFFFFFFFFFFFFFF
@@ -29,8 +29,13 @@ STORAGE_PROCS = Path(__file__).resolve().parents[1] / "storage" / "procs"
 
 
 def shard_records(raw: Raw) -> dict[str, list]:
-    """shard id -> the stored shard array (docs/format.md, "Shards")."""
-    return {v[2]: v for v in (msgpack.unpackb(value) for _key, value in raw.items("shards"))}
+    """shard id -> the stored shard array (docs/format.md, "Shards"; the value is sealed)."""
+    return {v[2]: v for v in (msgpack.unpackb(value[SEAL_BYTES:]) for _key, value in raw.items("shards"))}
+
+
+def put_shard_record(raw: Raw, rec: list) -> None:
+    """Store a (changed, well-formed) shard array sealed, as the catalogue writes it."""
+    raw.put("shards", u64(rec[0]), seal(u64(rec[0]), msgpack.packb(rec)))
 
 
 def segments_of(raw: Raw, shard_no: int) -> list[tuple[bytes, bytes]]:
@@ -72,7 +77,7 @@ def delete_segment(raw: Raw, built, rng: random.Random, avoid: set = frozenset()
 def orphan_shard(raw: Raw, built, rng: random.Random) -> dict:
     rec = shard_records(raw)[built.child_shards[rng.randrange(2)]]
     rec[3], rec[4] = 999, "shardId-00000001700000000000-000003e7"   # parent_no, parent_id: no such shard
-    raw.put("shards", u64(rec[0]), msgpack.packb(rec))
+    put_shard_record(raw, rec)
     return {"kind": "lineage", "shard": rec[0], "text": "parent shard 999"}
 
 
@@ -167,7 +172,7 @@ def test_metadata_faults(built):
         recs = shard_records(raw)
         parent = recs[built.parent_shard]
         parent[9] = parent[9] + 1000          # the closed parent's end no longer matches its log
-        raw.put("shards", u64(parent[0]), msgpack.packb(parent))
+        put_shard_record(raw, parent)
         counters = dict(raw.items("counters"))
         raw.put("counters", b"seq", struct.pack("<Q", 5))   # the sequence counter below numbers in use
         assert counters
@@ -270,12 +275,15 @@ def test_check_and_info_while_a_writer_holds_the_write_lock(tmp_path):
 
 
 @pytest.mark.parametrize("database", ["shards", "streams", "tables"])
-def test_a_catalogue_entry_that_does_not_decode_is_a_finding(built, database):
+@pytest.mark.parametrize("sealed", [True, False], ids=["sealed-garbage", "unsealed-garbage"])
+def test_a_catalogue_entry_that_does_not_decode_is_a_finding(built, database, sealed):
     with Raw(built.path) as raw:
         key, _ = raw.items(database)[0]
-        raw.put(database, key, b"\xc1 not msgpack")
+        raw.put(database, key, seal(key, b"\xc1 not msgpack") if sealed else b"\xc1 not msgpack")
     data = run_json("check", built.path, ok_codes=(1,))
-    assert any("does not decode" in p["message"] for p in data["problems"]), data["problems"]
+    want = "does not decode" if sealed else "checksum mismatch"
+    assert any(want in p["message"] and f"{database} entry" in p["message"] for p in data["problems"]), \
+        data["problems"]
 
 
 def test_the_store_records_its_stream_policy_and_check_judges_by_it(tmp_path):

@@ -7,6 +7,7 @@ import msgpack
 import pytest
 
 import logstore
+from logstore.storage.sealed import SEAL_BYTES, seal
 from clihelpers import START_MS, Raw, run_json
 from logstore.clock import FakeClock
 
@@ -54,7 +55,7 @@ def test_a_healthy_indexed_store_has_no_problems(indexed):
     assert data["problems"] == [] and data["checked"]["index_entries_checked"] > 60
 
 
-@pytest.mark.parametrize("fault", ["missing", "differs", "stray", "counter"])
+@pytest.mark.parametrize("fault", ["missing", "differs", "stray", "counter", "damaged"])
 def test_index_faults_are_found(indexed, fault):
     path, numbers = indexed
     with Raw(path) as raw:
@@ -62,13 +63,15 @@ def test_index_faults_are_found(indexed, fault):
         if fault == "missing":
             raw.delete("index_entries", key)
         elif fault == "differs":
-            entry = msgpack.unpackb(value)
+            entry = msgpack.unpackb(value[SEAL_BYTES:])   # a well-formed, sealed entry that is wrong
             entry["v"] = {"N": "-1"}
-            raw.put("index_entries", key, msgpack.packb(entry))
+            raw.put("index_entries", key, seal(key, msgpack.packb(entry)))
         elif fault == "stray":
-            entry = msgpack.unpackb(value)
+            entry = msgpack.unpackb(value[SEAL_BYTES:])
             entry["sk"] = {"S": "no such item"}
-            raw.put("index_entries", key + b"x", msgpack.packb(entry))
+            raw.put("index_entries", key + b"x", seal(key + b"x", msgpack.packb(entry)))
+        elif fault == "damaged":   # one bit of the stored value flipped: its checksum fails
+            raw.put("index_entries", key, value[:-1] + bytes([value[-1] ^ 1]))
         else:
             raw.put("counters", f"index_items:{numbers['by_l']}".encode(), (999).to_bytes(8, "little"))
     data = run_json("check", path, ok_codes=(1,))
@@ -77,7 +80,8 @@ def test_index_faults_are_found(indexed, fault):
     # a missing or stray entry also puts the counters out (they count what the writes made): said too
     assert all("its counters say" in p["message"] for p in found[1:]), found
     want = {"missing": "index by_g: the item has no entry", "differs": "index by_g: the entry differs",
-            "stray": "index by_g: an entry belongs to no item", "counter": "index by_l: its counters say 999"}
+            "stray": "index by_g: an entry belongs to no item", "counter": "index by_l: its counters say 999",
+            "damaged": "index by_g: the store is damaged: index_entries entry"}
     assert found[0]["message"].startswith(want[fault]), found
     if fault != "counter":
         assert found[0]["key"].startswith("pk=")

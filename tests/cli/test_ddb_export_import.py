@@ -10,7 +10,6 @@ import hashlib
 import json
 import os
 import time
-from decimal import Decimal
 
 import pytest
 

@@ -17,7 +17,7 @@ import pytest
 import logstore
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "server"))
-from serverhelpers import ServerProcess  # noqa: E402
+from serverhelpers import ServerProcess
 
 SLOW = '''
 import os, time

@@ -15,9 +15,9 @@ import requests
 from botocore.exceptions import ClientError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "server"))
-from serverhelpers import unique  # noqa: E402
+from serverhelpers import unique
 
-from logstore.errors import AwsError  # noqa: E402
+from logstore.errors import AwsError
 
 
 class Refused(Exception):

@@ -7,7 +7,6 @@ from __future__ import annotations
 import shutil
 
 import requests
-from confhelpers import make_table
 
 import logstore
 from logstore.processors.events import Renderer

@@ -10,7 +10,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "server"))   # serverhelpers
 
-from serverhelpers import ServerProcess  # noqa: E402
+from serverhelpers import ServerProcess
 
 
 @pytest.fixture(scope="module")

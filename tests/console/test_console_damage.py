@@ -12,14 +12,14 @@ from consolehelpers import Browser, ConsoleProcess, q
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "cli"))   # clihelpers
 
-import msgpack  # noqa: E402
-from clihelpers import Raw, build_store  # noqa: E402
+import msgpack
+from clihelpers import Raw, build_store
 
 
 def test_damage_is_reported_never_served(tmp_path):
     built = build_store(tmp_path / "store")
     with Raw(built.path) as raw:
-        shards = {msgpack.unpackb(v)[2]: msgpack.unpackb(v)[0] for _k, v in raw.items("shards")}
+        shards = {msgpack.unpackb(v[4:])[2]: msgpack.unpackb(v[4:])[0] for _k, v in raw.items("shards")}   # sealed
         shard_no = shards[built.parent_shard]
         key, value = next((k, v) for k, v in raw.items("segments") if struct.unpack(">Q", k[:8])[0] == shard_no)
         damaged = bytearray(value)

@@ -28,7 +28,7 @@ def open_store(tmp_path, clock):
     for s in reversed(opened):
         try:
             s.close()
-        except Exception:  # noqa: BLE001 - already closed by the test
+        except Exception:  # already closed by the test
             pass
 
 

@@ -5,7 +5,10 @@ with its lease table behind the same proxy: every record delivered at least once
 faults counted in the stats."""
 from __future__ import annotations
 
+import json
+import os
 import random
+import subprocess
 import sys
 import threading
 import time
@@ -14,21 +17,21 @@ from pathlib import Path
 import pytest
 
 from logstore.errors import ConditionalCheckFailedException, LimitExceededException
-from logstore.processors.retry import Backoff, Interrupted, Retrier, classify
+from logstore.processors.retry import Backoff, Interrupted, Retrier, classify, error_code
 
 pytest.importorskip("logstore.server")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "server"))
-from serverhelpers import ServerProcess  # noqa: E402
+from serverhelpers import ServerProcess
 
-import boto3  # noqa: E402
-import logstore  # noqa: E402
-from botocore.config import Config  # noqa: E402
-from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConnectionError  # noqa: E402
+import boto3
+import logstore
+from botocore.config import Config
+from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConnectionError
 
-from faultproxy import FaultProxy  # noqa: E402
-from logstore.processors import Processor, ProcessorConfig  # noqa: E402
-from logstore.processors.leases import LeaseSettings  # noqa: E402
-from prochelpers import assert_at_least_once_in_order  # noqa: E402
+from faultproxy import FaultProxy
+from logstore.processors import Processor, ProcessorConfig
+from logstore.processors.leases import LeaseSettings
+from prochelpers import assert_at_least_once_in_order
 
 CREDS = {"region_name": "us-east-1", "aws_access_key_id": "test", "aws_secret_access_key": "test"}
 
@@ -84,6 +87,20 @@ def test_non_retryable_errors_pass_through_and_stop_interrupts():
     with pytest.raises(ClientError):
         bounded.call(lambda: (_ for _ in ()).throw(client_error("ThrottlingException")))
     assert bounded.throttles == 2
+    # a first contact: few attempts at an endpoint that is down, many more at one that throttles
+    startup = Retrier(sleep=lambda s: False, max_attempts=3, throttle_attempts=6)
+    answers = iter([client_error("ThrottlingException")] * 5 + [client_error("InternalServerError", 500)] * 2
+                   + [client_error("LimitExceededException")])
+
+    def answer():
+        raise next(answers)
+    with pytest.raises(ClientError) as raised:
+        startup.call(answer)
+    assert error_code(raised.value) == "LimitExceededException"     # the 6th throttle; the two 500s were allowed
+    assert (startup.throttles, startup.transient) == (5, 2)
+    with pytest.raises(ClientError) as raised:
+        startup.call(lambda: (_ for _ in ()).throw(client_error("ServiceUnavailable", 503)))
+    assert startup.transient == 4                                   # 3 attempts: 2 retries
 
 
 @pytest.mark.slow
@@ -198,5 +215,44 @@ def test_at_most_two_readers_of_a_shard_in_a_process(tmp_path):
         print("deliveries", got, "most GetRecords in flight", proxy.max_get_records_in_flight)
         assert got == {f"p{i}": 20 for i in range(4)}
         assert 1 <= proxy.max_get_records_in_flight <= 2
+    finally:
+        server.stop()
+
+
+@pytest.mark.slow
+def test_the_cli_until_idle_rides_out_throttling(tmp_path):
+    """Issue 17's first defect: ``logstore process --until-idle`` exited 1 on the first LimitExceededException
+    (boto3's default retry mode does not retry it). Through a proxy that throttles 40% of the calls, it finishes
+    with status 0, every record handled, the throttles counted in
+    the stats and logged as warnings, no traceback."""
+    server = ServerProcess(tmp_path / "served", tmp_path / "server.log").start()
+    try:
+        ddb = boto3.client("dynamodb", endpoint_url=server.url, **CREDS)
+        ddb.create_table(TableName="orders", BillingMode="PAY_PER_REQUEST",
+                         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                         StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"})
+        for i in range(40):
+            ddb.put_item(TableName="orders", Item={"pk": {"S": f"k{i}"}})
+        (tmp_path / "counting.py").write_text(
+            "import os\ndef handle(event, context):\n    with open(os.environ['OUT'], 'a') as f:\n"
+            "        f.writelines(r['dynamodb']['Keys']['pk']['S'] + '\\n' for r in event['Records'])\n")
+        seed = random.randrange(1 << 30)
+        print("seed", seed)
+        with FaultProxy(server.url, seed, rate=0.4, kinds=("throttle",)) as proxy:
+            env = dict(os.environ, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", PYTHONPATH=str(tmp_path),
+                       OUT=str(tmp_path / "out"))
+            result = subprocess.run(
+                [sys.executable, "-m", "logstore", "process", "--endpoint-url", proxy.url, "--checkpoints",
+                 str(tmp_path / "cp"), "--table", "orders", "--handler", "counting:handle", "--until-idle",
+                 "--json", "--batch-size", "3", "--poll-interval", "0.02"],
+                cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+        print("faults injected", proxy.counts)
+        assert result.returncode == 0, result.stderr
+        assert "Traceback" not in result.stderr, result.stderr
+        assert sorted(set((tmp_path / "out").read_text().split())) == sorted(f"k{i}" for i in range(40))
+        stats = [json.loads(line) for line in result.stdout.splitlines() if '"shard"' in line]
+        assert sum(s["throttles"] for s in stats) > 0 and sum(s["records"] for s in stats) >= 40, (result.stdout, result.stderr)
+        assert "throttl" in result.stderr.lower(), result.stderr
     finally:
         server.stop()

@@ -15,13 +15,13 @@ import pytest
 
 pytest.importorskip("logstore.server")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "server"))
-from serverhelpers import ServerProcess  # noqa: E402
+from serverhelpers import ServerProcess
 
-import boto3  # noqa: E402
+import boto3
 
-import logstore  # noqa: E402
-from logstore.processors import Processor, ProcessorConfig  # noqa: E402
-from prochelpers import Recorder, assert_in_order_once  # noqa: E402
+import logstore
+from logstore.processors import Processor, ProcessorConfig
+from prochelpers import Recorder, assert_in_order_once
 
 CREDS = {"region_name": "us-east-1", "aws_access_key_id": "test", "aws_secret_access_key": "test"}
 

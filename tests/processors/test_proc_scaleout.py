@@ -18,12 +18,12 @@ import pytest
 
 pytest.importorskip("logstore.server")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "server"))
-from serverhelpers import ServerProcess  # noqa: E402
+from serverhelpers import ServerProcess
 
-import boto3  # noqa: E402
+import boto3
 
-from liveproc import Proc  # noqa: E402
-from prochelpers import assert_at_least_once_in_order  # noqa: E402
+from liveproc import Proc
+from prochelpers import assert_at_least_once_in_order
 
 CREDS = {"region_name": "us-east-1", "aws_access_key_id": "test", "aws_secret_access_key": "test"}
 PROCS = Path(__file__).resolve().parent / "procs"

@@ -51,7 +51,7 @@ def test_twenty_threads_one_token_apply_once(store_path):
             try:
                 barrier.wait(10)
                 db.transact_write_items(**_add("same-token"))
-            except Exception as e:  # noqa: BLE001 - collected and asserted on
+            except Exception as e:  # collected and asserted on
                 errors.append(e)
         threads = [threading.Thread(target=call) for _ in range(20)]
         for t in threads:

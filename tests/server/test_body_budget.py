@@ -21,7 +21,7 @@ def test_admits_in_order_times_out_and_releases():
             order.append((name, ok))
             return ok
         big = asyncio.create_task(want("big", 50, 0.2))       # does not fit beside the 60: times out
-        small = asyncio.create_task(want("small", 30, 5))     # fits, but waits behind "big" (arrival order)
+        _small = asyncio.create_task(want("small", 30, 5))    # held: fits, but waits behind "big" (arrival order)
         await asyncio.sleep(0.05)
         assert order == []
         await big

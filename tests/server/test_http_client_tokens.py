@@ -33,7 +33,7 @@ def test_retries_on_both_workers_and_after_a_restart_apply_once(tmp_path):
                 barrier.wait(30)
                 for _ in range(3):
                     client.transact_write_items(**_request())
-            except Exception as exc:   # noqa: BLE001 - asserted below
+            except Exception as exc:  # asserted below
                 errors.append(exc)
         threads = [threading.Thread(target=retry, args=(c,)) for c in clients]
         for t in threads:

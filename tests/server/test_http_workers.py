@@ -31,7 +31,7 @@ def test_two_workers_share_one_store(tmp_path):
             try:
                 for i in range(30):
                     clients[w].put_item(TableName="shared", Item={"pk": {"N": str(w * 1000 + i)}})
-            except Exception as exc:   # noqa: BLE001 - asserted below
+            except Exception as exc:  # asserted below
                 errors.append(exc)
         threads = [threading.Thread(target=writer, args=(w,)) for w in range(6)]
         for t in threads:

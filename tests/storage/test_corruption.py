@@ -38,14 +38,6 @@ TAIL = (13, 20)
 EVERY_BIT = [1 << b for b in range(8)]
 
 
-@pytest.fixture
-def seed(request):
-    """A random seed, printed so that a failure can be replayed with LOGSTORE_SEED=<seed>."""
-    value = int(os.environ.get("LOGSTORE_SEED") or random.randrange(1 << 32))
-    print(f"\n{request.node.nodeid}: seed {value} (replay with LOGSTORE_SEED={value})")
-    return value
-
-
 def payload(shard: int, seq: int) -> bytes:
     if (shard, seq) == (SHARD, 6):
         return b""
@@ -385,7 +377,7 @@ def outcome(impl, op, value):
         return ("ok", op(impl, value))
     except CorruptionError as e:
         return ("CorruptionError", e.status)
-    except Exception as e:  # noqa: BLE001 - anything else is a finding; describe it
+    except Exception as e:  # anything else is a finding; describe it
         return (type(e).__name__, getattr(e, "status", None), str(e))
 
 

@@ -54,14 +54,6 @@ def load_common():
 common = load_common()
 
 
-@pytest.fixture
-def seed(request):
-    """A random seed, printed so that a failure can be replayed with LOGSTORE_SEED=<seed>."""
-    value = int(os.environ.get("LOGSTORE_SEED") or random.randrange(1 << 32))
-    print(f"\n{request.node.nodeid}: seed {value} (replay with LOGSTORE_SEED={value})")
-    return value
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # running and killing the writer
 

@@ -43,7 +43,7 @@ common = load_proc_module("common")
 ro_session = load_proc_module("ro_session")
 
 
-def Proc(script: str, *args, workdir: Path) -> liveproc.Proc:  # noqa: N802 - stands for the class
+def Proc(script: str, *args, workdir: Path) -> liveproc.Proc:  # stands for the class
     """A helper process running procs/<script>.py with ``args``."""
     return liveproc.Proc([PROCS / f"{script}.py", *args], workdir=workdir, name=script)
 

@@ -2,11 +2,10 @@
 items alone, and the stored entries read back, for the index tests to compare."""
 from __future__ import annotations
 
-import msgpack
 
 from logstore.tables import keycodec
 from logstore.tables.catalog import TTL
-from logstore.tables.indexes import expiry_ms, index_prefix
+from logstore.tables.indexes import expiry_ms, index_prefix, unpack_entry
 from logstore.tables.items import table_prefix
 
 KEY_SCHEMA = [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}]
@@ -77,7 +76,7 @@ def stored(store, name: str = "tab") -> dict[str, list[dict]]:
             with txn.cursor(db=db) as cur:
                 ok = cur.set_range(prefix)
                 while ok and cur.key()[:8] == prefix:
-                    rows.append(msgpack.unpackb(cur.value(), raw=False))
+                    rows.append(unpack_entry(cur.key(), cur.value()))   # checks the seal too
                     ok = cur.next()
             out[ix.name] = rows
     return out

@@ -83,7 +83,7 @@ def test_a_mock_per_thread_when_each_enters_its_own():
                 m.store.create_table(TableName=f"own-{i}", **__import__("mockhelpers").KEY)
                 assert m.store.list_tables()["TableNames"] == [f"own-{i}"]
                 barrier.wait()
-        except Exception as exc:   # noqa: BLE001 - reported below
+        except Exception as exc:  # reported below
             errors.append(exc)
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(4)]
@@ -107,7 +107,7 @@ def test_stop_waits_for_calls_in_flight():
             while not stop.is_set() and n < 2000:
                 try:
                     client.put_item(TableName="busy", Item={"pk": {"S": str(n)}})
-                except Exception as exc:   # noqa: BLE001 - after the mock ends: connection refused
+                except Exception as exc:  # after the mock ends: connection refused
                     done.append(type(exc).__name__)
                     return
                 n += 1

@@ -9,7 +9,8 @@ DynamoDB's semantics, where a missing attribute or a type mismatch is not an err
 * IN holds when the operand equals one of the choices;
 * ``attribute_exists``/``attribute_not_exists``/``attribute_type(path, type)``; ``begins_with`` on S or B;
   ``contains``: a substring of an S, a subsequence of a B, a member of a set, an element of a list;
-* ``size``: UTF-16 code units of an S (as Java's String.length, which AWS uses), bytes of a B, members of a set, entries of an M or L (no size for N, BOOL, NULL).
+* ``size``: UTF-16 code units of an S (as Java's String.length, which AWS uses), bytes of a B, members of a set,
+  entries of an M or L (no size for N, BOOL, NULL).
 
 Pure; thread-safe.
 """

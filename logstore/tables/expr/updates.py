@@ -2,8 +2,9 @@
 REMOVE, ADD (numbers, sets) and DELETE (set members).
 
 ``check_paths(update)`` and ``check_keys(update, key_names)`` run the static checks once per request: no two
-paths overlap or conflict, no action touches a key attribute. ``apply(update, key, old)`` is the pure function the write path calls with the stored
-item (or None: UpdateItem creates the item from its key); it returns the new item and never mutates ``old``.
+paths overlap or conflict, no action touches a key attribute. ``apply(update, key, old)`` is the pure function the
+write path calls with the stored item (or None: UpdateItem creates the item from its key); it returns the new item
+and never mutates ``old``.
 
 Order of evaluation, as DynamoDB's: every SET value is computed from the item as it was before the update; then SETs
 are applied (list indexes ascending, so ``l[5]``, ``l[6]`` past the end append in order), REMOVEs (list indexes

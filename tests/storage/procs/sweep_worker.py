@@ -79,7 +79,7 @@ def outcome(fn, path: str) -> dict:
         return {"ok": True, **fn(path)}
     except LogstoreError as e:   # reported: what damage must become
         return {"ok": False, "error": type(e).__name__, "message": str(e)[:160]}
-    except Exception as e:  # noqa: BLE001 - an unexpected exception type is a finding too
+    except Exception as e:  # an unexpected exception type is a finding too
         return {"ok": False, "error": "UNEXPECTED " + type(e).__name__, "message": str(e)[:160]}
 
 
