@@ -75,6 +75,7 @@ class _Environment:
         self._depth = 0
         self._saved_env: dict[str, str | None] = {}
         self._saved_session: Any = None
+        self._ours: Any = None   # the default boto3 session of every mock: made once, under the mock environment
 
     def acquire(self, region: str) -> None:
         with self._lock:
@@ -89,7 +90,12 @@ class _Environment:
             boto3 = sys.modules.get("boto3")   # only if the program uses boto3 at all
             self._saved_session = (boto3, boto3.DEFAULT_SESSION) if boto3 is not None else None
             if boto3 is not None:
-                boto3.DEFAULT_SESSION = None   # one made before may lack the handler or hold other credentials
+                # one made before may lack the handler or hold other credentials: use one made now, and the same
+                # one in every later mock (its credentials are the same dummy ones), so a test that makes new
+                # clients does not pay for a new session's model loading each time, as under moto
+                if self._ours is None:
+                    self._ours = boto3.Session()
+                boto3.DEFAULT_SESSION = self._ours
 
     def release(self) -> None:
         with self._lock:
