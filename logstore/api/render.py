@@ -86,6 +86,11 @@ def table(tdef: TableDef, region: str, account: str, stream: StreamInfo | None, 
             count, size = stats.get(ix.get("index_no"), (0, 0))
             desc = {k: v for k, v in ix.items() if k not in ("index_no", "status")}
             if kind == "gsi":
+                # AWS describes every GSI's throughput, zeros on an on-demand table, with NumberOfDecreasesToday
+                given = desc.get("ProvisionedThroughput") or {}
+                desc["ProvisionedThroughput"] = {"NumberOfDecreasesToday": 0,
+                                                 "ReadCapacityUnits": given.get("ReadCapacityUnits", 0),
+                                                 "WriteCapacityUnits": given.get("WriteCapacityUnits", 0)}
                 status = ix.get("status", "ACTIVE")
                 desc["IndexStatus"] = status
                 if status == "CREATING":

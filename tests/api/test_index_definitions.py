@@ -75,4 +75,5 @@ def test_a_provisioned_table_needs_gsi_throughput(store):
                        GlobalSecondaryIndexes=[gsi(ProvisionedThroughput={"ReadCapacityUnits": 2,
                                                                           "WriteCapacityUnits": 3})])
     [glob] = store.describe_table(TableName="tab")["Table"]["GlobalSecondaryIndexes"]
-    assert glob["ProvisionedThroughput"] == {"ReadCapacityUnits": 2, "WriteCapacityUnits": 3}
+    assert glob["ProvisionedThroughput"] == {"NumberOfDecreasesToday": 0, "ReadCapacityUnits": 2,
+                                             "WriteCapacityUnits": 3}
