@@ -55,17 +55,10 @@ def pack_entry(key: bytes, entry: dict) -> bytes:
     return seal(key, _pack(entry))
 
 
-def _entry_map(body: bytes) -> dict:
-    entry = unpack_item(body)
-    if type(entry) is not dict:
-        raise ValueError("not an entry (not a map)")
-    return entry
-
-
 def unpack_entry(key: bytes, raw: bytes) -> dict:
     """The entry stored (sealed) under ``index_entries`` key ``key``; CorruptionError naming it if damaged."""
     key = bytes(key)
-    return open_sealed(key, bytes(raw), lambda: f"index_entries entry {key.hex()[:64]}", _entry_map)
+    return open_sealed(key, bytes(raw), lambda: f"index_entries entry {key.hex()[:64]}", unpack_item)
 
 
 def index_prefix(index_no: int) -> bytes:

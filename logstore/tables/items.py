@@ -24,7 +24,7 @@ import msgpack
 
 from logstore.errors import CorruptionError, StorageError
 from logstore.storage import Environment
-from logstore.storage.sealed import seal, unseal
+from logstore.storage.sealed import open_sealed, seal
 
 from . import keycodec
 from .catalog import TableDef
@@ -43,8 +43,12 @@ def pack_item(item: dict) -> bytes:
     return _pack(item)
 
 
-def unpack_item(raw: bytes) -> dict:
-    return msgpack.unpackb(raw, raw=False)
+def unpack_item(body: bytes) -> dict:
+    """The item (or index entry) a stored body holds; ValueError if it is not a msgpack map."""
+    item = msgpack.unpackb(body, raw=False)
+    if type(item) is not dict:
+        raise ValueError("not an item (not a map)")
+    return item
 
 
 def encoded_key(key_schema, key: dict) -> tuple[bytes, int]:
@@ -151,13 +155,4 @@ class ItemStore:
 
 def decode_item(tdef: TableDef, stored: bytes, value) -> dict:
     """The item of a stored entry; CorruptionError naming table and key if its seal or its msgpack fails."""
-    value = bytes(value)
-    body = unseal(stored, value, lambda: damaged(tdef, stored))
-    try:
-        item = msgpack.unpackb(body, raw=False)
-    except Exception as e:  # sealed but undecodable: written wrong, still damage to report
-        raise CorruptionError(f"the value does not decode as an item ({type(e).__name__}: {e})",
-                              where=damaged(tdef, stored)) from None
-    if type(item) is not dict:
-        raise CorruptionError("the value is not an item (not a map)", where=damaged(tdef, stored))
-    return item
+    return open_sealed(stored, bytes(value), lambda: damaged(tdef, stored), unpack_item)
