@@ -103,6 +103,18 @@ def test_non_retryable_errors_pass_through_and_stop_interrupts():
     assert startup.transient == 4                                   # 3 attempts: 2 retries
 
 
+def orders_table(url: str, view_type: str, items: int = 0):
+    """A client of the server at ``url`` and its table "orders" (key pk, a stream of ``view_type``) holding items
+    k0..k<items-1>."""
+    ddb = boto3.client("dynamodb", endpoint_url=url, **CREDS)
+    ddb.create_table(TableName="orders", BillingMode="PAY_PER_REQUEST",
+                     KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                     StreamSpecification={"StreamEnabled": True, "StreamViewType": view_type})
+    for i in range(items):
+        ddb.put_item(TableName="orders", Item={"pk": {"S": f"k{i}"}})
+    return ddb
+
 @pytest.mark.slow
 def test_processor_completes_through_a_faulty_endpoint(tmp_path):
     seed = random.randrange(1 << 30)
@@ -110,11 +122,7 @@ def test_processor_completes_through_a_faulty_endpoint(tmp_path):
     rng = random.Random(seed)
     server = ServerProcess(tmp_path / "served", tmp_path / "server.log", "--enable-test-endpoints").start()
     try:
-        ddb = boto3.client("dynamodb", endpoint_url=server.url, **CREDS)
-        ddb.create_table(TableName="orders", BillingMode="PAY_PER_REQUEST",
-                         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-                         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-                         StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"})
+        ddb = orders_table(server.url, "NEW_AND_OLD_IMAGES")
         arn = ddb.describe_table(TableName="orders")["Table"]["LatestStreamArn"]
         written: dict[str, int] = {}
 
@@ -177,13 +185,7 @@ def test_at_most_two_readers_of_a_shard_in_a_process(tmp_path):
     each still delivers every record."""
     server = ServerProcess(tmp_path / "served", tmp_path / "server.log").start()
     try:
-        ddb = boto3.client("dynamodb", endpoint_url=server.url, **CREDS)
-        ddb.create_table(TableName="orders", BillingMode="PAY_PER_REQUEST",
-                         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-                         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-                         StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"})
-        for i in range(20):
-            ddb.put_item(TableName="orders", Item={"pk": {"S": f"k{i}"}})
+        orders_table(server.url, "NEW_AND_OLD_IMAGES", items=20)
         got: dict[str, int] = {}
         lock = threading.Lock()
 
@@ -227,13 +229,7 @@ def test_the_cli_until_idle_rides_out_throttling(tmp_path):
     the stats and logged as warnings, no traceback."""
     server = ServerProcess(tmp_path / "served", tmp_path / "server.log").start()
     try:
-        ddb = boto3.client("dynamodb", endpoint_url=server.url, **CREDS)
-        ddb.create_table(TableName="orders", BillingMode="PAY_PER_REQUEST",
-                         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-                         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-                         StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"})
-        for i in range(40):
-            ddb.put_item(TableName="orders", Item={"pk": {"S": f"k{i}"}})
+        orders_table(server.url, "NEW_IMAGE", items=40)
         (tmp_path / "counting.py").write_text(
             "import os\ndef handle(event, context):\n    with open(os.environ['OUT'], 'a') as f:\n"
             "        f.writelines(r['dynamodb']['Keys']['pk']['S'] + '\\n' for r in event['Records'])\n")
