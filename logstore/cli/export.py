@@ -172,7 +172,7 @@ def export_dynamodb(store, table: str, out_dir: str, per_file: int, f: RecordFil
         if tdef is None:
             raise CommandError(f"no table {table} in {store.path}")
         region, account = _arns(store, txn, tdef)
-        table_arn = f"arn:aws:dynamodb:{region}:{account}:table/{table}"
+        table_arn = ids.table_arn(region, account, table)
         export_id = ddbexport.new_export_id(now_ms)
         writer = ddbexport.ExportWriter(out_dir, export_id, per_file)
         summary = {"exportArn": f"{table_arn}/export/{export_id}", "startTime": ddbexport.iso(now_ms),
