@@ -47,12 +47,12 @@ from logstore.errors import (AwsError, InternalServerError, RequestEntityTooLarg
 from . import protocol, wire
 from .auth import Verifier
 from .dispatch import Dispatcher
+from .limits import DEFAULT_MAX_BODY
 from .shapes import ShapeModels
 
 log = logging.getLogger("logstore.server")
 
 STORE_FILES = ("data.mdb", "lock.mdb")   # what an LMDB environment with subdir=True consists of (storage/env.py)
-DEFAULT_MAX_BODY = 16 * 1024 * 1024      # DynamoDB's own request size limit (command.py repeats it)
 DEFAULT_BODY_BUDGET = 64 * 1024 * 1024   # request-body bytes one worker holds at once (protocol.BodyBudget)
 DEFAULT_BODY_TIMEOUT = 60.0              # seconds for a request's whole body to arrive
 

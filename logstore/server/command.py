@@ -14,8 +14,9 @@ import os
 
 import click
 
+from .limits import DEFAULT_MAX_BODY
+
 log = logging.getLogger("logstore.server")
-DEFAULT_MAX_BODY = 16 * 1024 * 1024      # DynamoDB's own request size limit
 
 
 @click.command()

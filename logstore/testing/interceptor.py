@@ -27,7 +27,7 @@ from botocore.handlers import BUILTIN_HANDLERS
 
 from logstore.errors import RequestEntityTooLargeException
 from logstore.server import wire
-from logstore.server.app import DEFAULT_MAX_BODY
+from logstore.server.limits import DEFAULT_MAX_BODY
 
 if TYPE_CHECKING:
     from .mock import Mock

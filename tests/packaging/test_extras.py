@@ -30,6 +30,15 @@ def test_the_engine_needs_no_extra(tmp_path):
     assert done.stdout.splitlines() == ["{'pk': {'S': 'a'}}", "[]"]
 
 
+def test_the_mock_loads_no_http_stack(tmp_path):
+    # logstore.testing answers botocore through the dispatcher; the server's socket side (protocol.py, httptools,
+    # uvicorn) and the command line stay unloaded
+    blocked = [m for m in OPTIONAL if m not in ("botocore", "boto3")]
+    done = _run("import logstore.testing\nprint('logstore.server.protocol' in sys.modules)", blocked, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["False"]
+
+
 def test_the_command_without_the_cli_extra_names_it(tmp_path):
     done = _run("from logstore.__main__ import main\nmain()", OPTIONAL, tmp_path, ["tables", "s"])
     assert done.returncode == 2
