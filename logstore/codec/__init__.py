@@ -15,7 +15,7 @@ if os.environ.get("LOGSTORE_PURE", "") not in ("", "0"):
     from . import _pure as _impl
 else:
     try:
-        from . import _native as _impl
+        from . import _native as _impl  # type: ignore[no-redef]  # the C core and its twin: one interface
     except ImportError:  # extension not built (e.g. a source checkout without `pip install -e .`)
         from . import _pure as _impl
 

@@ -7,7 +7,7 @@ the GIL released. Pure functions; no state beyond the loaded library.
 from __future__ import annotations
 
 from array import array
-from typing import Sequence
+from typing import Any, Sequence
 
 from logstore._logseg import ffi, lib
 
@@ -25,7 +25,8 @@ def crc32c(data: bytes | bytearray | memoryview, crc: int = 0) -> int:
     return lib.lsg_crc32c(crc, _from_buffer(data), len(data))
 
 
-def _arrays(seqs, timestamps, payloads, during):
+def _arrays(seqs: Sequence[int], timestamps: Sequence[int], payloads: Sequence[bytes],
+            during: str) -> tuple[int, array[int], array[int], array[int], bytes]:
     n = len(payloads)
     if n == 0 or len(seqs) != n or len(timestamps) != n:
         raise input_error(E_ARG, during)
@@ -76,7 +77,7 @@ def extend(segment: bytes, seqs: Sequence[int], timestamps: Sequence[int], paylo
     return bytes(out)
 
 
-def _header(h) -> SegmentHeader:
+def _header(h: Any) -> SegmentHeader:  # h: the cffi lsg_header the C call filled
     return SegmentHeader(h.count, h.total_len, h.index_off, h.first_seq, h.last_seq, h.first_ts, h.last_ts)
 
 
@@ -104,7 +105,8 @@ def locate(segment: bytes, seq: int) -> int:
     rc = lib.lsg_locate(_from_buffer(segment), len(segment), seq, out)
     if rc:
         raise corrupt(rc)
-    return out[0]
+    index: int = out[0]
+    return index
 
 
 def read(segment: bytes, from_seq: int, max_records: int, max_bytes: int, at_least_one: bool) -> SegmentRead:

@@ -42,7 +42,8 @@ def crc32c(data: bytes | bytearray | memoryview, crc: int = 0) -> int:
     return c ^ 0xFFFFFFFF
 
 
-def _check_input(seqs, timestamps, payloads, prev: tuple[int, int] | None) -> None:
+def _check_input(seqs: Sequence[int], timestamps: Sequence[int], payloads: Sequence[bytes],
+                 prev: tuple[int, int] | None) -> None:
     n = len(payloads)
     if n == 0 or len(seqs) != n or len(timestamps) != n:
         raise input_error(E_ARG, "encode")
@@ -51,7 +52,7 @@ def _check_input(seqs, timestamps, payloads, prev: tuple[int, int] | None) -> No
             raise input_error(E_ARG, "encode")
     for i in range(n):
         if i > 0 or prev is not None:
-            ps, pt = (seqs[i - 1], timestamps[i - 1]) if i else prev
+            ps, pt = (seqs[i - 1], timestamps[i - 1]) if i or prev is None else prev
             if seqs[i] <= ps or timestamps[i] < pt:
                 raise input_error(E_ORDER, "encode")
     for p in payloads:
@@ -142,7 +143,7 @@ def validate(segment: bytes) -> SegmentHeader:
 
 
 def _record_at(seg: bytes, h: SegmentHeader, i: int) -> int:
-    off = _U32.unpack_from(seg, h.index_off + i * INDEX_ENTRY_SIZE)[0]
+    off: int = _U32.unpack_from(seg, h.index_off + i * INDEX_ENTRY_SIZE)[0]
     if off < HEADER_SIZE or off + RECORD_HEADER_SIZE > h.index_off:
         raise corrupt(E_INDEX)
     return off
@@ -167,7 +168,10 @@ def read(segment: bytes, from_seq: int, max_records: int, max_bytes: int, at_lea
     (the first record is taken regardless of max_bytes when at_least_one)."""
     seg = bytes(segment)
     h = validate(seg)
-    seqs, tss, offs, lens = [], [], [], []
+    seqs: list[int] = []
+    tss: list[int] = []
+    offs: list[int] = []
+    lens: list[int] = []
     nbytes = 0
     i = locate(seg, from_seq)
     while i < h.count and len(seqs) < max_records:

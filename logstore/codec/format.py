@@ -58,7 +58,7 @@ class SegmentHeader(NamedTuple):
     """The decoded header of a segment (after its header checksum was verified). A NamedTuple rather than a
     frozen dataclass: it is built on every append and read, and a tuple costs a third as much to make."""
 
-    count: int
+    count: int  # type: ignore[assignment]  # the segment's record count; shadows tuple.count by design
     total_len: int
     index_off: int
     first_seq: int
