@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 
 from .format import (HEADER_SIZE, INDEX_ENTRY_SIZE, MAX_SEGMENT_SIZE, RECORD_HEADER_SIZE, TRAILER_SIZE, VERSION,
-                     SegmentHeader, SegmentRead, encoded_size)
+                     ItemParts, SegmentHeader, SegmentRead, encoded_size)
 
 if os.environ.get("LOGSTORE_PURE", "") not in ("", "0"):
     from . import _pure as _impl
@@ -30,12 +30,13 @@ validate = _impl.validate
 locate = _impl.locate
 read = _impl.read
 decode = _impl.decode
+put_item = _impl.put_item   # the per-item write path (csrc/item.c): tables/items.py calls it
 # change-record payloads rendered for readers (csrc/record.c): stream/records.py and stream/ids.py call these
 event_ids = _impl.event_ids
 fields_json = _impl.fields_json
 records_json = _impl.records_json
 
 __all__ = ["IMPLEMENTATION", "crc32c", "encode", "extend", "read_header", "validate", "locate", "read", "decode",
-           "event_ids", "fields_json", "records_json",
+           "put_item", "ItemParts", "event_ids", "fields_json", "records_json",
            "encoded_size", "SegmentHeader", "SegmentRead", "VERSION", "HEADER_SIZE", "RECORD_HEADER_SIZE",
            "INDEX_ENTRY_SIZE", "TRAILER_SIZE", "MAX_SEGMENT_SIZE"]
