@@ -6,41 +6,81 @@ Pure functions.
 """
 from __future__ import annotations
 
+import gc
+from typing import Sequence
+
 from logstore.stream import ShardInfo, StreamInfo
 from logstore.stream import ids
-from logstore.stream.records import BY_SERVICE, decode_fields
+from logstore.stream import records as records_mod
+from logstore.stream.records import BY_SERVICE
 from logstore.tables.catalog import TableDef
 
 EVENT_NAMES = (None, "INSERT", "MODIFY", "REMOVE")
 SERVICE_IDENTITY = {"PrincipalId": "dynamodb.amazonaws.com", "Type": "Service"}
+LAMBDA_SERVICE_IDENTITY = {"type": "Service", "principalId": "dynamodb.amazonaws.com"}
+
+
+def records(seqs: Sequence[int], timestamps: Sequence[int], payloads: Sequence[bytes], *, stream_no: int,
+            view_type: str, region: str, event_key: bytes, lambda_arn: str | None = None) -> list[dict]:
+    """The records of one read, in order: GetRecords' shape, or with ``lambda_arn`` (the stream's ARN) Lambda's
+    event shape (``eventSourceARN`` last, camelCase ``userIdentity``, B values as base64 text). The one renderer of
+    a record: GetRecords, the CLI and the processors all come here. ``event_key``: the store's
+    (stream.ids.store_event_key).
+
+    The hot path of the embedded drain: one loop, locals only, constant strings shared by every record, Keys
+    sharing NewImage's (else OldImage's) AttributeValue dicts, and the cyclic GC paused while the page is built
+    (only if it was on; restored after), since the page's many young dicts would otherwise trigger collections
+    that find nothing to free."""
+    event_ids = ids.event_ids(event_key, stream_no, seqs)
+    names, base, by_service = EVENT_NAMES, ids.SEQ_BASE, BY_SERVICE
+    gc_was_on = gc.isenabled()
+    if gc_was_on:
+        gc.disable()
+    try:
+        fields = records_mod.decode_page(payloads, base64_binary=lambda_arn is not None)
+        out: list[dict] = []
+        append = out.append
+        for event_id, seq, ts_ms, (kind, size, keys, new, old, flags) in zip(event_ids, seqs, timestamps, fields):
+            if new is not None:   # one dict display per shape: the fastest way to build it
+                if old is not None:
+                    body = {"ApproximateCreationDateTime": ts_ms // 1000, "Keys": keys, "NewImage": new,
+                            "OldImage": old, "SequenceNumber": str(base + seq), "SizeBytes": size,
+                            "StreamViewType": view_type}
+                else:
+                    body = {"ApproximateCreationDateTime": ts_ms // 1000, "Keys": keys, "NewImage": new,
+                            "SequenceNumber": str(base + seq), "SizeBytes": size, "StreamViewType": view_type}
+            elif old is not None:
+                body = {"ApproximateCreationDateTime": ts_ms // 1000, "Keys": keys, "OldImage": old,
+                        "SequenceNumber": str(base + seq), "SizeBytes": size, "StreamViewType": view_type}
+            else:
+                body = {"ApproximateCreationDateTime": ts_ms // 1000, "Keys": keys,
+                        "SequenceNumber": str(base + seq), "SizeBytes": size, "StreamViewType": view_type}
+            record = {"eventID": event_id, "eventName": names[kind], "eventVersion": "1.1",
+                      "eventSource": "aws:dynamodb", "awsRegion": region, "dynamodb": body}
+            if lambda_arn is not None:
+                record["eventSourceARN"] = lambda_arn
+                if flags & by_service:
+                    record["userIdentity"] = dict(LAMBDA_SERVICE_IDENTITY)
+            elif flags & by_service:
+                record["userIdentity"] = dict(SERVICE_IDENTITY)
+            append(record)
+        return out
+    finally:
+        if gc_was_on:
+            gc.enable()
 
 
 def record(stream: StreamInfo, region: str, seq: int, ts_ms: int, payload: bytes, *, event_key: bytes) -> dict:
     """One record in the GetRecords shape (``event_key``: the store's, stream.ids.store_event_key)."""
-    kind, size, keys, new, old, flags = decode_fields(payload)
-    body = {"ApproximateCreationDateTime": ts_ms // 1000, "Keys": keys}
-    if new is not None:
-        body["NewImage"] = new
-    if old is not None:
-        body["OldImage"] = old
-    body["SequenceNumber"] = ids.seq_to_wire(seq)
-    body["SizeBytes"] = size
-    body["StreamViewType"] = stream.view_type
-    out = {"eventID": ids.event_id(event_key, stream.stream_no, seq), "eventName": EVENT_NAMES[kind],
-           "eventVersion": "1.1", "eventSource": "aws:dynamodb", "awsRegion": region, "dynamodb": body}
-    if flags & BY_SERVICE:
-        out["userIdentity"] = dict(SERVICE_IDENTITY)
-    return out
+    return records((seq,), (ts_ms,), (payload,), stream_no=stream.stream_no, view_type=stream.view_type,
+                   region=region, event_key=event_key)[0]
 
 
 def lambda_record(stream: StreamInfo, region: str, seq: int, ts_ms: int, payload: bytes, *,
                   event_key: bytes) -> dict:
-    """One record in the Lambda event shape (eventSourceARN; camelCase userIdentity)."""
-    out = record(stream, region, seq, ts_ms, payload, event_key=event_key)
-    out["eventSourceARN"] = stream.arn
-    if "userIdentity" in out:
-        out["userIdentity"] = {"type": "Service", "principalId": "dynamodb.amazonaws.com"}
-    return out
+    """One record in the Lambda event shape (eventSourceARN; camelCase userIdentity; B as base64 text)."""
+    return records((seq,), (ts_ms,), (payload,), stream_no=stream.stream_no, view_type=stream.view_type,
+                   region=region, event_key=event_key, lambda_arn=stream.arn)[0]
 
 
 def key_schema(stream: StreamInfo) -> list[dict]:

@@ -152,7 +152,8 @@ class StreamsService:
         info, token, batch, following, now = self._read(request)
         region = self.region
         event_key = self.event_key
-        out = {"Records": [render.record(info, region, s, t, p, event_key=event_key) for s, t, p in batch]}
+        out = {"Records": render.records(batch.seqs, batch.timestamps, batch.payloads, stream_no=info.stream_no,
+                                         view_type=info.view_type, region=region, event_key=event_key)}
         if following is not None:
             nxt = iterators.IteratorToken(info.stream_no, token.shard_no, following, now)
             out["NextShardIterator"] = iterators.encode(nxt, info.arn, self.key)

@@ -1,10 +1,9 @@
 """What a handler and an on-failure destination receive: Lambda's shapes for DynamoDB streams.
 
 * ``Renderer``: stream records read from the engine (sequence number, timestamp, payload bytes) as Lambda event
-  records, without passing through GetRecords' AWS-shaped dicts (one dict per record, built directly). Key
-  order, eventID, SizeBytes and images are those of GetRecords (``api/render.py``); the Lambda form adds
-  ``eventSourceARN``, uses camelCase ``userIdentity`` and carries binary values as base64 strings, as Lambda's
-  JSON event does.
+  records, rendered by the one renderer of a record (``api/render.py`` ``records``): key order, eventID,
+  SizeBytes and images are those of GetRecords; the Lambda form adds ``eventSourceARN``, uses camelCase
+  ``userIdentity`` and carries binary values as base64 strings, as Lambda's JSON event does.
 * ``from_boto3``: a record returned by a boto3 ``dynamodbstreams`` client (datetimes, bytes) in the same form.
 * ``failure_record``: the invocation record Lambda sends to an OnFailure destination for a stream batch it gave
   up on (requestContext, responseContext, version, timestamp, DDBStreamBatchInfo).
@@ -15,36 +14,14 @@ from __future__ import annotations
 
 import base64
 import datetime
-import hashlib
-import struct
 import uuid
 
-import msgpack
-
+from logstore.api import render
 from logstore.stream import ids
-from logstore.stream.records import BY_SERVICE
-
-EVENT_NAMES = (None, "INSERT", "MODIFY", "REMOVE")
-SERVICE_IDENTITY = {"type": "Service", "principalId": "dynamodb.amazonaws.com"}
-_EVENT_KEY = struct.Struct(">QQ")   # what ids.event_id hashes (stream, seq): inlined here, checked equal by tests
-# the change-record payload (stream/records.py): a msgpack array; B values are msgpack bin 8/16/32 (0xc4-0xc6),
-# so a payload without those bytes holds none (one C pass over the payload finds out)
-_BIN_MARKERS = b"\xc4\xc5\xc6"
-
-
-def b64_values(value):
-    """``value`` with every bytes (a B, or a BS member) replaced by its base64 text."""
-    if isinstance(value, dict):
-        return {k: b64_values(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [b64_values(v) for v in value]
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return base64.b64encode(value).decode("ascii")
-    return value
 
 
 class Renderer:
-    """Renders one stream's records as Lambda event records."""
+    """Renders one stream's records as Lambda event records (api/render.py's ``records``, Lambda's shape)."""
 
     __slots__ = ("stream_no", "arn", "region", "view_type", "event_key")
 
@@ -56,36 +33,9 @@ class Renderer:
         return self.records((seq,), (ts_ms,), (payload,))[0]
 
     def records(self, seqs, timestamps, payloads) -> list[dict]:
-        """The records of one read, in order. The hot path of embedded processing: one loop, locals only."""
-        unpackb, names, region, arn, view_type = msgpack.unpackb, EVENT_NAMES, self.region, self.arn, self.view_type
-        event_hash, pack, base = hashlib.blake2b, _EVENT_KEY.pack, ids.SEQ_BASE
-        stream_no, event_key = self.stream_no, self.event_key
-        out = []
-        append = out.append
-        for seq, ts_ms, payload in zip(seqs, timestamps, payloads):
-            kind, size, keys, new, old, flags = unpackb(payload, raw=False)
-            if len(payload.translate(None, _BIN_MARKERS)) != len(payload):   # maybe B values: base64 text
-                keys, new, old = b64_values(keys), b64_values(new), b64_values(old)
-            if new is not None and old is not None:   # one dict display per shape: the fastest way to build it
-                body = {"ApproximateCreationDateTime": ts_ms // 1000, "Keys": keys, "NewImage": new,
-                        "OldImage": old, "SequenceNumber": str(base + seq), "SizeBytes": size,
-                        "StreamViewType": view_type}
-            elif new is not None:
-                body = {"ApproximateCreationDateTime": ts_ms // 1000, "Keys": keys, "NewImage": new,
-                        "SequenceNumber": str(base + seq), "SizeBytes": size, "StreamViewType": view_type}
-            elif old is not None:
-                body = {"ApproximateCreationDateTime": ts_ms // 1000, "Keys": keys, "OldImage": old,
-                        "SequenceNumber": str(base + seq), "SizeBytes": size, "StreamViewType": view_type}
-            else:
-                body = {"ApproximateCreationDateTime": ts_ms // 1000, "Keys": keys,
-                        "SequenceNumber": str(base + seq), "SizeBytes": size, "StreamViewType": view_type}
-            record = {"eventID": event_hash(pack(stream_no, seq), digest_size=16, key=event_key).hexdigest(),
-                      "eventName": names[kind], "eventVersion": "1.1", "eventSource": "aws:dynamodb",
-                      "awsRegion": region, "dynamodb": body, "eventSourceARN": arn}
-            if flags & BY_SERVICE:
-                record["userIdentity"] = dict(SERVICE_IDENTITY)
-            append(record)
-        return out
+        """The records of one read, in order: the hot path of embedded processing."""
+        return render.records(seqs, timestamps, payloads, stream_no=self.stream_no, view_type=self.view_type,
+                              region=self.region, event_key=self.event_key, lambda_arn=self.arn)
 
 
 def _b64_attribute(av: dict) -> None:

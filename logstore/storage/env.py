@@ -35,6 +35,7 @@ import errno
 import os
 import resource
 import threading
+import time
 import weakref
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -54,6 +55,7 @@ MAX_GROWTH_STEP = 4 << 30           # double until the map is this large, then g
 MAX_DBS = 64
 STORAGE_DBS = ("meta", "segments", "trims", "counters")
 T = TypeVar("T")
+GATHER_LIMIT_S = 0.002              # a new leader waits at most this long (and no longer than a commit) for a group
 
 
 META_PAGES = 2                      # LMDB's two meta pages at the start of data.mdb
@@ -247,7 +249,11 @@ class Environment:
         self._db_lock = threading.Lock()
         self._queue: list[_WriteRequest] = []
         self._queue_lock = threading.Lock()
+        self._arrived = threading.Condition(self._queue_lock)  # a gathering leader waits here for its group
         self._leading = False
+        self._gathering = False
+        self._last_group = 1       # callers the last commit carried
+        self._commit_s = 0.0       # how long the last commit took (seconds)
         self.pages_walked = False
         """Whether this open walked the store's pages (and found them sound): see ``walk_pages``."""
         if readonly:
@@ -431,37 +437,79 @@ class Environment:
         Group commit: while one caller's transaction commits, callers from other threads queue up; the next
         leader runs all queued functions in one transaction, each in a nested transaction of its own (so one
         that raises is rolled back alone), and commits them with one fsync. Every caller returns only after the
-        commit that holds its changes."""
+        commit that holds its changes.
+
+        Gathering: when the last commit carried a group of several callers, they are all busy returning (and
+        most come back with their next write) just as the first of them finds nobody leading. Committing that
+        one alone would cost a whole commit and split the callers into two groups taking turns, each carrying
+        half. So that first caller leads, but waits for as many callers as the last group had (at most as long
+        as the last commit took, and GATHER_LIMIT_S), before it begins. A caller after a commit that carried
+        only itself never waits."""
         if self.readonly:
             raise ReadOnlyError(f"{self.path}: opened read-only")
         with self._queue_lock:
-            solo = not self._leading
-            if solo:
+            lead = not self._leading
+            if lead:
                 self._leading = True
+                group = self._last_group
             else:
                 request = _WriteRequest(fn)
                 self._queue.append(request)
-        if solo:  # nobody else is writing: no queue, no nesting, errors propagate as they are
+                if self._gathering:
+                    self._arrived.notify()
+        if lead:
             try:
-                return self._transact(fn)
-            finally:
-                self._hand_over()
-        try:
-            request.done.wait()
-        except BaseException:  # interrupted while queued (Ctrl-C, a signal handler): leave cleanly
-            with self._queue_lock:
-                if not request.promoted and request in self._queue:
-                    self._queue.remove(request)  # withdrawn before any leader took it: nothing written
-                    raise
-            request.done.wait()  # a leader already took it, or handed leadership to this thread
-            if request.promoted:
-                self._lead()     # keep the hand-over chain alive, or every later write would wait forever
-            raise
-        if request.promoted:  # the previous leader handed the queue over to this thread
+                request = self._gather(fn, group) if group > 1 else None
+            except BaseException:
+                self._hand_over()  # callers that queued meanwhile still need a leader
+                raise
+            if request is None:  # nobody else is writing: no queue, no nesting, errors propagate as they are
+                try:
+                    return self._transact(fn)
+                finally:
+                    self._last_group = 1
+                    self._hand_over()
             self._lead()
+        else:
+            try:
+                request.done.wait()
+            except BaseException:  # interrupted while queued (Ctrl-C, a signal handler): leave cleanly
+                with self._queue_lock:
+                    if not request.promoted and request in self._queue:
+                        self._queue.remove(request)  # withdrawn before any leader took it: nothing written
+                        raise
+                request.done.wait()  # a leader already took it, or handed leadership to this thread
+                if request.promoted:
+                    self._lead()     # keep the hand-over chain alive, or every later write would wait forever
+                raise
+            if request.promoted:  # the previous leader handed the queue over to this thread
+                self._lead()
         if request.error is not None:
             raise request.error
         return request.result
+
+    def _gather(self, fn: Callable[[lmdb.Transaction], T], group: int) -> "_WriteRequest | None":
+        """As the new leader, wait for up to ``group`` callers in all (see ``write``): the leader's own request,
+        first in the queue, when others came; None (and the queue as it was) when none did."""
+        request = _WriteRequest(fn)
+        with self._queue_lock:
+            self._queue.insert(0, request)
+            self._gathering = True
+            try:
+                wait = min(self._commit_s, GATHER_LIMIT_S)
+                deadline = time.monotonic() + wait
+                while len(self._queue) < group and wait > 0:
+                    self._arrived.wait(wait)
+                    wait = deadline - time.monotonic()
+            except BaseException:  # interrupted (Ctrl-C, a signal handler): nothing of it has run
+                self._queue.remove(request)
+                raise
+            finally:
+                self._gathering = False
+            if len(self._queue) > 1:
+                return request
+            self._queue.clear()
+            return None
 
     def _transact(self, body: Callable[[lmdb.Transaction], T]) -> T:
         """Run ``body(txn)`` in one write transaction and commit; on a full map abort, grow and run it again."""
@@ -470,7 +518,9 @@ class Environment:
             try:
                 try:
                     result = body(txn)
+                    started = time.perf_counter()
                     txn.commit()
+                    self._commit_s = time.perf_counter() - started
                     return result
                 except BaseException:
                     txn.abort()
@@ -498,6 +548,7 @@ class Environment:
         leadership over, so no caller waits on other callers' work for longer than one commit."""
         with self._queue_lock:
             batch, self._queue = self._queue, []
+        self._last_group = len(batch)
 
         def run_all(txn):
             for request in batch:

@@ -21,6 +21,7 @@ import hashlib
 import re
 import struct
 from datetime import datetime, timezone
+from typing import Sequence
 
 SEQ_BASE = 10 ** 20
 SEQ_WIRE_LEN = 21
@@ -93,6 +94,19 @@ EVENT_KEY_SECRET = "event-ids"   # the name of the store's event key (storage.En
 
 def event_id(event_key: bytes, stream_no: int, seq: int) -> str:
     return hashlib.blake2b(_EVENT.pack(stream_no, seq), digest_size=16, key=event_key).hexdigest()
+
+
+def event_ids(event_key: bytes, stream_no: int, seqs: Sequence[int]) -> list[str]:
+    """``[event_id(event_key, stream_no, s) for s in seqs]``, for a page of records: the keyed state is made once
+    and copied per record."""
+    keyed = hashlib.blake2b(digest_size=16, key=event_key)
+    pack = _EVENT.pack
+    out = []
+    for seq in seqs:
+        h = keyed.copy()
+        h.update(pack(stream_no, seq))
+        out.append(h.hexdigest())
+    return out
 
 
 def store_event_key(env) -> bytes:

@@ -10,8 +10,10 @@ flags bit 0 = made by the service (TTL). Pure functions; values are immutable.
 """
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import Sequence
 
 import msgpack
 
@@ -43,6 +45,18 @@ def encode(rec: ChangeRecord) -> bytes:
                    BY_SERVICE if rec.by_service else 0])
 
 
+_NIL = b"\xc0"
+_FLAGS = (b"\x00", bytes((BY_SERVICE,)))
+
+
+def encode_packed(kind: EventKind, size_bytes: int, keys: bytes, new_image: bytes | None, old_image: bytes | None,
+                  by_service: bool = False) -> bytes:
+    """``encode`` of a record whose Keys map and images are given packed already (msgpack, as ``encode`` would
+    pack them: the write path's common-case put has them as bytes): the same payload bytes."""
+    return b"".join((b"\x96", _packb(int(kind)), _packb(size_bytes), keys, _NIL if new_image is None else new_image,
+                     _NIL if old_image is None else old_image, _FLAGS[by_service]))
+
+
 def decode(payload: bytes) -> ChangeRecord:
     kind, size, keys, new, old, flags = msgpack.unpackb(payload, raw=False)
     return ChangeRecord(EventKind(kind), size, keys, new, old, bool(flags & BY_SERVICE))
@@ -51,3 +65,33 @@ def decode(payload: bytes) -> ChangeRecord:
 def decode_fields(payload: bytes) -> list:
     """The raw payload fields, for hot read paths that render records without building a ChangeRecord."""
     return msgpack.unpackb(payload, raw=False)
+
+
+# B values are msgpack bin 8/16/32 (0xc4-0xc6), so a payload without those bytes holds none (one C pass finds out)
+_BIN_MARKERS = b"\xc4\xc5\xc6"
+
+
+def base64_values(value):
+    """``value`` with every bytes (a B, or a BS member) replaced by its base64 text."""
+    if isinstance(value, dict):
+        return {k: base64_values(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [base64_values(v) for v in value]
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return base64.b64encode(value).decode("ascii")
+    return value
+
+
+def decode_page(payloads: Sequence[bytes], *, base64_binary: bool = False) -> list[tuple]:
+    """The fields ``(kind, size_bytes, keys, new_image, old_image, flags)`` of each payload of one read, in order,
+    for the renderers (api/render.py). ``base64_binary``: B values as base64 text (Lambda's JSON form), else bytes.
+    The hot path of every read: one loop, locals only."""
+    unpackb, markers = msgpack.unpackb, _BIN_MARKERS
+    out = []
+    append = out.append
+    for payload in payloads:
+        fields = unpackb(payload, raw=False)
+        if base64_binary and len(payload.translate(None, markers)) != len(payload):   # maybe B values
+            fields = base64_values(fields)
+        append(fields)
+    return out

@@ -188,3 +188,44 @@ def test_a_failed_open_releases_its_claim(store_path):
         Environment(store_path)
     with pytest.raises(NotAStoreError):   # refused for what it is, not as still open
         Environment(store_path)
+
+
+def test_threads_writing_together_are_committed_in_groups(store_path):
+    """Eight threads writing in a loop: every write lands, and after the first commit they are carried in groups
+    (a new leader gathers the callers of the last group instead of committing alone), so there are far fewer
+    commits than writes."""
+    import threading
+
+    env = Environment(store_path)
+    db = env.db("g")
+    start = env.info()["last_txnid"]
+    barrier = threading.Barrier(8)
+
+    def run(t):
+        barrier.wait()
+        for n in range(40):
+            env.write(lambda txn, t=t, n=n: txn.put(f"{t}-{n}".encode(), b"v", db=db))
+
+    threads = [threading.Thread(target=run, args=(t,)) for t in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with env.begin_read() as txn:
+        assert txn.stat(db)["entries"] == 320
+    assert env.info()["last_txnid"] - start < 320
+    env.close()
+
+
+def test_a_lone_writer_after_a_group_waits_at_most_once(store_path):
+    """A writer that finds the last commit carried a group, but nobody else writing, waits for the group at most
+    as long as a commit took, commits alone, and the next write does not wait at all."""
+    env = Environment(store_path)
+    db = env.db("g")
+    env._last_group = 8
+    env.write(lambda txn: txn.put(b"a", b"1", db=db))
+    assert env._last_group == 1 and not env._queue and not env._leading
+    env.write(lambda txn: txn.put(b"b", b"2", db=db))
+    with env.begin_read() as txn:
+        assert txn.get(b"a", db=db) == b"1" and txn.get(b"b", db=db) == b"2"
+    env.close()
