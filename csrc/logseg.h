@@ -113,4 +113,40 @@ int lsg_read(const uint8_t *seg, size_t seg_len, uint64_t from_seq,
              uint64_t *seqs, uint64_t *ts, uint32_t *offs, uint32_t *lens,
              uint32_t *n_out, uint64_t *bytes_out, lsg_header *hdr);
 
+/* ---- item.c: the per-item write path (issue 13). The pure-Python twin is logstore/codec/_pure.py put_item. ---- */
+#define LSI_OK 0
+#define LSI_FALLBACK 1               /* not the common case: the Python path decides (and words any error) */
+#define LSI_E_ARG LSG_E_ARG
+#define LSI_E_SPACE LSG_E_SPACE
+#define LSI_MAX_DIGITS 38
+#define LSI_MAX_DEPTH 32
+#define LSI_MAX_ITEM_SIZE (400 * 1024)
+#define LSI_MAX_NAME_BYTES 65535
+#define LSI_MAX_HASH_KEY_BYTES 2048
+#define LSI_MAX_RANGE_KEY_BYTES 1024
+#define LSI_HASH_INLINE 256          /* keycodec.HASH_INLINE: a longer encoded hash value is left to Python */
+#define LSI_KEY_CAP 2306             /* the largest key written: 256 + an escaped 1024-byte range value + 2 */
+#define LSI_MAX_INPUT (16u << 20)
+
+typedef struct {
+    uint32_t size;        /* attrs.item_size of the item */
+    uint32_t keys_size;   /* attrs.item_size of its key attributes alone (the record's Keys) */
+    uint32_t key_len;     /* out[0, key_len): the key (items.encoded_key's order part) */
+    uint32_t keys_len;    /* then keys_len bytes: the Keys map (msgpack) */
+    uint32_t reordered;   /* then, if set, the body (in_len bytes); 0 when the body is the input unchanged */
+    uint32_t out_len;     /* bytes written to out */
+    uint32_t partition;   /* keycodec.hash_partition_value of the encoded hash value */
+} lsi_item_info;
+
+/* One PutItem item, given as msgpack (in, in_len): LSI_OK with *info and, in out, the key, the Keys map and
+ * (when reordered) the canonical stored body, as *info lays them out (out_cap >= LSI_KEY_CAP + 1 + 2 * in_len);
+ * LSI_FALLBACK when the item is not the common case (item.c says which that is); LSI_E_ARG / LSI_E_SPACE for
+ * bad arguments. The schema: the HASH attribute's name (UTF-8) and type ('S', 'N' or 'B'), and the RANGE
+ * attribute's, rtype 0 if none. */
+int lsi_put_item(const uint8_t *in, size_t in_len,
+                 const uint8_t *hname, size_t hname_len, int htype,
+                 const uint8_t *rname, size_t rname_len, int rtype,
+                 uint8_t *out, size_t out_cap, lsi_item_info *info);
+/* ---- end of item.c ---- */
+
 #endif

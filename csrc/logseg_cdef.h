@@ -48,3 +48,24 @@ int lsg_locate(const uint8_t *seg, size_t seg_len, uint64_t seq, uint32_t *index
 int lsg_read(const uint8_t *seg, size_t seg_len, uint64_t from_seq, uint32_t max_records, uint64_t max_bytes,
              int at_least_one, uint64_t *seqs, uint64_t *ts, uint32_t *offs, uint32_t *lens, uint32_t *n_out,
              uint64_t *bytes_out, lsg_header *hdr);
+
+/* ---- item.c (issue 13): the per-item write path ---- */
+#define LSI_OK ...
+#define LSI_FALLBACK ...
+#define LSI_KEY_CAP ...
+
+typedef struct {
+    uint32_t size;
+    uint32_t keys_size;
+    uint32_t key_len;
+    uint32_t keys_len;
+    uint32_t reordered;
+    uint32_t out_len;
+    uint32_t partition;
+} lsi_item_info;
+
+int lsi_put_item(const uint8_t *in, size_t in_len,
+                 const uint8_t *hname, size_t hname_len, int htype,
+                 const uint8_t *rname, size_t rname_len, int rtype,
+                 uint8_t *out, size_t out_cap, lsi_item_info *info);
+/* ---- end of item.c ---- */

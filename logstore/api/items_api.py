@@ -12,7 +12,9 @@ from __future__ import annotations
 import decimal
 
 from logstore.errors import ConstraintViolations, ItemKeyError, ValidationException
+from logstore.codec import ItemParts
 from logstore.tables import TableEngine, attrs
+from logstore.tables.items import prepared_put, unpack_item
 from logstore.tables.expr import nodes, projection, updates
 from logstore.tables.writes import Mutation, revalidated
 
@@ -82,19 +84,30 @@ class ItemsService:
 
     def checked_item_sized(self, tdef, item) -> tuple[dict, int]:
         """The validated canonical item and its size (attrs.item_size)."""
+        return self.checked_item_parts(tdef, item)[:2]
+
+    def checked_item_parts(self, tdef, item) -> tuple[dict, int, ItemParts | None]:
+        """The validated canonical item, its size (attrs.item_size) and, in the common case, its stored parts
+        (tables.items.prepared_put: one C call for what the lines below do in Python)."""
         if not isinstance(item, dict):
             raise ValidationException(INVALID + "Item must be a map")
+        parts = prepared_put(tdef, item)
+        if parts is not None:
+            new = unpack_item(parts.body)
+            if tdef.indexes:
+                check_index_keys(tdef, new)
+            return new, parts.size, parts
         item = attrs.canonical_item(item, key_names=tdef.key_names)
         attrs.check_key(item, list(tdef.key_schema), exact=False)
         size = attrs.check_item_size(item)
         if tdef.indexes:
             check_index_keys(tdef, item)
-        return item, size
+        return item, size, None
 
     def put_mutation(self, tdef, item, condition=None, return_old: bool = False) -> Mutation:
         """A validated put of ``item`` into ``tdef``'s table (ValidationException if the item is invalid), refused
         with ConditionalCheckFailedException unless the bound ``condition`` holds for the stored item."""
-        new, size = self.checked_item_sized(tdef, item)
+        new, size, parts = self.checked_item_parts(tdef, item)
         if condition is None:
             apply = lambda old: new  # noqa: E731 - the hot path: no closure over a condition
         else:
@@ -102,7 +115,7 @@ class ItemsService:
                 check_condition(condition, old, return_old)
                 return new
         return Mutation(tdef.name, {k: new[k] for k in tdef.key_names}, apply, table_no=tdef.table_no,
-                        sized=(new, size))
+                        sized=(new, size), parts=parts)
 
     def delete_mutation(self, tdef, key, condition=None, return_old: bool = False) -> Mutation:
         """A validated delete of the item with ``key`` from ``tdef``'s table (conditional as put_mutation)."""
@@ -264,6 +277,8 @@ class ItemsService:
 
 def check_index_keys(tdef, item: dict) -> None:
     """An item's secondary-index key attributes, where present, must have the defined type and not be empty."""
+    if not (tdef.indexes.get("gsi") or tdef.indexes.get("lsi")):
+        return
     types = dict(tdef.attribute_definitions)
     for kind in ("gsi", "lsi"):  # AWS names a global index first when several index one attribute
         for ix in tdef.indexes.get(kind, []):

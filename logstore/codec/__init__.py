@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 
 from .format import (HEADER_SIZE, INDEX_ENTRY_SIZE, MAX_SEGMENT_SIZE, RECORD_HEADER_SIZE, TRAILER_SIZE, VERSION,
-                     SegmentHeader, SegmentRead, encoded_size)
+                     ItemParts, SegmentHeader, SegmentRead, encoded_size)
 
 if os.environ.get("LOGSTORE_PURE", "") not in ("", "0"):
     from . import _pure as _impl
@@ -28,7 +28,9 @@ validate = _impl.validate
 locate = _impl.locate
 read = _impl.read
 decode = _impl.decode
+put_item = _impl.put_item   # the per-item write path (csrc/item.c): tables/items.py calls it
 
 __all__ = ["IMPLEMENTATION", "crc32c", "encode", "extend", "read_header", "validate", "locate", "read", "decode",
+           "put_item", "ItemParts",
            "encoded_size", "SegmentHeader", "SegmentRead", "VERSION", "HEADER_SIZE", "RECORD_HEADER_SIZE",
            "INDEX_ENTRY_SIZE", "TRAILER_SIZE", "MAX_SEGMENT_SIZE"]

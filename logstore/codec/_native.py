@@ -6,13 +6,14 @@ the GIL released. Pure functions; no state beyond the loaded library.
 """
 from __future__ import annotations
 
+import threading
 from array import array
 from typing import Any, Sequence
 
 from logstore._logseg import ffi, lib
 
-from .format import (E_ARG, E_ORDER, HEADER_SIZE, INPUT_ERRORS, TRAILER_SIZE, U64_MAX, SegmentHeader, SegmentRead,
-                     corrupt, encoded_size, input_error)
+from .format import (E_ARG, E_ORDER, HEADER_SIZE, INPUT_ERRORS, ITEM_FALLBACK, KEY_CAP, TRAILER_SIZE, U64_MAX,
+                     ItemParts, SegmentHeader, SegmentRead, corrupt, encoded_size, input_error)
 
 IMPLEMENTATION = "c"
 _from_buffer = ffi.from_buffer
@@ -144,3 +145,41 @@ def decode(segment: bytes) -> list[tuple[int, int, bytes]]:
     seg = bytes(segment)
     r = read(seg, 0, U64_MAX, U64_MAX, True)
     return [(s, t, seg[o:o + n]) for s, t, o, n in zip(r.seqs, r.timestamps, r.offsets, r.lengths)]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The per-item write path (csrc/item.c; its twin is _pure_item.py)
+
+_KEY_TYPES = {"S": 0x53, "N": 0x4E, "B": 0x42}
+_buffer = ffi.buffer
+_local = threading.local()   # each thread's output buffer and info struct, reused (the C runs without the GIL)
+
+
+def _scratch(need: int) -> tuple[Any, Any, int]:
+    scratch = getattr(_local, "item", None)
+    if scratch is None or scratch[2] < need:
+        cap = max(need, 1 << 16)
+        scratch = _local.item = (ffi.new("uint8_t[]", cap), ffi.new("lsi_item_info *"), cap)
+    return scratch
+
+
+def put_item(packed: bytes, hash_name: bytes, hash_type: str, range_name: bytes | None = None,
+             range_type: str = "") -> ItemParts | None:
+    """The common case of one PutItem item given as msgpack (item.c ``lsi_put_item``): its parts, or None when
+    the Python path must decide. The schema: the key attributes' names (UTF-8) and types ("S", "N", "B")."""
+    htype = _KEY_TYPES.get(hash_type, 0)
+    rtype = _KEY_TYPES.get(range_type, -1) if range_type else 0
+    rname = range_name or b""
+    n = len(packed)
+    out, info, cap = _scratch(KEY_CAP + 1 + 2 * n)
+    rc = lib.lsi_put_item(packed, n, hash_name, len(hash_name), htype, rname, len(rname), rtype if rtype >= 0 else 1,
+                          out, cap, info)
+    if rc:
+        if rc == ITEM_FALLBACK:
+            return None
+        raise ValueError(f"put_item: bad key schema (status {rc})") if rc == E_ARG else input_error(rc, "put_item")
+    data = _buffer(out, info.out_len)[:]
+    k = info.key_len
+    end = k + info.keys_len
+    return ItemParts(data[end:] if info.reordered else packed, info.size, info.keys_size, data[k:end], data[:k],
+                     info.partition)

@@ -13,6 +13,7 @@ from .format import (E_ARG, E_CRC, E_FRAME, E_HEADER_CRC, E_INDEX, E_MAGIC, E_OR
                      E_VERSION, HEADER_SIZE, INDEX_ENTRY_SIZE, MAGIC, MAX_SEGMENT_SIZE, RECORD_HEADER_SIZE,
                      TRAILER_SIZE, U64_MAX, VERSION, SegmentHeader, SegmentRead, corrupt, encoded_size,
                      input_error)
+from ._pure_item import put_item as put_item  # the per-item write path's twin (csrc/item.c)
 
 _HEADER = struct.Struct("<4sHHIIQQQQI")  # without the header CRC: 52 bytes
 _U32 = struct.Struct("<I")

@@ -87,3 +87,21 @@ def input_error(status: int, during: str) -> ValueError:
     err = ValueError(f"{during}: {REASONS.get(status, f'status {status}')}")
     err.status = status  # type: ignore[attr-defined]
     return err
+
+
+# The per-item write path (csrc/item.c, its twin _pure_item.py): constants equal item.c's LSI_* ones.
+ITEM_FALLBACK = 1
+KEY_CAP = 2306
+
+
+class ItemParts(NamedTuple):
+    """What ``put_item`` makes of an item in the common case: the canonical stored body (msgpack), its item size,
+    the size of its key attributes alone, the Keys map (msgpack: the body's key entries under their own header),
+    the key (items.encoded_key's order part) and the partition hash of its encoded hash value."""
+
+    body: bytes
+    size: int
+    keys_size: int
+    keys: bytes
+    key: bytes
+    partition: int

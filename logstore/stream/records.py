@@ -45,6 +45,18 @@ def encode(rec: ChangeRecord) -> bytes:
                    BY_SERVICE if rec.by_service else 0])
 
 
+_NIL = b"\xc0"
+_FLAGS = (b"\x00", bytes((BY_SERVICE,)))
+
+
+def encode_packed(kind: EventKind, size_bytes: int, keys: bytes, new_image: bytes | None, old_image: bytes | None,
+                  by_service: bool = False) -> bytes:
+    """``encode`` of a record whose Keys map and images are given packed already (msgpack, as ``encode`` would
+    pack them: the write path's common-case put has them as bytes): the same payload bytes."""
+    return b"".join((b"\x96", _packb(int(kind)), _packb(size_bytes), keys, _NIL if new_image is None else new_image,
+                     _NIL if old_image is None else old_image, _FLAGS[by_service]))
+
+
 def decode(payload: bytes) -> ChangeRecord:
     kind, size, keys, new, old, flags = msgpack.unpackb(payload, raw=False)
     return ChangeRecord(EventKind(kind), size, keys, new, old, bool(flags & BY_SERVICE))

@@ -22,6 +22,7 @@ from typing import Iterator
 import lmdb
 import msgpack
 
+from logstore import codec
 from logstore.errors import CorruptionError, StorageError
 from logstore.storage import Environment
 from logstore.storage.sealed import open_sealed, seal
@@ -41,6 +42,33 @@ def table_prefix(table_no: int) -> bytes:
 
 def pack_item(item: dict) -> bytes:
     return _pack(item)
+
+
+# A request's item is packed with strict types, so that a subclass of str or dict, a tuple (which attrs refuses)
+# cannot reach the C as the type it derives from: the packer refuses them and the Python path words the error.
+_pack_request = msgpack.Packer(use_bin_type=True, strict_types=True).pack
+_put_item = codec.put_item
+_schemas: dict[tuple[tuple[str, str], ...], tuple[bytes, str, bytes | None, str]] = {}
+
+
+def _schema_args(key_schema: tuple[tuple[str, str], ...]) -> tuple[bytes, str, bytes | None, str]:
+    args = _schemas.get(key_schema)
+    if args is None:
+        (hname, htype), *rest = key_schema
+        rname, rtype = rest[0] if rest else (None, "")
+        args = _schemas[key_schema] = (hname.encode(), htype, rname.encode() if rname else None, rtype)
+    return args
+
+
+def prepared_put(tdef: TableDef, item: dict) -> codec.ItemParts | None:
+    """The common case of a PutItem item in one C call (codec.put_item): its stored body, item size, key and the
+    parts of its change record, exactly as canonical_item, check_key, item_size and encoded_key make them; None
+    when the item is not the common case (or is invalid): then the Python path decides and words any error."""
+    try:
+        packed = _pack_request(item)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return _put_item(packed, *_schema_args(tdef.key_schema))
 
 
 def unpack_item(body: bytes) -> dict:
@@ -108,8 +136,9 @@ class ItemStore:
                                f"the write is refused")
         return item
 
-    def put(self, txn: lmdb.Transaction, stored: bytes, item: dict) -> None:
-        txn.put(stored, seal(stored, _pack(item)), db=self.db)
+    def put(self, txn: lmdb.Transaction, stored: bytes, item: dict, body: bytes | None = None) -> None:
+        """Store ``item``; ``body``, when given, is its packed form already (prepared_put's)."""
+        txn.put(stored, seal(stored, _pack(item) if body is None else body), db=self.db)
 
     def delete(self, txn: lmdb.Transaction, stored: bytes) -> None:
         txn.delete(stored, db=self.db)

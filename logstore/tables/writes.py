@@ -24,6 +24,7 @@ from typing import Callable, TypeVar
 
 import lmdb
 
+from logstore.codec import ItemParts
 from logstore.errors import AwsError, LogstoreError, ResourceNotFoundException, ValidationException
 from logstore.storage import Counters, Environment
 from logstore.stream import ChangeRecord, EventKind, StreamEngine
@@ -32,7 +33,7 @@ from logstore.stream import records as record_codec
 from . import attrs
 from .catalog import TableCatalog, TableDef
 from .indexes import IndexEntries
-from .items import ItemStore, encoded_key, table_prefix
+from .items import ItemStore, encoded_key, pack_item, table_prefix
 from .keycodec import stored_key as stored_form
 from .tokens import RequestTokens
 
@@ -86,6 +87,8 @@ class Mutation:
     refused: AwsError | None = None  # all-or-nothing writes: refused before reaching storage, for this reason
     sized: tuple[dict, int] | None = None  # a put: (its validated item, attrs.item_size of it), so the write path
                                            # does not measure it again when ``apply`` returns that very object
+    parts: ItemParts | None = None  # a put in the common case: its key, stored body and record parts
+                                    # (items.prepared_put), used with ``sized`` the same way
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +121,22 @@ def change_record(view_type: str, key_names, old: dict | None, new: dict | None,
     if old_image is not None:
         size += old_size
     return ChangeRecord(kind, size, keys, new_image, old_image, by_service)
+
+
+def packed_record(view_type: str, old: dict | None, parts: ItemParts, by_service: bool, old_size: int,
+                  new_size: int) -> bytes:
+    """The payload of ``change_record``'s record of a put whose new item is given as its packed parts
+    (items.prepared_put): the same bytes, without building the new item's record dicts."""
+    kind = EventKind.INSERT if old is None else EventKind.MODIFY
+    size = parts.keys_size
+    new_image = old_image = None
+    if view_type in ("NEW_IMAGE", "NEW_AND_OLD_IMAGES"):
+        new_image = parts.body
+        size += new_size
+    if old is not None and view_type in ("OLD_IMAGE", "NEW_AND_OLD_IMAGES"):
+        old_image = pack_item(old)
+        size += old_size
+    return record_codec.encode_packed(kind, size, parts.keys, new_image, old_image, by_service)
 
 
 class Writer:
@@ -177,7 +196,11 @@ class Writer:
                 tables[m.table] = tdef
             if m.table_no is not None and m.table_no != tdef.table_no:
                 raise StaleTable(m.table)
-            key, partition_hash = encoded_key(tdef.key_schema, m.key)
+            parts = m.parts
+            if parts is not None:
+                key, partition_hash = parts.key, parts.partition
+            else:
+                key, partition_hash = encoded_key(tdef.key_schema, m.key)
             order = table_prefix(tdef.table_no) + key
             stored_key = stored_form(order)
             old = self.items.get(txn, tdef, stored_key, order)
@@ -195,10 +218,12 @@ class Writer:
                 continue
             delta = deltas.setdefault(tdef.table_no, [0, 0])
             old_size = attrs.item_size(old) if old is not None else 0
+            packed = None    # the put's packed parts, when ``apply`` returned its validated item
             if new is None:
                 new_size = 0
             elif m.sized is not None and m.sized[0] is new:
                 new_size = m.sized[1]
+                packed = parts
             else:
                 new_size = attrs.item_size(new)
             if m.check_size and new_size > attrs.MAX_ITEM_SIZE:
@@ -207,7 +232,7 @@ class Writer:
                 self.items.delete(txn, stored_key)
                 delta[0] -= 1
             else:
-                self.items.put(txn, stored_key, new)
+                self.items.put(txn, stored_key, new, None if packed is None else packed.body)
                 delta[0] += old is None
             delta[1] += new_size - old_size
             if tdef.index_defs:
@@ -216,10 +241,14 @@ class Writer:
                 view_type = view_types.get(tdef.stream_no)
                 if view_type is None:
                     view_type = view_types[tdef.stream_no] = self.streams.catalog.stream(txn, tdef.stream_no).view_type
-                rec = change_record(view_type, tdef.key_names, old, new, m.by_service, old_size, new_size)
+                if packed is not None:
+                    payload = packed_record(view_type, old, packed, m.by_service, old_size, new_size)
+                else:
+                    payload = record_codec.encode(change_record(view_type, tdef.key_names, old, new, m.by_service,
+                                                                old_size, new_size))
                 hashes, payloads = pending.setdefault(tdef.stream_no, ([], []))
                 hashes.append(partition_hash)
-                payloads.append(record_codec.encode(rec))
+                payloads.append(payload)
         if any(reasons):
             raise Cancelled(reasons)
         for table_no, (count, size) in deltas.items():
