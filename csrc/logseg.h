@@ -90,6 +90,10 @@ int lsg_extend_one(const uint8_t *seg, size_t seg_len, uint64_t seq, uint64_t ts
                    const uint8_t *payload, uint32_t payload_len,
                    uint8_t *out, size_t out_cap, size_t *out_len);
 
+/* lsg_encode for one record given by value: a shard's new tail segment, without marshalling arrays. */
+int lsg_encode_one(uint64_t seq, uint64_t ts, const uint8_t *payload, uint32_t payload_len,
+                   uint8_t *out, size_t out_cap, size_t *out_len);
+
 /* Check magic, version, flags, header CRC and that the header's lengths fit seg_len; fill *hdr. O(1). */
 int lsg_read_header(const uint8_t *seg, size_t seg_len, lsg_header *hdr);
 

@@ -40,6 +40,8 @@ int lsg_extend(const uint8_t *seg, size_t seg_len, const uint64_t *seqs, const u
 int lsg_extend_one(const uint8_t *seg, size_t seg_len, uint64_t seq, uint64_t ts,
                    const uint8_t *payload, uint32_t payload_len,
                    uint8_t *out, size_t out_cap, size_t *out_len);
+int lsg_encode_one(uint64_t seq, uint64_t ts, const uint8_t *payload, uint32_t payload_len,
+                   uint8_t *out, size_t out_cap, size_t *out_len);
 int lsg_read_header(const uint8_t *seg, size_t seg_len, lsg_header *hdr);
 int lsg_validate(const uint8_t *seg, size_t seg_len, lsg_header *hdr);
 int lsg_locate(const uint8_t *seg, size_t seg_len, uint64_t seq, uint32_t *index_out);

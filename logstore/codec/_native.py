@@ -44,12 +44,21 @@ def _arrays(seqs: Sequence[int], timestamps: Sequence[int], payloads: Sequence[b
 
 def encode(seqs: Sequence[int], timestamps: Sequence[int], payloads: Sequence[bytes]) -> bytes:
     """A new segment holding the given records, which must be in order."""
-    n, sq, ts, lens, data = _arrays(seqs, timestamps, payloads, "encode")
-    out = bytearray(encoded_size(n, len(data)))
     out_len = ffi.new("size_t *")
-    rc = lib.lsg_encode(_from_buffer("uint64_t[]", sq), _from_buffer("uint64_t[]", ts),
-                        _from_buffer("uint32_t[]", lens), n, _from_buffer(data), len(data),
-                        _from_buffer(out), len(out), out_len)
+    if len(payloads) == 1 and len(seqs) == 1 and len(timestamps) == 1 and type(seqs[0]) is int \
+            and type(timestamps[0]) is int and 0 <= seqs[0] <= U64_MAX and 0 <= timestamps[0] <= U64_MAX \
+            and type(payloads[0]) is bytes and len(payloads[0]) <= 0xFFFFFFFF:
+        # one record (a shard's new tail segment, the common single put): by value, no arrays to build
+        payload = payloads[0]
+        out = bytearray(encoded_size(1, len(payload)))
+        rc = lib.lsg_encode_one(seqs[0], timestamps[0], payload, len(payload), _from_buffer(out), len(out),
+                                out_len)
+    else:
+        n, sq, ts, lens, data = _arrays(seqs, timestamps, payloads, "encode")
+        out = bytearray(encoded_size(n, len(data)))
+        rc = lib.lsg_encode(_from_buffer("uint64_t[]", sq), _from_buffer("uint64_t[]", ts),
+                            _from_buffer("uint32_t[]", lens), n, _from_buffer(data), len(data),
+                            _from_buffer(out), len(out), out_len)
     if rc:
         raise input_error(rc, "encode")
     return bytes(out)
