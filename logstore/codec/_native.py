@@ -12,8 +12,9 @@ from typing import Any, Sequence
 
 from logstore._logseg import ffi, lib
 
-from .format import (E_ARG, E_ORDER, HEADER_SIZE, INPUT_ERRORS, ITEM_FALLBACK, KEY_CAP, TRAILER_SIZE, U64_MAX,
-                     ItemParts, SegmentHeader, SegmentRead, corrupt, encoded_size, input_error)
+from .format import (E_ARG, E_ORDER, E_SPACE, EVENT_ID_LEN, FIELDS_NO_BINARY, FIELDS_SHARED_KEYS, HEADER_SIZE,
+                     INPUT_ERRORS, ITEM_FALLBACK, KEY_CAP, TRAILER_SIZE, U64_MAX, ItemParts, SegmentHeader,
+                     SegmentRead, corrupt, encoded_size, input_error)
 
 IMPLEMENTATION = "c"
 _from_buffer = ffi.from_buffer
@@ -43,12 +44,21 @@ def _arrays(seqs: Sequence[int], timestamps: Sequence[int], payloads: Sequence[b
 
 def encode(seqs: Sequence[int], timestamps: Sequence[int], payloads: Sequence[bytes]) -> bytes:
     """A new segment holding the given records, which must be in order."""
-    n, sq, ts, lens, data = _arrays(seqs, timestamps, payloads, "encode")
-    out = bytearray(encoded_size(n, len(data)))
     out_len = ffi.new("size_t *")
-    rc = lib.lsg_encode(_from_buffer("uint64_t[]", sq), _from_buffer("uint64_t[]", ts),
-                        _from_buffer("uint32_t[]", lens), n, _from_buffer(data), len(data),
-                        _from_buffer(out), len(out), out_len)
+    if len(payloads) == 1 and len(seqs) == 1 and len(timestamps) == 1 and type(seqs[0]) is int \
+            and type(timestamps[0]) is int and 0 <= seqs[0] <= U64_MAX and 0 <= timestamps[0] <= U64_MAX \
+            and type(payloads[0]) is bytes and len(payloads[0]) <= 0xFFFFFFFF:
+        # one record (a shard's new tail segment, the common single put): by value, no arrays to build
+        payload = payloads[0]
+        out = bytearray(encoded_size(1, len(payload)))
+        rc = lib.lsg_encode_one(seqs[0], timestamps[0], payload, len(payload), _from_buffer(out), len(out),
+                                out_len)
+    else:
+        n, sq, ts, lens, data = _arrays(seqs, timestamps, payloads, "encode")
+        out = bytearray(encoded_size(n, len(data)))
+        rc = lib.lsg_encode(_from_buffer("uint64_t[]", sq), _from_buffer("uint64_t[]", ts),
+                            _from_buffer("uint32_t[]", lens), n, _from_buffer(data), len(data),
+                            _from_buffer(out), len(out), out_len)
     if rc:
         raise input_error(rc, "encode")
     return bytes(out)
@@ -180,3 +190,74 @@ def put_item(packed: bytes, hash_name: bytes, hash_type: str, range_name: bytes 
     data = _buffer(out, info.out_len)[:]
     return _new_parts(ItemParts, (data[end:] if info.reordered else packed, info.size, info.keys_size, data[k:end],
                                   data[:k], info.partition))
+
+
+# ---- change-record payloads rendered for readers (csrc/record.c; twin: _pure.py) -------------------------------
+
+def _ids_buffer(key: bytes, stream_no: int, sq: array[int]) -> bytearray:
+    out = bytearray(EVENT_ID_LEN * len(sq))
+    rc = lib.lsr_event_ids(key, len(key), stream_no, _from_buffer("uint64_t[]", sq), len(sq), _from_buffer(out),
+                           len(out))
+    if rc:
+        raise ValueError(f"event_ids: status {rc} (a key longer than 64 bytes?)")
+    return out
+
+
+def _u64s(values: Sequence[int]) -> array[int]:
+    return values if isinstance(values, array) and values.typecode == "Q" else array("Q", values)
+
+
+def event_ids(key: bytes, stream_no: int, seqs: Sequence[int]) -> list[str]:
+    """The eventID of each sequence number: keyed BLAKE2b-128 of big-endian (stream_no, seq), as hex."""
+    if not seqs:
+        return []
+    text = _ids_buffer(key, stream_no, _u64s(seqs)).decode("ascii")
+    return [text[i:i + EVENT_ID_LEN] for i in range(0, len(text), EVENT_ID_LEN)]
+
+
+def _page(payloads: Sequence[bytes], seqs: Sequence[int], timestamps: Sequence[int], key: bytes,
+          stream_no: int) -> tuple[bytes, array[int], array[int], array[int], bytearray]:
+    sq, ts = _u64s(seqs), _u64s(timestamps)
+    if not len(payloads) == len(sq) == len(ts):
+        raise ValueError("seqs, timestamps and payloads differ in length")
+    return b"".join(payloads), array("I", map(len, payloads)), sq, ts, _ids_buffer(key, stream_no, sq)
+
+
+def fields_json(payloads: Sequence[bytes], seqs: Sequence[int], timestamps: Sequence[int], key: bytes,
+                stream_no: int, shared_keys: bool, binary: bool = True) -> memoryview | None:
+    """One flat JSON array of 9 values per record: eventID, wire sequence number, timestamp in seconds, kind,
+    size, new image, old image, flags, keys (B as base64 text; with ``shared_keys``, keys null where an image is
+    present). None for a payload this renderer does not take (and, without ``binary``, one holding a B value).
+    ``key``: the store's event key."""
+    data, lens, sq, ts, ids = _page(payloads, seqs, timestamps, key, stream_no)
+    flags = (FIELDS_SHARED_KEYS if shared_keys else 0) | (0 if binary else FIELDS_NO_BINARY)
+    cap = 2 * len(data) + 128 * len(lens) + 2   # enough for most pages; doubled until it is
+    while True:
+        out = bytearray(cap)
+        out_len = ffi.new("size_t *")
+        rc = lib.lsr_fields_json(data, len(data), _from_buffer("uint32_t[]", lens), len(lens),
+                                 _from_buffer("uint64_t[]", sq), _from_buffer("uint64_t[]", ts), _from_buffer(ids),
+                                 flags, _from_buffer(out), cap, out_len)
+        if rc != E_SPACE:
+            break
+        cap *= 2
+    return memoryview(out)[:out_len[0]] if rc == 0 else None
+
+
+def records_json(payloads: Sequence[bytes], seqs: Sequence[int], timestamps: Sequence[int], key: bytes,
+                 stream_no: int, region: str, view_type: str) -> bytes | None:
+    """The members of GetRecords' ``Records`` array as JSON text (comma-separated, no brackets), or None for a
+    payload this renderer does not take. ``key``: the store's event key."""
+    data, lens, sq, ts, ids = _page(payloads, seqs, timestamps, key, stream_no)
+    reg, vt = region.encode(), view_type.encode()
+    cap = 2 * len(data) + (400 + 6 * (len(reg) + len(vt))) * len(lens) + 2   # doubled until it is enough
+    while True:
+        out = bytearray(cap)
+        out_len = ffi.new("size_t *")
+        rc = lib.lsr_records_json(data, len(data), _from_buffer("uint32_t[]", lens), len(lens),
+                                  _from_buffer("uint64_t[]", sq), _from_buffer("uint64_t[]", ts), _from_buffer(ids),
+                                  reg, len(reg), vt, len(vt), _from_buffer(out), cap, out_len)
+        if rc != E_SPACE:
+            break
+        cap *= 2
+    return bytes(memoryview(out)[:out_len[0]]) if rc == 0 else None

@@ -20,6 +20,9 @@ Invariants:
   Every damage LMDB itself reports while reading or writing becomes CorruptionError; a full disk, DiskFullError
   (nothing written; writes resume once there is space); a read-only filesystem, ReadOnlyFilesystemError.
 * A read-only open never creates a file: without lock.mdb (no writer has the store open) it reads unlocked.
+* One open per directory per process (LMDB's rule): ``_OpenStores`` claims the directory, by its (st_dev, st_ino),
+  before LMDB is asked, so a second open is StoreInUseError; the claim is released by ``close`` (or when the
+  Environment is collected unclosed, as LMDB's own handle would be).
 * Durable by default: each commit is fsynced before ``write`` returns. ``durable=False`` skips the fsync (see
   docs/storage.md for what that risks); ``sync()`` flushes on demand.
 
@@ -33,6 +36,7 @@ import os
 import resource
 import threading
 import time
+import weakref
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable, Iterator, TypeVar
@@ -57,7 +61,10 @@ GATHER_LIMIT_S = 0.002              # a new leader waits at most this long (and 
 META_PAGES = 2                      # LMDB's two meta pages at the start of data.mdb
 WALK_AT_OPEN_LIMIT = 64 << 20       # data.mdb up to this size has its pages walked at open (pages.py)
 LOCK_READER_BYTES, LOCK_HEADER_BYTES = 64, 192   # LMDB's lock file: a header, then one slot per reader
-_DISK_FULL = ("No space left on device", "Disk quota exceeded", "File too large")
+# py-lmdb's C binding raises a plain lmdb.Error carrying only LMDB's text for an errno it has no class for (all but
+# ENOSPC, its DiskError), and LMDB's text for an errno is strerror's: so an errno is told by its strerror text.
+_DISK_FULL = tuple(os.strerror(n) for n in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG))
+_EIO, _EROFS = os.strerror(errno.EIO), os.strerror(errno.EROFS)
 _DAMAGE = (lmdb.CorruptedError, lmdb.PageNotFoundError, lmdb.BadTxnError, lmdb.InvalidError, lmdb.PanicError,
            lmdb.BadRslotError, lmdb.VersionMismatchError)
 
@@ -65,11 +72,12 @@ _DAMAGE = (lmdb.CorruptedError, lmdb.PageNotFoundError, lmdb.BadTxnError, lmdb.I
 def _native_failure(path: str, e: lmdb.Error, doing: str) -> StorageError:
     """The StorageError an LMDB failure is: a full disk, a read-only filesystem, or damage to the file."""
     text = str(e)
-    if any(reason in text for reason in _DISK_FULL) or ("Input/output error" in text and _low_space(path)):
+    if (isinstance(e, lmdb.DiskError) or any(reason in text for reason in _DISK_FULL)
+            or (_EIO in text and _low_space(path))):
         return DiskFullError(f"{path}: the disk is full ({_free_text(path)}): {doing} failed and nothing of it "
                              f"was written; the store is still readable, and writes succeed again once there is "
                              f"space")
-    if "Read-only file system" in text:
+    if _EROFS in text:
         return ReadOnlyFilesystemError(f"{path}: on a read-only filesystem: {doing} needs to write; open the "
                                        f"store read-only (readonly=True, or the inspection commands)")
     if isinstance(e, _DAMAGE):
@@ -180,6 +188,38 @@ class _Gate:
                 self._cond.notify_all()
 
 
+class _OpenStores:
+    """This process's open store directories, by the directory's (st_dev, st_ino), so that a path spelled another
+    way (relative, through a symlink) is the same store. Thread-safe. Inherited by a forked child, as LMDB's own
+    list of open environments is."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._open: set[tuple[int, int]] = set()
+
+    def claim(self, path: str) -> tuple[int, int] | None:
+        """Claim ``path`` for one Environment, or raise StoreInUseError; None when it cannot be stat'ed (the open
+        that follows reports why)."""
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        key = (st.st_dev, st.st_ino)
+        with self._lock:
+            if key in self._open:
+                raise StoreInUseError(f"{path}: this store is already open in this process; share that open "
+                                      f"store between threads instead of opening it again")
+            self._open.add(key)
+        return key
+
+    def release(self, key: tuple[int, int] | None) -> None:
+        with self._lock:
+            self._open.discard(key)
+
+
+_OPEN_STORES = _OpenStores()
+
+
 class _WriteRequest:
     """One caller of Environment.write waiting for its function to be committed."""
 
@@ -230,15 +270,15 @@ class Environment:
             raise CorruptionError(f"{data}: {e}", what="store file") from None
         if not readonly:
             self._prepare_directory(lock, max_readers)
+        # released by close(), or when this object is collected unclosed (as LMDB's own handle would be)
+        self._release = weakref.finalize(self, _OPEN_STORES.release, _OPEN_STORES.claim(self.path))
         try:   # a reader never creates lock.mdb: without one, no writer has the store open (LMDB makes it)
             self._env = lmdb.open(self.path, map_size=map_size, subdir=True, readonly=readonly,
                                   create=not readonly, sync=durable, metasync=durable, max_dbs=MAX_DBS,
                                   max_readers=max_readers, max_spare_txns=4,
                                   lock=not readonly or os.path.exists(lock))
         except lmdb.Error as e:
-            if "already open" in str(e):
-                raise StoreInUseError(f"{self.path}: this store is already open in this process; share that "
-                                      f"open store between threads instead of opening it again") from None
+            self._release()
             failure = _native_failure(self.path, e, "opening the store")
             if type(failure) is not StorageError:
                 raise failure from None
@@ -250,7 +290,7 @@ class Environment:
                 self.pages_walked = True
             self._check_format()
         except BaseException:
-            self._env.close()
+            self.close()
             raise
 
     def _prepare_directory(self, lock: str, max_readers: int) -> None:
@@ -604,6 +644,7 @@ class Environment:
 
     def close(self) -> None:
         self._env.close()
+        self._release()
 
     def __enter__(self) -> "Environment":
         return self

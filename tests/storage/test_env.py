@@ -1,10 +1,13 @@
 """The store environment: creation, the format-version check, read-only opening, map growth, durability mode."""
 from __future__ import annotations
 
+import gc
+import threading
+
 import lmdb
 import pytest
 
-from logstore.errors import FormatVersionError, NotAStoreError, ReadOnlyError
+from logstore.errors import FormatVersionError, NotAStoreError, ReadOnlyError, StoreInUseError
 from logstore.storage import Counters, Environment, SegmentLog, keys
 
 
@@ -128,10 +131,63 @@ def test_not_durable_mode_still_commits_and_syncs(store_path):
 
 
 def test_opening_an_open_store_again_is_a_clear_error(store_path):
-    from logstore.errors import StoreInUseError
     with Environment(store_path):
-        with pytest.raises(StoreInUseError, match="already open in this process"):
+        with pytest.raises(StoreInUseError, match="already open in this process") as caught:
             Environment(store_path)
+        assert caught.value.__context__ is None   # refused by our registry before LMDB was asked
+        with pytest.raises(StoreInUseError):
+            Environment(store_path, readonly=True)   # read-only too: LMDB allows one environment per process
+    with Environment(store_path, readonly=True):      # closed: the claim is released
+        pass
+
+
+def test_the_same_directory_by_another_path_is_the_same_store(store_path, tmp_path, monkeypatch):
+    link = tmp_path / "link"
+    Environment(store_path).close()
+    link.symlink_to(store_path, target_is_directory=True)
+    monkeypatch.chdir(store_path.parent)
+    with Environment(link):
+        for other in (store_path, store_path.name, f"{store_path}/"):
+            with pytest.raises(StoreInUseError, match="already open in this process"):
+                Environment(other)
+
+
+def test_an_environment_collected_unclosed_releases_its_directory(store_path):
+    Environment(store_path)   # dropped without close(): LMDB's handle goes with it, and so does the claim
+    gc.collect()
+    Environment(store_path).close()
+
+
+def test_of_concurrent_opens_of_one_store_exactly_one_wins(store_path):
+    Environment(store_path).close()
+    barrier, opened, refused = threading.Barrier(8), [], []
+
+    def open_it():
+        barrier.wait()
+        try:
+            opened.append(Environment(store_path))
+        except StoreInUseError:
+            refused.append(1)
+
+    threads = [threading.Thread(target=open_it) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert (len(opened), len(refused)) == (1, 7)
+    opened[0].close()
+
+
+def test_a_failed_open_releases_its_claim(store_path):
+    Environment(store_path).close()
+    raw = lmdb.open(str(store_path), max_dbs=4)
+    with raw.begin(write=True) as txn:
+        txn.put(keys.FORMAT_KEY, b"garbage", db=raw.open_db(b"meta", txn=txn))
+    raw.close()
+    with pytest.raises(NotAStoreError):
+        Environment(store_path)
+    with pytest.raises(NotAStoreError):   # refused for what it is, not as still open
+        Environment(store_path)
 
 
 def test_threads_writing_together_are_committed_in_groups(store_path):
