@@ -17,7 +17,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 def test_every_declared_function_is_exported():
     lib = pytest.importorskip("logstore._logseg").lib
-    declared = re.findall(r"\b(ls[gr]_\w+)\s*\(", (ROOT / "csrc" / "logseg_cdef.h").read_text())
+    declared = re.findall(r"\b(ls[gri]_\w+)\s*\(", (ROOT / "csrc" / "logseg_cdef.h").read_text())
     assert declared, "no declarations found"
     for name in declared:
         assert callable(getattr(lib, name)), name
@@ -35,11 +35,13 @@ def test_constants_match():
                             ("SHARED_KEYS", "FIELDS_SHARED_KEYS"), ("NO_BINARY", "FIELDS_NO_BINARY"),
                             ("MAX_DEPTH", "MAX_DEPTH"), ("EVENT_ID_LEN", "EVENT_ID_LEN")):
         assert getattr(lib, "LSR_" + c_name) == getattr(fmt, py_name), c_name
+    # item.c (csrc/logseg.h, its section)
+    assert (lib.LSI_OK, lib.LSI_FALLBACK, lib.LSI_KEY_CAP) == (fmt.OK, fmt.ITEM_FALLBACK, fmt.KEY_CAP)
 
 
 def test_cdef_and_header_declare_the_same_functions():
-    header = set(re.findall(r"\b(ls[gr]_\w+)\s*\(", (ROOT / "csrc" / "logseg.h").read_text()))
-    cdef = set(re.findall(r"\b(ls[gr]_\w+)\s*\(", (ROOT / "csrc" / "logseg_cdef.h").read_text()))
+    header = set(re.findall(r"\b(ls[gri]_\w+)\s*\(", (ROOT / "csrc" / "logseg.h").read_text()))
+    cdef = set(re.findall(r"\b(ls[gri]_\w+)\s*\(", (ROOT / "csrc" / "logseg_cdef.h").read_text()))
     assert header == cdef
 
 
