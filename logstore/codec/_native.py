@@ -157,33 +157,39 @@ _local = threading.local()   # each thread's output buffer and info struct, reus
 
 
 def _scratch(need: int) -> tuple[Any, Any, int]:
-    scratch = getattr(_local, "item", None)
-    if scratch is None or scratch[2] < need:
-        cap = max(need, 1 << 16)
-        scratch = _local.item = (ffi.new("uint8_t[]", cap), ffi.new("lsi_item_info *"), cap)
+    scratch = _local.item = (ffi.new("uint8_t[]", need), ffi.new("lsi_item_info *"), need)
     return scratch
+
+
+_new_parts = tuple.__new__   # ItemParts without NamedTuple's Python-level __new__: this is the hot path
 
 
 def put_item(packed: bytes, hash_name: bytes, hash_type: str, range_name: bytes | None = None,
              range_type: str = "") -> ItemParts | None:
     """The common case of one PutItem item given as msgpack (item.c ``lsi_put_item``): its parts, or None when
     the Python path must decide. The schema: the key attributes' names (UTF-8) and types ("S", "N", "B")."""
-    htype = _KEY_TYPES.get(hash_type, 0)
-    rtype = _KEY_TYPES.get(range_type, -1) if range_type else 0
-    rname = range_name or b""
     n = len(packed)
-    out, info, cap = _scratch(KEY_CAP + 1 + 2 * n)
-    rc = lib.lsi_put_item(packed, n, hash_name, len(hash_name), htype, rname, len(rname), rtype if rtype >= 0 else 1,
-                          out, cap, info)
+    try:
+        out, info, cap = _local.item
+    except AttributeError:
+        out, info, cap = _scratch(1 << 16)
+    if cap < KEY_CAP + 1 + 2 * n:
+        out, info, cap = _scratch(KEY_CAP + 1 + 2 * n)
+    if range_name is None:
+        rc = lib.lsi_put_item(packed, n, hash_name, len(hash_name), _KEY_TYPES.get(hash_type, 0), b"", 0,
+                              1 if range_type else 0, out, cap, info)
+    else:
+        rc = lib.lsi_put_item(packed, n, hash_name, len(hash_name), _KEY_TYPES.get(hash_type, 0), range_name,
+                              len(range_name), _KEY_TYPES.get(range_type, 1) if range_type else 0, out, cap, info)
     if rc:
         if rc == ITEM_FALLBACK:
             return None
         raise ValueError(f"put_item: bad key schema (status {rc})") if rc == E_ARG else input_error(rc, "put_item")
-    data = _buffer(out, info.out_len)[:]
     k = info.key_len
     end = k + info.keys_len
-    return ItemParts(data[end:] if info.reordered else packed, info.size, info.keys_size, data[k:end], data[:k],
-                     info.partition)
+    data = _buffer(out, info.out_len)[:]
+    return _new_parts(ItemParts, (data[end:] if info.reordered else packed, info.size, info.keys_size, data[k:end],
+                                  data[:k], info.partition))
 
 
 # ---- change-record payloads rendered for readers (csrc/record.c; twin: _pure.py) -------------------------------
