@@ -116,6 +116,11 @@ int lsg_extend_one(const uint8_t *seg, size_t seg_len, uint64_t seq, uint64_t ts
     return lsg_extend(seg, seg_len, &seq, &ts, &payload_len, 1, payload, payload_len, out, out_cap, out_len);
 }
 
+int lsg_encode_one(uint64_t seq, uint64_t ts, const uint8_t *payload, uint32_t payload_len,
+                   uint8_t *out, size_t out_cap, size_t *out_len) {
+    return lsg_encode(&seq, &ts, &payload_len, 1, payload, payload_len, out, out_cap, out_len);
+}
+
 int lsg_read_header(const uint8_t *seg, size_t seg_len, lsg_header *h) {
     if (seg_len < LSG_HEADER_SIZE + LSG_TRAILER_SIZE) return LSG_E_TRUNCATED;
     if (memcmp(seg, MAGIC, 4) != 0) return LSG_E_MAGIC;

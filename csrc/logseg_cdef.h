@@ -40,6 +40,8 @@ int lsg_extend(const uint8_t *seg, size_t seg_len, const uint64_t *seqs, const u
 int lsg_extend_one(const uint8_t *seg, size_t seg_len, uint64_t seq, uint64_t ts,
                    const uint8_t *payload, uint32_t payload_len,
                    uint8_t *out, size_t out_cap, size_t *out_len);
+int lsg_encode_one(uint64_t seq, uint64_t ts, const uint8_t *payload, uint32_t payload_len,
+                   uint8_t *out, size_t out_cap, size_t *out_len);
 int lsg_read_header(const uint8_t *seg, size_t seg_len, lsg_header *hdr);
 int lsg_validate(const uint8_t *seg, size_t seg_len, lsg_header *hdr);
 int lsg_locate(const uint8_t *seg, size_t seg_len, uint64_t seq, uint32_t *index_out);
@@ -67,3 +69,23 @@ int lsi_put_item(const uint8_t *in, size_t in_len,
                  const uint8_t *rname, size_t rname_len, int rtype,
                  uint8_t *out, size_t out_cap, lsi_item_info *info);
 /* ---- end of item.c ---- */
+
+/* ---- record.c (fastdrain) ---- */
+#define LSR_OK ...
+#define LSR_E_ARG ...
+#define LSR_E_SPACE ...
+#define LSR_E_FORMAT ...
+#define LSR_SHARED_KEYS ...
+#define LSR_NO_BINARY ...
+#define LSR_MAX_DEPTH ...
+#define LSR_EVENT_ID_LEN ...
+int lsr_event_ids(const uint8_t *key, size_t key_len, uint64_t stream_no, const uint64_t *seqs, uint32_t n,
+                  uint8_t *out, size_t out_cap);
+int lsr_fields_json(const uint8_t *data, size_t data_len, const uint32_t *lens, uint32_t n,
+                    const uint64_t *seqs, const uint64_t *ts, const uint8_t *event_ids, uint32_t flags,
+                    uint8_t *out, size_t out_cap, size_t *out_len);
+int lsr_records_json(const uint8_t *data, size_t data_len, const uint32_t *lens, uint32_t n,
+                     const uint64_t *seqs, const uint64_t *ts, const uint8_t *event_ids,
+                     const uint8_t *region, size_t region_len, const uint8_t *view_type, size_t view_type_len,
+                     uint8_t *out, size_t out_cap, size_t *out_len);
+/* ---- end record.c ---- */

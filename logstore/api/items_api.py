@@ -87,34 +87,51 @@ class ItemsService:
 
     def checked_item_parts(self, tdef, item) -> tuple[dict, int, ItemParts | None]:
         """The validated canonical item, its size (attrs.item_size) and, in the common case, its stored parts
-        (tables.items.prepared_put: one C call for what the lines below do in Python)."""
+        (tables.items.prepared_put: one C call for what ``_checked_in_python`` does)."""
         if not isinstance(item, dict):
             raise ValidationException(INVALID + "Item must be a map")
         parts = prepared_put(tdef, item)
-        if parts is not None:
-            new = unpack_item(parts.body)
-            if tdef.indexes:
-                check_index_keys(tdef, new)
-            return new, parts.size, parts
+        if parts is None:
+            return self._checked_in_python(tdef, item) + (None,)
+        new = unpack_item(parts.body)
+        if has_index_keys(tdef):
+            check_index_keys(tdef, new)
+        return new, parts.size, parts
+
+    @staticmethod
+    def _checked_in_python(tdef, item: dict) -> tuple[dict, int]:
         item = attrs.canonical_item(item, key_names=tdef.key_names)
         attrs.check_key(item, list(tdef.key_schema), exact=False)
         size = attrs.check_item_size(item)
-        if tdef.indexes:
+        if has_index_keys(tdef):
             check_index_keys(tdef, item)
-        return item, size, None
+        return item, size
 
     def put_mutation(self, tdef, item, condition=None, return_old: bool = False) -> Mutation:
         """A validated put of ``item`` into ``tdef``'s table (ValidationException if the item is invalid), refused
         with ConditionalCheckFailedException unless the bound ``condition`` holds for the stored item."""
-        new, size, parts = self.checked_item_parts(tdef, item)
+        if not isinstance(item, dict):
+            raise ValidationException(INVALID + "Item must be a map")
+        parts = prepared_put(tdef, item)
+        if parts is not None:   # the common case: ``apply`` hands the write path the prepared parts
+            if has_index_keys(tdef):
+                check_index_keys(tdef, unpack_item(parts.body))
+            if condition is None:
+                prepared = lambda old: parts  # noqa: E731
+            else:
+                def prepared(old):
+                    check_condition(condition, old, return_old)
+                    return parts
+            return Mutation(tdef.name, unpack_item(parts.keys), prepared, table_no=tdef.table_no, parts=parts)
+        new, size = self._checked_in_python(tdef, item)
         if condition is None:
-            apply = lambda old: new  # noqa: E731 - the hot path: no closure over a condition
+            apply = lambda old: new  # noqa: E731 - no closure over a condition
         else:
             def apply(old):
                 check_condition(condition, old, return_old)
                 return new
         return Mutation(tdef.name, {k: new[k] for k in tdef.key_names}, apply, table_no=tdef.table_no,
-                        sized=(new, size), parts=parts)
+                        sized=(new, size))
 
     def delete_mutation(self, tdef, key, condition=None, return_old: bool = False) -> Mutation:
         """A validated delete of the item with ``key`` from ``tdef``'s table (conditional as put_mutation)."""
@@ -274,10 +291,13 @@ class ItemsService:
         return consumed.one(update_return(rv, outcome.old, outcome.new, changed), tdef.name)
 
 
+def has_index_keys(tdef) -> bool:
+    """Whether the table has a secondary index, whose key attributes ``check_index_keys`` checks."""
+    return bool(tdef.indexes and (tdef.indexes.get("gsi") or tdef.indexes.get("lsi")))
+
+
 def check_index_keys(tdef, item: dict) -> None:
     """An item's secondary-index key attributes, where present, must have the defined type and not be empty."""
-    if not (tdef.indexes.get("gsi") or tdef.indexes.get("lsi")):
-        return
     types = dict(tdef.attribute_definitions)
     for kind in ("gsi", "lsi"):  # AWS names a global index first when several index one attribute
         for ix in tdef.indexes.get(kind, []):

@@ -153,7 +153,8 @@ class StreamsService:
         region = self.region
         event_key = self.event_key
         out = {"Records": render.records(batch.seqs, batch.timestamps, batch.payloads, stream_no=info.stream_no,
-                                         view_type=info.view_type, region=region, event_key=event_key)}
+                                         view_type=info.view_type, key_names=render.key_names(info),
+                                         region=region, event_key=event_key)}
         if following is not None:
             nxt = iterators.IteratorToken(info.stream_no, token.shard_no, following, now)
             out["NextShardIterator"] = iterators.encode(nxt, info.arn, self.key)

@@ -157,8 +157,12 @@ class StreamEngine:
         if info is None or info.status != ENABLED or not payloads:
             return []
         now = self.now(txn)
-        los = [p[0] for p in info.partitions]
-        touched = sorted({bisect.bisect_right(los, h) - 1 for h in hashes}, reverse=True)
+        n = len(payloads)
+        if len(info.partitions) == 1:  # the common case: one partition takes every record
+            touched: list[int] = [0]
+        else:
+            los = [p[0] for p in info.partitions]
+            touched = sorted({bisect.bisect_right(los, h) - 1 for h in hashes}, reverse=True)
         changed = False
         for i in touched:  # right to left, so earlier indexes stay valid while partitions are replaced
             lo, shard_no, created = info.partitions[i]
@@ -171,8 +175,12 @@ class StreamEngine:
                     info, changed = self._replace(txn, info, i, 2, now), True
         if changed:
             self.catalog.put_stream(txn, info)
-            los = [p[0] for p in info.partitions]
-        first = self.counters.allocate(txn, "seq", len(payloads))
+        first = self.counters.allocate(txn, "seq", n)
+        seqs = list(range(first, first + n))
+        if len(info.partitions) == 1:
+            self.log.append(txn, info.partitions[0][1], seqs, [now] * n, payloads)
+            return seqs
+        los = [p[0] for p in info.partitions]
         groups: dict[int, list[int]] = {}
         for i, h in enumerate(hashes):
             groups.setdefault(bisect.bisect_right(los, h) - 1, []).append(i)
@@ -180,16 +188,16 @@ class StreamEngine:
             shard_no = info.partitions[index][1]
             self.log.append(txn, shard_no, [first + i for i in members], [now] * len(members),
                             [payloads[i] for i in members])
-        return list(range(first, first + len(payloads)))
+        return seqs
 
     def _hot(self, txn, shard_no: int, now: int) -> bool:
         """Whether the shard took at least the split threshold of records in the last full window. Looked at
         once per window per shard (and once more after a restart); counted from the log's segment headers."""
-        threshold = self.policy.split_threshold()
-        if threshold is None:
-            return False
         checked = self._rate_checked.setdefault(shard_no, now)
         if now - checked < self.policy.split_window_ms:
+            return False
+        threshold = self.policy.split_threshold()
+        if threshold is None:
             return False
         if self.log.count_since(txn, shard_no, now - self.policy.split_window_ms, threshold) >= threshold:
             self._rate_checked.pop(shard_no, None)  # the split closes it; if the split rolls back, look again
