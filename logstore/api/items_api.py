@@ -116,22 +116,11 @@ class ItemsService:
         if parts is not None:   # the common case: ``apply`` hands the write path the prepared parts
             if has_index_keys(tdef):
                 check_index_keys(tdef, unpack_item(parts.body))
-            if condition is None:
-                prepared = lambda old: parts  # noqa: E731
-            else:
-                def prepared(old):
-                    check_condition(condition, old, return_old)
-                    return parts
-            return Mutation(tdef.name, unpack_item(parts.keys), prepared, table_no=tdef.table_no, parts=parts)
+            return Mutation(tdef.name, unpack_item(parts.keys), _putting(parts, condition, return_old),
+                            table_no=tdef.table_no, parts=parts)
         new, size = self._checked_in_python(tdef, item)
-        if condition is None:
-            apply = lambda old: new  # noqa: E731 - no closure over a condition
-        else:
-            def apply(old):
-                check_condition(condition, old, return_old)
-                return new
-        return Mutation(tdef.name, {k: new[k] for k in tdef.key_names}, apply, table_no=tdef.table_no,
-                        sized=(new, size))
+        return Mutation(tdef.name, {k: new[k] for k in tdef.key_names}, _putting(new, condition, return_old),
+                        table_no=tdef.table_no, sized=(new, size))
 
     def delete_mutation(self, tdef, key, condition=None, return_old: bool = False) -> Mutation:
         """A validated delete of the item with ``key`` from ``tdef``'s table (conditional as put_mutation)."""
@@ -289,6 +278,17 @@ class ItemsService:
         consumed = Consumed(request.get("ReturnConsumedCapacity"))
         consumed.write(tdef, outcome.old, outcome.new)
         return consumed.one(update_return(rv, outcome.old, outcome.new, changed), tdef.name)
+
+
+def _putting(result, condition, return_old: bool):
+    """A put's ``apply``: ``result`` (the item, or a prepared put's ItemParts) once the bound ``condition``, if
+    any, holds for the stored item."""
+    if condition is None:
+        return lambda old: result   # the hot path: no closure over a condition
+    def apply(old):
+        check_condition(condition, old, return_old)
+        return result
+    return apply
 
 
 def has_index_keys(tdef) -> bool:
