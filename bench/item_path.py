@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
-from engine import item, new_store
-from harness import RESULTS_DIR, Stopwatch, Workload, main, temp_dir
+from engine import put_batched
+from harness import RESULTS_DIR, Workload, main
 
 import logstore.api.items_api as items_api
 
@@ -21,22 +21,17 @@ _PREPARED = items_api.prepared_put
 
 @contextmanager
 def put_batched_c_vs_python(n: int, tmp: str):
-    def puts(prepared):
-        def run():
-            items_api.prepared_put = prepared
-            try:
-                with temp_dir(tmp) as path, new_store(path) as store:
-                    with Stopwatch() as sw:
-                        for first in range(0, n, 1000):
-                            with store.batch() as b:
-                                for i in range(first, min(n, first + 1000)):
-                                    b.put_item(TableName="bench", Item=item(i))
-            finally:
-                items_api.prepared_put = _PREPARED
-            return n, sw.seconds
-        return run
+    with put_batched(n, tmp) as (ours, _raw):
+        def run(prepared):
+            def timed():
+                items_api.prepared_put = prepared
+                try:
+                    return ours()
+                finally:
+                    items_api.prepared_put = _PREPARED
+            return timed
 
-    yield puts(_PREPARED), puts(lambda tdef, item: None)
+        yield run(_PREPARED), run(lambda tdef, item: None)
 
 
 WORKLOADS = [
