@@ -44,7 +44,7 @@ from logstore.errors import (AwsError, InternalServerError, RequestEntityTooLarg
                              SerializationException, ThrottlingException, UnknownOperationException,
                              ValidationException)
 
-from . import protocol, wire
+from . import gcpolicy, protocol, wire
 from .auth import Verifier
 from .dispatch import Dispatcher
 from .limits import DEFAULT_MAX_BODY
@@ -80,6 +80,7 @@ class Settings:
     max_headers: int = protocol.MAX_HEADERS
     body_timeout: float = DEFAULT_BODY_TIMEOUT
     body_budget: int = DEFAULT_BODY_BUDGET
+    tune_gc: bool = True                          # gcpolicy.tune_for_serving at start-up (False: leave the GC as is)
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self))
@@ -205,6 +206,8 @@ class Server:
             from logstore.console import Console   # its templates load only when the console is on
             self.console = Console(self._console_store, self.settings.path, readonly=False,
                                    keys=self.settings.keys, pool=self.pool)
+        if self.settings.tune_gc:   # last: what start-up built lives as long as the process
+            gcpolicy.tune_for_serving()
 
     @contextlib.contextmanager
     def _console_store(self):
