@@ -9,6 +9,8 @@ becomes InternalServerError with no details.
 
 Store calls run on a thread pool so that concurrent writes meet in ``env.write``'s group commit (one fsync for
 many); a response is sent only after the call returned, so a success means the write and its record are on disk.
+Bounded reads (``INLINE_TARGETS``: GetRecords, GetItem, the Describe/List calls) are answered on the event loop's
+thread instead, without the pool's two thread hand-offs.
 
 Also served: ``GET /`` (a health line, like AWS's endpoints); the web console below ``/console/``
 (logstore/console, docs/console.md: behind the same access keys, through a login form; off with
@@ -279,8 +281,12 @@ class Server:
             else:
                 out = wire.encode({"__type": UnknownOperationException.aws_type()})
                 return await _send(send, 404 if method == "POST" else 405, out, wire.headers(out, rid))
-            status, out = await asyncio.get_running_loop().run_in_executor(
-                self.pool, fn, rid, method, path, scope.get("query_string", b"").decode("latin-1"), headers, body)
+            query = scope.get("query_string", b"").decode("latin-1")
+            if fn is self._handle and headers.get("x-amz-target") in INLINE_TARGETS:
+                status, out = fn(rid, method, path, query, headers, body)   # a bounded read: no pool hop
+            else:
+                status, out = await asyncio.get_running_loop().run_in_executor(
+                    self.pool, fn, rid, method, path, query, headers, body)
             del body
             await _send(send, status, out, wire.headers(out, rid))
         finally:
@@ -378,6 +384,14 @@ class Server:
             log.exception("request %s (%s): unexpected error", rid, path)
             return wire.error_body(InternalServerError())
 
+
+# Reads answered on the event loop's thread: each is bounded (GetRecords by 1,000 records / 1 MB, the others by one
+# item or one stream's or table's description), never waits for a writer (LMDB readers do not block) and is
+# cheaper than the two thread hand-offs a pool call costs. Writes, Query/Scan/batch reads (whose work grows with a
+# filter or a batch) and everything else go to the pool, where concurrent writes meet in one group commit.
+INLINE_TARGETS = frozenset(f"{prefix}.{op}" for prefix, ops in (
+    ("DynamoDBStreams_20120810", ("GetRecords", "GetShardIterator", "DescribeStream", "ListStreams")),
+    ("DynamoDB_20120810", ("GetItem", "DescribeTable", "ListTables", "DescribeTimeToLive"))) for op in ops)
 
 TEST_ENDPOINTS = ("/moto-api/reset", "/logstore-admin/split-shard", "/logstore-admin/advance-clock",
                   "/logstore-admin/maintain")
