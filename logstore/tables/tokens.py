@@ -23,6 +23,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import struct
+from typing import Any
 
 import orjson
 
@@ -39,7 +40,7 @@ _TIME = struct.Struct(">Q")
 MISMATCH = "The request uses the same client token as a previous, but non-identical request."
 
 
-def digest(request: dict, token_member: str = "ClientRequestToken") -> bytes:
+def digest(request: dict[str, Any], token_member: str = "ClientRequestToken") -> bytes:
     """SHA-256 of the request without its token, canonical: compact JSON with map keys sorted at every depth
     (orjson; bytes as base64, sets as sorted lists), so two equal requests digest alike whatever order their
     members came in. A request JSON cannot hold (an integer beyond 64 bits, an odd embedded value) falls back to
@@ -52,7 +53,7 @@ def digest(request: dict, token_member: str = "ClientRequestToken") -> bytes:
     return hashlib.sha256(text).digest()
 
 
-def _json_default(value):
+def _json_default(value: object) -> object:
     if isinstance(value, (bytes, bytearray, memoryview)):
         return "b64:" + base64.b64encode(value).decode("ascii")
     if isinstance(value, (set, frozenset)):
@@ -60,7 +61,7 @@ def _json_default(value):
     raise TypeError(type(value).__name__)
 
 
-def _canonical(value) -> str:
+def _canonical(value: object) -> str:
     if isinstance(value, dict):
         return "{" + ",".join(f"{_canonical(k)}:{_canonical(v)}" for k, v in
                               sorted(value.items(), key=lambda kv: repr(kv[0]))) + "}"
