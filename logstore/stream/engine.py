@@ -19,7 +19,6 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass, replace
 
-import lmdb
 
 from logstore.clock import Clock
 from logstore.errors import ResourceNotFoundException, TrimmedDataAccessException, ValidationException
@@ -27,6 +26,7 @@ from logstore.storage import Counters, LogBatch, SegmentLog, trim_shard
 
 from . import ids
 from .catalog import DISABLED, ENABLED, HASH_SPACE, ShardInfo, StreamCatalog, StreamInfo, StreamPolicy
+from logstore.storage.txn import Txn
 
 MAX_READ_BYTES = 1 << 20
 TRIM_HORIZON, LATEST, AT_SEQUENCE_NUMBER, AFTER_SEQUENCE_NUMBER = (
@@ -57,7 +57,7 @@ class StreamEngine:
 
     # -- time and numbers ----------------------------------------------------------------------------------------
 
-    def now(self, txn: lmdb.Transaction) -> int:
+    def now(self, txn: Txn) -> int:
         """The clock's time, never earlier than any time this store has used (write transactions only)."""
         return self.counters.raise_to(txn, "clock", self.clock.now_ms())
 

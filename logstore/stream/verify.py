@@ -24,10 +24,10 @@ from __future__ import annotations
 
 import struct
 
-import lmdb
 
 from logstore.errors import CorruptionError
 from logstore.storage import Counters, SegmentLog
+from logstore.storage.txn import Txn
 from logstore.storage.verify import Problem, ShardScan, segment_seqs
 
 from .catalog import (DISABLED, ENABLED, HASH_SPACE, ShardInfo, StreamCatalog, StreamInfo, decode_arn,
@@ -38,7 +38,7 @@ _U64 = struct.Struct(">Q")
 _PAIR = struct.Struct(">QQ")
 
 
-def load(catalog: StreamCatalog, txn: lmdb.Transaction, problems: list[Problem]
+def load(catalog: StreamCatalog, txn: Txn, problems: list[Problem]
          ) -> tuple[dict[int, StreamInfo], dict[int, ShardInfo]]:
     """Every stream and shard that decodes, by number; what does not decode is reported."""
     streams: dict[int, StreamInfo] = {}
@@ -69,7 +69,7 @@ def has_streams(catalog: StreamCatalog) -> bool:
     return any(db is not None for db in (catalog.streams_db, catalog.shards_db, catalog.stream_shards_db))
 
 
-def check(catalog: StreamCatalog, log: SegmentLog, counters: Counters, txn: lmdb.Transaction,
+def check(catalog: StreamCatalog, log: SegmentLog, counters: Counters, txn: Txn,
           scans: dict[int, ShardScan], retention_ms: int) -> list[Problem]:
     """Every problem with streams, shards and lineage (see the module docstring). ``scans``: the walk of every
     shard log in the store, by shard number. ``retention_ms``: the streams' retention period (decides whether a
@@ -242,7 +242,7 @@ def _partitions(info: StreamInfo, own: list[ShardInfo], shards: dict[int, ShardI
     return out
 
 
-def _accounting(log: SegmentLog, txn: lmdb.Transaction, scans: dict[int, ShardScan], shards: dict[int, ShardInfo],
+def _accounting(log: SegmentLog, txn: Txn, scans: dict[int, ShardScan], shards: dict[int, ShardInfo],
                 streams: dict[int, StreamInfo], next_seq: int, counters: Counters) -> list[Problem]:
     """Every sequence number handed out is accounted for (see the module docstring); [] when it cannot be judged."""
     trimmed = log.trims_db is not None and txn.stat(log.trims_db)["entries"] > 0
