@@ -17,8 +17,7 @@ one shape. Read-only: runs inside the caller's read transaction. Stateless funct
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
-
+from typing import Callable, TypedDict
 
 from logstore import codec
 from logstore.errors import CorruptionError
@@ -27,6 +26,16 @@ from .segment_log import SegmentLog
 from .txn import Txn
 
 U64_MAX = 0xFFFFFFFFFFFFFFFF
+
+
+class Where(TypedDict, total=False):
+    """Problem's location fields, as keyword arguments gathered before the Problem is made."""
+    shard: int | None
+    segment: int | None
+    stream: str | None
+    shard_id: str | None
+    table: str | None
+    key: str | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,7 @@ from typing import Iterator
 
 import msgpack
 
+from logstore.errors import CorruptionError
 from logstore.storage import Environment
 from logstore.storage.sealed import open_sealed, seal, unseal
 
@@ -40,7 +41,8 @@ _EMPTY = b""
 
 
 def _u64(body: bytes) -> int:
-    return _U64.unpack(body)[0]
+    value: int = _U64.unpack(body)[0]
+    return value
 
 
 def decode_stream(key: bytes, raw: bytes) -> "StreamInfo":
@@ -249,6 +251,15 @@ class StreamCatalog:
         raw = txn.get(key, db=self.shards_db)
         return decode_shard(key, raw) if raw is not None else None
 
+    def listed_shard(self, txn: Txn, info: StreamInfo, shard_no: int) -> ShardInfo:
+        """Shard ``shard_no``, which stream ``info`` lists among its open shards; CorruptionError if it is missing
+        (a stream's entry and its shards are written in one transaction, so only damage parts them)."""
+        shard = self.shard(txn, shard_no)
+        if shard is None:
+            raise CorruptionError(f"stream {info.stream_no} lists shard {shard_no}, which is missing",
+                                  where=f"streams entry {info.stream_no}")
+        return shard
+
     def put_shard(self, txn: Txn, shard: ShardInfo) -> None:
         key, listed = _U64.pack(shard.shard_no), _PAIR.pack(shard.stream_no, shard.shard_no)
         txn.put(key, seal(key, shard.to_msgpack()), db=self.shards_db)
@@ -278,7 +289,7 @@ class StreamCatalog:
         order: see ids.shard_id.)"""
         if self.stream_shards_db is None:
             return []
-        out = []
+        out: list[ShardInfo] = []
         prefix = _U64.pack(stream_no)
         with txn.cursor(db=self.stream_shards_db) as cur:
             ok = cur.set_range(_PAIR.pack(stream_no, after + 1) if after is not None else prefix)
@@ -315,7 +326,7 @@ class StreamCatalog:
         one seek and a step per stream."""
         if self.arns_db is None:
             return []
-        out = []
+        out: list[StreamInfo] = []
         start = prefix.encode()
         if after is not None and after.encode() >= start:
             start = after.encode() + b"\0"
