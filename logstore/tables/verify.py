@@ -16,7 +16,6 @@ transaction. ``LatestRecords`` belongs to one check run; the functions are state
 """
 from __future__ import annotations
 
-import lmdb
 import msgpack
 
 from logstore import codec
@@ -31,6 +30,7 @@ from .catalog import TableCatalog, TableDef
 from .items import ItemStore, damaged, decode_item, describe_key, encoded_key, order_key, table_prefix
 from .keycodec import is_long as _is_long
 from .keycodec import stored_key
+from logstore.storage.txn import Txn
 
 NEW_IMAGE_VIEWS = ("NEW_IMAGE", "NEW_AND_OLD_IMAGES")
 REMOVE = 3
@@ -141,7 +141,7 @@ class LatestRecords:
         return len(self._by_bytes)
 
 
-def check(catalog: TableCatalog, items: ItemStore, counters: Counters, txn: lmdb.Transaction,
+def check(catalog: TableCatalog, items: ItemStore, counters: Counters, txn: Txn,
           streams: dict[int, StreamInfo], latest: dict[str, LatestRecords]) -> list[Problem]:
     """Every problem with tables and items (see the module docstring). ``streams``: every stream by number;
     ``latest``: by table name, what the walk collected for tables whose stream is ENABLED."""
