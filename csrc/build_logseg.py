@@ -11,7 +11,8 @@ ffibuilder.cdef((HERE / "logseg_cdef.h").read_text())
 ffibuilder.set_source(
     "logstore._logseg",
     '#include "logseg.h"',
-    sources=["csrc/logseg.c", "csrc/crc32c.c", "csrc/item.c"],
+    sources=["csrc/logseg.c", "csrc/crc32c.c", "csrc/item.c",
+             "csrc/record.c"],   # record.c: fastdrain (issue 13)
     include_dirs=["csrc"],
     extra_compile_args=["-O2", "-std=c99", "-Wall", "-Wextra"],
 )

@@ -149,4 +149,50 @@ int lsi_put_item(const uint8_t *in, size_t in_len,
                  uint8_t *out, size_t out_cap, lsi_item_info *info);
 /* ---- end of item.c ---- */
 
+/* ---- record.c (issue 13, fastdrain): change-record payloads rendered for readers ----
+ *
+ * A payload is the msgpack array [kind, size_bytes, keys, new_image, old_image, flags] of docs/format.md
+ * ("Change-record payload"); images are AttributeValue maps, B values msgpack bin. These functions turn a page of
+ * payloads (concatenated, with their lengths) into JSON text in one call:
+ *
+ *   lsr_event_ids     32 lowercase hex characters per record: keyed BLAKE2b-128 of the big-endian (u64 stream,
+ *                     u64 seq) under the store's event key (stream/ids.py event_id), the key block hashed once.
+ *   lsr_fields_json   one flat JSON array of 9 values per record: eventID (from event_ids, as lsr_event_ids
+ *                     writes them), the wire sequence number ("1" and 20 digits: 10**20 + seq), the timestamp in
+ *                     whole seconds, then the payload's kind, size, new image, old image, flags and keys (keys
+ *                     last), bin as base64 text; with LSR_SHARED_KEYS, keys is null wherever an image is present
+ *                     (the reader takes Keys from that image); with LSR_NO_BINARY a bin value gives LSR_E_FORMAT
+ *                     (a reader that wants B as bytes takes another path).
+ *   lsr_records_json  the members of GetRecords' "Records" array, exactly the bytes orjson writes for the records
+ *                     api/render.py builds (key order, escaping, base64), comma-separated, no brackets.
+ *
+ * JSON text is written as orjson writes it: strings escape '"', '\\', \b \t \n \f \r and other bytes below 0x20
+ * as \u00xx (lowercase); everything else is copied as UTF-8. Anything outside what a payload may hold (floats,
+ * ext types, non-string map keys, invalid or surrogate UTF-8, nesting deeper than LSR_MAX_DEPTH, a payload that
+ * is not the 6-field array, bytes left over) gives LSR_E_FORMAT, and the caller falls back to the pure-Python
+ * reader, which reports it as the damage it is.
+ *
+ * Rules as above; fuzzed by fuzz_record.c. */
+#define LSR_OK 0
+#define LSR_E_ARG -1          /* lengths do not add up, a key longer than 64 bytes */
+#define LSR_E_SPACE -2        /* the output buffer is too small */
+#define LSR_E_FORMAT -3       /* a payload this reader does not render (see above) */
+
+#define LSR_SHARED_KEYS 1     /* lsr_fields_json: keys null where an image holds them */
+#define LSR_NO_BINARY 2       /* lsr_fields_json: a B value is LSR_E_FORMAT (the caller wants bytes) */
+#define LSR_MAX_DEPTH 100     /* msgpack containers nested deeper than this are refused */
+#define LSR_EVENT_ID_LEN 32
+
+int lsr_event_ids(const uint8_t *key, size_t key_len, uint64_t stream_no, const uint64_t *seqs, uint32_t n,
+                  uint8_t *out, size_t out_cap);
+int lsr_fields_json(const uint8_t *data, size_t data_len, const uint32_t *lens, uint32_t n,
+                    const uint64_t *seqs, const uint64_t *ts, const uint8_t *event_ids, uint32_t flags,
+                    uint8_t *out, size_t out_cap, size_t *out_len);
+int lsr_records_json(const uint8_t *data, size_t data_len, const uint32_t *lens, uint32_t n,
+                     const uint64_t *seqs, const uint64_t *ts, const uint8_t *event_ids,
+                     const uint8_t *region, size_t region_len, const uint8_t *view_type, size_t view_type_len,
+                     uint8_t *out, size_t out_cap, size_t *out_len);
+
+/* ---- end record.c ---- */
+
 #endif

@@ -6,9 +6,13 @@ Pure functions.
 """
 from __future__ import annotations
 
+import base64
 import gc
 from typing import Sequence
 
+import orjson
+
+from logstore import codec
 from logstore.stream import ShardInfo, StreamInfo
 from logstore.stream import ids
 from logstore.stream import records as records_mod
@@ -21,7 +25,8 @@ LAMBDA_SERVICE_IDENTITY = {"type": "Service", "principalId": "dynamodb.amazonaws
 
 
 def records(seqs: Sequence[int], timestamps: Sequence[int], payloads: Sequence[bytes], *, stream_no: int,
-            view_type: str, region: str, event_key: bytes, lambda_arn: str | None = None) -> list[dict]:
+            view_type: str, key_names: Sequence[str], region: str, event_key: bytes,
+            lambda_arn: str | None = None) -> list[dict]:
     """The records of one read, in order: GetRecords' shape, or with ``lambda_arn`` (the stream's ARN) Lambda's
     event shape (``eventSourceARN`` last, camelCase ``userIdentity``, B values as base64 text). The one renderer of
     a record: GetRecords, the CLI and the processors all come here. ``event_key``: the store's
@@ -31,38 +36,42 @@ def records(seqs: Sequence[int], timestamps: Sequence[int], payloads: Sequence[b
     sharing NewImage's (else OldImage's) AttributeValue dicts, and the cyclic GC paused while the page is built
     (only if it was on; restored after), since the page's many young dicts would otherwise trigger collections
     that find nothing to free."""
-    event_ids = ids.event_ids(event_key, stream_no, seqs)
-    names, base, by_service = EVENT_NAMES, ids.SEQ_BASE, BY_SERVICE
+    names, by_service = EVENT_NAMES, BY_SERVICE
     gc_was_on = gc.isenabled()
     if gc_was_on:
         gc.disable()
     try:
-        fields = records_mod.decode_page(payloads, base64_binary=lambda_arn is not None)
+        flat = records_mod.decode_page(seqs, timestamps, payloads, stream_no=stream_no, key_names=key_names,
+                                       event_key=event_key, base64_binary=lambda_arn is not None)
+        it = iter(flat)
         out: list[dict] = []
         append = out.append
-        for event_id, seq, ts_ms, (kind, size, keys, new, old, flags) in zip(event_ids, seqs, timestamps, fields):
+        for event_id, seq, when, kind, size, new, old, flags, keys in zip(it, it, it, it, it, it, it, it, it):
             if new is not None:   # one dict display per shape: the fastest way to build it
                 if old is not None:
-                    body = {"ApproximateCreationDateTime": ts_ms // 1000, "Keys": keys, "NewImage": new,
-                            "OldImage": old, "SequenceNumber": str(base + seq), "SizeBytes": size,
+                    body = {"ApproximateCreationDateTime": when, "Keys": keys, "NewImage": new,
+                            "OldImage": old, "SequenceNumber": seq, "SizeBytes": size,
                             "StreamViewType": view_type}
                 else:
-                    body = {"ApproximateCreationDateTime": ts_ms // 1000, "Keys": keys, "NewImage": new,
-                            "SequenceNumber": str(base + seq), "SizeBytes": size, "StreamViewType": view_type}
+                    body = {"ApproximateCreationDateTime": when, "Keys": keys, "NewImage": new,
+                            "SequenceNumber": seq, "SizeBytes": size, "StreamViewType": view_type}
             elif old is not None:
-                body = {"ApproximateCreationDateTime": ts_ms // 1000, "Keys": keys, "OldImage": old,
-                        "SequenceNumber": str(base + seq), "SizeBytes": size, "StreamViewType": view_type}
+                body = {"ApproximateCreationDateTime": when, "Keys": keys, "OldImage": old,
+                        "SequenceNumber": seq, "SizeBytes": size, "StreamViewType": view_type}
             else:
-                body = {"ApproximateCreationDateTime": ts_ms // 1000, "Keys": keys,
-                        "SequenceNumber": str(base + seq), "SizeBytes": size, "StreamViewType": view_type}
-            record = {"eventID": event_id, "eventName": names[kind], "eventVersion": "1.1",
-                      "eventSource": "aws:dynamodb", "awsRegion": region, "dynamodb": body}
+                body = {"ApproximateCreationDateTime": when, "Keys": keys,
+                        "SequenceNumber": seq, "SizeBytes": size, "StreamViewType": view_type}
             if lambda_arn is not None:
-                record["eventSourceARN"] = lambda_arn
+                record = {"eventID": event_id, "eventName": names[kind], "eventVersion": "1.1",
+                          "eventSource": "aws:dynamodb", "awsRegion": region, "dynamodb": body,
+                          "eventSourceARN": lambda_arn}
                 if flags & by_service:
                     record["userIdentity"] = dict(LAMBDA_SERVICE_IDENTITY)
-            elif flags & by_service:
-                record["userIdentity"] = dict(SERVICE_IDENTITY)
+            else:
+                record = {"eventID": event_id, "eventName": names[kind], "eventVersion": "1.1",
+                          "eventSource": "aws:dynamodb", "awsRegion": region, "dynamodb": body}
+                if flags & by_service:
+                    record["userIdentity"] = dict(SERVICE_IDENTITY)
             append(record)
         return out
     finally:
@@ -70,17 +79,44 @@ def records(seqs: Sequence[int], timestamps: Sequence[int], payloads: Sequence[b
             gc.enable()
 
 
+def _b64(value):
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return base64.b64encode(value).decode("ascii")
+    raise TypeError(f"not JSON-serialisable: {type(value).__name__}")
+
+
+def records_json(seqs: Sequence[int], timestamps: Sequence[int], payloads: Sequence[bytes], *, stream_no: int,
+                 view_type: str, key_names: Sequence[str], region: str, event_key: bytes) -> bytes:
+    """The records of one read as the JSON text of GetRecords' ``Records`` array (brackets included): exactly the
+    bytes the server's JSON layer writes for ``records(...)``, built from the stored bytes in one C call
+    (codec.records_json) with no dict per record; a page the C renderer does not take is rendered through
+    ``records`` and orjson, to the same bytes. For the server's GetRecords."""
+    if not payloads:
+        return b"[]"
+    text = codec.records_json(payloads, seqs, timestamps, event_key, stream_no, region, view_type) \
+        if codec.IMPLEMENTATION == "c" else None
+    if text is not None:
+        return b"[" + text + b"]"
+    return orjson.dumps(records(seqs, timestamps, payloads, stream_no=stream_no, view_type=view_type,
+                                key_names=key_names, region=region, event_key=event_key), default=_b64)
+
+
 def record(stream: StreamInfo, region: str, seq: int, ts_ms: int, payload: bytes, *, event_key: bytes) -> dict:
     """One record in the GetRecords shape (``event_key``: the store's, stream.ids.store_event_key)."""
     return records((seq,), (ts_ms,), (payload,), stream_no=stream.stream_no, view_type=stream.view_type,
-                   region=region, event_key=event_key)[0]
+                   key_names=key_names(stream), region=region, event_key=event_key)[0]
 
 
 def lambda_record(stream: StreamInfo, region: str, seq: int, ts_ms: int, payload: bytes, *,
                   event_key: bytes) -> dict:
     """One record in the Lambda event shape (eventSourceARN; camelCase userIdentity; B as base64 text)."""
     return records((seq,), (ts_ms,), (payload,), stream_no=stream.stream_no, view_type=stream.view_type,
-                   region=region, event_key=event_key, lambda_arn=stream.arn)[0]
+                   key_names=key_names(stream), region=region, event_key=event_key, lambda_arn=stream.arn)[0]
+
+
+def key_names(stream: StreamInfo) -> tuple[str, ...]:
+    """The stream's key attributes, hash then range (what ``records`` takes)."""
+    return tuple(name for name, _role in sorted(stream.key_schema, key=lambda k: k[1] != "HASH"))
 
 
 def key_schema(stream: StreamInfo) -> list[dict]:

@@ -1,8 +1,10 @@
-"""The segment codec: one facade over the C core (``_native``) and its pure-Python twin (``_pure``).
+"""The segment codec, and the renderer of change-record payloads for readers: one facade over the C core
+(``_native``) and its pure-Python twin (``_pure``).
 
 ``LOGSTORE_PURE=1`` in the environment forces the twin; otherwise the C core is used, and the twin only if the
 extension is not built (``IMPLEMENTATION`` says which one is live). Everything here is a pure function over bytes:
-no LMDB, no clock, no logging. Callers: logstore.storage. The format is docs/format.md.
+no LMDB, no clock, no logging. Callers: logstore.storage (segments), logstore.stream (records). The formats are
+docs/format.md.
 """
 from __future__ import annotations
 
@@ -29,8 +31,12 @@ locate = _impl.locate
 read = _impl.read
 decode = _impl.decode
 put_item = _impl.put_item   # the per-item write path (csrc/item.c): tables/items.py calls it
+# change-record payloads rendered for readers (csrc/record.c): stream/records.py and stream/ids.py call these
+event_ids = _impl.event_ids
+fields_json = _impl.fields_json
+records_json = _impl.records_json
 
 __all__ = ["IMPLEMENTATION", "crc32c", "encode", "extend", "read_header", "validate", "locate", "read", "decode",
-           "put_item", "ItemParts",
+           "put_item", "ItemParts", "event_ids", "fields_json", "records_json",
            "encoded_size", "SegmentHeader", "SegmentRead", "VERSION", "HEADER_SIZE", "RECORD_HEADER_SIZE",
            "INDEX_ENTRY_SIZE", "TRAILER_SIZE", "MAX_SEGMENT_SIZE"]

@@ -12,8 +12,9 @@ from typing import Any, Sequence
 
 from logstore._logseg import ffi, lib
 
-from .format import (E_ARG, E_ORDER, HEADER_SIZE, INPUT_ERRORS, ITEM_FALLBACK, KEY_CAP, TRAILER_SIZE, U64_MAX,
-                     ItemParts, SegmentHeader, SegmentRead, corrupt, encoded_size, input_error)
+from .format import (E_ARG, E_ORDER, E_SPACE, EVENT_ID_LEN, FIELDS_NO_BINARY, FIELDS_SHARED_KEYS, HEADER_SIZE,
+                     INPUT_ERRORS, ITEM_FALLBACK, KEY_CAP, TRAILER_SIZE, U64_MAX, ItemParts, SegmentHeader,
+                     SegmentRead, corrupt, encoded_size, input_error)
 
 IMPLEMENTATION = "c"
 _from_buffer = ffi.from_buffer
@@ -156,30 +157,107 @@ _local = threading.local()   # each thread's output buffer and info struct, reus
 
 
 def _scratch(need: int) -> tuple[Any, Any, int]:
-    scratch = getattr(_local, "item", None)
-    if scratch is None or scratch[2] < need:
-        cap = max(need, 1 << 16)
-        scratch = _local.item = (ffi.new("uint8_t[]", cap), ffi.new("lsi_item_info *"), cap)
+    scratch = _local.item = (ffi.new("uint8_t[]", need), ffi.new("lsi_item_info *"), need)
     return scratch
+
+
+_new_parts = tuple.__new__   # ItemParts without NamedTuple's Python-level __new__: this is the hot path
 
 
 def put_item(packed: bytes, hash_name: bytes, hash_type: str, range_name: bytes | None = None,
              range_type: str = "") -> ItemParts | None:
     """The common case of one PutItem item given as msgpack (item.c ``lsi_put_item``): its parts, or None when
     the Python path must decide. The schema: the key attributes' names (UTF-8) and types ("S", "N", "B")."""
-    htype = _KEY_TYPES.get(hash_type, 0)
-    rtype = _KEY_TYPES.get(range_type, -1) if range_type else 0
-    rname = range_name or b""
     n = len(packed)
-    out, info, cap = _scratch(KEY_CAP + 1 + 2 * n)
-    rc = lib.lsi_put_item(packed, n, hash_name, len(hash_name), htype, rname, len(rname), rtype if rtype >= 0 else 1,
-                          out, cap, info)
+    try:
+        out, info, cap = _local.item
+    except AttributeError:
+        out, info, cap = _scratch(1 << 16)
+    if cap < KEY_CAP + 1 + 2 * n:
+        out, info, cap = _scratch(KEY_CAP + 1 + 2 * n)
+    if range_name is None:
+        rc = lib.lsi_put_item(packed, n, hash_name, len(hash_name), _KEY_TYPES.get(hash_type, 0), b"", 0,
+                              1 if range_type else 0, out, cap, info)
+    else:
+        rc = lib.lsi_put_item(packed, n, hash_name, len(hash_name), _KEY_TYPES.get(hash_type, 0), range_name,
+                              len(range_name), _KEY_TYPES.get(range_type, 1) if range_type else 0, out, cap, info)
     if rc:
         if rc == ITEM_FALLBACK:
             return None
         raise ValueError(f"put_item: bad key schema (status {rc})") if rc == E_ARG else input_error(rc, "put_item")
-    data = _buffer(out, info.out_len)[:]
     k = info.key_len
     end = k + info.keys_len
-    return ItemParts(data[end:] if info.reordered else packed, info.size, info.keys_size, data[k:end], data[:k],
-                     info.partition)
+    data = _buffer(out, info.out_len)[:]
+    return _new_parts(ItemParts, (data[end:] if info.reordered else packed, info.size, info.keys_size, data[k:end],
+                                  data[:k], info.partition))
+
+
+# ---- change-record payloads rendered for readers (csrc/record.c; twin: _pure.py) -------------------------------
+
+def _ids_buffer(key: bytes, stream_no: int, sq: array[int]) -> bytearray:
+    out = bytearray(EVENT_ID_LEN * len(sq))
+    rc = lib.lsr_event_ids(key, len(key), stream_no, _from_buffer("uint64_t[]", sq), len(sq), _from_buffer(out),
+                           len(out))
+    if rc:
+        raise ValueError(f"event_ids: status {rc} (a key longer than 64 bytes?)")
+    return out
+
+
+def _u64s(values: Sequence[int]) -> array[int]:
+    return values if isinstance(values, array) and values.typecode == "Q" else array("Q", values)
+
+
+def event_ids(key: bytes, stream_no: int, seqs: Sequence[int]) -> list[str]:
+    """The eventID of each sequence number: keyed BLAKE2b-128 of big-endian (stream_no, seq), as hex."""
+    if not seqs:
+        return []
+    text = _ids_buffer(key, stream_no, _u64s(seqs)).decode("ascii")
+    return [text[i:i + EVENT_ID_LEN] for i in range(0, len(text), EVENT_ID_LEN)]
+
+
+def _page(payloads: Sequence[bytes], seqs: Sequence[int], timestamps: Sequence[int], key: bytes,
+          stream_no: int) -> tuple[bytes, array[int], array[int], array[int], bytearray]:
+    sq, ts = _u64s(seqs), _u64s(timestamps)
+    if not len(payloads) == len(sq) == len(ts):
+        raise ValueError("seqs, timestamps and payloads differ in length")
+    return b"".join(payloads), array("I", map(len, payloads)), sq, ts, _ids_buffer(key, stream_no, sq)
+
+
+def fields_json(payloads: Sequence[bytes], seqs: Sequence[int], timestamps: Sequence[int], key: bytes,
+                stream_no: int, shared_keys: bool, binary: bool = True) -> memoryview | None:
+    """One flat JSON array of 9 values per record: eventID, wire sequence number, timestamp in seconds, kind,
+    size, new image, old image, flags, keys (B as base64 text; with ``shared_keys``, keys null where an image is
+    present). None for a payload this renderer does not take (and, without ``binary``, one holding a B value).
+    ``key``: the store's event key."""
+    data, lens, sq, ts, ids = _page(payloads, seqs, timestamps, key, stream_no)
+    flags = (FIELDS_SHARED_KEYS if shared_keys else 0) | (0 if binary else FIELDS_NO_BINARY)
+    cap = 2 * len(data) + 128 * len(lens) + 2   # enough for most pages; doubled until it is
+    while True:
+        out = bytearray(cap)
+        out_len = ffi.new("size_t *")
+        rc = lib.lsr_fields_json(data, len(data), _from_buffer("uint32_t[]", lens), len(lens),
+                                 _from_buffer("uint64_t[]", sq), _from_buffer("uint64_t[]", ts), _from_buffer(ids),
+                                 flags, _from_buffer(out), cap, out_len)
+        if rc != E_SPACE:
+            break
+        cap *= 2
+    return memoryview(out)[:out_len[0]] if rc == 0 else None
+
+
+def records_json(payloads: Sequence[bytes], seqs: Sequence[int], timestamps: Sequence[int], key: bytes,
+                 stream_no: int, region: str, view_type: str) -> bytes | None:
+    """The members of GetRecords' ``Records`` array as JSON text (comma-separated, no brackets), or None for a
+    payload this renderer does not take. ``key``: the store's event key."""
+    data, lens, sq, ts, ids = _page(payloads, seqs, timestamps, key, stream_no)
+    reg, vt = region.encode(), view_type.encode()
+    cap = 2 * len(data) + (400 + 6 * (len(reg) + len(vt))) * len(lens) + 2   # doubled until it is enough
+    while True:
+        out = bytearray(cap)
+        out_len = ffi.new("size_t *")
+        rc = lib.lsr_records_json(data, len(data), _from_buffer("uint32_t[]", lens), len(lens),
+                                  _from_buffer("uint64_t[]", sq), _from_buffer("uint64_t[]", ts), _from_buffer(ids),
+                                  reg, len(reg), vt, len(vt), _from_buffer(out), cap, out_len)
+        if rc != E_SPACE:
+            break
+        cap *= 2
+    return bytes(memoryview(out)[:out_len[0]]) if rc == 0 else None

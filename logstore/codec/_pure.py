@@ -6,18 +6,24 @@ no state.
 """
 from __future__ import annotations
 
+import base64
+import hashlib
 import struct
-from typing import Sequence
+from typing import Any, Sequence
+
+import msgpack
+import orjson
 
 from .format import (E_ARG, E_CRC, E_FRAME, E_HEADER_CRC, E_INDEX, E_MAGIC, E_ORDER, E_TOO_LARGE, E_TRUNCATED,
-                     E_VERSION, HEADER_SIZE, INDEX_ENTRY_SIZE, MAGIC, MAX_SEGMENT_SIZE, RECORD_HEADER_SIZE,
-                     TRAILER_SIZE, U64_MAX, VERSION, SegmentHeader, SegmentRead, corrupt, encoded_size,
-                     input_error)
+                     E_VERSION, HEADER_SIZE, INDEX_ENTRY_SIZE, MAGIC, MAX_DEPTH, MAX_SEGMENT_SIZE,
+                     RECORD_HEADER_SIZE, TRAILER_SIZE, U64_MAX, VERSION, SegmentHeader, SegmentRead, corrupt,
+                     encoded_size, input_error)
 from ._pure_item import put_item as put_item  # the per-item write path's twin (csrc/item.c)
 
 _HEADER = struct.Struct("<4sHHIIQQQQI")  # without the header CRC: 52 bytes
 _U32 = struct.Struct("<I")
 _RECORD = struct.Struct("<QQI")
+_EVENT = struct.Struct(">QQ")   # what an eventID hashes: (stream, seq), as stream/ids.py event_id
 IMPLEMENTATION = "pure"
 
 
@@ -194,3 +200,106 @@ def decode(segment: bytes) -> list[tuple[int, int, bytes]]:
     seg = bytes(segment)
     r = read(seg, 0, U64_MAX, U64_MAX, True)
     return [(s, t, seg[o:o + n]) for s, t, o, n in zip(r.seqs, r.timestamps, r.offsets, r.lengths)]
+
+
+# ---- change-record payloads rendered for readers (the spec of csrc/record.c) -----------------------------------
+
+def event_ids(key: bytes, stream_no: int, seqs: Sequence[int]) -> list[str]:
+    """The eventID of each sequence number: keyed BLAKE2b-128 of big-endian (stream_no, seq), as hex."""
+    if len(key) > 64:
+        raise ValueError("event_ids: status -1 (a key longer than 64 bytes?)")
+    return [hashlib.blake2b(_EVENT.pack(stream_no, seq), digest_size=16, key=key).hexdigest() for seq in seqs]
+
+
+def _renderable(value: Any, depth: int, binary: bool) -> bool:
+    """Whether record.c renders ``value`` (a decoded msgpack value ``depth`` containers deep): maps with string
+    keys, lists, str, int, bool, nil, and bin when ``binary``; no container at depth MAX_DEPTH or more."""
+    if isinstance(value, dict):
+        return depth < MAX_DEPTH and all(isinstance(k, str) and _renderable(v, depth + 1, binary)
+                                         for k, v in value.items())
+    if isinstance(value, list):
+        return depth < MAX_DEPTH and all(_renderable(v, depth + 1, binary) for v in value)
+    if isinstance(value, bytes):
+        return binary
+    return value is None or isinstance(value, (bool, int, str))
+
+
+def _payload_fields(payload: bytes, binary: bool) -> list[Any] | None:
+    """The 6 fields of a payload record.c renders, else None: a fixarray of 6 (its first byte 0x96) of kind 1-3,
+    size, keys (a map), new and old image (a map or nil) and flags (unsigned ints)."""
+    if payload[:1] != b"\x96":
+        return None
+    try:
+        fields: list[Any] = msgpack.unpackb(payload, raw=False)
+    except (ValueError, TypeError, msgpack.UnpackException):
+        return None
+    kind, size, keys, new, old, flags = fields
+    if not (type(kind) is int and 1 <= kind <= 3 and type(size) is int and size >= 0 and type(flags) is int
+            and flags >= 0 and isinstance(keys, dict) and all(x is None or isinstance(x, dict) for x in (new, old))
+            and all(x is None or _renderable(x, 1, binary) for x in (keys, new, old))):
+        return None
+    return fields
+
+
+def _b64(value: Any) -> str:
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    raise TypeError(type(value).__name__)
+
+
+def _page(payloads: Sequence[bytes], seqs: Sequence[int], timestamps: Sequence[int], binary: bool) \
+        -> list[list[Any]] | None:
+    if not len(payloads) == len(seqs) == len(timestamps):
+        raise ValueError("seqs, timestamps and payloads differ in length")
+    rows = []
+    for payload in payloads:
+        fields = _payload_fields(payload, binary)
+        if fields is None:
+            return None
+        rows.append(fields)
+    return rows
+
+
+def fields_json(payloads: Sequence[bytes], seqs: Sequence[int], timestamps: Sequence[int], key: bytes,
+                stream_no: int, shared_keys: bool, binary: bool = True) -> memoryview | None:
+    """One flat JSON array of 9 values per record: eventID, wire sequence number, timestamp in seconds, kind,
+    size, new image, old image, flags, keys (B as base64 text; with ``shared_keys``, keys null where an image is
+    present). None for a payload this renderer does not take (and, without ``binary``, one holding a B value).
+    ``key``: the store's event key."""
+    rows = _page(payloads, seqs, timestamps, binary)
+    if rows is None:
+        return None
+    flat: list[Any] = []
+    for event_id, seq, ts_ms, (kind, size, keys, new, old, flags) in zip(event_ids(key, stream_no, seqs), seqs,
+                                                                       timestamps, rows):
+        flat += [event_id, str(10 ** 20 + seq), ts_ms // 1000, kind, size, new, old, flags,
+                 None if shared_keys and (new is not None or old is not None) else keys]
+    return memoryview(orjson.dumps(flat, default=_b64))
+
+
+_EVENT_NAMES = (None, "INSERT", "MODIFY", "REMOVE")
+
+
+def records_json(payloads: Sequence[bytes], seqs: Sequence[int], timestamps: Sequence[int], key: bytes,
+                 stream_no: int, region: str, view_type: str) -> bytes | None:
+    """The members of GetRecords' ``Records`` array as JSON text (comma-separated, no brackets), or None for a
+    payload this renderer does not take. ``key``: the store's event key. The records are those api/render.py
+    builds, written as orjson writes them."""
+    rows = _page(payloads, seqs, timestamps, True)
+    if rows is None:
+        return None
+    parts = []
+    for event_id, seq, ts_ms, (kind, size, keys, new, old, flags) in zip(event_ids(key, stream_no, seqs), seqs,
+                                                                       timestamps, rows):
+        body: dict[str, Any] = {"ApproximateCreationDateTime": ts_ms // 1000, "Keys": keys}
+        if new is not None:
+            body["NewImage"] = new
+        if old is not None:
+            body["OldImage"] = old
+        body.update(SequenceNumber=str(10 ** 20 + seq), SizeBytes=size, StreamViewType=view_type)
+        record = {"eventID": event_id, "eventName": _EVENT_NAMES[kind], "eventVersion": "1.1",
+                  "eventSource": "aws:dynamodb", "awsRegion": region, "dynamodb": body}
+        if flags & 1:
+            record["userIdentity"] = {"PrincipalId": "dynamodb.amazonaws.com", "Type": "Service"}
+        parts.append(orjson.dumps(record, default=_b64))
+    return b",".join(parts)

@@ -49,6 +49,14 @@ REASONS = {
 # Statuses that describe the caller's input to encode/extend rather than stored bytes.
 INPUT_ERRORS = (E_ARG, E_ORDER, E_TOO_LARGE, E_SPACE)
 
+# Change-record payloads rendered for readers (csrc/record.c, the "record.c" section of logseg.h): the same
+# statuses E_ARG and E_SPACE, and E_FORMAT for a payload the renderer does not take (the caller falls back).
+E_FORMAT = -3
+FIELDS_SHARED_KEYS = 1
+FIELDS_NO_BINARY = 2
+MAX_DEPTH = 100
+EVENT_ID_LEN = 32
+
 
 def encoded_size(count: int, payload_bytes: int) -> int:
     return HEADER_SIZE + TRAILER_SIZE + count * (RECORD_HEADER_SIZE + INDEX_ENTRY_SIZE) + payload_bytes

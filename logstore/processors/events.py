@@ -17,16 +17,17 @@ import datetime
 import uuid
 
 from logstore.api import render
-from logstore.stream import ids
+from logstore.stream import StreamInfo, ids
 
 
 class Renderer:
     """Renders one stream's records as Lambda event records (api/render.py's ``records``, Lambda's shape)."""
 
-    __slots__ = ("stream_no", "arn", "region", "view_type", "event_key")
+    __slots__ = ("stream_no", "arn", "region", "view_type", "key_names", "event_key")
 
-    def __init__(self, stream_no: int, arn: str, region: str, view_type: str, event_key: bytes):
-        self.stream_no, self.arn, self.region, self.view_type = stream_no, arn, region, view_type
+    def __init__(self, stream: StreamInfo, region: str, event_key: bytes):
+        self.stream_no, self.arn, self.region, self.view_type = stream.stream_no, stream.arn, region, stream.view_type
+        self.key_names = render.key_names(stream)
         self.event_key = event_key   # the store's (stream.ids.store_event_key): eventIDs as GetRecords gives them
 
     def record(self, seq: int, ts_ms: int, payload: bytes) -> dict:
@@ -35,7 +36,8 @@ class Renderer:
     def records(self, seqs, timestamps, payloads) -> list[dict]:
         """The records of one read, in order: the hot path of embedded processing."""
         return render.records(seqs, timestamps, payloads, stream_no=self.stream_no, view_type=self.view_type,
-                              region=self.region, event_key=self.event_key, lambda_arn=self.arn)
+                              key_names=self.key_names, region=self.region, event_key=self.event_key,
+                              lambda_arn=self.arn)
 
 
 def _b64_attribute(av: dict) -> None:

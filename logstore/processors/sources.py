@@ -79,7 +79,7 @@ class EmbeddedSource:
         self.stream_arn = arn
         with store.env.begin_read() as txn:
             self.info = store.streams.catalog.stream_by_arn(txn, arn)
-        self.renderer = Renderer(self.info.stream_no, arn, store.region, self.info.view_type, store.event_key)
+        self.renderer = Renderer(self.info, store.region, store.event_key)
 
     def shards(self) -> list[ShardView]:
         with self.store.env.begin_read() as txn:

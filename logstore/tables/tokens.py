@@ -24,12 +24,12 @@ import base64
 import hashlib
 import struct
 
-import lmdb
 import orjson
 
 from logstore.errors import IdempotentParameterMismatchException
 from logstore.storage import Environment
 from logstore.storage.sealed import open_sealed, seal
+from logstore.storage.txn import Txn
 
 WINDOW_MS = 10 * 60 * 1000
 PRUNE_STEP = 8
@@ -82,7 +82,7 @@ class RequestTokens:
         self.tokens = env.db(DBS[0])
         self.times = env.db(DBS[1])
 
-    def seen(self, txn: lmdb.Transaction, token: str, request_digest: bytes, now_ms: int) -> bool:
+    def seen(self, txn: Txn, token: str, request_digest: bytes, now_ms: int) -> bool:
         """Whether a request under ``token`` committed within the window: True if it was this request (the caller
         then does nothing and succeeds); IdempotentParameterMismatchException if it was another; False if the token
         is new (or its entry expired)."""
@@ -99,7 +99,7 @@ class RequestTokens:
             raise IdempotentParameterMismatchException(MISMATCH)
         return True
 
-    def record(self, txn: lmdb.Transaction, token: str, request_digest: bytes, now_ms: int) -> None:
+    def record(self, txn: Txn, token: str, request_digest: bytes, now_ms: int) -> None:
         """Record that the request under ``token`` commits now (in ``txn``), and prune a few expired entries."""
         key = token.encode()
         old = txn.get(key, db=self.tokens)
@@ -109,7 +109,7 @@ class RequestTokens:
         txn.put(_TIME.pack(now_ms) + key, b"", db=self.times)
         self.prune(txn, now_ms, PRUNE_STEP)
 
-    def prune(self, txn: lmdb.Transaction, now_ms: int, limit: int) -> int:
+    def prune(self, txn: Txn, now_ms: int, limit: int) -> int:
         """Delete up to ``limit`` entries whose window has passed, oldest first; how many were deleted."""
         if self.times is None:
             return 0
@@ -124,6 +124,6 @@ class RequestTokens:
             done += 1
         return done
 
-    def count(self, txn: lmdb.Transaction) -> int:
+    def count(self, txn: Txn) -> int:
         """How many tokens are stored (expired ones not yet pruned included)."""
         return 0 if self.tokens is None else txn.stat(self.tokens)["entries"]

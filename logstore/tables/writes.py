@@ -6,7 +6,9 @@ from the stored item (or None) to the item that should be stored (or None to del
 raises to refuse) all take this one path:
 
 1. read the table definition and the old item inside the transaction;
-2. ``new = apply(old)``; if ``new == old`` nothing happens (no write, no record);
+2. ``new = apply(old)``; if ``new == old`` nothing happens (no write, no record). A prepared put's ``apply``
+   returns its ``ItemParts`` (items.prepared_put: the stored body, sizes, key and record parts of the common
+   case, made in one C call), and the item is decoded from its body only where a dict is needed;
 3. store or delete the item, adjust the table's item counters, and move the item's entries in every stored
    index of the table (indexes.py: GSIs, LSIs, the expiry index) with their counters;
 4. if the table's stream is enabled, build the change record with the images its view type asks for, and hand
@@ -19,10 +21,8 @@ Thread-safety: holds handles only; transactions are the caller's (``Writer.write
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable, TypeVar
+from typing import Callable, NamedTuple, TypeVar
 
-import lmdb
 
 from logstore.codec import ItemParts
 from logstore.errors import AwsError, LogstoreError, ResourceNotFoundException, ValidationException
@@ -33,9 +33,10 @@ from logstore.stream import records as record_codec
 from . import attrs
 from .catalog import TableCatalog, TableDef
 from .indexes import IndexEntries
-from .items import ItemStore, encoded_key, pack_item, table_prefix
+from .items import ItemStore, encoded_key, pack_item, table_prefix, unpack_item
 from .keycodec import stored_key as stored_form
 from .tokens import RequestTokens
+from logstore.storage.txn import Txn
 
 
 ITEM_TOO_BIG_FOR_UPDATE = "Item size to update has exceeded the maximum allowed size"
@@ -73,10 +74,10 @@ class StaleTable(LogstoreError):
     deleted and created again): validate again and retry."""
 
 
-@dataclass(frozen=True, slots=True)
-class Mutation:
-    """One item change. ``table_no``, when given, is the table the caller validated against; the write path
-    refuses (StaleTable) if the name now belongs to another table."""
+class Mutation(NamedTuple):
+    """One item change (immutable). ``table_no``, when given, is the table the caller validated against; the write
+    path refuses (StaleTable) if the name now belongs to another table. A NamedTuple rather than a frozen
+    dataclass: one is built per item written, and a frozen dataclass's __init__ costs ~1 us for these fields."""
 
     table: str
     key: dict
@@ -87,18 +88,48 @@ class Mutation:
     refused: AwsError | None = None  # all-or-nothing writes: refused before reaching storage, for this reason
     sized: tuple[dict, int] | None = None  # a put: (its validated item, attrs.item_size of it), so the write path
                                            # does not measure it again when ``apply`` returns that very object
-    parts: ItemParts | None = None  # a put in the common case: its key, stored body and record parts
-                                    # (items.prepared_put), used with ``sized`` the same way
+    parts: ItemParts | None = None  # a prepared put (items.prepared_put): its key, stored body, sizes and record
+                                    # parts; its ``apply`` returns these parts in place of the item
 
 
-@dataclass(frozen=True, slots=True)
 class Outcome:
+    """What one mutation did: the item before (``old``) and after (``new``), None where there is none. Immutable.
+    After a prepared put (``Outcome.prepared``) ``new`` is decoded from the stored body when first read: the
+    batch path never reads it."""
+
+    __slots__ = ("old", "_new", "_body")
     old: dict | None
-    new: dict | None
+
+    def __init__(self, old: dict | None, new: dict | None):
+        object.__setattr__(self, "old", old)
+        object.__setattr__(self, "_new", new)
+        object.__setattr__(self, "_body", None)
+
+    @classmethod
+    def prepared(cls, old: dict | None, body: bytes) -> Outcome:
+        out = cls(old, None)
+        object.__setattr__(out, "_body", body)
+        return out
+
+    @property
+    def new(self) -> dict | None:
+        if self._body is not None:   # decoded once, then kept
+            object.__setattr__(self, "_new", unpack_item(self._body))
+            object.__setattr__(self, "_body", None)
+        return self._new
 
     @property
     def changed(self) -> bool:
         return self.old != self.new
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Outcome is immutable: cannot set {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Outcome) and (self.old, self.new) == (other.old, other.new)
+
+    def __repr__(self) -> str:
+        return f"Outcome(old={self.old!r}, new={self.new!r})"
 
 
 def images(view_type: str, kind: EventKind, old: dict | None, new: dict | None):
@@ -139,6 +170,9 @@ def packed_record(view_type: str, old: dict | None, parts: ItemParts, by_service
     return record_codec.encode_packed(kind, size, parts.keys, new_image, old_image, by_service)
 
 
+_PREPARED: dict = {"": {}}   # stands for a prepared put's item nobody reads (never stored, never compared equal)
+
+
 class Writer:
     def __init__(self, env: Environment, catalog: TableCatalog, items: ItemStore, counters: Counters,
                  streams: StreamEngine, entries: IndexEntries):
@@ -172,7 +206,7 @@ class Writer:
             return outcomes
         return self.env.write(once)
 
-    def apply(self, txn: lmdb.Transaction, mutations: list[Mutation], all_or_nothing: bool = False
+    def apply(self, txn: Txn, mutations: list[Mutation], all_or_nothing: bool = False
               ) -> list[Outcome]:
         """The same, inside the caller's write transaction."""
         reasons: list[AwsError | None] = []
@@ -180,7 +214,7 @@ class Writer:
         pending: dict[int, tuple[list[int], list[bytes]]] = {}
         deltas: dict[int, list[int]] = {}
         index_deltas: dict[int, list[int]] = {}
-        tables: dict[str, TableDef] = {}
+        tables: dict[str, tuple[TableDef, bytes]] = {}   # name -> (definition, its key prefix)
         view_types: dict[int, str] = {}
         for m in mutations:
             if m.refused is not None:
@@ -188,12 +222,13 @@ class Writer:
                     raise m.refused
                 reasons.append(m.refused)
                 continue
-            tdef = tables.get(m.table)
-            if tdef is None:
+            known = tables.get(m.table)
+            if known is None:
                 tdef = self.catalog.get(txn, m.table)
                 if tdef is None:
                     raise ResourceNotFoundException("Requested resource not found")
-                tables[m.table] = tdef
+                known = tables[m.table] = (tdef, table_prefix(tdef.table_no))
+            tdef, prefix = known
             if m.table_no is not None and m.table_no != tdef.table_no:
                 raise StaleTable(m.table)
             parts = m.parts
@@ -201,7 +236,7 @@ class Writer:
                 key, partition_hash = parts.key, parts.partition
             else:
                 key, partition_hash = encoded_key(tdef.key_schema, m.key)
-            order = table_prefix(tdef.table_no) + key
+            order = prefix + key
             stored_key = stored_form(order)
             old = self.items.get(txn, tdef, stored_key, order)
             if all_or_nothing:
@@ -213,17 +248,27 @@ class Writer:
                     continue
             else:
                 new = m.apply(old)
-            outcomes.append(Outcome(old, new))
+            packed = None    # a prepared put: ``apply`` returned its ItemParts (items.prepared_put)
+            if type(new) is ItemParts:
+                packed = new
+                if old is None and not tdef.index_defs:   # nothing needs the item as a dict: decode it lazily
+                    outcomes.append(Outcome.prepared(old, packed.body))
+                    new = _PREPARED
+                else:
+                    new = unpack_item(packed.body)
+                    outcomes.append(Outcome(old, new))
+            else:
+                outcomes.append(Outcome(old, new))
             if new == old or (all_or_nothing and any(reasons)):
                 continue
             delta = deltas.setdefault(tdef.table_no, [0, 0])
             old_size = attrs.item_size(old) if old is not None else 0
-            packed = None    # the put's packed parts, when ``apply`` returned its validated item
             if new is None:
                 new_size = 0
+            elif packed is not None:
+                new_size = packed.size
             elif m.sized is not None and m.sized[0] is new:
                 new_size = m.sized[1]
-                packed = parts
             else:
                 new_size = attrs.item_size(new)
             if m.check_size and new_size > attrs.MAX_ITEM_SIZE:

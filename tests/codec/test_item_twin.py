@@ -132,6 +132,8 @@ def test_examples():
     assert tuple(parts) == python_path(item, schema)
     assert list(msgpack.unpackb(parts.body)) == ["pk", "sk", "x", "m"]
     assert call(_native, _pack({"pk": {"N": "1.50"}}), [("pk", "N")]) is None    # canonicalised by Python
+    for impl in (_native, _pure):   # a range name without a range type: no range
+        assert impl.put_item(_pack(item), b"pk", "S", b"sk", "") == call(_native, _pack(item), [("pk", "S")])
     with pytest.raises(ValueError):
         _native.put_item(b"\x80", b"pk", "X")
     with pytest.raises(ValueError):

@@ -17,7 +17,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 def test_every_declared_function_is_exported():
     lib = pytest.importorskip("logstore._logseg").lib
-    declared = re.findall(r"\b(lsg_\w+)\s*\(", (ROOT / "csrc" / "logseg_cdef.h").read_text())
+    declared = re.findall(r"\b(ls[gr]_\w+)\s*\(", (ROOT / "csrc" / "logseg_cdef.h").read_text())
     assert declared, "no declarations found"
     for name in declared:
         assert callable(getattr(lib, name)), name
@@ -30,11 +30,16 @@ def test_constants_match():
     for name in ("OK", "E_ARG", "E_SPACE", "E_TRUNCATED", "E_MAGIC", "E_VERSION", "E_HEADER_CRC", "E_CRC",
                  "E_FRAME", "E_ORDER", "E_INDEX", "E_TOO_LARGE"):
         assert getattr(lib, "LSG_" + name) == getattr(fmt, name), name
+    # record.c (csrc/logseg.h, its section)
+    for c_name, py_name in (("OK", "OK"), ("E_ARG", "E_ARG"), ("E_SPACE", "E_SPACE"), ("E_FORMAT", "E_FORMAT"),
+                            ("SHARED_KEYS", "FIELDS_SHARED_KEYS"), ("NO_BINARY", "FIELDS_NO_BINARY"),
+                            ("MAX_DEPTH", "MAX_DEPTH"), ("EVENT_ID_LEN", "EVENT_ID_LEN")):
+        assert getattr(lib, "LSR_" + c_name) == getattr(fmt, py_name), c_name
 
 
 def test_cdef_and_header_declare_the_same_functions():
-    header = set(re.findall(r"\b(lsg_\w+)\s*\(", (ROOT / "csrc" / "logseg.h").read_text()))
-    cdef = set(re.findall(r"\b(lsg_\w+)\s*\(", (ROOT / "csrc" / "logseg_cdef.h").read_text()))
+    header = set(re.findall(r"\b(ls[gr]_\w+)\s*\(", (ROOT / "csrc" / "logseg.h").read_text()))
+    cdef = set(re.findall(r"\b(ls[gr]_\w+)\s*\(", (ROOT / "csrc" / "logseg_cdef.h").read_text()))
     assert header == cdef
 
 

@@ -61,7 +61,7 @@ def test_processor_renderer_and_get_records_agree(tmp_path):
             shard = store.streams.catalog.shards(txn, info.stream_no)[0]
             batch, _ = store.streams.read(txn, shard, shard.start_seq, 100)
             rows = [(s, t, bytes(p)) for s, t, p in batch]
-        renderer = Renderer(info.stream_no, info.arn, store.region, info.view_type, store.event_key)
+        renderer = Renderer(info, store.region, store.event_key)
         rendered = {r["dynamodb"]["SequenceNumber"]: r["eventID"]
                     for r in renderer.records(*zip(*rows))}
         assert rendered == expected and len(expected) == 3
