@@ -144,11 +144,27 @@ def remote_client(store, path: str):
 # -- throughput -------------------------------------------------------------------------------------------------
 
 @contextmanager
-def process_embedded(n: int, tmp: str):
+def filled_store(n: int, tmp: str):
+    """A store of n bench records, its stream's ARN, and the baseline both embedded workloads share: the same
+    records drained with GetRecords(Limit=1000)."""
     with temp_dir(tmp) as path:
         store = new_store(os.path.join(path, "s"))
         fill(store, n)
         arn = store.list_streams(TableName="bench")["Streams"][0]["StreamArn"]
+
+        def base():
+            with Stopwatch() as sw:
+                got = drain_get_records(store, arn)
+            return got, sw.seconds
+        try:
+            yield store, base
+        finally:
+            store.close()
+
+
+@contextmanager
+def process_embedded(n: int, tmp: str):
+    with filled_store(n, tmp) as (store, base):
         runs = [0]
 
         def ours():
@@ -162,14 +178,7 @@ def process_embedded(n: int, tmp: str):
             proc.stop()
             return handler.seen, sw.seconds
 
-        def base():
-            with Stopwatch() as sw:
-                got = drain_get_records(store, arn)
-            return got, sw.seconds
-        try:
-            yield ours, base
-        finally:
-            store.close()
+        yield ours, base
 
 
 @contextmanager
@@ -178,10 +187,7 @@ def lambda_events(n: int, tmp: str):
     reader, 1,000 per read, what Processor.embedded hands a handler), against the GetRecords drain of the same
     records (dicts in GetRecords' shape)."""
     from logstore.processors.sources import EmbeddedSource
-    with temp_dir(tmp) as path:
-        store = new_store(os.path.join(path, "s"))
-        fill(store, n)
-        arn = store.list_streams(TableName="bench")["Streams"][0]["StreamArn"]
+    with filled_store(n, tmp) as (store, base):
         source = EmbeddedSource(store, "bench")
 
         def ours():
@@ -196,14 +202,7 @@ def lambda_events(n: int, tmp: str):
                             break
             return got, sw.seconds
 
-        def base():
-            with Stopwatch() as sw:
-                got = drain_get_records(store, arn)
-            return got, sw.seconds
-        try:
-            yield ours, base
-        finally:
-            store.close()
+        yield ours, base
 
 
 @contextmanager

@@ -252,7 +252,7 @@ class Environment:
         self._queue_lock = threading.Lock()
         self._arrived = threading.Condition(self._queue_lock)  # a gathering leader waits here for its group
         self._leading = False
-        self._gathering = False
+        self._gathering = 0        # while a leader gathers: how many callers it waits for (0: none waits)
         self._last_group = 1       # callers the last commit carried
         self._commit_s = 0.0       # how long the last commit took (seconds)
         self.pages_walked = False
@@ -456,8 +456,8 @@ class Environment:
             else:
                 request = _WriteRequest(fn)
                 self._queue.append(request)
-                if self._gathering:
-                    self._arrived.notify()
+                if self._gathering and len(self._queue) >= self._gathering:
+                    self._arrived.notify()  # the group is complete: wake its leader (once, not per arrival)
         if lead:
             try:
                 gathered = self._gather(fn, group) if group > 1 else None
@@ -496,7 +496,7 @@ class Environment:
         request = _WriteRequest(fn)
         with self._queue_lock:
             self._queue.insert(0, request)
-            self._gathering = True
+            self._gathering = group
             try:
                 wait = min(self._commit_s, GATHER_LIMIT_S)
                 deadline = time.monotonic() + wait
@@ -507,7 +507,7 @@ class Environment:
                 self._queue.remove(request)
                 raise
             finally:
-                self._gathering = False
+                self._gathering = 0
             if len(self._queue) > 1:
                 return request
             self._queue.clear()

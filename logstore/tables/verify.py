@@ -24,6 +24,7 @@ from logstore.storage import Counters
 from logstore.storage.verify import Problem
 from logstore.stream import StreamInfo
 from logstore.stream.catalog import ENABLED
+from logstore.stream.records import decode_fields
 
 from .catalog import TableCatalog, TableDef
 from .items import ItemStore, damaged, decode_item, describe_key, encoded_key, order_key, table_prefix
@@ -33,7 +34,6 @@ from logstore.storage.txn import Txn
 
 NEW_IMAGE_VIEWS = ("NEW_IMAGE", "NEW_AND_OLD_IMAGES")
 REMOVE = 3
-_unpackb = msgpack.unpackb
 
 
 _INT_SIZES = {0xCC: 2, 0xCD: 3, 0xCE: 5, 0xCF: 9}   # msgpack uint 8/16/32/64: header byte and value bytes
@@ -125,7 +125,7 @@ class LatestRecords:
         out: dict[bytes, tuple[int, int, dict | None, dict]] = {}
         for seq, payload, shard in self._by_bytes.values():
             try:
-                kind, _size, keys, new, _old, _flags = _unpackb(payload, raw=False)
+                kind, _size, keys, new, _old, _flags = decode_fields(payload)
                 key = encoded_key(self.tdef.key_schema, keys)[0]
             except Exception as e:
                 self.problems.append(Problem("items", f"record {seq} does not decode as a change record: {e}",
