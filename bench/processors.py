@@ -2,6 +2,10 @@
 committed write to the handler's call, embedded and remote.
 
 Workloads (stores durable, as by default):
+* lambda_events     -- N records (written beforehand, untimed) read as Lambda event records through the embedded
+                       processors' reader (1,000 per read), without a handler or checkpoints: issue 13's "Lambda
+                       events at the drain's rate". Baseline: the GetRecords(Limit=1000) drain of the same records.
+                       Target: >= 1,000,000 records/s.
 * process_embedded  -- N records (written beforehand, untimed; the items of bench/engine.py) delivered to a
                        no-op handler by ``Processor.embedded`` (BatchSize 10,000), timed from ``start()`` to the
                        handler having seen all N; every batch checkpointed. Baseline: the same records read with
@@ -140,11 +144,27 @@ def remote_client(store, path: str):
 # -- throughput -------------------------------------------------------------------------------------------------
 
 @contextmanager
-def process_embedded(n: int, tmp: str):
+def filled_store(n: int, tmp: str):
+    """A store of n bench records, its stream's ARN, and the baseline both embedded workloads share: the same
+    records drained with GetRecords(Limit=1000)."""
     with temp_dir(tmp) as path:
         store = new_store(os.path.join(path, "s"))
         fill(store, n)
         arn = store.list_streams(TableName="bench")["Streams"][0]["StreamArn"]
+
+        def base():
+            with Stopwatch() as sw:
+                got = drain_get_records(store, arn)
+            return got, sw.seconds
+        try:
+            yield store, base
+        finally:
+            store.close()
+
+
+@contextmanager
+def process_embedded(n: int, tmp: str):
+    with filled_store(n, tmp) as (store, base):
         runs = [0]
 
         def ours():
@@ -158,14 +178,31 @@ def process_embedded(n: int, tmp: str):
             proc.stop()
             return handler.seen, sw.seconds
 
-        def base():
+        yield ours, base
+
+
+@contextmanager
+def lambda_events(n: int, tmp: str):
+    """The processors' embedded read path alone: every record read as Lambda event records (EmbeddedSource's
+    reader, 1,000 per read, what Processor.embedded hands a handler), against the GetRecords drain of the same
+    records (dicts in GetRecords' shape)."""
+    from logstore.processors.sources import EmbeddedSource
+    with filled_store(n, tmp) as (store, base):
+        source = EmbeddedSource(store, "bench")
+
+        def ours():
+            got = 0
             with Stopwatch() as sw:
-                got = drain_get_records(store, arn)
+                for shard in source.shards():
+                    reader = source.reader(shard, None, "TRIM_HORIZON")
+                    while True:
+                        page = reader.read(1000)
+                        got += len(page.records)
+                        if page.ended or not page.records:
+                            break
             return got, sw.seconds
-        try:
-            yield ours, base
-        finally:
-            store.close()
+
+        yield ours, base
 
 
 @contextmanager
@@ -356,6 +393,8 @@ def run_lag(argv: list[str]) -> None:
 WORKLOADS = [
     Workload("process_embedded", 200_000, 20_000, "GetRecords(Limit=1000) loop over the same records",
              f">= {TARGET_PER_S:,} records/s", lambda _r, _s, per_s: per_s >= TARGET_PER_S, process_embedded),
+    Workload("lambda_events", 100_000, 5_000, "GetRecords(Limit=1000) drain of the same records (dicts)",
+             ">= 1,000,000 records/s", lambda _r, _s, per_s: per_s >= 1_000_000, lambda_events),
     Workload("process_remote", 50_000, 5_000, "the same client's bare GetRecords loop", None, None,
              process_remote),
 ]

@@ -9,13 +9,12 @@ Thread-safety: stateless between calls.
 """
 from __future__ import annotations
 
-import decimal
 
-from logstore.errors import ConstraintViolations, ItemKeyError, ValidationException
+from logstore.errors import ItemKeyError, ValidationException
 from logstore.codec import ItemParts
 from logstore.tables import TableEngine, attrs
 from logstore.tables.items import prepared_put, unpack_item
-from logstore.tables.expr import nodes, projection, updates
+from logstore.tables.expr import legacy, nodes, projection, updates
 from logstore.tables.writes import Mutation, revalidated
 
 from .capacity import MODES as CAPACITY_MODES
@@ -167,9 +166,9 @@ class ItemsService:
             raw = request.get("AttributeUpdates") or {}
             if not isinstance(raw, dict):
                 raise ValidationException("AttributeUpdates must be a map")
-            actions = attribute_updates(raw, tdef.key_names)
-            changed = [(name,) for name in actions]
-            change = lambda old: apply_attribute_updates(old, k, actions)  # noqa: E731
+            steps = legacy.attribute_updates(raw, tdef.key_names)
+            changed = [(name,) for name in raw]
+            change = lambda old: legacy.apply_attribute_updates(steps, k, old)  # noqa: E731
 
         def apply(old):
             check_condition(condition, old, return_old)
@@ -317,80 +316,6 @@ def check_index_keys(tdef, item: dict) -> None:
                                               "attribute cannot contain an empty "
                                               f"{'string' if actual == 'S' else 'binary'} value. IndexName: "
                                               f"{ix['IndexName']}, IndexKey: {name}")
-
-
-# -- AttributeUpdates (the legacy update parameter) -----------------------------------------------------------
-
-
-def attribute_updates(updates: dict, key_names) -> dict:
-    """Validate AttributeUpdates into {name: (action, canonical value or None)}."""
-    actions = {}
-    for name, spec in updates.items():
-        if name in key_names:
-            raise ValidationException(f"One or more parameter values were invalid: Cannot update attribute "
-                                      f"{name}. This attribute is part of the key")
-        action = spec.get("Action", "PUT")
-        value = spec.get("Value")
-        if action not in ("PUT", "DELETE", "ADD"):
-            raise ConstraintViolations(f"Value '{action}' at "
-                                      f"'attributeUpdates.{name}.member.action' failed to satisfy constraint: "
-                                      "Member must satisfy enum value set: [ADD, PUT, DELETE]")
-        if value is not None:
-            value = attrs.canonical_item({name: value})[name]
-        elif action != "DELETE":
-            raise ValidationException("One or more parameter values were invalid: Only DELETE action is allowed "
-                                      "when no attribute value is specified")
-        if action == "ADD" and next(iter(value)) not in ("N", "SS", "NS", "BS", "L"):
-            raise ValidationException("One or more parameter values were invalid: ADD action is not supported "
-                                      f"for the type {next(iter(value))}")
-        if action == "DELETE" and value is not None and next(iter(value)) not in ("SS", "NS", "BS"):
-            raise ValidationException("One or more parameter values were invalid: DELETE action with value is not "
-                                      "supported for the type " + next(iter(value)))
-        actions[name] = (action, value)
-    return actions
-
-
-def apply_attribute_updates(old: dict | None, key: dict, actions: dict) -> dict | None:
-    """The item after AttributeUpdates ``actions``. On a missing item, DELETE actions alone create nothing (None),
-    as in DynamoDB (no actions at all create the key-only item); ADD of a list appends to a stored list."""
-    if old is None and actions and all(action == "DELETE" for action, _ in actions.values()):
-        return None
-    item = dict(old) if old is not None else dict(key)
-    for name, (action, value) in actions.items():
-        current = item.get(name)
-        if action == "PUT":
-            item[name] = value
-        elif action == "DELETE":
-            if value is None:
-                item.pop(name, None)
-            elif current is not None:
-                (t, members), = value.items()
-                if t not in current:
-                    raise ValidationException("Type mismatch for attribute to update")
-                left = [m for m in current[t] if m not in members]
-                if left:
-                    item[name] = {t: left}
-                else:
-                    item.pop(name)
-        else:  # ADD
-            (t, v), = value.items()
-            if current is None:
-                item[name] = value
-            elif t not in current:
-                raise ValidationException("Type mismatch for attribute to update")
-            elif t == "N":
-                item[name] = {"N": _add_numbers(current["N"], v)}
-            elif t == "L":
-                item[name] = {"L": current["L"] + v}
-            else:
-                item[name] = attrs.canonical_item({name: {t: current[t] + [m for m in v if m not in current[t]]}})[
-                    name]
-    return item
-
-
-def _add_numbers(a: str, b: str) -> str:
-    """Exact sum (DynamoDB's ADD is exact to 38 digits; canonical_number refuses more)."""
-    return attrs.canonical_number(str(decimal.Context(prec=300).add(decimal.Decimal(a), decimal.Decimal(b))))
 
 
 def update_return(rv: str, old: dict | None, new: dict | None, changed: list[tuple]) -> dict:

@@ -139,6 +139,12 @@ class Store(StoreOperations):
             embedded_request(request)
         return handler(request)
 
+    def get_records_json(self, request: dict) -> bytes:
+        """GetRecords' response body as JSON bytes: the same bytes as JSON-encoding ``call("GetRecords", request)``'s
+        result, rendered from the stored records without a dict per record (what the server and the mock send).
+        ``request`` as ``call(..., from_json=True)`` takes it."""
+        return self._streams_api.get_records_json(request)
+
     # -- beyond AWS ----------------------------------------------------------------------------------------------
 
     def split_shard(self, StreamArn: str, ShardId: str) -> dict:  # AWS-style member names

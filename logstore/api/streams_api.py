@@ -10,6 +10,8 @@ Thread-safety: stateless between calls; each call uses its own read transaction.
 """
 from __future__ import annotations
 
+import orjson
+
 from logstore.clock import Clock
 from logstore.errors import ExpiredIteratorException, ResourceNotFoundException, ValidationException
 from logstore.storage import Environment
@@ -159,3 +161,16 @@ class StreamsService:
             nxt = iterators.IteratorToken(info.stream_no, token.shard_no, following, now)
             out["NextShardIterator"] = iterators.encode(nxt, info.arn, self.key)
         return out
+
+    def get_records_json(self, request: dict) -> bytes:
+        """GetRecords' response body as JSON bytes, the same bytes the server's JSON layer writes for
+        ``get_records(request)``, with the records rendered straight from their stored bytes (render.records_json):
+        for the server's GetRecords."""
+        info, token, batch, following, now = self._read(request)
+        body = b'{"Records":' + render.records_json(
+            batch.seqs, batch.timestamps, batch.payloads, stream_no=info.stream_no, view_type=info.view_type,
+            key_names=render.key_names(info), region=self.region, event_key=self.event_key)
+        if following is None:
+            return body + b"}"
+        nxt = iterators.IteratorToken(info.stream_no, token.shard_no, following, now)
+        return body + b',"NextShardIterator":' + orjson.dumps(iterators.encode(nxt, info.arn, self.key)) + b"}"

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable
 
-import lmdb
 
 from logstore.errors import ValidationException
 from logstore.tables.writes import Mutation
+from logstore.storage.txn import Txn
 
 if TYPE_CHECKING:
     from .store import Store
@@ -72,7 +72,7 @@ class Batch:
             return self._validated
         return [self._validate(op, table, value, fresh) for op, table, value in self.ops]
 
-    def applier(self, fresh: bool = False) -> Callable[[lmdb.Transaction], None] | None:
+    def applier(self, fresh: bool = False) -> Callable[[Txn], None] | None:
         """A function applying the buffered writes inside the caller's write transaction (None if there are
         none); validated now (``fresh``: see ``mutations``)."""
         if not self.ops:

@@ -22,11 +22,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-import lmdb
 import msgpack
 
 from logstore.api.store import Store
 from logstore.storage.sealed import open_sealed, seal
+from logstore.storage.txn import Txn
 
 DB_NAME = "processor_checkpoints"
 VERSION = 1
@@ -94,7 +94,7 @@ class Checkpoints:
             raw = txn.get(key, db=self.db)
         return decode(key, shard_id, raw) if raw is not None else None
 
-    def commit(self, cp: Checkpoint, also: Callable[[lmdb.Transaction], None] | None = None) -> Checkpoint:
+    def commit(self, cp: Checkpoint, also: Callable[[Txn], None] | None = None) -> Checkpoint:
         """Write ``cp`` (stamped with the store's time), after running ``also(txn)`` in the same transaction (the
         handler's buffered writes, an on-failure record). Returns what was written; a checkpoint behind the stored
         one is not written (the stored one is returned)."""

@@ -19,14 +19,14 @@ import os
 import threading
 from typing import Callable
 
-import lmdb
 
 from logstore.api.store import Store
 from logstore.errors import InvalidProcessorConfig
 
 from .context import items_service
+from logstore.storage.txn import Txn
 
-Apply = Callable[[lmdb.Transaction], None]
+Apply = Callable[[Txn], None]
 
 
 class TableDestination:

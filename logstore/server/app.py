@@ -9,6 +9,8 @@ becomes InternalServerError with no details.
 
 Store calls run on a thread pool so that concurrent writes meet in ``env.write``'s group commit (one fsync for
 many); a response is sent only after the call returned, so a success means the write and its record are on disk.
+Bounded reads (``INLINE_TARGETS``: GetRecords, GetItem, the Describe/List calls) are answered on the event loop's
+thread instead, without the pool's two thread hand-offs.
 
 Also served: ``GET /`` (a health line, like AWS's endpoints); the web console below ``/console/``
 (logstore/console, docs/console.md: behind the same access keys, through a login form; off with
@@ -44,7 +46,7 @@ from logstore.errors import (AwsError, InternalServerError, RequestEntityTooLarg
                              SerializationException, ThrottlingException, UnknownOperationException,
                              ValidationException)
 
-from . import protocol, wire
+from . import gcpolicy, protocol, wire
 from .auth import Verifier
 from .dispatch import Dispatcher
 from .limits import DEFAULT_MAX_BODY
@@ -80,6 +82,7 @@ class Settings:
     max_headers: int = protocol.MAX_HEADERS
     body_timeout: float = DEFAULT_BODY_TIMEOUT
     body_budget: int = DEFAULT_BODY_BUDGET
+    tune_gc: bool = True                          # gcpolicy.tune_for_serving at start-up (False: leave the GC as is)
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self))
@@ -205,6 +208,8 @@ class Server:
             from logstore.console import Console   # its templates load only when the console is on
             self.console = Console(self._console_store, self.settings.path, readonly=False,
                                    keys=self.settings.keys, pool=self.pool)
+        if self.settings.tune_gc:   # last: what start-up built lives as long as the process
+            gcpolicy.tune_for_serving()
 
     @contextlib.contextmanager
     def _console_store(self):
@@ -276,8 +281,12 @@ class Server:
             else:
                 out = wire.encode({"__type": UnknownOperationException.aws_type()})
                 return await _send(send, 404 if method == "POST" else 405, out, wire.headers(out, rid))
-            status, out = await asyncio.get_running_loop().run_in_executor(
-                self.pool, fn, rid, method, path, scope.get("query_string", b"").decode("latin-1"), headers, body)
+            query = scope.get("query_string", b"").decode("latin-1")
+            if fn is self._handle and headers.get("x-amz-target") in INLINE_TARGETS:
+                status, out = fn(rid, method, path, query, headers, body)   # a bounded read: no pool hop
+            else:
+                status, out = await asyncio.get_running_loop().run_in_executor(
+                    self.pool, fn, rid, method, path, query, headers, body)
             del body
             await _send(send, status, out, wire.headers(out, rid))
         finally:
@@ -375,6 +384,14 @@ class Server:
             log.exception("request %s (%s): unexpected error", rid, path)
             return wire.error_body(InternalServerError())
 
+
+# Reads answered on the event loop's thread: each is bounded (GetRecords by 1,000 records / 1 MB, the others by one
+# item or one stream's or table's description), never waits for a writer (LMDB readers do not block) and is
+# cheaper than the two thread hand-offs a pool call costs. Writes, Query/Scan/batch reads (whose work grows with a
+# filter or a batch) and everything else go to the pool, where concurrent writes meet in one group commit.
+INLINE_TARGETS = frozenset(f"{prefix}.{op}" for prefix, ops in (
+    ("DynamoDBStreams_20120810", ("GetRecords", "GetShardIterator", "DescribeStream", "ListStreams")),
+    ("DynamoDB_20120810", ("GetItem", "DescribeTable", "ListTables", "DescribeTimeToLive"))) for op in ops)
 
 TEST_ENDPOINTS = ("/moto-api/reset", "/logstore-admin/split-shard", "/logstore-admin/advance-clock",
                   "/logstore-admin/maintain")

@@ -3,13 +3,14 @@
 ``Dispatcher.answer(rid, method, path, query, headers, body)`` runs, in this order: SigV4 (auth.py) ->
 ``X-Amz-Target`` (``DynamoDB_20120810.<Op>`` or ``DynamoDBStreams_20120810.<Op>``; anything else, or an operation
 the engine does not offer, is UnknownOperationException) -> JSON (wire.decode) -> member types against botocore's
-model (shapes.py) -> the engine's ``Store.call`` -> JSON out (wire.encode). An ``AwsError`` becomes AWS's envelope;
+model (shapes.py) -> the engine's ``Store.call`` -> JSON out (wire.encode; GetRecords' body comes whole from
+``Store.get_records_json``, rendered from the stored records). An ``AwsError`` becomes AWS's envelope;
 a ``StorageError`` InternalServerError saying only what kind (the disk is full, the store is damaged), logged;
 anything else is logged with the request id and becomes InternalServerError with no details.
 
-Two callers, one path: the ASGI application (app.py, on a pool thread, after it read the body) and the in-process
-mock (logstore.testing, on the client's own thread, from botocore's ``before-send`` event). This module imports no
-HTTP server, so the mock never loads uvicorn.
+Two callers, one path: the ASGI application (app.py, on a pool thread or, for bounded reads, its event loop) and
+the in-process mock (logstore.testing, on the client's own thread, from botocore's ``before-send`` event). This
+module imports no HTTP server, so the mock never loads uvicorn.
 
 ``holder`` is anything with ``enter() -> Store`` and ``leave()`` (app.py's ``StoreHolder``, which lets a reset wait
 for calls in flight). Thread-safety: stateless beyond its collaborators, which are safe to share.
@@ -57,6 +58,8 @@ class Dispatcher:
             request = validate(wire.decode(body))
             store = self.holder.enter()
             try:
+                if operation == "GetRecords":   # the body straight from stored bytes, no dict per record
+                    return 200, store.get_records_json(request)
                 response = store.call(operation, request, from_json=True)
             finally:
                 self.holder.leave()

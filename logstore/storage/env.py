@@ -39,7 +39,7 @@ import time
 import weakref
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable, Iterator, TypeVar
+from typing import Any, Callable, Generic, Iterator, TypeVar, cast
 
 import lmdb
 
@@ -47,6 +47,7 @@ from logstore.errors import (CorruptionError, DiskFullError, FormatVersionError,
                              ReadOnlyFilesystemError, StorageError, StoreInUseError)
 
 from . import keys, pages
+from .txn import Db, Txn
 
 FORMAT_VERSION = 2
 UPGRADABLE_VERSIONS = (1,)          # versions storage/upgrade.py converts to FORMAT_VERSION
@@ -220,14 +221,14 @@ class _OpenStores:
 _OPEN_STORES = _OpenStores()
 
 
-class _WriteRequest:
+class _WriteRequest(Generic[T]):
     """One caller of Environment.write waiting for its function to be committed."""
 
     __slots__ = ("fn", "result", "error", "done", "promoted")
 
-    def __init__(self, fn):
+    def __init__(self, fn: Callable[[Txn], T]):
         self.fn = fn
-        self.result = None
+        self.result: T | None = None
         self.error: BaseException | None = None
         self.done = threading.Event()
         self.promoted = False
@@ -236,7 +237,7 @@ class _WriteRequest:
 class Environment:
     """An open store directory. See the module docstring for the rules."""
 
-    def __init__(self, path: str | os.PathLike, *, readonly: bool = False, durable: bool = True,
+    def __init__(self, path: str | os.PathLike[str], *, readonly: bool = False, durable: bool = True,
                  map_size: int = DEFAULT_MAP_SIZE, max_readers: int = 126, walk_pages: bool | None = None,
                  for_upgrade: bool = False):
         self.path = os.fspath(path)
@@ -245,13 +246,13 @@ class Environment:
         self.for_upgrade = for_upgrade   # storage/upgrade.py's open: a store of an upgradable version is let in
         self.version = FORMAT_VERSION    # the store's format version (another only when opened for_upgrade)
         self._gate = _Gate()
-        self._dbs: dict[str, object] = {}
+        self._dbs: dict[str, Db | None] = {}
         self._db_lock = threading.Lock()
-        self._queue: list[_WriteRequest] = []
+        self._queue: list[_WriteRequest[Any]] = []   # each caller's own T
         self._queue_lock = threading.Lock()
         self._arrived = threading.Condition(self._queue_lock)  # a gathering leader waits here for its group
         self._leading = False
-        self._gathering = False
+        self._gathering = 0        # while a leader gathers: how many callers it waits for (0: none waits)
         self._last_group = 1       # callers the last commit carried
         self._commit_s = 0.0       # how long the last commit took (seconds)
         self.pages_walked = False
@@ -375,7 +376,7 @@ class Environment:
 
     # -- databases -----------------------------------------------------------------------------------------------
 
-    def db(self, name: str):
+    def db(self, name: str) -> Db | None:
         """The handle of named database ``name``, created on first use by a writer. In a read-only store a
         database that does not exist yet is returned as None (it is empty). Do not call while this thread holds
         a write transaction for a database not opened before: opening one takes a write transaction; and get the
@@ -398,7 +399,7 @@ class Environment:
 
     # -- transactions --------------------------------------------------------------------------------------------
 
-    def _begin(self, write: bool):
+    def _begin(self, write: bool) -> Txn:
         """Begin a transaction inside the gate, adopting a map grown by another process when LMDB asks."""
         while True:
             self._gate.enter()
@@ -416,7 +417,7 @@ class Environment:
                 raise
 
     @contextmanager
-    def begin_read(self) -> Iterator[lmdb.Transaction]:
+    def begin_read(self) -> Iterator[Txn]:
         """A read-only snapshot transaction, for use on this thread only."""
         txn = self._begin(write=False)
         try:
@@ -429,7 +430,7 @@ class Environment:
             txn.abort()
             self._gate.leave()
 
-    def write(self, fn: Callable[[lmdb.Transaction], T]) -> T:
+    def write(self, fn: Callable[[Txn], T]) -> T:
         """Run ``fn(txn)`` in a write transaction and commit; return what it returned, or raise what it raised
         (having changed nothing). Grows the map and re-runs ``fn`` if the map fills. Raises ReadOnlyError in a
         read-only store. Do not call ``write`` from inside ``fn``.
@@ -455,20 +456,21 @@ class Environment:
             else:
                 request = _WriteRequest(fn)
                 self._queue.append(request)
-                if self._gathering:
-                    self._arrived.notify()
+                if self._gathering and len(self._queue) >= self._gathering:
+                    self._arrived.notify()  # the group is complete: wake its leader (once, not per arrival)
         if lead:
             try:
-                request = self._gather(fn, group) if group > 1 else None
+                gathered = self._gather(fn, group) if group > 1 else None
             except BaseException:
                 self._hand_over()  # callers that queued meanwhile still need a leader
                 raise
-            if request is None:  # nobody else is writing: no queue, no nesting, errors propagate as they are
+            if gathered is None:  # nobody else is writing: no queue, no nesting, errors propagate as they are
                 try:
                     return self._transact(fn)
                 finally:
                     self._last_group = 1
                     self._hand_over()
+            request = gathered
             self._lead()
         else:
             try:
@@ -486,15 +488,15 @@ class Environment:
                 self._lead()
         if request.error is not None:
             raise request.error
-        return request.result
+        return cast(T, request.result)   # set by whoever committed it, the error being None
 
-    def _gather(self, fn: Callable[[lmdb.Transaction], T], group: int) -> "_WriteRequest | None":
+    def _gather(self, fn: Callable[[Txn], T], group: int) -> "_WriteRequest[T] | None":
         """As the new leader, wait for up to ``group`` callers in all (see ``write``): the leader's own request,
         first in the queue, when others came; None (and the queue as it was) when none did."""
         request = _WriteRequest(fn)
         with self._queue_lock:
             self._queue.insert(0, request)
-            self._gathering = True
+            self._gathering = group
             try:
                 wait = min(self._commit_s, GATHER_LIMIT_S)
                 deadline = time.monotonic() + wait
@@ -505,13 +507,13 @@ class Environment:
                 self._queue.remove(request)
                 raise
             finally:
-                self._gathering = False
+                self._gathering = 0
             if len(self._queue) > 1:
                 return request
             self._queue.clear()
             return None
 
-    def _transact(self, body: Callable[[lmdb.Transaction], T]) -> T:
+    def _transact(self, body: Callable[[Txn], T]) -> T:
         """Run ``body(txn)`` in one write transaction and commit; on a full map abort, grow and run it again."""
         while True:
             txn = self._begin(write=True)
@@ -550,7 +552,7 @@ class Environment:
             batch, self._queue = self._queue, []
         self._last_group = len(batch)
 
-        def run_all(txn):
+        def run_all(txn: Txn) -> None:
             for request in batch:
                 child = self._env.begin(write=True, parent=txn)
                 try:
@@ -591,13 +593,14 @@ class Environment:
         if value is None and not create:
             return None
         if value is None:
-            def create(txn):
+            def make(txn: Txn) -> bytes:
                 existing = txn.get(key, db=meta)
                 if existing is not None:
                     return existing
-                txn.put(key, os.urandom(32), db=meta)
-                return txn.get(key, db=meta)
-            value = self.write(create)
+                made = os.urandom(32)
+                txn.put(key, made, db=meta)
+                return made
+            value = self.write(make)
         return bytes(value)
 
     # -- maintenance ---------------------------------------------------------------------------------------------
@@ -606,9 +609,9 @@ class Environment:
     def map_size(self) -> int:
         return self._env.info()["map_size"]
 
-    def info(self) -> dict:
+    def info(self) -> dict[str, object]:
         """LMDB's environment info plus the page size and the file's size."""
-        out = dict(self._env.info())
+        out: dict[str, object] = dict(self._env.info())
         out["page_size"] = self._env.stat()["psize"]
         out["file_size"] = os.path.getsize(os.path.join(self.path, "data.mdb"))
         return out
@@ -649,5 +652,5 @@ class Environment:
     def __enter__(self) -> "Environment":
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()

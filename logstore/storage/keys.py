@@ -33,7 +33,8 @@ def shard_key(shard: int) -> bytes:
 
 
 def unpack_shard_key(key: bytes) -> int:
-    return _SHARD.unpack(key)[0]
+    shard: int = _SHARD.unpack(key)[0]   # struct's unpack is typed tuple[Any, ...]
+    return shard
 
 
 def pack_trim(trim_seq: int) -> bytes:
@@ -41,7 +42,8 @@ def pack_trim(trim_seq: int) -> bytes:
 
 
 def unpack_trim(value: bytes) -> int:
-    return _TRIM.unpack(value)[0]
+    trim_seq: int = _TRIM.unpack(value)[0]   # struct's unpack is typed tuple[Any, ...]
+    return trim_seq
 
 
 def pack_counter(value: int) -> bytes:
@@ -49,7 +51,8 @@ def pack_counter(value: int) -> bytes:
 
 
 def unpack_counter(value: bytes) -> int:
-    return _COUNTER.unpack(value)[0]
+    count: int = _COUNTER.unpack(value)[0]   # struct's unpack is typed tuple[Any, ...]
+    return count
 
 
 def pack_format(version: int) -> bytes:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import os
 import struct
 from dataclasses import dataclass
+from typing import Any, BinaryIO, overload
 
 MAGIC = 0xBEEFC0DE
 DATA_VERSION = 1
@@ -96,6 +97,12 @@ def _meta_at(raw: bytes, offset: int, which: int) -> Meta | None:
     return Meta(which, _DB.unpack_from(raw, base)[0], map_size, last, txn, free, main)
 
 
+@overload
+def read_meta(path: str, txn_id: None = None) -> tuple[Meta, int]: ...
+@overload
+def read_meta(path: str, txn_id: int | None) -> tuple[Meta | None, int]: ...
+
+
 def read_meta(path: str, txn_id: int | None = None) -> tuple[Meta | None, int]:
     """(the newest valid meta page, the file's size) of ``data.mdb`` at ``path``; Damaged if neither meta page is
     valid or the file is shorter than the pages the newest one says are in use. With ``txn_id``, the meta page of
@@ -117,11 +124,10 @@ def read_meta(path: str, txn_id: int | None = None) -> tuple[Meta | None, int]:
         if size < 2 * page_size:
             raise Damaged(f"truncated: {size} bytes, shorter than LMDB's two meta pages")
         raise Damaged("neither of LMDB's two meta pages is valid")
-    meta = max(metas, key=lambda m: m.txn_id)
-    if txn_id is not None:
-        meta = next((m for m in metas if m.txn_id == txn_id), None)
-        if meta is None:
-            return None, size
+    newest = max(metas, key=lambda m: m.txn_id)
+    meta = newest if txn_id is None else next((m for m in metas if m.txn_id == txn_id), None)
+    if meta is None:
+        return None, size
     in_file = size // meta.page_size   # LMDB never writes pages freed in the commit that made them (loose
     for name, rec in (("free list", meta.free), ("main", meta.main)):   # pages): the file may end before
         if rec.root != P_INVALID and not 2 <= rec.root <= meta.last_page:   # last_page, legitimately
@@ -148,8 +154,15 @@ def check_file(path: str) -> bool:
     return size < (meta.last_page + 1) * meta.page_size
 
 
+# A node's key: bytes, or an int in MDB_INTEGERKEY databases. Any, not bytes | int: the walk compares keys (and the
+# range bounds its parent gave) only within one database, where all are the one kind, which a union cannot say.
+_Key = Any
+# (key, node flags, the child page or data size (lo | hi << 16), offset of the data)
+_Node = tuple[_Key, int, int, int]
+
+
 class _Walker:
-    def __init__(self, f, meta: Meta, file_size: int, limit: int):
+    def __init__(self, f: BinaryIO, meta: Meta, file_size: int, limit: int):
         self.f, self.meta, self.file_size = f, meta, file_size
         self.psize = meta.page_size
         self.seen: set[int] = set()
@@ -218,8 +231,8 @@ class _Walker:
             if nodes is None:
                 continue
             if rec.flags & MDB_INTEGERKEY:   # native (little-endian) integers: compare as numbers
-                nodes = [(int.from_bytes(k, "little") if k is not None and (i or kind == P_LEAF) else k, *rest)
-                         for i, (k, *rest) in enumerate(nodes)]
+                nodes = [(int.from_bytes(k, "little") if k is not None and (i or kind == P_LEAF) else k, f, c, d)
+                         for i, (k, f, c, d) in enumerate(nodes)]
             previous = None
             for i, (key, nflags, lo_hi, data_off) in enumerate(nodes):
                 if kind == P_BRANCH and i == 0:
@@ -252,8 +265,8 @@ class _Walker:
     def problems_for(self, db: str) -> bool:
         return any(p.db == db for p in self.problems)
 
-    def nodes(self, db: str, pgno: int, raw: bytes, n: int, upper: int):
-        out = []
+    def nodes(self, db: str, pgno: int, raw: bytes, n: int, upper: int) -> list[_Node] | None:
+        out: list[_Node] = []
         for i in range(n):
             offset = struct.unpack_from("<H", raw, HEADER + 2 * i)[0]
             if not upper <= offset <= self.psize - _NODE.size:
@@ -267,7 +280,8 @@ class _Walker:
             out.append((bytes(raw[offset + _NODE.size:key_end]), nflags, lo | hi << 16, key_end))
         return out
 
-    def leaf_node(self, db, pgno, raw, key, nflags, size, data_off, collect_named) -> None:
+    def leaf_node(self, db: str, pgno: int, raw: bytes, key: _Key, nflags: int, size: int, data_off: int,
+                  collect_named: bool) -> None:
         if nflags & F_BIGDATA:
             if data_off + 8 > self.psize:
                 self.bad(db, pgno, "an overflow reference runs past the page")
@@ -342,4 +356,5 @@ def page_kind(path: str, pgno: int) -> int:
     with open(path, "rb") as f:
         meta, _ = read_meta(path)
         f.seek(pgno * meta.page_size)
-        return _PAGE.unpack_from(f.read(HEADER), 0)[2]
+        flags: int = _PAGE.unpack_from(f.read(HEADER), 0)[2]
+        return flags

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import lmdb
 
 from logstore import codec
 from logstore.errors import CorruptionError
 
 from . import keys
 from .segment_log import SegmentLog
+from .txn import Txn
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +32,7 @@ class TrimResult:
     trim_seq: int
 
 
-def trim_shard(log: SegmentLog, txn: lmdb.Transaction, shard: int, horizon_ms: int) -> TrimResult:
+def trim_shard(log: SegmentLog, txn: Txn, shard: int, horizon_ms: int) -> TrimResult:
     """Trim records of ``shard`` with timestamps < ``horizon_ms``."""
     old_trim = log.trim_seq(txn, shard)
     new_trim = old_trim
@@ -70,7 +70,7 @@ def trim_shard(log: SegmentLog, txn: lmdb.Transaction, shard: int, horizon_ms: i
     return TrimResult(shard, deleted, trimmed, new_trim)
 
 
-def trim_all(log: SegmentLog, txn: lmdb.Transaction, horizon_ms: int) -> list[TrimResult]:
+def trim_all(log: SegmentLog, txn: Txn, horizon_ms: int) -> list[TrimResult]:
     """Trim every shard of the store; return the shards where anything was trimmed."""
     results = []
     for shard in list(log.shards(txn)):

@@ -15,7 +15,7 @@ stream/catalog.py, tables/indexes.py (jobs), processors/checkpoints.py, the v1 -
 from __future__ import annotations
 
 import struct
-from typing import Callable
+from typing import Callable, TypeVar
 
 from logstore import codec
 from logstore.errors import CorruptionError
@@ -23,6 +23,7 @@ from logstore.errors import CorruptionError
 SEAL_BYTES = 4
 _CRC = struct.Struct("<I")
 _crc32c = codec.crc32c
+R = TypeVar("R")
 _pack = _CRC.pack
 _unpack_from = _CRC.unpack_from
 
@@ -45,7 +46,7 @@ def unseal(key: bytes, value: bytes, where: str | Callable[[], str]) -> bytes:
     raise CorruptionError(reason, where=where() if callable(where) else where)
 
 
-def open_sealed(key: bytes, value: bytes, where: str | Callable[[], str], decode: Callable[[bytes], object]):
+def open_sealed(key: bytes, value: bytes, where: str | Callable[[], str], decode: Callable[[bytes], R]) -> R:
     """``decode(body)`` of a sealed value; CorruptionError naming ``where`` if the check fails or the body does not
     decode (a body that passes its checksum yet does not decode is damage too: never a raw decoding error)."""
     body = unseal(key, value, where)

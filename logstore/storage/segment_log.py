@@ -22,13 +22,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterator, Sequence
 
-import lmdb
 
 from logstore import codec
 from logstore.errors import CorruptionError, TrimmedDataAccessException
 
 from . import keys
 from .env import Environment
+from .txn import Cursor, Txn
 
 DEFAULT_MAX_RECORDS = 1000
 DEFAULT_MAX_BYTES = 1 << 20
@@ -132,7 +132,7 @@ class SegmentLog:
 
     # -- reading positions ---------------------------------------------------------------------------------------
 
-    def _tail(self, cursor: lmdb.Cursor, shard: int) -> tuple[bytes, bytes] | None:
+    def _tail(self, cursor: Cursor, shard: int) -> tuple[bytes, bytes] | None:
         """(key, value) of the shard's last segment, cursor left on it; None if the shard has none."""
         if cursor.set_range(keys.segment_key(shard, keys.U64_MAX)):
             if cursor.key()[:8] == keys.shard_key(shard):  # a segment keyed exactly at U64_MAX
@@ -144,14 +144,14 @@ class SegmentLog:
             return cursor.key(), cursor.value()
         return None
 
-    def trim_seq(self, txn: lmdb.Transaction, shard: int) -> int:
+    def trim_seq(self, txn: Txn, shard: int) -> int:
         """The first sequence number of the shard that has not been trimmed (0 if nothing ever was)."""
         if self.trims_db is None:
             return 0
         raw = txn.get(keys.shard_key(shard), db=self.trims_db)
         return keys.unpack_trim(raw) if raw is not None else 0
 
-    def last_seq(self, txn: lmdb.Transaction, shard: int) -> int | None:
+    def last_seq(self, txn: Txn, shard: int) -> int | None:
         """The sequence number of the shard's last record ever appended (trimmed or not); None if none."""
         if self.segments_db is not None:
             with txn.cursor(db=self.segments_db) as cur:
@@ -163,7 +163,7 @@ class SegmentLog:
 
     # -- append --------------------------------------------------------------------------------------------------
 
-    def append(self, txn: lmdb.Transaction, shard: int, seqs: Sequence[int], timestamps: Sequence[int],
+    def append(self, txn: Txn, shard: int, seqs: Sequence[int], timestamps: Sequence[int],
                payloads: Sequence[bytes]) -> None:
         """Append records to ``shard`` inside the caller's write transaction ``txn``.
 
@@ -215,7 +215,7 @@ class SegmentLog:
 
     # -- read ----------------------------------------------------------------------------------------------------
 
-    def read(self, txn: lmdb.Transaction, shard: int, from_seq: int, max_records: int = DEFAULT_MAX_RECORDS,
+    def read(self, txn: Txn, shard: int, from_seq: int, max_records: int = DEFAULT_MAX_RECORDS,
              max_bytes: int = DEFAULT_MAX_BYTES) -> LogBatch:
         """Records of ``shard`` with sequence number >= ``from_seq``, in order: at most ``max_records``, and no
         more than ``max_bytes`` of payload except that the first record is always returned whole.
@@ -262,7 +262,7 @@ class SegmentLog:
 
     # -- inspection ----------------------------------------------------------------------------------------------
 
-    def shards(self, txn: lmdb.Transaction) -> Iterator[int]:
+    def shards(self, txn: Txn) -> Iterator[int]:
         """Every shard that has segments or a trim record, in ascending order."""
         found: set[int] = set()
         if self.segments_db is not None:
@@ -279,7 +279,7 @@ class SegmentLog:
                 found.update(keys.unpack_shard_key(k) for k in cur.iternext(values=False))
         return iter(sorted(found))
 
-    def raw_segments(self, txn: lmdb.Transaction, shard: int) -> Iterator[tuple[int, bytes]]:
+    def raw_segments(self, txn: Txn, shard: int) -> Iterator[tuple[int, bytes]]:
         """(key sequence number, stored bytes) of each segment of the shard, in order, unvalidated."""
         if self.segments_db is None:
             return
@@ -290,7 +290,7 @@ class SegmentLog:
                 yield keys.unpack_segment_key(cur.key())[1], cur.value()
                 ok = cur.next()
 
-    def segments(self, txn: lmdb.Transaction, shard: int) -> Iterator[SegmentInfo]:
+    def segments(self, txn: Txn, shard: int) -> Iterator[SegmentInfo]:
         """Each segment's header (header checksum verified; CorruptionError otherwise), in order."""
         for key_seq, value in self.raw_segments(txn, shard):
             try:
@@ -298,7 +298,7 @@ class SegmentLog:
             except CorruptionError as e:
                 raise e.located(shard, key_seq) from None
 
-    def info(self, txn: lmdb.Transaction, shard: int) -> ShardLogInfo:
+    def info(self, txn: Txn, shard: int) -> ShardLogInfo:
         """A summary from the segment headers (plus one read of the first readable record)."""
         trim = self.trim_seq(txn, shard)
         segs = list(self.segments(txn, shard))
@@ -313,7 +313,7 @@ class SegmentLog:
                             last_seq=segs[-1].header.last_seq, trim_seq=trim, oldest_ts=first.timestamps[0],
                             newest_ts=segs[-1].header.last_ts)
 
-    def count_since(self, txn: lmdb.Transaction, shard: int, since_ms: int, enough: int) -> int:
+    def count_since(self, txn: Txn, shard: int, since_ms: int, enough: int) -> int:
         """How many records of ``shard`` have timestamps >= ``since_ms``, counted from the newest segment back
         (headers only, except for the one segment straddling ``since_ms``); stops early at ``enough``."""
         count = 0
@@ -338,7 +338,7 @@ class SegmentLog:
                 found = cur.prev()
         return count
 
-    def drop(self, txn: lmdb.Transaction, shard: int) -> int:
+    def drop(self, txn: Txn, shard: int) -> int:
         """Delete every segment and the trim record of ``shard``; return the number of segments deleted."""
         deleted = 0
         if self.segments_db is not None:

@@ -21,15 +21,15 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any, Callable
 
-import lmdb
 import msgpack
 
 from logstore.errors import FormatVersionError
 
 from . import keys
 from .env import FORMAT_VERSION, Environment
+from .txn import Db, Txn
 
 PROGRESS_KEY = b"upgrade"
 DEFAULT_BATCH = 500
@@ -41,7 +41,7 @@ class Step:
     (b"" at the start) and returns the next state, or None when the step has nothing left to do."""
 
     name: str
-    run: Callable[[lmdb.Transaction, bytes], bytes | None]
+    run: Callable[[Txn, bytes], bytes | None]
     doc: str = ""
 
 
@@ -58,12 +58,17 @@ class UpgradeReport:
     already_current: bool = False
 
 
-def _read_progress(txn, meta) -> list | None:
+# an unfinished upgrade's progress, as msgpack stores it: [from version, to version, step index, step name, state]
+Progress = list[Any]
+
+
+def _read_progress(txn: Txn, meta: Db | None) -> Progress | None:
     raw = txn.get(PROGRESS_KEY, db=meta)
-    return None if raw is None else msgpack.unpackb(raw, raw=False)
+    rec: Progress | None = None if raw is None else msgpack.unpackb(raw, raw=False)
+    return rec
 
 
-def progress(env: Environment) -> list | None:
+def progress(env: Environment) -> Progress | None:
     """The stored progress of an unfinished upgrade, or None."""
     with env.begin_read() as txn:
         return _read_progress(txn, env.db("meta"))
@@ -84,7 +89,7 @@ def run(env: Environment, steps: list[Step], *, to_version: int = FORMAT_VERSION
     if first is not None:
         report.resumed_at = first[3]
 
-    def batch(txn):
+    def batch(txn: Txn) -> tuple[str, bool]:
         rec = _read_progress(txn, meta)
         if rec is None:
             rec = [env.version, to_version, 0, names[0] if names else "", b""]
@@ -117,12 +122,12 @@ def run(env: Environment, steps: list[Step], *, to_version: int = FORMAT_VERSION
 # -- generic steps -----------------------------------------------------------------------------------------------
 
 
-def rewrite_values(name: str, handle, transform: Callable[[bytes, bytes], bytes], batch: int = DEFAULT_BATCH,
+def rewrite_values(name: str, handle: Db | None, transform: Callable[[bytes, bytes], bytes], batch: int = DEFAULT_BATCH,
                    doc: str = "") -> Step:
     """A step that replaces every value of database ``handle`` (None: the database does not exist, nothing to
     do) by ``transform(key, value)``, keys unchanged, ``batch`` entries per transaction in key order. State: the
     last key done (prefixed with one byte so that the empty key is a state too)."""
-    def run_batch(txn, state: bytes) -> bytes | None:
+    def run_batch(txn: Txn, state: bytes) -> bytes | None:
         if handle is None:
             return None
         with txn.cursor(db=handle) as cur:
@@ -133,7 +138,7 @@ def rewrite_values(name: str, handle, transform: Callable[[bytes, bytes], bytes]
                     ok = cur.next()
             else:
                 ok = cur.first()
-            todo = []
+            todo: list[tuple[bytes, bytes]] = []
             while ok and len(todo) < batch:
                 todo.append((bytes(cur.key()), bytes(cur.value())))
                 ok = cur.next()

@@ -17,16 +17,25 @@ one shape. Read-only: runs inside the caller's read transaction. Stateless funct
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
-
-import lmdb
+from typing import Callable, TypedDict
 
 from logstore import codec
 from logstore.errors import CorruptionError
 
 from .segment_log import SegmentLog
+from .txn import Txn
 
 U64_MAX = 0xFFFFFFFFFFFFFFFF
+
+
+class Where(TypedDict, total=False):
+    """Problem's location fields, as keyword arguments gathered before the Problem is made."""
+    shard: int | None
+    segment: int | None
+    stream: str | None
+    shard_id: str | None
+    table: str | None
+    key: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,8 +72,8 @@ class Problem:
             parts.append(f"key {self.key}")
         return ", ".join(parts) or "store"
 
-    def to_dict(self) -> dict:
-        out = {"kind": self.kind, "where": self.where(), "message": self.message}
+    def to_dict(self) -> dict[str, object]:
+        out: dict[str, object] = {"kind": self.kind, "where": self.where(), "message": self.message}
         for name in ("shard", "segment", "stream", "shard_id", "table", "key"):
             value = getattr(self, name)
             if value is not None:
@@ -99,7 +108,7 @@ class ShardScan:
 Visitor = Callable[[int, bytes, codec.SegmentRead], None]
 
 
-def scan_shard(log: SegmentLog, txn: lmdb.Transaction, shard: int, visit: Visitor | None = None,
+def scan_shard(log: SegmentLog, txn: Txn, shard: int, visit: Visitor | None = None,
                progress: Callable[[int], None] | None = None) -> ShardScan:
     """Walk every segment of ``shard`` (see the module docstring). ``visit`` receives each valid segment with
     its records described (``codec.read``: validation and record offsets in one C call); without it, segments are
@@ -162,7 +171,7 @@ def scan_shard(log: SegmentLog, txn: lmdb.Transaction, shard: int, visit: Visito
     return scan
 
 
-def segment_seqs(log: SegmentLog, txn: lmdb.Transaction, shard: int) -> list[int]:
+def segment_seqs(log: SegmentLog, txn: Txn, shard: int) -> list[int]:
     """The sequence numbers of every record in the shard's valid segments (damaged ones are skipped), in order.
     One C call per segment; used only to locate records that a check found missing."""
     out: list[int] = []

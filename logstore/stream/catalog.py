@@ -23,13 +23,14 @@ import struct
 from dataclasses import dataclass, field, replace
 from typing import Iterator
 
-import lmdb
 import msgpack
 
+from logstore.errors import CorruptionError
 from logstore.storage import Environment
 from logstore.storage.sealed import open_sealed, seal, unseal
 
 from . import ids
+from logstore.storage.txn import Txn
 
 HASH_SPACE = 1 << 32
 HOUR_MS = 3600 * 1000
@@ -40,7 +41,8 @@ _EMPTY = b""
 
 
 def _u64(body: bytes) -> int:
-    return _U64.unpack(body)[0]
+    value: int = _U64.unpack(body)[0]
+    return value
 
 
 def decode_stream(key: bytes, raw: bytes) -> "StreamInfo":
@@ -189,7 +191,7 @@ class StreamCatalog:
         self._cache: dict[bytes, StreamInfo] = {}
 
     # the store's policy
-    def policy(self, txn: lmdb.Transaction) -> StreamPolicy | None:
+    def policy(self, txn: Txn) -> StreamPolicy | None:
         """The StreamPolicy the store was last opened for writing with (``meta`` key ``stream_policy``), or None
         for a store that never recorded one."""
         raw = txn.get(POLICY_KEY, db=self.meta_db) if self.meta_db is not None else None
@@ -197,11 +199,11 @@ class StreamCatalog:
             return None
         return open_sealed(POLICY_KEY, raw, "meta entry stream_policy", StreamPolicy.from_msgpack)
 
-    def put_policy(self, txn: lmdb.Transaction, policy: StreamPolicy) -> None:
+    def put_policy(self, txn: Txn, policy: StreamPolicy) -> None:
         txn.put(POLICY_KEY, seal(POLICY_KEY, policy.to_msgpack()), db=self.meta_db)
 
     # streams
-    def stream(self, txn: lmdb.Transaction, stream_no: int) -> StreamInfo | None:
+    def stream(self, txn: Txn, stream_no: int) -> StreamInfo | None:
         if self.streams_db is None:
             return None
         key = _U64.pack(stream_no)
@@ -216,23 +218,23 @@ class StreamCatalog:
             self._cache[raw] = info
         return info
 
-    def put_stream(self, txn: lmdb.Transaction, info: StreamInfo) -> None:
+    def put_stream(self, txn: Txn, info: StreamInfo) -> None:
         key, arn = _U64.pack(info.stream_no), info.arn.encode()
         txn.put(key, seal(key, info.to_msgpack()), db=self.streams_db)
         txn.put(arn, seal(arn, key), db=self.arns_db)
 
-    def delete_stream(self, txn: lmdb.Transaction, info: StreamInfo) -> None:
+    def delete_stream(self, txn: Txn, info: StreamInfo) -> None:
         txn.delete(_U64.pack(info.stream_no), db=self.streams_db)
         txn.delete(info.arn.encode(), db=self.arns_db)
 
-    def stream_by_arn(self, txn: lmdb.Transaction, arn: str) -> StreamInfo | None:
+    def stream_by_arn(self, txn: Txn, arn: str) -> StreamInfo | None:
         if self.arns_db is None:
             return None
         key = arn.encode()
         raw = txn.get(key, db=self.arns_db)
         return self.stream(txn, decode_arn(key, raw)) if raw is not None else None
 
-    def streams(self, txn: lmdb.Transaction) -> Iterator[StreamInfo]:
+    def streams(self, txn: Txn) -> Iterator[StreamInfo]:
         """Every stream, in ARN order."""
         if self.arns_db is None:
             return
@@ -242,23 +244,32 @@ class StreamCatalog:
                 yield info
 
     # shards
-    def shard(self, txn: lmdb.Transaction, shard_no: int) -> ShardInfo | None:
+    def shard(self, txn: Txn, shard_no: int) -> ShardInfo | None:
         if self.shards_db is None:
             return None
         key = _U64.pack(shard_no)
         raw = txn.get(key, db=self.shards_db)
         return decode_shard(key, raw) if raw is not None else None
 
-    def put_shard(self, txn: lmdb.Transaction, shard: ShardInfo) -> None:
+    def listed_shard(self, txn: Txn, info: StreamInfo, shard_no: int) -> ShardInfo:
+        """Shard ``shard_no``, which stream ``info`` lists among its open shards; CorruptionError if it is missing
+        (a stream's entry and its shards are written in one transaction, so only damage parts them)."""
+        shard = self.shard(txn, shard_no)
+        if shard is None:
+            raise CorruptionError(f"stream {info.stream_no} lists shard {shard_no}, which is missing",
+                                  where=f"streams entry {info.stream_no}")
+        return shard
+
+    def put_shard(self, txn: Txn, shard: ShardInfo) -> None:
         key, listed = _U64.pack(shard.shard_no), _PAIR.pack(shard.stream_no, shard.shard_no)
         txn.put(key, seal(key, shard.to_msgpack()), db=self.shards_db)
         txn.put(listed, seal(listed, _EMPTY), db=self.stream_shards_db)
 
-    def delete_shard(self, txn: lmdb.Transaction, shard: ShardInfo) -> None:
+    def delete_shard(self, txn: Txn, shard: ShardInfo) -> None:
         txn.delete(_U64.pack(shard.shard_no), db=self.shards_db)
         txn.delete(_PAIR.pack(shard.stream_no, shard.shard_no), db=self.stream_shards_db)
 
-    def shard_by_id(self, txn: lmdb.Transaction, stream_no: int, shard_id: str) -> ShardInfo | None:
+    def shard_by_id(self, txn: Txn, stream_no: int, shard_id: str) -> ShardInfo | None:
         """The stream's shard with id ``shard_id``, by key: a shard id ends in its shard number mod 2**32
         (ids.shard_id), so it is one get per 2**32 shards ever made (in practice one)."""
         low = ids.shard_salt(shard_id)
@@ -272,13 +283,13 @@ class StreamCatalog:
                 return shard if shard.stream_no == stream_no else None
         return None
 
-    def shards_page(self, txn: lmdb.Transaction, stream_no: int, after: int | None, limit: int) -> list[ShardInfo]:
+    def shards_page(self, txn: Txn, stream_no: int, after: int | None, limit: int) -> list[ShardInfo]:
         """Up to ``limit`` of a stream's shards in shard id order, strictly after shard number ``after``: one seek
         and a step per shard. (Shard numbers and creation times both only grow, so shard number order is shard id
         order: see ids.shard_id.)"""
         if self.stream_shards_db is None:
             return []
-        out = []
+        out: list[ShardInfo] = []
         prefix = _U64.pack(stream_no)
         with txn.cursor(db=self.stream_shards_db) as cur:
             ok = cur.set_range(_PAIR.pack(stream_no, after + 1) if after is not None else prefix)
@@ -289,7 +300,7 @@ class StreamCatalog:
                 ok = cur.next()
         return out
 
-    def children(self, txn: lmdb.Transaction, parent: ShardInfo) -> list[ShardInfo]:
+    def children(self, txn: Txn, parent: ShardInfo) -> list[ShardInfo]:
         """The shards whose parent is ``parent``. They were made when it closed, so they come after it in number
         and no shard made after its close precedes them: a walk from the parent's number to the first shard
         created after its close, which passes only the shards the stream made while the parent was open (about
@@ -310,12 +321,12 @@ class StreamCatalog:
                 ok = cur.next()
         return out
 
-    def streams_page(self, txn: lmdb.Transaction, after: str | None, prefix: str, limit: int) -> list[StreamInfo]:
+    def streams_page(self, txn: Txn, after: str | None, prefix: str, limit: int) -> list[StreamInfo]:
         """Up to ``limit`` streams whose ARN starts with ``prefix``, in ARN order, strictly after ARN ``after``:
         one seek and a step per stream."""
         if self.arns_db is None:
             return []
-        out = []
+        out: list[StreamInfo] = []
         start = prefix.encode()
         if after is not None and after.encode() >= start:
             start = after.encode() + b"\0"
@@ -328,7 +339,7 @@ class StreamCatalog:
                 ok = cur.next()
         return out
 
-    def shards(self, txn: lmdb.Transaction, stream_no: int) -> list[ShardInfo]:
+    def shards(self, txn: Txn, stream_no: int) -> list[ShardInfo]:
         """A stream's shards sorted by shard id (creation order; parents before children)."""
         if self.stream_shards_db is None:
             return []

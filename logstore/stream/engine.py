@@ -17,9 +17,9 @@ Thread-safety: holds only handles and settings; safe to share.
 from __future__ import annotations
 
 import bisect
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-import lmdb
 
 from logstore.clock import Clock
 from logstore.errors import ResourceNotFoundException, TrimmedDataAccessException, ValidationException
@@ -27,6 +27,7 @@ from logstore.storage import Counters, LogBatch, SegmentLog, trim_shard
 
 from . import ids
 from .catalog import DISABLED, ENABLED, HASH_SPACE, ShardInfo, StreamCatalog, StreamInfo, StreamPolicy
+from logstore.storage.txn import Txn
 
 MAX_READ_BYTES = 1 << 20
 TRIM_HORIZON, LATEST, AT_SEQUENCE_NUMBER, AFTER_SEQUENCE_NUMBER = (
@@ -57,19 +58,20 @@ class StreamEngine:
 
     # -- time and numbers ----------------------------------------------------------------------------------------
 
-    def now(self, txn: lmdb.Transaction) -> int:
+    def now(self, txn: Txn) -> int:
         """The clock's time, never earlier than any time this store has used (write transactions only)."""
         return self.counters.raise_to(txn, "clock", self.clock.now_ms())
 
-    def _new_shard(self, txn, stream_no: int, parent: ShardInfo | None, lo: int, hi: int, now: int) -> ShardInfo:
+    def _new_shard(self, txn: Txn, stream_no: int, parent: ShardInfo | None, lo: int, hi: int, now: int) -> ShardInfo:
         shard_no = self.counters.allocate(txn, "shard")
         start = self.counters.allocate(txn, "seq")
-        shard = ShardInfo(shard_no, stream_no, ids.shard_id(now, shard_no), parent and parent.shard_no,
-                          parent and parent.shard_id, lo, hi, start, now)
+        shard = ShardInfo(shard_no, stream_no, ids.shard_id(now, shard_no),
+                          parent.shard_no if parent is not None else None,
+                          parent.shard_id if parent is not None else None, lo, hi, start, now)
         self.catalog.put_shard(txn, shard)
         return shard
 
-    def _close(self, txn, shard: ShardInfo, now: int) -> ShardInfo:
+    def _close(self, txn: Txn, shard: ShardInfo, now: int) -> ShardInfo:
         last = self.log.last_seq(txn, shard.shard_no)
         closed = shard.closed(last if last is not None and last > shard.start_seq else shard.start_seq, now)
         self.catalog.put_shard(txn, closed)
@@ -77,7 +79,7 @@ class StreamEngine:
 
     # -- lifecycle -----------------------------------------------------------------------------------------------
 
-    def enable(self, txn, table: str, key_schema, view_type: str) -> StreamInfo:
+    def enable(self, txn: Txn, table: str, key_schema: Iterable[tuple[str, str]], view_type: str) -> StreamInfo:
         """Create a new ENABLED stream for ``table`` with its initial partitions."""
         now = self.now(txn)
         created = now
@@ -91,50 +93,50 @@ class StreamEngine:
         n = self.policy.initial_partitions
         bounds = [HASH_SPACE * i // n for i in range(n)] + [HASH_SPACE]
         shards = [self._new_shard(txn, stream_no, None, bounds[i], bounds[i + 1], now) for i in range(n)]
-        info = StreamInfo(stream_no, table, label, arn, view_type, tuple(map(tuple, key_schema)), created,
-                          ENABLED, None, tuple((s.lo, s.shard_no, s.created_ms) for s in shards))
+        info = StreamInfo(stream_no, table, label, arn, view_type, tuple((name, role) for name, role in key_schema),
+                          created, ENABLED, None, tuple((s.lo, s.shard_no, s.created_ms) for s in shards))
         self.catalog.put_stream(txn, info)
         return info
 
-    def disable(self, txn, stream_no: int) -> StreamInfo:
+    def disable(self, txn: Txn, stream_no: int) -> StreamInfo | None:
         """Close every open shard; the stream stays readable, DISABLED, for the retention period."""
         info = self.catalog.stream(txn, stream_no)
         if info is None or info.status != ENABLED:
             return info
         now = self.now(txn)
         for _, shard_no, _ in info.partitions:
-            self._close(txn, self.catalog.shard(txn, shard_no), now)
+            self._close(txn, self.catalog.listed_shard(txn, info, shard_no), now)
         info = replace(info, status=DISABLED, disabled_ms=now, partitions=())
         self.catalog.put_stream(txn, info)
         return info
 
-    def _replace(self, txn, info: StreamInfo, index: int, pieces: int, now: int) -> StreamInfo:
+    def _replace(self, txn: Txn, info: StreamInfo, index: int, pieces: int, now: int) -> StreamInfo:
         """Close the open shard of partition ``index`` and open ``pieces`` children over its range."""
         parts = list(info.partitions)
         lo, shard_no, _ = parts[index]
         hi = parts[index + 1][0] if index + 1 < len(parts) else HASH_SPACE
         if pieces > 1 and hi - lo < pieces:
             raise ValidationException("Shard range too small to split")
-        parent = self._close(txn, self.catalog.shard(txn, shard_no), now)
+        parent = self._close(txn, self.catalog.listed_shard(txn, info, shard_no), now)
         cuts = [lo + (hi - lo) * i // pieces for i in range(pieces)] + [hi]
         children = [self._new_shard(txn, info.stream_no, parent, cuts[i], cuts[i + 1], now)
                     for i in range(pieces)]
         parts[index:index + 1] = [(c.lo, c.shard_no, c.created_ms) for c in children]
         return replace(info, partitions=tuple(parts))
 
-    def split(self, txn, stream_no: int, shard_no: int) -> list[ShardInfo]:
+    def split(self, txn: Txn, stream_no: int, shard_no: int) -> list[ShardInfo]:
         """Split an open shard's partition in two (the API call). Returns the children."""
         info = self.catalog.stream(txn, stream_no)
         index = next((i for i, p in enumerate(info.partitions) if p[1] == shard_no), None) if info else None
-        if index is None:
+        if info is None or index is None:
             raise ValidationException("Only an open shard of an enabled stream can be split")
         if len(info.partitions) >= self.policy.max_partitions:
             raise ValidationException(f"Stream already has the maximum of {self.policy.max_partitions} partitions")
         info = self._replace(txn, info, index, 2, self.now(txn))
         self.catalog.put_stream(txn, info)
-        return [self.catalog.shard(txn, p[1]) for p in info.partitions[index:index + 2]]
+        return [self.catalog.listed_shard(txn, info, p[1]) for p in info.partitions[index:index + 2]]
 
-    def roll(self, txn, stream_no: int) -> int:
+    def roll(self, txn: Txn, stream_no: int) -> int:
         """Roll over every open shard of the stream that is due; return how many rolled."""
         info = self.catalog.stream(txn, stream_no)
         if info is None or info.status != ENABLED:
@@ -149,7 +151,7 @@ class StreamEngine:
 
     # -- the write path's entry ----------------------------------------------------------------------------------
 
-    def append(self, txn, stream_no: int, hashes: list[int], payloads: list[bytes]) -> list[int]:
+    def append(self, txn: Txn, stream_no: int, hashes: list[int], payloads: list[bytes]) -> list[int]:
         """Append change records (each with its partition hash) to the stream's open shards, in order, inside
         the caller's transaction. Rolls or splits the partitions they touch first when due. Returns the
         sequence numbers given, in input order. A stream that is not ENABLED takes nothing."""
@@ -190,7 +192,7 @@ class StreamEngine:
                             [payloads[i] for i in members])
         return seqs
 
-    def _hot(self, txn, shard_no: int, now: int) -> bool:
+    def _hot(self, txn: Txn, shard_no: int, now: int) -> bool:
         """Whether the shard took at least the split threshold of records in the last full window. Looked at
         once per window per shard (and once more after a restart); counted from the log's segment headers."""
         checked = self._rate_checked.setdefault(shard_no, now)
@@ -207,7 +209,7 @@ class StreamEngine:
 
     # -- maintenance ---------------------------------------------------------------------------------------------
 
-    def maintain(self, txn, cursor: tuple[str, int | None] | None = None, budget: int | None = None
+    def maintain(self, txn: Txn, cursor: tuple[str, int | None] | None = None, budget: int | None = None
                  ) -> tuple[MaintenanceReport, tuple[str, int | None] | None]:
         """Roll due shards, trim records past retention, delete closed shards with nothing readable left once
         they have been closed for the retention period, and DISABLED streams once retention has passed since.
@@ -237,7 +239,8 @@ class StreamEngine:
                     visited += 1
                     after = shard.shard_no
                     trimmed += trim_shard(self.log, txn, shard.shard_no, horizon).records_trimmed
-                    empty = shard.end_seq is not None and shard.closed_ms < horizon and not self.log.read(
+                    closed = shard.closed_ms   # set with end_seq
+                    empty = shard.end_seq is not None and closed is not None and closed < horizon and not self.log.read(
                         txn, shard.shard_no, self.log.trim_seq(txn, shard.shard_no), 1, 0)
                     if gone or empty:
                         self.log.drop(txn, shard.shard_no)
@@ -254,14 +257,14 @@ class StreamEngine:
 
     # -- reading -------------------------------------------------------------------------------------------------
 
-    def shard_of(self, txn, info: StreamInfo, shard_id: str) -> ShardInfo:
+    def shard_of(self, txn: Txn, info: StreamInfo, shard_id: str) -> ShardInfo:
         shard = self.catalog.shard_by_id(txn, info.stream_no, shard_id)
         if shard is not None:
             return shard
         raise ResourceNotFoundException(f"Requested resource not found: Shard: {shard_id} in Stream: {info.arn} "
                                         "not found")
 
-    def position(self, txn, shard: ShardInfo, kind: str, seq: int | None) -> int:
+    def position(self, txn: Txn, shard: ShardInfo, kind: str, seq: int | None) -> int:
         """The sequence-space position (next sequence number to read) an iterator of ``kind`` starts at. A shard's
         starting sequence number is reserved, never a record's, so its first record is at ``start_seq + 1`` or
         later; a closed shard's records all lie at or below ``end_seq``."""
@@ -284,7 +287,7 @@ class StreamEngine:
             raise TrimmedDataAccessException()
         return position
 
-    def read(self, txn, shard: ShardInfo, position: int, limit: int) -> tuple[LogBatch, int | None]:
+    def read(self, txn: Txn, shard: ShardInfo, position: int, limit: int) -> tuple[LogBatch, int | None]:
         """Records from ``position``: at most ``limit`` and about 1 MB. The position to continue from, or None
         once a closed shard has been read to its end."""
         batch = self.log.read(txn, shard.shard_no, position, limit, MAX_READ_BYTES)

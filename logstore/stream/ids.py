@@ -21,9 +21,12 @@ import hashlib
 import re
 import struct
 from datetime import datetime, timezone
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from logstore import codec
+
+if TYPE_CHECKING:   # the Environment is passed in; stream/ids.py stays a leaf at run time
+    from logstore.storage import Environment
 
 SEQ_BASE = 10 ** 20
 SEQ_WIRE_LEN = 21
@@ -104,10 +107,10 @@ def event_ids(event_key: bytes, stream_no: int, seqs: Sequence[int]) -> list[str
     return codec.event_ids(event_key, stream_no, seqs)
 
 
-def store_event_key(env) -> bytes:
+def store_event_key(env: Environment) -> bytes:
     """The event key of the store in ``env`` (an Environment), made on first use by a writer. A read-only view of
     a store no writer has opened since event keys came (nothing to render from it yet but older records) gets the
     empty key, which gives those records the ids they always had."""
     if env.readonly:
         return env.secret(EVENT_KEY_SECRET, create=False) or b""
-    return env.secret(EVENT_KEY_SECRET)
+    return env.secret(EVENT_KEY_SECRET) or b""   # a writer's is never None: made on first use

@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Sequence
+from typing import Any, Sequence
 
 import msgpack
 import orjson
@@ -31,14 +31,19 @@ class EventKind(IntEnum):
 
 BY_SERVICE = 1
 
+# An AttributeValue as the payload holds it ({"S": "x"}, {"N": "1"}, {"M": {...}}, {"B": b"..."}): Any, as its value's
+# type depends on its tag. An image or a Keys map: attribute name -> AttributeValue.
+AttributeValue = dict[str, Any]
+Image = dict[str, AttributeValue]
+
 
 @dataclass(frozen=True, slots=True)
 class ChangeRecord:
     kind: EventKind
     size_bytes: int
-    keys: dict
-    new_image: dict | None
-    old_image: dict | None
+    keys: Image
+    new_image: Image | None
+    old_image: Image | None
     by_service: bool = False
 
 
@@ -67,9 +72,10 @@ def decode(payload: bytes) -> ChangeRecord:
     return ChangeRecord(EventKind(kind), size, keys, new, old, bool(flags & BY_SERVICE))
 
 
-def decode_fields(payload: bytes) -> list:
+def decode_fields(payload: bytes) -> list[Any]:
     """The raw payload fields, for hot read paths that render records without building a ChangeRecord."""
-    return msgpack.unpackb(payload, raw=False)
+    fields: list[Any] = msgpack.unpackb(payload, raw=False)   # [kind, size_bytes, keys, new, old, flags]
+    return fields
 
 
 _FAST = codec.IMPLEMENTATION == "c"   # the pure codec's renderer is a spec, slower than msgpack's decoder
@@ -79,7 +85,7 @@ _loads = orjson.loads
 _BIN_MARKERS = b"\xc4\xc5\xc6"
 
 
-def base64_values(value):
+def base64_values(value: object) -> object:
     """``value`` with every bytes (a B, or a BS member) replaced by its base64 text."""
     if isinstance(value, dict):
         return {k: base64_values(v) for k, v in value.items()}
@@ -91,7 +97,7 @@ def base64_values(value):
 
 
 def decode_page(seqs: Sequence[int], timestamps: Sequence[int], payloads: Sequence[bytes], *, stream_no: int,
-                key_names: Sequence[str], event_key: bytes, base64_binary: bool = False) -> list:
+                key_names: Sequence[str], event_key: bytes, base64_binary: bool = False) -> list[Any]:
     """The records of one read as one flat list, 9 values per record: eventID (stream/ids.py), wire sequence
     number, timestamp in whole seconds, then the payload's kind, size_bytes, new_image, old_image, flags and keys.
     ``key_names``: the stream's key attributes, hash then range; Keys shares its AttributeValue dicts with
@@ -108,7 +114,7 @@ def decode_page(seqs: Sequence[int], timestamps: Sequence[int], payloads: Sequen
     if _FAST:
         text = codec.fields_json(payloads, seqs, timestamps, event_key, stream_no, True, base64_binary)
         if text is not None:
-            flat = _loads(text)
+            flat: list[Any] = _loads(text)
             if len(key_names) == 1:
                 (hash_key,) = key_names
                 for i in range(8, len(flat), 9):
@@ -124,7 +130,7 @@ def decode_page(seqs: Sequence[int], timestamps: Sequence[int], payloads: Sequen
                         flat[i] = {name: image[name] for name in key_names}
             return flat
     unpackb, markers, base = msgpack.unpackb, _BIN_MARKERS, SEQ_BASE
-    out: list = []
+    out: list[Any] = []
     for event_id, seq, ts_ms, payload in zip(ids.event_ids(event_key, stream_no, seqs), seqs, timestamps, payloads):
         kind, size, keys, new, old, flags = unpackb(payload, raw=False)
         if base64_binary and len(payload.translate(None, markers)) != len(payload):   # maybe B values

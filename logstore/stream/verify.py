@@ -23,12 +23,13 @@ Read-only, inside the caller's read transaction. Stateless functions; thread-saf
 from __future__ import annotations
 
 import struct
+from typing import cast
 
-import lmdb
 
 from logstore.errors import CorruptionError
 from logstore.storage import Counters, SegmentLog
-from logstore.storage.verify import Problem, ShardScan, segment_seqs
+from logstore.storage.txn import Txn
+from logstore.storage.verify import Problem, ShardScan, Where, segment_seqs
 
 from .catalog import (DISABLED, ENABLED, HASH_SPACE, ShardInfo, StreamCatalog, StreamInfo, decode_arn,
                       decode_listed, decode_shard, decode_stream)
@@ -38,7 +39,7 @@ _U64 = struct.Struct(">Q")
 _PAIR = struct.Struct(">QQ")
 
 
-def load(catalog: StreamCatalog, txn: lmdb.Transaction, problems: list[Problem]
+def load(catalog: StreamCatalog, txn: Txn, problems: list[Problem]
          ) -> tuple[dict[int, StreamInfo], dict[int, ShardInfo]]:
     """Every stream and shard that decodes, by number; what does not decode is reported."""
     streams: dict[int, StreamInfo] = {}
@@ -69,7 +70,7 @@ def has_streams(catalog: StreamCatalog) -> bool:
     return any(db is not None for db in (catalog.streams_db, catalog.shards_db, catalog.stream_shards_db))
 
 
-def check(catalog: StreamCatalog, log: SegmentLog, counters: Counters, txn: lmdb.Transaction,
+def check(catalog: StreamCatalog, log: SegmentLog, counters: Counters, txn: Txn,
           scans: dict[int, ShardScan], retention_ms: int) -> list[Problem]:
     """Every problem with streams, shards and lineage (see the module docstring). ``scans``: the walk of every
     shard log in the store, by shard number. ``retention_ms``: the streams' retention period (decides whether a
@@ -120,7 +121,7 @@ def check(catalog: StreamCatalog, log: SegmentLog, counters: Counters, txn: lmdb
                 problems.append(Problem("metadata", f"listed under stream number {stream_no} but belongs to "
                                         f"stream number {shard.stream_no}", shard=shard_no, shard_id=shard.shard_id))
     for shard in shards.values():
-        where = dict(shard=shard.shard_no, shard_id=shard.shard_id, stream=_arn(streams, shard.stream_no))
+        where = Where(shard=shard.shard_no, shard_id=shard.shard_id, stream=_arn(streams, shard.stream_no))
         if shard.shard_no not in listed.get(shard.stream_no, ()):
             problems.append(Problem("metadata", "shard not listed under its stream", **where))
         if shard.stream_no not in streams:
@@ -157,7 +158,7 @@ def _arn(streams: dict[int, StreamInfo], stream_no: int) -> str | None:
     return info.arn if info is not None else None
 
 
-def _lineage(shard: ShardInfo, shards: dict[int, ShardInfo], horizon: int, where: dict) -> list[Problem]:
+def _lineage(shard: ShardInfo, shards: dict[int, ShardInfo], horizon: int, where: Where) -> list[Problem]:
     if shard.parent_no is None:
         return []
     parent = shards.get(shard.parent_no)
@@ -167,7 +168,7 @@ def _lineage(shard: ShardInfo, shards: dict[int, ShardInfo], horizon: int, where
                             f"cannot have expired yet (closed at {shard.created_ms} ms, within the retention "
                             "period)", **where)]
         return []
-    out = []
+    out: list[Problem] = []
 
     def bad(message: str) -> None:
         out.append(Problem("lineage", message, **where))
@@ -187,8 +188,8 @@ def _lineage(shard: ShardInfo, shards: dict[int, ShardInfo], horizon: int, where
     return out
 
 
-def _against_log(shard: ShardInfo, scan: ShardScan | None, where: dict) -> list[Problem]:
-    out = []
+def _against_log(shard: ShardInfo, scan: ShardScan | None, where: Where) -> list[Problem]:
+    out: list[Problem] = []
     if scan is None or scan.segments == 0:
         return out
     if scan.first_seq is not None and scan.first_seq <= shard.start_seq:
@@ -207,8 +208,8 @@ def _against_log(shard: ShardInfo, scan: ShardScan | None, where: dict) -> list[
 def _partitions(info: StreamInfo, own: list[ShardInfo], shards: dict[int, ShardInfo]) -> list[Problem]:
     out = []
 
-    def bad(message: str, **where) -> None:
-        out.append(Problem("lineage", message, stream=info.arn, **where))
+    def bad(message: str, shard: int | None = None, shard_id: str | None = None) -> None:
+        out.append(Problem("lineage", message, stream=info.arn, shard=shard, shard_id=shard_id))
 
     open_shards = {s.shard_no for s in own if s.is_open}
     if info.status == DISABLED:
@@ -242,7 +243,7 @@ def _partitions(info: StreamInfo, own: list[ShardInfo], shards: dict[int, ShardI
     return out
 
 
-def _accounting(log: SegmentLog, txn: lmdb.Transaction, scans: dict[int, ShardScan], shards: dict[int, ShardInfo],
+def _accounting(log: SegmentLog, txn: Txn, scans: dict[int, ShardScan], shards: dict[int, ShardInfo],
                 streams: dict[int, StreamInfo], next_seq: int, counters: Counters) -> list[Problem]:
     """Every sequence number handed out is accounted for (see the module docstring); [] when it cannot be judged."""
     trimmed = log.trims_db is not None and txn.stat(log.trims_db)["entries"] > 0
@@ -265,7 +266,8 @@ def _accounting(log: SegmentLog, txn: lmdb.Transaction, scans: dict[int, ShardSc
         for seq in segment_seqs(log, txn, shard_no):
             if seq < next_seq:
                 present[seq] = 1
-    groups: dict[tuple, list[int]] = {}   # where -> [first, last, count, others]: gaps in one place reported once
+    # where -> [first, last, count, others]: gaps in one place reported once
+    groups: dict[tuple[tuple[str, object], ...], list[int]] = {}
     pos = present.find(0)
     while pos != -1:
         end = present.find(1, pos)
@@ -283,12 +285,16 @@ def _accounting(log: SegmentLog, txn: lmdb.Transaction, scans: dict[int, ShardSc
     return [Problem("order", f"{n} sequence number(s) between {a} and {b} were handed out but are neither a record "
                     "nor a shard's start: records are missing (a deleted segment?)"
                     + (f"; placed in the shard whose segments bracket them most tightly, of {others + 1} that could "
-                       "have held them" if others else ""), **dict(where))
+                       "have held them" if others else ""), **cast(Where, dict(where)))
             for where, (a, b, n, others) in groups.items()]
 
 
+class _Gap(Where, total=False):
+    others: int   # how many other shards could have held the numbers
+
+
 def _bracketing(a: int, b: int, scans: dict[int, ShardScan], shards: dict[int, ShardInfo],
-                streams: dict[int, StreamInfo]) -> dict | None:
+                streams: dict[int, StreamInfo]) -> _Gap | None:
     """Where missing numbers a..b most likely were: of the shards that could have held them (started before, not
     closed before, no valid segment of theirs overlapping them), the one whose neighbouring segments bracket them
     most tightly -- a hole between two of its segments is where a deleted segment was. A damaged segment that
@@ -315,10 +321,10 @@ def _bracketing(a: int, b: int, scans: dict[int, ShardScan], shards: dict[int, S
         low = max(before, default=shard.start_seq)
         high = min(after, default=shard.end_seq + 1 if shard.end_seq is not None else 1 << 64)
         if best is None or high - low < best[0]:
-            best = (high - low, dict(shard=shard_no, shard_id=shard.shard_id, stream=_arn(streams, shard.stream_no),
+            best = (high - low, Where(shard=shard_no, shard_id=shard.shard_id, stream=_arn(streams, shard.stream_no),
                                      segment=min(after) if after else None))
     if damaged_best is not None and (best is None or damaged_best <= best[0]):
         return None
     if best is not None:
-        return {**best[1], "others": fits - 1 + (damaged_best is not None)}
-    return {}
+        return _Gap(**best[1], others=fits - 1 + (damaged_best is not None))
+    return _Gap()

@@ -13,11 +13,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, replace
 from typing import Iterator
 
-import lmdb
 import msgpack
 
 from logstore.storage import Environment
 from logstore.storage.sealed import open_sealed, seal
+from logstore.storage.txn import Txn
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +150,7 @@ class TableCatalog:
         self.db = env.db("tables")
         self._cache: dict[bytes, TableDef] = {}
 
-    def get(self, txn: lmdb.Transaction, name: str) -> TableDef | None:
+    def get(self, txn: Txn, name: str) -> TableDef | None:
         if self.db is None:
             return None
         raw = txn.get(name.encode(), db=self.db)
@@ -164,14 +164,14 @@ class TableCatalog:
             self._cache[raw] = tdef
         return tdef
 
-    def put(self, txn: lmdb.Transaction, tdef: TableDef) -> None:
+    def put(self, txn: Txn, tdef: TableDef) -> None:
         key = tdef.name.encode()
         txn.put(key, seal(key, tdef.to_msgpack()), db=self.db)
 
-    def delete(self, txn: lmdb.Transaction, name: str) -> None:
+    def delete(self, txn: Txn, name: str) -> None:
         txn.delete(name.encode(), db=self.db)
 
-    def names(self, txn: lmdb.Transaction, after: str | None = None) -> Iterator[str]:
+    def names(self, txn: Txn, after: str | None = None) -> Iterator[str]:
         """Table names in byte order, strictly after ``after`` when given."""
         if self.db is None:
             return

@@ -19,7 +19,6 @@ import threading
 import uuid
 from dataclasses import replace
 
-import lmdb
 
 from logstore.errors import (LimitExceededException, ResourceInUseException,
                              ResourceNotFoundException, ValidationException)
@@ -31,6 +30,7 @@ from .indexes import BUILD, DROP, DROP_TABLE, JOB_BATCH, IndexEntries, IndexJobs
 from .items import ItemStore, encoded_key, table_prefix
 from .keycodec import stored_key
 from .writes import Mutation, StaleTable, Writer
+from logstore.storage.txn import Txn
 
 TTL_BATCH = 100
 TTL_MAX_BATCHES = 100                           # per table per round; the rest waits for the next round
@@ -263,7 +263,7 @@ class TableEngine:
 
     # -- items ---------------------------------------------------------------------------------------------------
 
-    def get_item(self, name: str, key: dict, txn: lmdb.Transaction | None = None) -> dict | None:
+    def get_item(self, name: str, key: dict, txn: Txn | None = None) -> dict | None:
         if txn is None:
             with self.env.begin_read() as txn:
                 return self.get_item(name, key, txn)

@@ -31,7 +31,6 @@ from __future__ import annotations
 import math
 import struct
 
-import lmdb
 import msgpack
 
 from logstore.storage import Counters, Environment
@@ -40,6 +39,7 @@ from logstore.storage.sealed import open_sealed, seal
 from . import attrs, keycodec
 from .catalog import ACTIVE, TTL, IndexDef, TableCatalog, TableDef
 from .items import ItemStore, encoded_key, table_prefix, unpack_item
+from logstore.storage.txn import Txn
 
 BUILD, DROP, DROP_TABLE = b"b", b"d", b"t"
 JOB_BATCH = 256                      # items (or entries) per job transaction
@@ -120,7 +120,7 @@ class IndexEntries:
         value = {k: item[k] for k in tdef.key_names} if ix.kind == TTL else ix.project(item, tdef.key_names)
         return entry_key(ix.index_no, index_key, table_key), value
 
-    def apply(self, txn: lmdb.Transaction, tdef: TableDef, table_key: bytes, old: dict | None, new: dict | None,
+    def apply(self, txn: Txn, tdef: TableDef, table_key: bytes, old: dict | None, new: dict | None,
               deltas: dict[int, list[int]], old_size: int | None = None, new_size: int | None = None) -> None:
         """Move every index of the table from ``old``'s entries to ``new``'s (either may be None), accumulating
         each index's [count, bytes] change in ``deltas`` (flushed by ``count``). ``old_size``/``new_size``: the
@@ -140,19 +140,19 @@ class IndexEntries:
                 delta[0] += 1
                 delta[1] += new_size if new_size is not None and after[1] is new else attrs.item_size(after[1])
 
-    def count(self, txn: lmdb.Transaction, deltas: dict[int, list[int]]) -> None:
+    def count(self, txn: Txn, deltas: dict[int, list[int]]) -> None:
         for index_no, (count, size) in deltas.items():
             if count:
                 self.counters.add(txn, f"index_items:{index_no}", count)
             if size:
                 self.counters.add(txn, f"index_bytes:{index_no}", size)
 
-    def stats(self, txn: lmdb.Transaction, index_no: int) -> tuple[int, int]:
+    def stats(self, txn: Txn, index_no: int) -> tuple[int, int]:
         """(entries, total projected bytes) of an index."""
         return (self.counters.peek(txn, f"index_items:{index_no}", 0),
                 self.counters.peek(txn, f"index_bytes:{index_no}", 0))
 
-    def due(self, txn: lmdb.Transaction, ix: IndexDef, not_before_ms: int, now_ms: int, after: bytes | None,
+    def due(self, txn: Txn, ix: IndexDef, not_before_ms: int, now_ms: int, after: bytes | None,
             limit: int) -> list[tuple[bytes, dict]]:
         """Up to ``limit`` (entry key, item key) of an expiry index whose expiry lies in [not_before_ms, now_ms),
         in expiry order, strictly after the entry key ``after``. One seek, then one step per entry returned."""
@@ -189,20 +189,20 @@ class IndexJobs:
         self.items = items
         self.entries = entries
 
-    def add(self, txn: lmdb.Transaction, kind: bytes, number: int, table: TableDef) -> None:
+    def add(self, txn: Txn, kind: bytes, number: int, table: TableDef) -> None:
         key = kind + _U64.pack(number)
         txn.put(key, seal(key, msgpack.packb([table.table_no, table.name, None])), db=self.db)
 
-    def cancel(self, txn: lmdb.Transaction, kind: bytes, number: int) -> None:
+    def cancel(self, txn: Txn, kind: bytes, number: int) -> None:
         txn.delete(kind + _U64.pack(number), db=self.db)
 
-    def pending(self, txn: lmdb.Transaction) -> bool:
+    def pending(self, txn: Txn) -> bool:
         if self.db is None:
             return False
         with txn.cursor(db=self.db) as cur:
             return cur.first()
 
-    def step(self, txn: lmdb.Transaction, batch: int = JOB_BATCH) -> bool:
+    def step(self, txn: Txn, batch: int = JOB_BATCH) -> bool:
         """Do one bounded piece of the first job; False if there was none."""
         with txn.cursor(db=self.db) as cur:
             if not cur.first():

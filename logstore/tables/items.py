@@ -19,7 +19,6 @@ from __future__ import annotations
 import struct
 from typing import Iterator
 
-import lmdb
 import msgpack
 
 from logstore import codec
@@ -29,6 +28,7 @@ from logstore.storage.sealed import open_sealed, seal
 
 from . import keycodec
 from .catalog import TableDef
+from logstore.storage.txn import Txn
 
 _TABLE = struct.Struct(">Q")
 _pack = msgpack.Packer(use_bin_type=True).pack
@@ -121,7 +121,7 @@ class ItemStore:
         """The LMDB key of the item whose order part (``encoded_key``) is given."""
         return _stored_key(_TABLE.pack(table_no) + order_part)
 
-    def get(self, txn: lmdb.Transaction, tdef: TableDef, stored: bytes, order: bytes | None = None
+    def get(self, txn: Txn, tdef: TableDef, stored: bytes, order: bytes | None = None
             ) -> dict | None:
         """The item under LMDB key ``stored``, or None. For a long-form key, ``order`` (the requested order key)
         is compared with the stored item's: another item there means a digest collision (StorageError)."""
@@ -136,14 +136,14 @@ class ItemStore:
                                f"the write is refused")
         return item
 
-    def put(self, txn: lmdb.Transaction, stored: bytes, item: dict, body: bytes | None = None) -> None:
+    def put(self, txn: Txn, stored: bytes, item: dict, body: bytes | None = None) -> None:
         """Store ``item``; ``body``, when given, is its packed form already (prepared_put's)."""
         txn.put(stored, seal(stored, _pack(item) if body is None else body), db=self.db)
 
-    def delete(self, txn: lmdb.Transaction, stored: bytes) -> None:
+    def delete(self, txn: Txn, stored: bytes) -> None:
         txn.delete(stored, db=self.db)
 
-    def scan(self, txn: lmdb.Transaction, tdef: TableDef, start_after: bytes | None = None, *,
+    def scan(self, txn: Txn, tdef: TableDef, start_after: bytes | None = None, *,
              skip_damaged: bool = False) -> Iterator[tuple[bytes, dict]]:
         """(stored key, item) of a table's items in stored key order, strictly after ``start_after`` if given.
         A damaged item raises CorruptionError, or with ``skip_damaged`` (checks that report it elsewhere) is
@@ -171,7 +171,7 @@ class ItemStore:
                     yield key, item
                 ok = cur.next()
 
-    def drop_table(self, txn: lmdb.Transaction, table_no: int) -> int:
+    def drop_table(self, txn: Txn, table_no: int) -> int:
         deleted = 0
         prefix = _TABLE.pack(table_no)
         with txn.cursor(db=self.db) as cur:

@@ -16,7 +16,9 @@ Pure over the cursor it is given: reads only, no state; the caller owns the tran
 """
 from __future__ import annotations
 
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Sequence
+
+from logstore.storage.txn import Cursor
 
 from .keycodec import INLINE, is_long
 
@@ -31,12 +33,13 @@ def successor(prefix: bytes) -> bytes | None:
     return stripped[:-1] + bytes([stripped[-1] + 1])
 
 
-def _group(cur, first_key: bytes, forward: bool, order_of: OrderOf) -> tuple[list[tuple[bytes, bytes, bytes]], bool]:
+def _group(cur: Cursor, first_key: bytes, forward: bool, order_of: OrderOf
+           ) -> tuple[list[tuple[bytes, bytes, bytes]], bool]:
     """Read the group of long-form key ``first_key`` (the cursor is on it) moving ``forward`` or back; return its
     members (order key, stored key, value) sorted in the walk's direction, and whether the cursor is on an entry
     after the group."""
     group = first_key[:INLINE]
-    members = []
+    members: list[tuple[bytes, bytes, bytes]] = []
     ok = True
     while ok:
         key = bytes(cur.key())
@@ -49,10 +52,11 @@ def _group(cur, first_key: bytes, forward: bool, order_of: OrderOf) -> tuple[lis
     return members, ok
 
 
-def walk(cur, low: bytes, high: bytes | None, order_of: OrderOf, *, forward: bool = True
+def walk(cur: Cursor, low: bytes, high: bytes | None, order_of: OrderOf, *, forward: bool = True
          ) -> Iterator[tuple[bytes, bytes, bytes]]:
     """(order key, stored key, value) of every entry whose order key ``o`` has ``low <= o < high`` (``high``
     None: no upper bound), ascending, or descending when not ``forward``. Bounds are order keys of any length."""
+    ok: bool | None   # None: the entry was not a group's, the cursor is still on it
     if forward:
         ok = cur.set_range(low[:INLINE])
     else:
@@ -67,11 +71,11 @@ def walk(cur, low: bytes, high: bytes | None, order_of: OrderOf, *, forward: boo
     while ok:
         key = bytes(cur.key())
         if is_long(key):
-            members, ok = _group(cur, key, forward, order_of)
+            group: Sequence[tuple[bytes, bytes, bytes]]
+            group, ok = _group(cur, key, forward, order_of)
         else:
-            members = ((key, key, bytes(cur.value())),)
-            ok = None
-        for entry in members:
+            group, ok = ((key, key, bytes(cur.value())),), None
+        for entry in group:
             o = entry[0]
             if forward:
                 if high is not None and o >= high:

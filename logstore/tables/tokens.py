@@ -23,13 +23,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import struct
+from typing import Any
 
-import lmdb
 import orjson
 
 from logstore.errors import IdempotentParameterMismatchException
 from logstore.storage import Environment
 from logstore.storage.sealed import open_sealed, seal
+from logstore.storage.txn import Txn
 
 WINDOW_MS = 10 * 60 * 1000
 PRUNE_STEP = 8
@@ -39,7 +40,7 @@ _TIME = struct.Struct(">Q")
 MISMATCH = "The request uses the same client token as a previous, but non-identical request."
 
 
-def digest(request: dict, token_member: str = "ClientRequestToken") -> bytes:
+def digest(request: dict[str, Any], token_member: str = "ClientRequestToken") -> bytes:
     """SHA-256 of the request without its token, canonical: compact JSON with map keys sorted at every depth
     (orjson; bytes as base64, sets as sorted lists), so two equal requests digest alike whatever order their
     members came in. A request JSON cannot hold (an integer beyond 64 bits, an odd embedded value) falls back to
@@ -52,7 +53,7 @@ def digest(request: dict, token_member: str = "ClientRequestToken") -> bytes:
     return hashlib.sha256(text).digest()
 
 
-def _json_default(value):
+def _json_default(value: object) -> object:
     if isinstance(value, (bytes, bytearray, memoryview)):
         return "b64:" + base64.b64encode(value).decode("ascii")
     if isinstance(value, (set, frozenset)):
@@ -60,7 +61,7 @@ def _json_default(value):
     raise TypeError(type(value).__name__)
 
 
-def _canonical(value) -> str:
+def _canonical(value: object) -> str:
     if isinstance(value, dict):
         return "{" + ",".join(f"{_canonical(k)}:{_canonical(v)}" for k, v in
                               sorted(value.items(), key=lambda kv: repr(kv[0]))) + "}"
@@ -82,7 +83,7 @@ class RequestTokens:
         self.tokens = env.db(DBS[0])
         self.times = env.db(DBS[1])
 
-    def seen(self, txn: lmdb.Transaction, token: str, request_digest: bytes, now_ms: int) -> bool:
+    def seen(self, txn: Txn, token: str, request_digest: bytes, now_ms: int) -> bool:
         """Whether a request under ``token`` committed within the window: True if it was this request (the caller
         then does nothing and succeeds); IdempotentParameterMismatchException if it was another; False if the token
         is new (or its entry expired)."""
@@ -99,7 +100,7 @@ class RequestTokens:
             raise IdempotentParameterMismatchException(MISMATCH)
         return True
 
-    def record(self, txn: lmdb.Transaction, token: str, request_digest: bytes, now_ms: int) -> None:
+    def record(self, txn: Txn, token: str, request_digest: bytes, now_ms: int) -> None:
         """Record that the request under ``token`` commits now (in ``txn``), and prune a few expired entries."""
         key = token.encode()
         old = txn.get(key, db=self.tokens)
@@ -109,7 +110,7 @@ class RequestTokens:
         txn.put(_TIME.pack(now_ms) + key, b"", db=self.times)
         self.prune(txn, now_ms, PRUNE_STEP)
 
-    def prune(self, txn: lmdb.Transaction, now_ms: int, limit: int) -> int:
+    def prune(self, txn: Txn, now_ms: int, limit: int) -> int:
         """Delete up to ``limit`` entries whose window has passed, oldest first; how many were deleted."""
         if self.times is None:
             return 0
@@ -124,6 +125,6 @@ class RequestTokens:
             done += 1
         return done
 
-    def count(self, txn: lmdb.Transaction) -> int:
+    def count(self, txn: Txn) -> int:
         """How many tokens are stored (expired ones not yet pruned included)."""
         return 0 if self.tokens is None else txn.stat(self.tokens)["entries"]

@@ -16,7 +16,6 @@ transaction. ``LatestRecords`` belongs to one check run; the functions are state
 """
 from __future__ import annotations
 
-import lmdb
 import msgpack
 
 from logstore import codec
@@ -25,15 +24,16 @@ from logstore.storage import Counters
 from logstore.storage.verify import Problem
 from logstore.stream import StreamInfo
 from logstore.stream.catalog import ENABLED
+from logstore.stream.records import decode_fields
 
 from .catalog import TableCatalog, TableDef
 from .items import ItemStore, damaged, decode_item, describe_key, encoded_key, order_key, table_prefix
 from .keycodec import is_long as _is_long
 from .keycodec import stored_key
+from logstore.storage.txn import Txn
 
 NEW_IMAGE_VIEWS = ("NEW_IMAGE", "NEW_AND_OLD_IMAGES")
 REMOVE = 3
-_unpackb = msgpack.unpackb
 
 
 _INT_SIZES = {0xCC: 2, 0xCD: 3, 0xCE: 5, 0xCF: 9}   # msgpack uint 8/16/32/64: header byte and value bytes
@@ -125,7 +125,7 @@ class LatestRecords:
         out: dict[bytes, tuple[int, int, dict | None, dict]] = {}
         for seq, payload, shard in self._by_bytes.values():
             try:
-                kind, _size, keys, new, _old, _flags = _unpackb(payload, raw=False)
+                kind, _size, keys, new, _old, _flags = decode_fields(payload)
                 key = encoded_key(self.tdef.key_schema, keys)[0]
             except Exception as e:
                 self.problems.append(Problem("items", f"record {seq} does not decode as a change record: {e}",
@@ -141,7 +141,7 @@ class LatestRecords:
         return len(self._by_bytes)
 
 
-def check(catalog: TableCatalog, items: ItemStore, counters: Counters, txn: lmdb.Transaction,
+def check(catalog: TableCatalog, items: ItemStore, counters: Counters, txn: Txn,
           streams: dict[int, StreamInfo], latest: dict[str, LatestRecords]) -> list[Problem]:
     """Every problem with tables and items (see the module docstring). ``streams``: every stream by number;
     ``latest``: by table name, what the walk collected for tables whose stream is ENABLED."""

@@ -11,7 +11,6 @@ Stateless functions.
 """
 from __future__ import annotations
 
-import lmdb
 
 from logstore.errors import CorruptionError, LogstoreError
 from logstore.storage import Counters
@@ -22,6 +21,7 @@ from .catalog import ACTIVE, IndexDef, TableCatalog, TableDef
 from .indexes import IndexEntries, index_prefix, table_key_of, unpack_entry
 from .items import ItemStore, table_prefix
 from .keycodec import stored_key
+from logstore.storage.txn import Txn
 
 
 def _describe(tdef: TableDef, item: dict) -> str:
@@ -29,7 +29,7 @@ def _describe(tdef: TableDef, item: dict) -> str:
 
 
 def check(catalog: TableCatalog, items: ItemStore, entries: IndexEntries, counters: Counters,
-          txn: lmdb.Transaction) -> tuple[list[Problem], int]:
+          txn: Txn) -> tuple[list[Problem], int]:
     """(problems, entries checked) over every index of every table."""
     problems: list[Problem] = []
     checked = 0

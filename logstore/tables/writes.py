@@ -23,7 +23,6 @@ from __future__ import annotations
 
 from typing import Callable, NamedTuple, TypeVar
 
-import lmdb
 
 from logstore.codec import ItemParts
 from logstore.errors import AwsError, LogstoreError, ResourceNotFoundException, ValidationException
@@ -37,6 +36,7 @@ from .indexes import IndexEntries
 from .items import ItemStore, encoded_key, pack_item, table_prefix, unpack_item
 from .keycodec import stored_key as stored_form
 from .tokens import RequestTokens
+from logstore.storage.txn import Txn
 
 
 ITEM_TOO_BIG_FOR_UPDATE = "Item size to update has exceeded the maximum allowed size"
@@ -206,7 +206,7 @@ class Writer:
             return outcomes
         return self.env.write(once)
 
-    def apply(self, txn: lmdb.Transaction, mutations: list[Mutation], all_or_nothing: bool = False
+    def apply(self, txn: Txn, mutations: list[Mutation], all_or_nothing: bool = False
               ) -> list[Outcome]:
         """The same, inside the caller's write transaction."""
         reasons: list[AwsError | None] = []

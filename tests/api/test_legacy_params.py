@@ -585,6 +585,30 @@ def test_attribute_updates_create_a_missing_item(store, leg):
     assert get(store, key) == {**key, "c": N(1), "p": S("x")}
 
 
+def test_attribute_updates_add_appends_to_a_list(store, leg):
+    store.update_item(TableName=leg, Key=KEY, AttributeUpdates={"l": {"Action": "PUT", "Value": {"L": [N(1)]}}})
+    store.update_item(TableName=leg, Key=KEY, AttributeUpdates={"l": {"Action": "ADD", "Value": {"L": [N(1), S("x")]}}})
+    assert get(store)["l"] == {"L": [N(1), N(1), S("x")]}
+
+
+def test_attribute_updates_on_a_missing_item(store, leg):
+    key = {"pk": S("new"), "sk": N(3)}
+    store.update_item(TableName=leg, Key=key, AttributeUpdates={"s": {"Action": "DELETE"},
+                                                                "ss": {"Action": "DELETE", "Value": {"SS": ["x"]}}})
+    assert get(store, key) is None                     # DELETEs alone create nothing
+    store.update_item(TableName=leg, Key=key, AttributeUpdates={})
+    assert get(store, key) == key                      # no actions at all: the key-only item
+
+
+def test_attribute_updates_add_new_attributes_in_the_order_asked(store, leg):
+    key = {"pk": S("new"), "sk": N(4)}
+    store.update_item(TableName=leg, Key=key, AttributeUpdates={"z": {"Action": "ADD", "Value": N(1)},
+                                                                "gone": {"Action": "DELETE"},
+                                                                "a": {"Action": "PUT", "Value": S("x")},
+                                                                "m": {"Action": "ADD", "Value": {"SS": ["q"]}}})
+    assert list(get(store, key)) == ["pk", "sk", "z", "a", "m"]
+
+
 def test_attribute_updates_return_values(store, leg):
     r = store.update_item(TableName=leg, Key=KEY, AttributeUpdates={"n": {"Action": "ADD", "Value": N(1)}},
                           ReturnValues="UPDATED_NEW")
@@ -601,10 +625,23 @@ ATTRIBUTE_UPDATE_ERRORS = {
                              INVALID + "Cannot update attribute sk. This attribute is part of the key"),
     "PUT without a value": ({"n": {"Action": "PUT"}},
                             INVALID + "Only DELETE action is allowed when no attribute value is specified"),
-    "ADD a string": ({"s": {"Action": "ADD", "Value": S("x")}}, None),
-    "DELETE a scalar value": ({"n": {"Action": "DELETE", "Value": N(5)}}, None),
-    "unknown action": ({"n": {"Action": "REPLACE", "Value": N(5)}}, None),
-    "ADD to an attribute of another type": ({"s": {"Action": "ADD", "Value": N(1)}}, None),
+    "ADD a string": ({"s": {"Action": "ADD", "Value": S("x")}}, INVALID + "ADD action is not supported for the type S"),
+    "DELETE a scalar value": ({"n": {"Action": "DELETE", "Value": N(5)}},
+                              INVALID + "DELETE action with value is not supported for the type N"),
+    "unknown action": ({"n": {"Action": "REPLACE", "Value": N(5)}},
+                       ENVELOPE + "Value 'REPLACE' at 'attributeUpdates.n.member.action' failed to satisfy constraint: "
+                       "Member must satisfy enum value set: [ADD, PUT, DELETE]"),
+    "ADD to an attribute of another type": ({"s": {"Action": "ADD", "Value": N(1)}},
+                                            "Type mismatch for attribute to update"),
+    "DELETE from an attribute of another type": ({"ss": {"Action": "DELETE", "Value": {"NS": ["1"]}}},
+                                                 "Type mismatch for attribute to update"),
+    "the first fault in the request's order": ({"n": {"Action": "PUT", "Value": N(1)}, "x": {"Action": "PUT"},
+                                                "pk": {"Action": "PUT", "Value": S("b")}},
+                                               INVALID + "Only DELETE action is allowed when no attribute value is "
+                                               "specified"),
+    "a run-time mismatch after another action": ({"n": {"Action": "ADD", "Value": N(1)},
+                                                  "s": {"Action": "DELETE", "Value": {"SS": ["hello"]}}},
+                                                 "Type mismatch for attribute to update"),
 }
 
 

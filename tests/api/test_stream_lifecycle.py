@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from apihelpers import DAY_MS, HOUR_MS, MINUTE_MS, START_LABEL, item, stream_arn
-from logstore.errors import ResourceNotFoundException, ValidationException
+from logstore.errors import CorruptionError, ResourceNotFoundException, ValidationException
 
 STREAM_MEMBERS = ("StreamSpecification", "LatestStreamArn", "LatestStreamLabel")
 KEY = dict(KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
@@ -313,3 +313,19 @@ def test_records_are_not_trimmed_before_24_hours(api, store, clock):
     clock.advance(DAY_MS - 1)
     store.maintain()
     assert _pks(api.all_records(arn)) == ["a"]
+
+
+def test_disabling_a_stream_whose_open_shard_is_missing_reports_damage(api, store):
+    """A stream entry lists its open shards; one whose shard record is gone (only damage parts them) is a
+    CorruptionError naming the stream, and the disable changes nothing."""
+    api.create_table("orders")
+    engine, env = store.streams, store.env
+    with env.begin_read() as txn:
+        (info,) = engine.catalog.streams(txn)
+    shard_no = info.partitions[0][1]
+    env.write(lambda txn: txn.delete(shard_no.to_bytes(8, "big"), db=engine.catalog.shards_db))
+    with pytest.raises(CorruptionError) as e:
+        api.disable("orders")
+    assert f"stream {info.stream_no} lists shard {shard_no}, which is missing" in str(e.value)
+    with env.begin_read() as txn:
+        assert engine.catalog.stream(txn, info.stream_no) == info

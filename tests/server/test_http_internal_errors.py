@@ -10,7 +10,8 @@ from logstore.server.app import Server, Settings
 
 
 def test_unexpected_exception_is_500_without_details(tmp_path, caplog):
-    server = Server(Settings(path=str(tmp_path / "store"), maintenance_interval=None, threads=2))
+    server = Server(Settings(path=str(tmp_path / "store"), maintenance_interval=None, threads=2,
+                             tune_gc=False))   # this test process keeps its own GC settings
     server.startup()
     try:
         store = server.holder.store

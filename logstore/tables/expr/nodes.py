@@ -11,6 +11,7 @@ Pure values; safe to share between threads (the parser's cache does).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +32,7 @@ class Value:
 class Literal:
     """A bound value: a canonical AttributeValue such as ``{"N": "5"}`` (bound trees only)."""
 
-    value: dict
+    value: dict[str, Any]   # {tag: value}; the value's type depends on the tag
 
     def __hash__(self) -> int:  # AttributeValues are dicts; trees are compared, rarely hashed
         return hash(repr(self.value))
@@ -42,7 +43,7 @@ class Func:
     """A function call: ``size(a)``, ``if_not_exists(a, :v)``, ``attribute_exists(a)``..."""
 
     name: str
-    args: tuple
+    args: tuple[object, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +77,7 @@ class Between:
 @dataclass(frozen=True, slots=True)
 class In:
     operand: object
-    choices: tuple
+    choices: tuple[object, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +132,7 @@ class Update:
     adds: tuple[Add, ...] = ()
     deletes: tuple[Delete, ...] = ()
 
-    def actions(self) -> tuple:
+    def actions(self) -> tuple[Set | Remove | Add | Delete, ...]:
         return self.sets + self.removes + self.adds + self.deletes
 
 

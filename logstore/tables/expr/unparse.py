@@ -18,7 +18,7 @@ def path(p: n.Path) -> str:
     return "".join(out)
 
 
-def operand(o) -> str:
+def operand(o: object) -> str:
     if isinstance(o, n.Path):
         return path(o)
     if isinstance(o, n.Value):
@@ -30,11 +30,11 @@ def operand(o) -> str:
     raise TypeError(f"not an operand: {o!r}")
 
 
-def _grouped(o) -> str:
+def _grouped(o: object) -> str:
     return f"({operand(o)})" if isinstance(o, n.Arith) else operand(o)
 
 
-def condition(c) -> str:
+def condition(c: object) -> str:
     if isinstance(c, n.Compare):
         return f"{operand(c.left)} {c.op} {operand(c.right)}"
     if isinstance(c, n.Between):
@@ -69,7 +69,7 @@ def projection(p: n.Projection) -> str:
     return ", ".join(path(x) for x in p.paths)
 
 
-def unparse(tree) -> str:
+def unparse(tree: object) -> str:
     if isinstance(tree, n.Update):
         return update(tree)
     if isinstance(tree, n.Projection):

@@ -10,7 +10,9 @@ Order of evaluation, as DynamoDB's: every SET value is computed from the item as
 are applied (list indexes ascending, so ``l[5]``, ``l[6]`` past the end append in order), REMOVEs (list indexes
 descending, so each index names the element it named before), ADDs, DELETEs. Run-time type problems are
 ValidationExceptions: arithmetic on a non-number, ``list_append`` of a non-list, ADD/DELETE on an attribute of
-another type, an operand path that does not exist.
+another type (worded ``mismatch``: legacy AttributeUpdates, compiled by legacy.py, say it their own way), an
+operand path that does not exist. ADD of a list appends to a stored list (only AttributeUpdates can ask for it:
+binding refuses a list operand of ADD).
 
 Pure; thread-safe.
 """
@@ -79,10 +81,12 @@ def _index_order(parts: tuple):
     return tuple((1, p, "") if isinstance(p, int) else (0, 0, p) for p in parts)
 
 
-def apply(update: n.Update, key: dict, old: dict | None) -> dict:
+def apply(update: n.Update, key: dict, old: dict | None, mismatch: str = WRONG_TYPE) -> dict | None:
     """The item after ``update``; ``old`` is the stored item or None (then the item starts as its key). An update
-    of a missing item that only REMOVEs attributes or DELETEs from sets creates nothing (None), as in DynamoDB."""
-    if old is None and not update.sets and not update.adds:
+    of a missing item that only REMOVEs attributes or DELETEs from sets creates nothing (None), as in DynamoDB (an
+    update with no actions at all, which only empty AttributeUpdates are, creates the key-only item). ``mismatch``
+    is the message of an ADD or DELETE on an attribute of another type."""
+    if old is None and not update.sets and not update.adds and (update.removes or update.deletes):
         return None
     computed = [(a.path.parts, _value(a.value, old)) for a in update.sets]
     item = dict(old) if old is not None else dict(key)
@@ -99,10 +103,12 @@ def apply(update: n.Update, key: dict, old: dict | None) -> dict:
             continue
         t = type_of(value)
         if type_of(current) != t:
-            raise ValidationException(WRONG_TYPE)
+            raise ValidationException(mismatch)
         if t == "N":
             total = _EXACT.add(Decimal(current["N"]), Decimal(value["N"]))
             paths.set_at(item, a.path.parts, {"N": _number(total)})
+        elif t == "L":
+            paths.set_at(item, a.path.parts, {"L": current["L"] + value["L"]})
         else:
             paths.set_at(item, a.path.parts, _union(t, current[t], value[t]))
     for a in update.deletes:
@@ -112,7 +118,7 @@ def apply(update: n.Update, key: dict, old: dict | None) -> dict:
             continue
         t = type_of(value)
         if type_of(current) != t:
-            raise ValidationException(WRONG_TYPE)
+            raise ValidationException(mismatch)
         drop = set(value[t]) if t != "NS" else {Decimal(m) for m in value[t]}
         left = [m for m in current[t] if (Decimal(m) if t == "NS" else m) not in drop]
         if left:
