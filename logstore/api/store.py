@@ -146,12 +146,13 @@ class Store(StoreOperations):
     def submit(self, operation: str, request: dict, done: Callable[[dict | None, BaseException | None], None], *,
                from_json: bool = False) -> None:
         """``call`` without waiting for the commit, for the single-item writes (``SUBMITTABLE``: PutItem,
-        DeleteItem, UpdateItem): the request is validated now (its errors raise here, nothing written), then
-        committed by the store's committer thread together with whatever else is waiting, one fsync for the
-        group (``Environment.submit``); ``done(response, None)`` or ``done(None, error)`` (a failed condition,
-        an error of the write or of its commit) is called on that thread once the commit returned, so a
-        response means the write and its record are on disk. Keep ``done`` short; it must not call the store's
-        write methods."""
+        DeleteItem, UpdateItem): the request's members and expressions are checked now (their errors raise here,
+        nothing written, as does an unknown table), then the item is validated against the table and written by
+        the store's committer thread together with whatever else is waiting, one fsync for the group
+        (``Environment.submit``); ``done(response, None)`` or ``done(None, error)`` (an invalid item, a failed
+        condition, an error of the write or of its commit; nothing of it written) is called on that thread once
+        the commit returned, so a response means the write and its record are on disk. Keep ``done`` short; it
+        must not call the store's write methods."""
         plan = self._plans.get(operation)
         if plan is None:
             raise ValidationException(f"Operation {operation} cannot be submitted; use call")
