@@ -38,6 +38,7 @@ from logstore.tables.upgrade import upgrade as upgrade_store
 from logstore.tables.writes import revalidated
 
 from .batch_api import BatchService
+from . import members
 from .items_api import ItemsService
 from .operations import ROUTES, StoreOperations
 from .reads_api import ReadsService
@@ -45,7 +46,6 @@ from .streams_api import StreamsService
 from .tables_api import TablesService
 from .tags_api import TagsService
 from .transact_api import TransactService
-from .validation import embedded_request
 from .write_batch import Batch
 
 OPERATIONS = ROUTES["DynamoDB_20120810"]                 # AWS name -> method name (operations.py, generated)
@@ -133,14 +133,14 @@ class Store(StoreOperations):
 
     def call(self, operation: str, request: dict, *, from_json: bool = False) -> dict:
         """Run an operation by its AWS name (``PutItem``, ``GetRecords``...) with a request dict (the members as
-        the operation's method takes them). ``from_json``: the request was decoded from JSON and walked against
-        the model (the server does both), so the embedded caller's checks (validation.embedded_request: string
-        keys, valid Unicode, the nesting bound) are skipped."""
+        the operation's method takes them). Its member types are checked first against the service model
+        (members.py, the same check the server makes: the same fault, the same SerializationException);
+        ``from_json``: the request is the server's, already checked by ``members.checked(..., from_json=True)``."""
         handler = self._handlers.get(operation)
         if handler is None:
             raise ValidationException(f"Unknown operation {operation}")
         if not from_json:
-            embedded_request(request)
+            request = members.checked(operation, request)
         return handler(request)
 
     def submit(self, operation: str, request: dict, done: Callable[[dict | None, BaseException | None], None], *,
@@ -156,7 +156,7 @@ class Store(StoreOperations):
         if plan is None:
             raise ValidationException(f"Operation {operation} cannot be submitted; use call")
         if not from_json:
-            embedded_request(request)
+            request = members.checked(operation, request)
         self._items_api.submit(plan(request), done)
 
     def get_records_json(self, request: dict) -> bytes:

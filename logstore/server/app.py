@@ -42,7 +42,7 @@ import threading
 from dataclasses import dataclass
 
 import logstore
-from logstore.api import Store, StreamPolicy
+from logstore.api import Store, StreamPolicy, members
 from logstore.api.store import maintenance_loop
 from logstore.clock import SYSTEM_CLOCK, OffsetClock
 from logstore.errors import (AwsError, InternalServerError, RequestEntityTooLargeException, RequestTimeoutException,
@@ -53,7 +53,6 @@ from . import gcpolicy, protocol, wire
 from .auth import Verifier
 from .dispatch import Dispatcher
 from .limits import DEFAULT_MAX_BODY
-from .shapes import ShapeModels
 
 log = logging.getLogger("logstore.server")
 
@@ -189,7 +188,6 @@ class Server:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.verifier = Verifier(settings.keys)
-        self.shapes = ShapeModels()
         self.holder: StoreHolder | None = None
         self.dispatcher: Dispatcher | None = None
         self.pool: concurrent.futures.ThreadPoolExecutor | None = None
@@ -202,10 +200,10 @@ class Server:
 
     def startup(self) -> None:
         protocol.return_freed_memory_to_the_os()
-        self.shapes.compile_all()
+        members.compile_all()
         os.makedirs(self.settings.path, exist_ok=True)
         self.holder = StoreHolder(self.settings)
-        self.dispatcher = Dispatcher(self.verifier, self.shapes, self.holder)
+        self.dispatcher = Dispatcher(self.verifier, self.holder)
         self.pool = concurrent.futures.ThreadPoolExecutor(self.settings.threads, thread_name_prefix="logstore-req")
         if self.settings.console:
             from logstore.console import Console   # its templates load only when the console is on
@@ -324,28 +322,28 @@ class Server:
                     raise ThrottlingException("The server holds as many request bodies as it may at once; retry")
                 reserved = expected
             body = bytearray()
-            while True:
-                remaining = deadline - loop.time()
-                try:
-                    if remaining <= 0:
-                        raise asyncio.TimeoutError
-                    message = await asyncio.wait_for(receive(), remaining)
-                except asyncio.TimeoutError:
-                    raise RequestTimeoutException(f"The request body did not arrive whole within {timeout:g} "
-                                                  f"seconds ({len(body)} of {declared or 'unknown'} bytes)") from None
-                if message["type"] == "http.disconnect":
-                    raise _Disconnected()
-                chunk = message.get("body", b"")
-                if len(body) + len(chunk) > limit:
-                    raise RequestEntityTooLargeException(f"Request body is over the limit of {limit} bytes")
-                if expected is None and chunk:   # chunked: reserve as it comes
-                    if not await self.budget.acquire(len(chunk), max(0.0, deadline - loop.time())):
-                        raise ThrottlingException("The server holds as many request bodies as it may at once; "
-                                                  "retry")
-                    reserved += len(chunk)
-                body += chunk
-                if not message.get("more_body"):
-                    break
+            try:
+                async with asyncio.timeout_at(deadline) as timer:   # one timer for the whole body, no task per message
+                    while True:
+                        message = await receive()
+                        if message["type"] == "http.disconnect":
+                            raise _Disconnected()
+                        chunk = message.get("body", b"")
+                        if len(body) + len(chunk) > limit:
+                            raise RequestEntityTooLargeException(f"Request body is over the limit of {limit} bytes")
+                        if expected is None and chunk:   # chunked: reserve as it comes, within the same time
+                            timer.reschedule(None)
+                            if not await self.budget.acquire(len(chunk), max(0.0, deadline - loop.time())):
+                                raise ThrottlingException("The server holds as many request bodies as it may at "
+                                                          "once; retry")
+                            timer.reschedule(deadline)
+                            reserved += len(chunk)
+                        body += chunk
+                        if not message.get("more_body"):
+                            break
+            except TimeoutError:
+                raise RequestTimeoutException(f"The request body did not arrive whole within {timeout:g} "
+                                              f"seconds ({len(body)} of {declared or 'unknown'} bytes)") from None
             if expected is not None and len(body) != expected:
                 raise _Disconnected()   # the parser ended the message early: never run a partial request
             return reserved, body   # a bytearray: copying it would double what a body costs

@@ -77,21 +77,19 @@ def revalidated_later(attempt: Callable[[bool, Finished[T]], None], done: Finish
     submits the write, which calls ``finished(result, error)`` once committed; ``done(result, error)`` gets the
     outcome, after the one attempt with ``fresh`` more wherever ``revalidated`` would make it. What the first
     attempt's validation raises is raised here, on the caller's thread; later failures go to ``done``."""
-    def finished(fresh: bool) -> Finished[T]:
-        def callback(result: T | None, error: BaseException | None) -> None:
-            if error is None or fresh or not _again(error, outdated):
-                return done(result, error)
-            try:
-                attempt(True, finished(True))
-            except BaseException as e:
-                done(None, e)
-        return callback
+    def first(result: T | None, error: BaseException | None) -> None:   # (no closure refers to itself: no cycle)
+        if error is None or not _again(error, outdated):
+            return done(result, error)
+        try:
+            attempt(True, done)
+        except BaseException as e:
+            done(None, e)
     try:
-        attempt(False, finished(False))
+        attempt(False, first)
     except (StaleTable, ResourceNotFoundException, ValidationException) as e:
         if not _again(e, outdated):
             raise
-        attempt(True, finished(True))
+        attempt(True, done)
 
 
 def _again(error: BaseException, outdated: Callable[[], bool] | None) -> bool:
