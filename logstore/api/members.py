@@ -88,6 +88,16 @@ def _text(value: str) -> None:
         raise SerializationException("Invalid UTF-8 in a string: lone surrogates are not allowed") from None
 
 
+def _up_to(value: dict[str, Any], key: str) -> dict[str, Any]:
+    """A copy of ``value``'s entries before ``key``: where a walk that met only unchanged entries starts its copy."""
+    out = {}
+    for before, kept in value.items():
+        if before == key:
+            break
+        out[before] = kept
+    return out
+
+
 def _key(key: Any) -> None:
     """An embedded map key: a str (as JSON's always are) with a UTF-8 form."""
     if not isinstance(key, str):
@@ -138,11 +148,7 @@ class _Compiler:
                     if out is None:
                         if new is item:
                             continue
-                        out = {}
-                        for before, kept in value.items():
-                            if before == member:
-                                break
-                            out[before] = kept
+                        out = _up_to(value, member)
                     if new is not _DROP:
                         out[member] = new
                 return value if out is None else out
@@ -176,11 +182,7 @@ class _Compiler:
                     if out is None:
                         if new is item:
                             continue
-                        out = {}
-                        for before, kept in value.items():
-                            if before == key:
-                                break
-                            out[before] = kept
+                        out = _up_to(value, key)
                     out[key] = new
                 return value if out is None else out
             return map_
