@@ -10,7 +10,7 @@ import base64
 import json
 import re
 
-from logstore.errors import ConstraintViolations, SerializationException, ValidationException
+from logstore.errors import ConstraintViolations, ValidationException
 from logstore.tables.expr import projection
 from logstore.tables.writes import Mutation
 
@@ -28,11 +28,10 @@ class BatchService:
 
     def batch_write_item(self, request: dict) -> dict:
         checks = Checks(request)
-        requests = checks.get("RequestItems", dict, required=True)
+        requests = checks.get("RequestItems", required=True)
         checks.string("ReturnConsumedCapacity", enum=CAPACITY_MODES)
         checks.string("ReturnItemCollectionMetrics", enum=["SIZE", "NONE"])
         checks.done()
-        _table_keys(requests)
         total = sum(len(v) if isinstance(v, list) else 0 for v in requests.values())
         if not 1 <= total <= 25 or any(isinstance(v, list) and not v for v in requests.values()):
             raise ConstraintViolations("Value at 'requestItems' failed to satisfy "
@@ -60,9 +59,6 @@ class BatchService:
                     raise ValidationException("Supplied AttributeValue has more than one datatypes set, must "
                                               "contain exactly one of the supported datatypes")
                 (kind, body), = entry.items()
-                if kind in ("PutRequest", "DeleteRequest") and not isinstance(body, dict):
-                    raise SerializationException(f"Unexpected value type in payload for '{kind}': expected "
-                                                 f"STRUCTURE")
                 if kind == "PutRequest":
                     mutation = self.items.put_mutation(tdef, body.get("Item"))
                 elif kind == "DeleteRequest":
@@ -78,10 +74,9 @@ class BatchService:
 
     def batch_get_item(self, request: dict) -> dict:
         checks = Checks(request)
-        requests = checks.get("RequestItems", dict, required=True)
+        requests = checks.get("RequestItems", required=True)
         checks.string("ReturnConsumedCapacity", enum=CAPACITY_MODES)
         checks.done()
-        _table_keys(requests)
         if not requests:
             raise ConstraintViolations("Value at 'RequestItems' failed to satisfy "
                                       "constraint: Member must have length greater than or equal to 1")
@@ -126,15 +121,6 @@ class BatchService:
                     found.append(projection.project(wanted, item) if wanted is not None else item)
             out[name] = found
         return consumed.many({"Responses": out, "UnprocessedKeys": {}})
-
-
-def _table_keys(requests: dict) -> None:
-    """RequestItems is a map keyed by table names: a key that is not a string (only an embedded caller can
-    pass one) is AWS's SerializationException, as a JSON map key cannot be anything else."""
-    for name in requests:
-        if not isinstance(name, str):
-            raise SerializationException("Unexpected value type in payload for 'RequestItems': map keys must be "
-                                         "strings")
 
 
 def _echo(value) -> str:

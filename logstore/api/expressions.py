@@ -11,8 +11,7 @@ Also the helpers that turn a failed condition into AWS's errors. Pure; one per r
 """
 from __future__ import annotations
 
-from logstore.errors import (ConditionalCheckFailedException, ConstraintViolations, SerializationException,
-                             ValidationException)
+from logstore.errors import (ConditionalCheckFailedException, ConstraintViolations, ValidationException)
 from logstore.tables import attrs
 from logstore.tables.expr import Binder, conditions, legacy, nodes, projection
 
@@ -30,10 +29,6 @@ class RequestExpressions:
         without any (default: every expression member but ProjectionExpression; empty: the message names none,
         as AWS's item writes say it)."""
         self.request = request
-        for member in expression_members:
-            if request.get(member) is not None and not isinstance(request[member], str):
-                raise SerializationException(f"Unexpected value type in payload for '{member}': expected "
-                                             "STRING_VALUE")
         present = [m for m in expression_members if request.get(m) is not None]
         old = [m for m in legacy_members if request.get(m) is not None]
         if present and old:
@@ -49,9 +44,6 @@ class RequestExpressions:
                 raise ValidationException("ConditionalOperator can only be used when Filter or Expected has two or "
                                           "more elements")
         names, values = request.get("ExpressionAttributeNames"), request.get("ExpressionAttributeValues")
-        for member, value in (("ExpressionAttributeNames", names), ("ExpressionAttributeValues", values)):
-            if value is not None and not isinstance(value, dict):
-                raise SerializationException(f"Unexpected value type in payload for '{member}': expected MAP")
         if names is not None and not present:
             raise ValidationException("ExpressionAttributeNames can only be specified when using expressions")
         if value_members is None:
@@ -93,8 +85,6 @@ class RequestExpressions:
         names = self.request.get("AttributesToGet")
         if names is None:
             return None
-        if not isinstance(names, list) or not all(isinstance(x, str) for x in names):
-            raise SerializationException("Unexpected value type in payload for 'AttributesToGet': expected LIST")
         if not names:
             raise ConstraintViolations("Value '[]' at 'attributesToGet' failed to "
                                       "satisfy constraint: Member must have length greater than or equal to 1")

@@ -34,13 +34,9 @@ UPDATE_MEMBERS = (("UpdateExpression", "ConditionExpression"), ("AttributeUpdate
 
 
 def _common(checks: Checks, condition: bool = True) -> None:
-    """Type-check the members every conditional item operation shares."""
-    checks.get("ExpressionAttributeNames", dict)
-    checks.get("ExpressionAttributeValues", dict)
+    """Check the members every conditional item operation shares (their types are members.py's, checked before)."""
     checks.string("ReturnConsumedCapacity", enum=CAPACITY_MODES)
     if condition:
-        checks.get("ConditionExpression", str)
-        checks.get("Expected", dict)
         checks.string("ConditionalOperator", enum=["AND", "OR"])
         checks.string("ReturnValuesOnConditionCheckFailure", enum=["ALL_OLD", "NONE"])
         checks.string("ReturnItemCollectionMetrics", enum=["SIZE", "NONE"])
@@ -266,7 +262,7 @@ class ItemsService:
         with request_validation():
             checks = Checks(request)
             name = table_name(checks)
-            value = checks.get(member, dict, required=True)
+            value = checks.get(member, required=True)
             _common(checks)
             rv = self._put_return_values(checks)
             condition, return_old = self._conditional(request)
@@ -288,10 +284,7 @@ class ItemsService:
     def get_item(self, request: dict) -> dict:
         checks = Checks(request)
         name = table_name(checks)
-        key = checks.get("Key", dict, required=True)
-        checks.get("ConsistentRead", bool)
-        checks.get("ProjectionExpression", str)
-        checks.get("AttributesToGet", list)
+        key = checks.get("Key", required=True)
         _common(checks, condition=False)
         checks.done()
         exprs = RequestExpressions(request, ("ProjectionExpression",), ("AttributesToGet",))
@@ -315,9 +308,7 @@ class ItemsService:
         with request_validation():
             checks = Checks(request)
             name = table_name(checks)
-            key = checks.get("Key", dict, required=True)
-            checks.get("AttributeUpdates", dict)
-            checks.get("UpdateExpression", str)
+            key = checks.get("Key", required=True)
             rv = self._return_values(checks, UPDATE_RETURN_VALUES)
             _common(checks)
             checks.done()

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import operator
 import threading
 from typing import Any, Callable
 
@@ -46,6 +47,8 @@ MAX_DEPTH = 64   # containers deep: more than any valid request (AttributeValues
 OPERATION_SHAPES = {operation: (prefix, shape) for prefix, ops in INPUTS.items() for operation, shape in ops.items()}
 """AWS operation name -> (X-Amz-Target prefix, input shape name); the two services share no operation name."""
 assert len(OPERATION_SHAPES) == sum(map(len, INPUTS.values()))
+
+_DROP = object()   # a structure member left out (unknown to the model, or None)
 
 _JAVA_TYPE = {"structure": "Structure", "map": "Map", "list": "List", "string": "String", "integer": "Integer",
               "long": "Long", "double": "Double", "float": "Double", "boolean": "Boolean", "blob": "ByteBuffer",
@@ -83,6 +86,16 @@ def _text(value: str) -> None:
         value.encode("utf-8")
     except UnicodeEncodeError:
         raise SerializationException("Invalid UTF-8 in a string: lone surrogates are not allowed") from None
+
+
+def _up_to(value: dict[str, Any], key: str) -> dict[str, Any]:
+    """A copy of ``value``'s entries before ``key``: where a walk that met only unchanged entries starts its copy."""
+    out = {}
+    for before, kept in value.items():
+        if before == key:
+            break
+        out[before] = kept
+    return out
 
 
 def _key(key: Any) -> None:
@@ -125,15 +138,20 @@ class _Compiler:
                     raise type_error(expected, value)
                 if depth > MAX_DEPTH:
                     raise SerializationException("Nesting too deep")
-                out = {}
+                out = None   # made only once a member differs from what the engine takes: most requests copy nothing
                 for member, item in value.items():
                     if member in strings and type(item) is str and (from_json or item.isascii()):
-                        out[member] = item
-                        continue
-                    fn = members.get(member)
-                    if fn is not None and item is not None:
-                        out[member] = fn(item, depth + 1)
-                return out
+                        new = item
+                    else:
+                        fn = members.get(member)
+                        new = fn(item, depth + 1) if fn is not None and item is not None else _DROP
+                    if out is None:
+                        if new is item:
+                            continue
+                        out = _up_to(value, member)
+                    if new is not _DROP:
+                        out[member] = new
+                return value if out is None else out
             return structure
         if kind == "list":
             element = self.walker(spec[1])
@@ -145,7 +163,8 @@ class _Compiler:
                     raise SerializationException("Nesting too deep")
                 if None in value:
                     raise SerializationException("null found in a list where a value was expected")
-                return [element(item, depth + 1) for item in value]
+                out = [element(item, depth + 1) for item in value]
+                return value if all(map(operator.is_, out, value)) else out
             return list_
         if kind == "map":
             val = self.walker(spec[1])
@@ -155,14 +174,17 @@ class _Compiler:
                     raise type_error(expected, value)
                 if depth > MAX_DEPTH:
                     raise SerializationException("Nesting too deep")
-                if from_json:
-                    return {k: val(item, depth + 1) if item is not None else None for k, item in value.items()}
-                out = {}
+                out = None   # as a structure's: made only once a value differs
                 for key, item in value.items():
-                    if type(key) is not str or not key.isascii():
+                    if not from_json and (type(key) is not str or not key.isascii()):
                         _key(key)
-                    out[key] = val(item, depth + 1) if item is not None else None
-                return out
+                    new = val(item, depth + 1) if item is not None else None
+                    if out is None:
+                        if new is item:
+                            continue
+                        out = _up_to(value, key)
+                    out[key] = new
+                return value if out is None else out
             return map_
         if kind == "string":
             if from_json:
@@ -244,9 +266,10 @@ def _input(operation: str, from_json: bool) -> Walker:
 
 def checked(operation: str, request: Any, *, from_json: bool = False) -> dict[str, Any]:
     """``request`` (of AWS operation ``operation``, one that ``INPUTS`` lists) with its member types checked, as
-    the engine takes it: a fresh dict, unknown members and None/null members left out, blobs as bytes
-    (``from_json``: the request is decoded JSON, blobs base64 text). SerializationException for a member of the
-    wrong type, in AWS's words (see the module docstring)."""
+    the engine takes it: unknown members and None/null members left out, blobs as bytes (``from_json``: the
+    request is decoded JSON, blobs base64 text). Containers that needed no change are the caller's own, the
+    others copies; the request itself is never modified. SerializationException for a member of the wrong type,
+    in AWS's words (see the module docstring)."""
     if not isinstance(request, dict):   # the server's decoder refuses such a body with the same message
         raise SerializationException("Start of structure or map expected")
     return _input(operation, from_json)(request, 0)  # type: ignore[no-any-return]

@@ -39,16 +39,9 @@ class ReadsService:
         name = table_name(checks)
         checks.string("IndexName", min_len=3, max_len=255, pattern="[a-zA-Z0-9_.-]+")
         checks.string("Select", enum=SELECTS)
-        checks.get("AttributesToGet", list)
         checks.integer("Limit", min_value=1)
-        checks.get("ConsistentRead", bool)
         checks.string("ConditionalOperator", enum=["AND", "OR"])
-        checks.get("ExclusiveStartKey", dict)
         checks.string("ReturnConsumedCapacity", enum=CAPACITY_MODES)
-        for member in ("ProjectionExpression", "FilterExpression"):
-            checks.get(member, str)
-        for member in ("ExpressionAttributeNames", "ExpressionAttributeValues"):
-            checks.get(member, dict)
         extra(checks)
         checks.done()
         return checks, name
@@ -154,12 +147,7 @@ class ReadsService:
             raise ConstraintViolations("Value at 'Limit' failed to satisfy constraint: Member must have "
                                       "value greater than or equal to 1")  # Query's wording differs from Scan's
 
-        def extra(checks):
-            checks.get("KeyConditions", dict)
-            checks.get("QueryFilter", dict)
-            checks.get("ScanIndexForward", bool)
-            checks.get("KeyConditionExpression", str)
-        _, name = self._checks(request, extra)
+        _, name = self._checks(request, lambda checks: None)
         tdef = self.tables.get(name, item_level=True)
         index = self._index(tdef, request)
         expression_members, legacy_members, value_members = QUERY_MEMBERS
@@ -205,7 +193,6 @@ class ReadsService:
 
     def scan(self, request: dict) -> dict:
         def extra(checks):
-            checks.get("ScanFilter", dict)
             checks.integer("Segment", min_value=0, max_value=999999)
             checks.integer("TotalSegments", min_value=1, max_value=1000000)
         _, name = self._checks(request, extra)

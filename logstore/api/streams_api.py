@@ -71,7 +71,7 @@ class StreamsService:
         checks = Checks(request)
         limit = checks.integer("Limit", min_value=1, max_value=100) or 100
         start = checks.string("ExclusiveStartShardId", min_len=28, max_len=65)
-        shard_filter = checks.get("ShardFilter", dict)
+        shard_filter = checks.get("ShardFilter")
         filter_type = filter_shard = None
         if shard_filter is not None:
             sub = Checks(shard_filter)

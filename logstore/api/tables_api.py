@@ -7,7 +7,7 @@ Thread-safety: stateless between calls.
 """
 from __future__ import annotations
 
-from logstore.errors import ConstraintViolations, ResourceNotFoundException, SerializationException, ValidationException
+from logstore.errors import ConstraintViolations, ResourceNotFoundException, ValidationException
 from logstore.stream import VIEW_TYPES
 from logstore.tables import TableEngine
 
@@ -45,7 +45,7 @@ class TablesService:
         if spec is None:
             return None
         checks = Checks(spec)
-        enabled = checks.get("StreamEnabled", bool, required=True)
+        enabled = checks.get("StreamEnabled", required=True)
         view_type = checks.string("StreamViewType", enum=list(VIEW_TYPES))
         checks.done()
         if enabled and view_type is None:
@@ -57,7 +57,7 @@ class TablesService:
 
     @staticmethod
     def _throughput(checks: Checks, billing: str | None, required: bool) -> tuple[str, int, int]:
-        pt = checks.get("ProvisionedThroughput", dict)
+        pt = checks.get("ProvisionedThroughput")
         mode = billing or "PROVISIONED"
         if mode == "PAY_PER_REQUEST":
             if pt is not None:
@@ -79,8 +79,8 @@ class TablesService:
     def create_table(self, request: dict) -> dict:
         checks = Checks(request)
         name = table_name(checks)
-        schema = checks.get("KeySchema", list, required=True)
-        definitions = checks.get("AttributeDefinitions", list, required=True)
+        schema = checks.get("KeySchema", required=True)
+        definitions = checks.get("AttributeDefinitions", required=True)
         billing = checks.string("BillingMode", enum=list(BILLING_MODES))
         checks.done()
         if not 1 <= len(schema) <= 2:
@@ -128,8 +128,6 @@ class TablesService:
         given = request.get("Tags")
         if given is None:
             return {}
-        if not isinstance(given, list):
-            raise SerializationException("Unexpected value type in payload for 'Tags': expected LIST")
         tags = validated_tags(Checks(request), given)
         if len(given) > MAX_TAGS:
             raise ValidationException(INVALID + f"The number of tags exceeds the limit of {MAX_TAGS}; number of "
@@ -182,16 +180,13 @@ class TablesService:
         updates = request.get("GlobalSecondaryIndexUpdates")
         if updates is None:
             return None, None, None
-        if not isinstance(updates, list):
-            raise SerializationException("Unexpected value type in payload for 'GlobalSecondaryIndexUpdates': "
-                                         "expected LIST")
         create = delete = None
         creates_or_deletes = 0
         for update in updates:
             checks = Checks(update)
-            c = checks.get("Create", dict)
-            d = checks.get("Delete", dict)
-            u = checks.get("Update", dict)
+            c = checks.get("Create")
+            d = checks.get("Delete")
+            u = checks.get("Update")
             checks.done()
             if sum(x is not None for x in (c, d, u)) != 1:
                 raise ValidationException(INVALID + "One of GlobalSecondaryIndexUpdate.Create, Update or Delete "
@@ -247,10 +242,10 @@ class TablesService:
     def update_time_to_live(self, request: dict) -> dict:
         checks = Checks(request)
         name = table_name(checks)
-        spec = checks.get("TimeToLiveSpecification", dict, required=True)
+        spec = checks.get("TimeToLiveSpecification", required=True)
         checks.done()
         sub = Checks(spec)
-        enabled = sub.get("Enabled", bool, required=True)
+        enabled = sub.get("Enabled", required=True)
         attribute = sub.string("AttributeName", required=True, min_len=1, max_len=255)
         sub.done()
         self.tables.set_ttl(name, attribute, enabled)
@@ -297,8 +292,6 @@ def _indexes(request: dict, types: dict, table_keys: list[str], billing: str) ->
         given = request.get(member)
         if given is None:
             continue
-        if not isinstance(given, list):
-            raise SerializationException(f"Unexpected value type in payload for '{member}': expected LIST")
         if not given:
             raise ValidationException(INVALID + f"List of {member} is empty")
         if kind == "lsi" and len(table_keys) < 2:
@@ -307,9 +300,9 @@ def _indexes(request: dict, types: dict, table_keys: list[str], billing: str) ->
         for ix in given:
             checks = Checks(ix)
             name = checks.string("IndexName", required=True, min_len=3, max_len=255, pattern="[a-zA-Z0-9_.-]+")
-            schema = checks.get("KeySchema", list, required=True)
-            projection_spec = checks.get("Projection", dict, required=True)
-            throughput = checks.get("ProvisionedThroughput", dict)
+            schema = checks.get("KeySchema", required=True)
+            projection_spec = checks.get("Projection", required=True)
+            throughput = checks.get("ProvisionedThroughput")
             checks.done()
             if name in seen:
                 raise ValidationException(INVALID + f"Duplicate index name: {name}")
@@ -333,7 +326,7 @@ def _indexes(request: dict, types: dict, table_keys: list[str], billing: str) ->
                                           f"hash key: {table_keys[0]}")
             sub = Checks(projection_spec)
             ptype = sub.string("ProjectionType", enum=PROJECTION_TYPES)
-            non_key = sub.get("NonKeyAttributes", list)
+            non_key = sub.get("NonKeyAttributes")
             sub.done()
             if ptype is None:
                 raise ValidationException(INVALID + "Unknown ProjectionType: null")
@@ -378,9 +371,6 @@ def _check_non_key_attributes(non_key: list | None, index: str) -> None:
         return
     seen = set()
     for attr in non_key:
-        if not isinstance(attr, str):
-            raise SerializationException("Unexpected value type in payload for 'NonKeyAttributes': expected "
-                                         "STRING_VALUE")
         if not 1 <= len(attr) <= MAX_KEY_NAME:
             raise ValidationException(INVALID + f"NonKeyAttributes names must be 1 to {MAX_KEY_NAME} characters "
                                       f"long; index: {index}, name length: {len(attr)}")

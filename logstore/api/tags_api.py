@@ -45,7 +45,7 @@ class TagsService:
 
     def tag_resource(self, request: dict) -> dict:
         checks = Checks(request)
-        tags = checks.get("Tags", list, required=True)
+        tags = checks.get("Tags", required=True)
         name = self._table(checks)
         add = validated_tags(checks, tags)
         if not add:
@@ -56,7 +56,7 @@ class TagsService:
 
     def untag_resource(self, request: dict) -> dict:
         checks = Checks(request)
-        keys = checks.get("TagKeys", list, required=True)
+        keys = checks.get("TagKeys", required=True)
         name = self._table(checks)
         for i, key in enumerate(keys):
             if not isinstance(key, str) or not 1 <= len(key) <= 128:

@@ -33,7 +33,7 @@ class TransactService:
 
     def transact_write_items(self, request: dict) -> dict:
         checks = Checks(request)
-        entries = checks.get("TransactItems", list, required=True)
+        entries = checks.get("TransactItems", required=True)
         token = checks.string("ClientRequestToken", min_len=1, max_len=36)
         checks.string("ReturnConsumedCapacity", enum=CAPACITY_MODES)
         checks.string("ReturnItemCollectionMetrics", enum=["SIZE", "NONE"])
@@ -117,7 +117,7 @@ class TransactService:
 
     def transact_get_items(self, request: dict) -> dict:
         checks = Checks(request)
-        entries = checks.get("TransactItems", list, required=True)
+        entries = checks.get("TransactItems", required=True)
         checks.string("ReturnConsumedCapacity", enum=CAPACITY_MODES)
         checks.done()
         if not 1 <= len(entries) <= 100:
