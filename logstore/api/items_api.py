@@ -5,17 +5,20 @@ transactions (transact_api.py), ``Store.batch`` and the processors' checkpoints 
 
 Every write becomes ``Mutation``s handed to the tables layer's one write path (one LMDB transaction each call): a
 condition or an update is the mutation's ``apply``, so a refused condition writes nothing and records nothing.
+Each of PutItem, DeleteItem and UpdateItem is a ``WritePlan`` (the table, the validated mutations' builder, the
+response's builder), run now (``put_item`` ...) or committed later by the store's committer thread (``submit``).
 Thread-safety: stateless between calls.
 """
 from __future__ import annotations
 
+from typing import Any, Callable, NamedTuple
 
 from logstore.errors import ItemKeyError, ValidationException
 from logstore.codec import ItemParts
 from logstore.tables import TableEngine, attrs
 from logstore.tables.items import prepared_put, unpack_item
 from logstore.tables.expr import legacy, nodes, projection, updates
-from logstore.tables.writes import Mutation, revalidated
+from logstore.tables.writes import Finished, Mutation, Outcome, revalidated, revalidated_later
 
 from .capacity import MODES as CAPACITY_MODES
 from .capacity import Consumed
@@ -43,11 +46,23 @@ def _common(checks: Checks, condition: bool = True) -> None:
         checks.string("ReturnItemCollectionMetrics", enum=["SIZE", "NONE"])
 
 
+class WritePlan(NamedTuple):
+    """A validated single-item write: its table's name; ``build(tdef)``, the mutations validated against a
+    definition of it; ``respond(tdef, outcomes)``, the response once they are committed."""
+
+    table: str
+    build: Callable[[Any], list[Mutation]]
+    respond: Callable[[Any, list[Outcome]], dict]
+
+
 def _on_fail(request: dict) -> bool:
     return request.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD"
 
 
 class ItemsService:
+    PLANS = {"PutItem": "put_plan", "DeleteItem": "delete_plan", "UpdateItem": "update_plan"}
+    """The operations ``submit`` commits later, by AWS name: each one's plan builder."""
+
     def __init__(self, tables: TableEngine):
         self.tables = tables
 
@@ -62,8 +77,34 @@ class ItemsService:
         def attempt(fresh: bool):
             tdef = self.tables.schema(name, fresh=True) if fresh else cached
             return tdef, self.tables.writer.write(build(tdef))
-        replaced = lambda: self.tables.schema(name, fresh=True).table_no != cached.table_no  # noqa: E731
-        return revalidated(attempt, outdated=replaced)
+        return revalidated(attempt, outdated=self._replaced(name, cached))
+
+    def _replaced(self, name: str, cached) -> Callable[[], bool]:
+        return lambda: self.tables.schema(name, fresh=True).table_no != cached.table_no
+
+    def run(self, plan: WritePlan) -> dict:
+        """A plan written now; its response."""
+        return plan.respond(*self.write(plan.table, plan.build))
+
+    def submit(self, plan: WritePlan, done: Finished[dict]) -> None:
+        """``run`` committed by the store's committer thread: validation errors raise here; ``done(response,
+        None)`` or ``done(None, error)`` is called on that thread once the commit returned (``Writer.submit``),
+        re-validated as ``write`` does."""
+        cached = self.tables.schema(plan.table)
+
+        def attempt(fresh: bool, finished) -> None:
+            tdef = self.tables.schema(plan.table, fresh=True) if fresh else cached
+            self.tables.writer.submit(plan.build(tdef), lambda outcomes, error: finished((tdef, outcomes), error))
+
+        def answered(result, error) -> None:
+            if error is not None:
+                return done(None, error)
+            try:
+                response = plan.respond(*result)
+            except BaseException as e:
+                return done(None, e)
+            done(response, None)
+        revalidated_later(attempt, answered, outdated=self._replaced(plan.table, cached))
 
     def write_all(self, build, all_or_nothing: bool = False, token: tuple[str, bytes] | None = None):
         """Write ``build()``'s mutations (built from fresh table definitions); once more if a table was replaced
@@ -221,7 +262,7 @@ class ItemsService:
             raise ValidationException("ReturnValues can only be ALL_OLD or NONE")
         return rv
 
-    def _whole_item_write(self, request: dict, member: str, mutation) -> dict:
+    def _whole_item_plan(self, request: dict, member: str, mutation) -> WritePlan:
         """PutItem (``member`` Item) or DeleteItem (Key): ``mutation(self, tdef, value, condition, return_old)``."""
         with request_validation():
             checks = Checks(request)
@@ -230,14 +271,20 @@ class ItemsService:
             _common(checks)
             rv = self._put_return_values(checks)
             condition, return_old = self._conditional(request)
-        tdef, [outcome] = self.write(name, lambda tdef: [mutation(self, tdef, value, condition, return_old)])
-        consumed = Consumed(request.get("ReturnConsumedCapacity"))
-        consumed.write(tdef, outcome.old, outcome.new)
-        out = {"Attributes": outcome.old} if rv == "ALL_OLD" and outcome.old is not None else {}
-        return consumed.one(out, tdef.name)
+
+        def respond(tdef, outcomes: list[Outcome]) -> dict:
+            [outcome] = outcomes
+            consumed = Consumed(request.get("ReturnConsumedCapacity"))
+            consumed.write(tdef, outcome.old, outcome.new)
+            out = {"Attributes": outcome.old} if rv == "ALL_OLD" and outcome.old is not None else {}
+            return consumed.one(out, tdef.name)
+        return WritePlan(name, lambda tdef: [mutation(self, tdef, value, condition, return_old)], respond)
+
+    def put_plan(self, request: dict) -> WritePlan:
+        return self._whole_item_plan(request, "Item", ItemsService.put_mutation)
 
     def put_item(self, request: dict) -> dict:
-        return self._whole_item_write(request, "Item", ItemsService.put_mutation)
+        return self.run(self.put_plan(request))
 
     def get_item(self, request: dict) -> dict:
         checks = Checks(request)
@@ -259,10 +306,13 @@ class ItemsService:
             item = projection.project(wanted, item)
         return consumed.one({"Item": item} if item is not None else {}, tdef.name)
 
-    def delete_item(self, request: dict) -> dict:
-        return self._whole_item_write(request, "Key", ItemsService.delete_mutation)
+    def delete_plan(self, request: dict) -> WritePlan:
+        return self._whole_item_plan(request, "Key", ItemsService.delete_mutation)
 
-    def update_item(self, request: dict) -> dict:
+    def delete_item(self, request: dict) -> dict:
+        return self.run(self.delete_plan(request))
+
+    def update_plan(self, request: dict) -> WritePlan:
         with request_validation():
             checks = Checks(request)
             name = table_name(checks)
@@ -279,10 +329,16 @@ class ItemsService:
             mutation, paths = self.update_mutation(tdef, key, update, request)
             changed[:] = paths
             return [mutation]
-        tdef, [outcome] = self.write(name, build)
-        consumed = Consumed(request.get("ReturnConsumedCapacity"))
-        consumed.write(tdef, outcome.old, outcome.new)
-        return consumed.one(update_return(rv, outcome.old, outcome.new, changed), tdef.name)
+
+        def respond(tdef, outcomes: list[Outcome]) -> dict:
+            [outcome] = outcomes
+            consumed = Consumed(request.get("ReturnConsumedCapacity"))
+            consumed.write(tdef, outcome.old, outcome.new)
+            return consumed.one(update_return(rv, outcome.old, outcome.new, changed), tdef.name)
+        return WritePlan(name, build, respond)
+
+    def update_item(self, request: dict) -> dict:
+        return self.run(self.update_plan(request))
 
 
 def _putting(result, condition, return_old: bool):

@@ -63,6 +63,9 @@ class Store(StoreOperations):
     ``StoreOperations`` (operations.py, generated from botocore's models); each runs ``call``, which hands the
     request to the service that owns the operation."""
 
+    SUBMITTABLE = frozenset(ItemsService.PLANS)
+    """The operations ``submit`` takes (the single-item writes)."""
+
     def __init__(self, path: str | os.PathLike, *, readonly: bool = False, durable: bool = True,
                  clock: Clock = SYSTEM_CLOCK, region: str = "us-east-1", account: str = "000000000000",
                  stream_policy: StreamPolicy | None = None, segment_policy: SegmentPolicy = SegmentPolicy(),
@@ -91,6 +94,7 @@ class Store(StoreOperations):
             self.event_key = self._streams_api.event_key   # mixed into every eventID (stream.ids)
             services = (self._tables_api, self._items_api, self._batch_api, self._transact_api, self._reads_api,
                         self._streams_api, self._tags_api)
+            self._plans = {op: getattr(self._items_api, method) for op, method in ItemsService.PLANS.items()}
             self._handlers = {op: next(getattr(s, method) for s in services if hasattr(s, method))
                               for routes in ROUTES.values() for op, method in routes.items()}
         except BaseException:
@@ -138,6 +142,22 @@ class Store(StoreOperations):
         if not from_json:
             embedded_request(request)
         return handler(request)
+
+    def submit(self, operation: str, request: dict, done: Callable[[dict | None, BaseException | None], None], *,
+               from_json: bool = False) -> None:
+        """``call`` without waiting for the commit, for the single-item writes (``SUBMITTABLE``: PutItem,
+        DeleteItem, UpdateItem): the request is validated now (its errors raise here, nothing written), then
+        committed by the store's committer thread together with whatever else is waiting, one fsync for the
+        group (``Environment.submit``); ``done(response, None)`` or ``done(None, error)`` (a failed condition,
+        an error of the write or of its commit) is called on that thread once the commit returned, so a
+        response means the write and its record are on disk. Keep ``done`` short; it must not call the store's
+        write methods."""
+        plan = self._plans.get(operation)
+        if plan is None:
+            raise ValidationException(f"Operation {operation} cannot be submitted; use call")
+        if not from_json:
+            embedded_request(request)
+        self._items_api.submit(plan(request), done)
 
     def get_records_json(self, request: dict) -> bytes:
         """GetRecords' response body as JSON bytes: the same bytes as JSON-encoding ``call("GetRecords", request)``'s

@@ -7,10 +7,13 @@ out. Every operation of the engine's ``ROUTES`` (api/operations.py) is routed, g
 in the engine. An ``AwsError`` becomes AWS's envelope; anything else is logged with the request id and
 becomes InternalServerError with no details.
 
-Store calls run on a thread pool so that concurrent writes meet in ``env.write``'s group commit (one fsync for
-many); a response is sent only after the call returned, so a success means the write and its record are on disk.
-Bounded reads (``INLINE_TARGETS``: GetRecords, GetItem, the Describe/List calls) are answered on the event loop's
-thread instead, without the pool's two thread hand-offs.
+Where a request runs (docs/server.md, "Concurrency and durability"): the single-item writes (``SUBMIT_TARGETS``:
+PutItem, DeleteItem, UpdateItem) are checked on the event loop's thread and handed to the store's one committer
+thread (``Store.submit``), which commits every write waiting in one transaction and one fsync and answers each
+through ``loop.call_soon_threadsafe``: one hand-off each way, no thread waiting. Bounded reads (``INLINE_TARGETS``:
+GetRecords, GetItem, the Describe/List calls) are answered on the event loop's thread. Everything else runs on a
+thread pool, where concurrent writes meet in ``env.write``'s group commit. A response is sent only after its commit
+returned, so a success means the write and its record are on disk.
 
 Also served: ``GET /`` (a health line, like AWS's endpoints); the web console below ``/console/``
 (logstore/console, docs/console.md: behind the same access keys, through a login form; off with
@@ -39,7 +42,7 @@ import threading
 from dataclasses import dataclass
 
 import logstore
-from logstore.api import StreamPolicy
+from logstore.api import Store, StreamPolicy
 from logstore.api.store import maintenance_loop
 from logstore.clock import SYSTEM_CLOCK, OffsetClock
 from logstore.errors import (AwsError, InternalServerError, RequestEntityTooLargeException, RequestTimeoutException,
@@ -282,8 +285,11 @@ class Server:
                 out = wire.encode({"__type": UnknownOperationException.aws_type()})
                 return await _send(send, 404 if method == "POST" else 405, out, wire.headers(out, rid))
             query = scope.get("query_string", b"").decode("latin-1")
-            if fn is self._handle and headers.get("x-amz-target") in INLINE_TARGETS:
+            target = headers.get("x-amz-target") if fn == self._handle else None   # (a new bound method each time)
+            if target in INLINE_TARGETS:
                 status, out = fn(rid, method, path, query, headers, body)   # a bounded read: no pool hop
+            elif target in SUBMIT_TARGETS:
+                status, out = await self._submitted(rid, method, path, query, headers, body)
             else:
                 status, out = await asyncio.get_running_loop().run_in_executor(
                     self.pool, fn, rid, method, path, query, headers, body)
@@ -318,28 +324,28 @@ class Server:
                     raise ThrottlingException("The server holds as many request bodies as it may at once; retry")
                 reserved = expected
             body = bytearray()
-            while True:
-                remaining = deadline - loop.time()
-                try:
-                    if remaining <= 0:
-                        raise asyncio.TimeoutError
-                    message = await asyncio.wait_for(receive(), remaining)
-                except asyncio.TimeoutError:
-                    raise RequestTimeoutException(f"The request body did not arrive whole within {timeout:g} "
-                                                  f"seconds ({len(body)} of {declared or 'unknown'} bytes)") from None
-                if message["type"] == "http.disconnect":
-                    raise _Disconnected()
-                chunk = message.get("body", b"")
-                if len(body) + len(chunk) > limit:
-                    raise RequestEntityTooLargeException(f"Request body is over the limit of {limit} bytes")
-                if expected is None and chunk:   # chunked: reserve as it comes
-                    if not await self.budget.acquire(len(chunk), max(0.0, deadline - loop.time())):
-                        raise ThrottlingException("The server holds as many request bodies as it may at once; "
-                                                  "retry")
-                    reserved += len(chunk)
-                body += chunk
-                if not message.get("more_body"):
-                    break
+            try:
+                async with asyncio.timeout_at(deadline) as timer:   # one timer for the whole body, no task per message
+                    while True:
+                        message = await receive()
+                        if message["type"] == "http.disconnect":
+                            raise _Disconnected()
+                        chunk = message.get("body", b"")
+                        if len(body) + len(chunk) > limit:
+                            raise RequestEntityTooLargeException(f"Request body is over the limit of {limit} bytes")
+                        if expected is None and chunk:   # chunked: reserve as it comes, within the same time
+                            timer.reschedule(None)
+                            if not await self.budget.acquire(len(chunk), max(0.0, deadline - loop.time())):
+                                raise ThrottlingException("The server holds as many request bodies as it may at "
+                                                          "once; retry")
+                            timer.reschedule(deadline)
+                            reserved += len(chunk)
+                        body += chunk
+                        if not message.get("more_body"):
+                            break
+            except TimeoutError:
+                raise RequestTimeoutException(f"The request body did not arrive whole within {timeout:g} "
+                                              f"seconds ({len(body)} of {declared or 'unknown'} bytes)") from None
             if expected is not None and len(body) != expected:
                 raise _Disconnected()   # the parser ended the message early: never run a partial request
             return reserved, body   # a bytearray: copying it would double what a body costs
@@ -347,6 +353,18 @@ class Server:
             if reserved:
                 self.budget.release(reserved)
             raise
+
+    def _submitted(self, rid: str, method: str, path: str, query: str, headers: dict[str, str],
+                   body: bytes) -> asyncio.Future[tuple[int, bytes]]:
+        """A single-item write: checked here, on the event loop, then committed by the store's committer thread
+        with every other write waiting (one fsync); its answer comes back to the loop once the commit returned."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[tuple[int, bytes]] = loop.create_future()
+
+        def answer(status: int, out: bytes) -> None:   # on the committer thread (or here, refused before it)
+            loop.call_soon_threadsafe(_resolve, future, (status, out))
+        self.dispatcher.submit(rid, method, path, query, headers, body, answer)
+        return future
 
     def _handle(self, rid: str, method: str, path: str, query: str, headers: dict[str, str],
                 body: bytes) -> tuple[int, bytes]:
@@ -393,8 +411,16 @@ INLINE_TARGETS = frozenset(f"{prefix}.{op}" for prefix, ops in (
     ("DynamoDBStreams_20120810", ("GetRecords", "GetShardIterator", "DescribeStream", "ListStreams")),
     ("DynamoDB_20120810", ("GetItem", "DescribeTable", "ListTables", "DescribeTimeToLive"))) for op in ops)
 
+# Writes committed by the store's committer thread (Store.submit): no pool thread waits for them.
+SUBMIT_TARGETS = frozenset(f"DynamoDB_20120810.{op}" for op in Store.SUBMITTABLE)
+
 TEST_ENDPOINTS = ("/moto-api/reset", "/logstore-admin/split-shard", "/logstore-admin/advance-clock",
                   "/logstore-admin/maintain")
+
+
+def _resolve(future: asyncio.Future[tuple[int, bytes]], answer: tuple[int, bytes]) -> None:
+    if not future.done():
+        future.set_result(answer)
 
 
 async def _send(send, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:

@@ -14,11 +14,13 @@ with); any region is accepted, as the region is the client's to choose.
 
 ``Verifier(None)`` accepts every request (the server says so at start-up).
 
-Thread-safety: immutable after construction; safe to share.
+Thread-safety: safe to share: the configured keys never change; the caches of verifiers and signing keys are
+filled under the GIL (a race at worst builds one twice).
 """
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 import hmac
 import re
@@ -35,6 +37,7 @@ REQUIRED_SIGNED = (("host", "Host"), ("x-amz-target", "X-Amz-Target"), ("content
 """Headers that must be among SignedHeaders when the request carries them (Host always): they choose the
 operation and how the body is read, so a signature that leaves them out could be replayed as another operation."""
 SERVICE = "dynamodb"
+MAX_SIGNERS = 256   # verifiers kept, by (access key id, region); the cache starts again past this
 _AUTH = re.compile(r"AWS4-HMAC-SHA256\s+Credential=([^/,\s]+)/(\d{8})/([^/,\s]+)/([^/,\s]+)/aws4_request\s*,\s*"
                    r"SignedHeaders=([a-z0-9;._-]+)\s*,\s*Signature=([0-9a-f]{64})\s*")
 _FMT = "%Y%m%dT%H%M%SZ"
@@ -54,6 +57,7 @@ def parse_keys(specs: list[str]) -> dict[str, str]:
 class Verifier:
     def __init__(self, keys: dict[str, str] | None):
         self.keys = dict(keys) if keys else None
+        self._signers: dict[tuple[str, str], _Verifying] = {}   # (access key id, region) -> its verifier
 
     @property
     def enabled(self) -> bool:
@@ -105,7 +109,11 @@ class Verifier:
                                             "computed.")
         request = _Request(method, f"http://{headers.get('host', '')}{path}" + (f"?{query}" if query else ""),
                            _SignedHeaders((n, headers.get(n, "")) for n in names), body, stamp)
-        signer = _Verifying(Credentials(akid, secret), service, region)
+        signer = self._signers.get((akid, region))
+        if signer is None:
+            if len(self._signers) >= MAX_SIGNERS:
+                self._signers.clear()
+            signer = self._signers[(akid, region)] = _Verifying(Credentials(akid, secret), service, region)
         expected = signer.signature(signer.string_to_sign(request, signer.canonical_request(request)), request)
         if not hmac.compare_digest(expected, signature):
             raise InvalidSignatureException()
@@ -136,6 +144,22 @@ class _Verifying(SigV4Auth):
 
     def headers_to_sign(self, request) -> _SignedHeaders:
         return request.headers
+
+    def signature(self, string_to_sign: str, request) -> str:
+        """botocore's, with the signing key (four HMACs over the secret, the day, region and service) derived once
+        per day rather than per request."""
+        key = _signing_key(self.credentials.secret_key, request.context["timestamp"][0:8], self._region_name,
+                           self._service_name)
+        return hmac.new(key, string_to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+@functools.lru_cache(maxsize=64)
+def _signing_key(secret: str, day: str, region: str, service: str) -> bytes:
+    """SigV4's signing key, as botocore's ``SigV4Auth.signature`` derives it."""
+    key = hmac.digest(f"AWS4{secret}".encode("utf-8"), day.encode("utf-8"), "sha256")
+    for part in (region, service, "aws4_request"):
+        key = hmac.digest(key, part.encode("utf-8"), "sha256")
+    return key
 
 
 def _parse_stamp(stamp: str) -> float:

@@ -8,9 +8,13 @@ model (shapes.py) -> the engine's ``Store.call`` -> JSON out (wire.encode; GetRe
 a ``StorageError`` InternalServerError saying only what kind (the disk is full, the store is damaged), logged;
 anything else is logged with the request id and becomes InternalServerError with no details.
 
-Two callers, one path: the ASGI application (app.py, on a pool thread or, for bounded reads, its event loop) and
-the in-process mock (logstore.testing, on the client's own thread, from botocore's ``before-send`` event). This
-module imports no HTTP server, so the mock never loads uvicorn.
+``submit`` is ``answer`` for the single-item writes without a thread waiting for the commit: checked on the
+caller's thread (the event loop's), committed by the store's committer thread, answered through a callback.
+
+Two callers, one path: the ASGI application (app.py: on its event loop for bounded reads and, through ``submit``,
+the single-item writes; on a pool thread for the rest) and the in-process mock (logstore.testing, on the client's
+own thread, from botocore's ``before-send`` event). This module imports no HTTP server, so the mock never loads
+uvicorn.
 
 ``holder`` is anything with ``enter() -> Store`` and ``leave()`` (app.py's ``StoreHolder``, which lets a reset wait
 for calls in flight). Thread-safety: stateless beyond its collaborators, which are safe to share.
@@ -18,7 +22,7 @@ for calls in flight). Thread-safety: stateless beyond its collaborators, which a
 from __future__ import annotations
 
 import logging
-from typing import Protocol
+from typing import Callable, Protocol
 
 from logstore.api import Store
 from logstore.api.operations import ROUTES
@@ -49,13 +53,7 @@ class Dispatcher:
         """One AWS request (``headers``: lower-case names -> values): (HTTP status, response body)."""
         operation = "?"
         try:
-            self.verifier.verify(method, path, query, headers, body)
-            prefix, _, operation = headers.get("x-amz-target", "").partition(".")
-            engine_ops = ENGINE_OPERATIONS.get(prefix)
-            validate = self.shapes.validator(prefix, operation) if engine_ops and operation in engine_ops else None
-            if validate is None:
-                raise UnknownOperationException()
-            request = validate(wire.decode(body))
+            operation, request = self._request(method, path, query, headers, body)
             store = self.holder.enter()
             try:
                 if operation == "GetRecords":   # the body straight from stored bytes, no dict per record
@@ -64,16 +62,60 @@ class Dispatcher:
             finally:
                 self.holder.leave()
             return 200, wire.encode_response(operation, response)
-        except AwsError as exc:
+        except Exception as exc:
+            return self.failure(rid, operation, exc)
+
+    def submit(self, rid: str, method: str, path: str, query: str, headers: dict[str, str], body: bytes,
+               answer: Callable[[int, bytes], None]) -> None:
+        """``answer`` for the single-item writes (``Store.SUBMITTABLE``), without waiting for the commit: the
+        request is verified, decoded and validated on the caller's thread, then committed by the store's
+        committer thread (``Store.submit``); ``answer(status, body)`` is called once, on the committer thread
+        after the commit returned, or here at once for a request refused before it reached the engine."""
+        operation = "?"
+        try:
+            operation, request = self._request(method, path, query, headers, body)
+            store = self.holder.enter()
+        except Exception as exc:
+            return answer(*self.failure(rid, operation, exc))
+
+        def done(response: dict | None, error: BaseException | None) -> None:
+            self.holder.leave()
+            if error is None:
+                try:
+                    return answer(200, wire.encode_response(operation, response or {}))
+                except Exception as exc:
+                    error = exc
+            answer(*self.failure(rid, operation, error if isinstance(error, Exception) else Exception(error)))
+        try:
+            store.submit(operation, request, done, from_json=True)
+        except Exception as exc:   # refused before anything was submitted
+            self.holder.leave()
+            answer(*self.failure(rid, operation, exc))
+
+    def _request(self, method: str, path: str, query: str, headers: dict[str, str],
+                 body: bytes) -> tuple[str, dict]:
+        """SigV4, the target, JSON, member types: (operation, request) for the engine, or the AwsError."""
+        self.verifier.verify(method, path, query, headers, body)
+        prefix, _, operation = headers.get("x-amz-target", "").partition(".")
+        engine_ops = ENGINE_OPERATIONS.get(prefix)
+        validate = self.shapes.validator(prefix, operation) if engine_ops and operation in engine_ops else None
+        if validate is None:
+            raise UnknownOperationException()
+        return operation, validate(wire.decode(body))
+
+    def failure(self, rid: str, operation: str, exc: Exception) -> tuple[int, bytes]:
+        """The answer to a request that failed with ``exc``: an AwsError's own envelope; the engine's trouble
+        (StorageError) an InternalServerError saying what kind; anything else an InternalServerError, logged."""
+        if isinstance(exc, AwsError):
             if isinstance(exc, InternalServerError):
                 log.error("request %s (%s): internal error: %s", rid, operation, exc.message)
             return wire.error_body(exc)
-        except StorageError as exc:   # the engine's own trouble: AWS's 500, saying what kind, details logged
+        if isinstance(exc, StorageError):   # the engine's own trouble: AWS's 500, saying what kind, details logged
             log.error("request %s (%s): %s: %s", rid, operation, type(exc).__name__, exc)
             return wire.error_body(InternalServerError(storage_message(exc)))
-        except Exception:  # the border: nothing unexpected reaches the client
-            log.exception("request %s (%s): unexpected error", rid, operation)
-            return wire.error_body(InternalServerError())
+        # the border: nothing unexpected reaches the client
+        log.error("request %s (%s): unexpected error", rid, operation, exc_info=(type(exc), exc, exc.__traceback__))
+        return wire.error_body(InternalServerError())
 
 
 def storage_message(exc: StorageError) -> str:

@@ -89,6 +89,8 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
     def on_headers_complete(self) -> None:
         self._in_head = False
         super().on_headers_complete()
+        if self.cycle is not None and not isinstance(self.cycle.transport, _OneWriteResponses):
+            self.cycle.transport = _OneWriteResponses(self.transport, self.loop)
 
     def data_received(self, data: bytes) -> None:
         """uvicorn's, telling a head over the limits (raised from a parser callback) from a malformed request."""
@@ -118,6 +120,43 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
     def _refuse(self) -> None:
         log.warning("refused a request from %s: %s", self.client, TOO_LARGE)
         self.send_400_response(TOO_LARGE)
+
+
+class _OneWriteResponses:
+    """The transport as a request's response cycle sees it: a response head is held back until its body is
+    written (in the same event-loop step, as the application sends them), and both go out in one write: one
+    ``send`` system call and one TCP segment per small response, not two. A head with no body following in the
+    same step is written at the end of the step; ``close`` writes a held head first. Everything else is the
+    transport's own."""
+
+    __slots__ = ("_transport", "_loop", "_held")
+
+    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop):
+        self._transport, self._loop = transport, loop
+        self._held: bytes | None = None
+
+    def write(self, data: bytes) -> None:
+        if self._held is not None:
+            data, self._held = self._held + data, None
+            return self._transport.write(data)
+        if data.startswith(b"HTTP/1.1 ") and not data.startswith(b"HTTP/1.1 100 "):
+            self._held = data
+            self._loop.call_soon(self._flush)
+            return None
+        self._transport.write(data)
+
+    def _flush(self) -> None:
+        if self._held is not None:
+            data, self._held = self._held, None
+            if not self._transport.is_closing():
+                self._transport.write(data)
+
+    def close(self) -> None:
+        self._flush()
+        self._transport.close()
+
+    def __getattr__(self, name: str):
+        return getattr(self._transport, name)
 
 
 class BodyBudget:

@@ -8,7 +8,9 @@ Invariants:
   commit when it returns and are rolled back when it raises. When the map is full the transaction is aborted, the
   map grown and ``fn`` run again from the start, so ``fn`` must do nothing outside ``txn`` that cannot be repeated.
 * Group commit: concurrent ``write`` calls from several threads are committed together, one fsync for all, each
-  caller's function in a nested transaction so a failure stays its own (see ``write``).
+  caller's function in a nested transaction so a failure stays its own (see ``write``). ``submit(fn, done)`` is
+  the same without a waiting caller: one committer thread takes every submitted function waiting, runs them in
+  one write transaction (nested, each its own) and calls each ``done`` after the commit (see ``submit``).
 * When another process has grown the map, beginning a transaction fails with MDB_MAP_RESIZED; the environment then
   adopts the new size and begins again. Resizing waits until no transaction of this process is open (a gate).
 * Reader slots left behind by processes that died (SIGKILL) are freed at open and whenever the reader table is
@@ -27,11 +29,13 @@ Invariants:
   docs/storage.md for what that risks); ``sync()`` flushes on demand.
 
 Thread-safety: an Environment may be shared by any number of threads; a transaction belongs to the thread that
-began it. LMDB serialises writers, across processes too.
+began it. LMDB serialises writers, across processes too. ``submit``'s ``done`` callbacks run on the committer
+thread.
 """
 from __future__ import annotations
 
 import errno
+import logging
 import os
 import resource
 import threading
@@ -56,6 +60,8 @@ MAX_GROWTH_STEP = 4 << 30           # double until the map is this large, then g
 MAX_DBS = 64
 STORAGE_DBS = ("meta", "segments", "trims", "counters")
 T = TypeVar("T")
+Done = Callable[[Any, "BaseException | None"], None]   # submit's callback: (result, None) or (None, error)
+log = logging.getLogger("logstore.storage")
 GATHER_LIMIT_S = 0.002              # a new leader waits at most this long (and no longer than a commit) for a group
 
 
@@ -234,6 +240,18 @@ class _WriteRequest(Generic[T]):
         self.promoted = False
 
 
+class _Submitted:
+    """One function given to Environment.submit, waiting for the committer thread."""
+
+    __slots__ = ("fn", "result", "error", "done")
+
+    def __init__(self, fn: Callable[[Txn], Any], done: Done):
+        self.fn = fn
+        self.result: Any = None
+        self.error: BaseException | None = None
+        self.done = done
+
+
 class Environment:
     """An open store directory. See the module docstring for the rules."""
 
@@ -255,6 +273,11 @@ class Environment:
         self._gathering = 0        # while a leader gathers: how many callers it waits for (0: none waits)
         self._last_group = 1       # callers the last commit carried
         self._commit_s = 0.0       # how long the last commit took (seconds)
+        self._submitted: list[_Submitted] = []   # waiting for the committer thread (submit)
+        self._submit_cond = threading.Condition()
+        self._committer: threading.Thread | None = None
+        self._committer_idle = False
+        self._submit_closed = False
         self.pages_walked = False
         """Whether this open walked the store's pages (and found them sound): see ``walk_pages``."""
         if readonly:
@@ -556,22 +579,8 @@ class Environment:
         with self._queue_lock:
             batch, self._queue = self._queue, []
         self._last_group = len(batch)
-
-        def run_all(txn: Txn) -> None:
-            for request in batch:
-                child = self._env.begin(write=True, parent=txn)
-                try:
-                    request.result, request.error = request.fn(child), None
-                    child.commit()
-                except lmdb.MapFullError:
-                    child.abort()
-                    raise
-                except BaseException as e:  # this caller's failure is this caller's alone
-                    child.abort()
-                    request.error = _native_failure(self.path, e, "a write") if isinstance(e, _DAMAGE) else e
-
         try:
-            self._transact(run_all)
+            self._transact(lambda txn: self._run_nested(txn, batch))
         except BaseException as e:  # the commit itself failed: nobody's changes are in
             for request in batch:
                 request.error = e
@@ -579,6 +588,85 @@ class Environment:
             self._hand_over()
             for request in batch:
                 request.done.set()
+
+    def _run_nested(self, txn: Txn, batch: "list[_WriteRequest[Any]] | list[_Submitted]") -> None:
+        """Run each request's function in a nested transaction of ``txn``, setting its result or error: one
+        that raises is rolled back alone. A full map is the whole transaction's (it is grown and run again)."""
+        for request in batch:
+            child = self._env.begin(write=True, parent=txn)
+            try:
+                request.result, request.error = request.fn(child), None
+                child.commit()
+            except lmdb.MapFullError:
+                child.abort()
+                raise
+            except BaseException as e:  # this caller's failure is this caller's alone
+                child.abort()
+                request.error = _native_failure(self.path, e, "a write") if isinstance(e, _DAMAGE) else e
+
+    # -- submitted writes: the committer thread ------------------------------------------------------------------
+
+    def submit(self, fn: Callable[[Txn], T], done: Callable[[T | None, BaseException | None], None]) -> None:
+        """Have ``fn(txn)`` committed without waiting for it: ``done(result, None)`` is called once the commit
+        holding its changes returned (fsynced when durable), or ``done(None, error)`` with what ``fn`` raised
+        (having changed nothing) or the commit's failure. Returns at once (ReadOnlyError in a read-only store).
+
+        One committer thread (started by the first ``submit``) takes every function submitted meanwhile, runs
+        them in one write transaction through ``write`` (so they also meet other threads' writes in its group
+        commit), each in a nested transaction of its own so one that raises is rolled back alone, commits once,
+        then calls each ``done``, in submission order, on the committer thread: keep them short, and never call
+        ``write`` from one. While one group commits, the next gathers. ``close`` commits what was submitted
+        before it, then stops the thread."""
+        if self.readonly:
+            raise ReadOnlyError(f"{self.path}: opened read-only")
+        with self._submit_cond:
+            if self._submit_closed:
+                raise StorageError(f"{self.path}: the store is closed")
+            self._submitted.append(_Submitted(fn, cast(Done, done)))
+            if self._committer is None:
+                self._committer = threading.Thread(target=self._commit_submitted, name="logstore-committer",
+                                                   daemon=True)
+                self._committer.start()
+            elif self._committer_idle:
+                self._committer_idle = False
+                self._submit_cond.notify()
+
+    def _commit_submitted(self) -> None:
+        """The committer thread: commit what is waiting, as one group, until closed with nothing waiting."""
+        while True:
+            with self._submit_cond:
+                while not self._submitted and not self._submit_closed:
+                    self._committer_idle = True
+                    self._submit_cond.wait()
+                self._committer_idle = False
+                if not self._submitted:
+                    return
+                batch, self._submitted = self._submitted, []
+            if len(batch) == 1:   # alone: no nesting; what fn raised comes back from write as it is
+                one = batch[0]
+                try:
+                    one.result = self.write(one.fn)
+                except BaseException as e:
+                    one.error = e
+            else:
+                try:
+                    self.write(lambda txn: self._run_nested(txn, batch))
+                except BaseException as e:  # the commit itself failed: nobody's changes are in
+                    for request in batch:
+                        request.result, request.error = None, e
+            for request in batch:
+                try:
+                    request.done(request.result, request.error)
+                except Exception:   # a callback's own failure must not stop the others' answers
+                    log.exception("a submitted write's callback failed")
+
+    def _stop_committer(self) -> None:
+        with self._submit_cond:
+            self._submit_closed = True
+            self._submit_cond.notify()
+            committer = self._committer
+        if committer is not None and committer is not threading.current_thread():
+            committer.join()
 
     def _adopt_map_size(self) -> None:
         with self._gate.exclusive():
@@ -651,6 +739,7 @@ class Environment:
             self._env.sync(True)
 
     def close(self) -> None:
+        self._stop_committer()   # what was submitted is committed (and answered) first
         self._env.close()
         self._release()
 

@@ -11,13 +11,14 @@ cached value is only ever used for the bytes it was decoded from). Thread-safe.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
-from typing import Iterator
+from typing import Any, Iterable, Iterator
 
 import msgpack
 
 from logstore.storage import Environment
 from logstore.storage.sealed import open_sealed, seal
 from logstore.storage.txn import Txn
+from logstore.stream.records import Image
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,8 +36,8 @@ class TableDef:
     stream_enabled: bool = False
     ttl_attribute: str | None = None
     ttl_enabled: bool = False
-    indexes: dict = field(default_factory=dict)       # {"lsi": [...], "gsi": [...], "ttl": {...}}: see IndexDef
-    tags: dict = field(default_factory=dict)
+    indexes: dict[str, Any] = field(default_factory=dict)   # {"lsi": [...], "gsi": [...], "ttl": {...}}: IndexDef
+    tags: dict[str, str] = field(default_factory=dict)
     deletion_protection: bool = False
 
     key_names: tuple[str, ...] = field(init=False, default=())  # derived from key_schema; not stored
@@ -112,7 +113,7 @@ class IndexDef:
     def is_global(self) -> bool:
         return self.kind == GSI
 
-    def project(self, item: dict, table_keys) -> dict:
+    def project(self, item: Image, table_keys: Iterable[str]) -> Image:
         """The index entry of ``item``: the attributes the index's Projection keeps."""
         if self.projection == "ALL":
             return item
@@ -120,7 +121,7 @@ class IndexDef:
         return {k: v for k, v in item.items() if k in keep}
 
 
-def _index_defs(indexes: dict, types: dict) -> tuple[IndexDef, ...]:
+def _index_defs(indexes: dict[str, Any], types: dict[str, str]) -> tuple[IndexDef, ...]:
     out = []
     for kind in (GSI, LSI):
         for ix in indexes.get(kind) or ():

@@ -40,6 +40,8 @@ from __future__ import annotations
 import hashlib
 import zlib
 
+from logstore.stream.records import Image
+
 from .attrs import number_parts, render_number
 
 TERMINATOR = b"\x00\x01"
@@ -57,13 +59,14 @@ _NEGATIVE_TO_BCD = bytes(0xFE - b if 0x65 <= b <= 0xFE else 0xFF for b in range(
 
 
 def encode_value(kind: str, value: str | bytes) -> bytes:
-    """The encoding of one key value of type ``kind`` ("S", "N" or "B"); N accepts any valid number text."""
+    """The encoding of one key value of type ``kind`` ("S", "N" or "B"); N accepts any valid number text. The
+    value's type follows ``kind`` (str for S and N, bytes for B), which the ignores below take as given."""
     if kind == "S":
-        return value.encode("utf-8").replace(b"\x00", _ESCAPED_ZERO) + TERMINATOR
+        return value.encode("utf-8").replace(b"\x00", _ESCAPED_ZERO) + TERMINATOR  # type: ignore[union-attr]
     if kind == "B":
-        return bytes(value).replace(b"\x00", _ESCAPED_ZERO) + TERMINATOR
+        return bytes(value).replace(b"\x00", _ESCAPED_ZERO) + TERMINATOR   # type: ignore[arg-type]
     if kind == "N":
-        return _encode_number(value)
+        return _encode_number(value)   # type: ignore[arg-type]
     raise ValueError(f"not a key attribute type: {kind!r}")
 
 
@@ -126,16 +129,16 @@ def _decode_number(data: bytes, pos: int) -> tuple[str, int]:
     return render_number(negative, digits, e - len(digits)), end + 1
 
 
-def encode_key(schema: list[tuple[str, str]], key: dict) -> bytes:
+def encode_key(schema: list[tuple[str, str]], key: Image) -> bytes:
     """The LMDB key of an item: encoded hash value, then (if the schema has one) encoded range value.
     ``schema`` is ``[(name, type)]``, HASH first; ``key`` maps those names to AttributeValues."""
     return b"".join([encode_value(kind, key[name][kind]) for name, kind in schema])
 
 
-def decode_key(schema: list[tuple[str, str]], data: bytes) -> dict:
+def decode_key(schema: list[tuple[str, str]], data: bytes) -> Image:
     """The inverse of ``encode_key``: ``{name: {type: canonical value}}``. Raises ValueError for malformed bytes
     or trailing data."""
-    out = {}
+    out: Image = {}
     pos = 0
     for name, kind in schema:
         value, pos = decode_value(kind, data, pos)

@@ -21,7 +21,10 @@ Thread-safety: reads in one read transaction each; no state.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Callable, Iterable, Iterator, Sequence
+
+from logstore.storage.txn import Db, Txn
+from logstore.stream.records import Image
 
 from . import attrs, keycodec
 from .catalog import IndexDef, TableDef
@@ -32,34 +35,37 @@ from .indexes import IndexEntries, entry_order_key, index_prefix, table_key_of, 
 from .items import ItemStore, decode_item, encoded_key, order_key, table_prefix
 
 Index = IndexDef   # the name reads and their callers use
+Keep = Callable[[Image], bool] | None                # a filter: whether a page returns the item it evaluated
+Decode = Callable[[bytes, bytes], tuple[bytes, Image]]   # (stored key, value) -> (order key, item or entry)
 
 PAGE_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
 class Page:
-    items: list[dict]
+    items: list[Image]
     scanned: int
-    last_key: dict | None
+    last_key: Image | None
     read_bytes: int = 0      # DynamoDB's size of everything evaluated (items, or index entries): read capacity
 
 
-def _key_of(tdef: TableDef, index: Index | None, item: dict) -> dict:
+def _key_of(tdef: TableDef, index: Index | None, item: Image) -> Image:
     names = list(tdef.key_names) + ([n for n, _ in index.key_schema] if index else [])
     return {n: item[n] for n in names}
 
 
 class Reader:
-    def __init__(self, items: ItemStore, entries: IndexEntries):
+    def __init__(self, items: ItemStore, entries: IndexEntries) -> None:
         self.items = items
         self.entries = entries
 
-    def _page(self, candidates: Iterator[dict], tdef: TableDef, index: Index | None, limit: int | None,
-              keep) -> Page:
+    def _page(self, candidates: Iterable[Image], tdef: TableDef, index: Index | None, limit: int | None,
+              keep: Keep) -> Page:
         """Evaluate candidates up to ``limit`` or 1 MB of what is read: items, or for an index its entries. A
         global index holds only its entries, so they are what the filter sees and what the page returns; a local
         index reads through to the table (the filter sees whole items, the caller projects)."""
-        out, scanned, size = [], 0, 0
+        out: list[Image] = []
+        scanned = size = 0
         last = None
         for item in candidates:
             scanned += 1
@@ -79,8 +85,9 @@ class Reader:
 
     # -- Query -----------------------------------------------------------------------------------------------------
 
-    def query(self, txn, tdef: TableDef, cond: KeyCondition, *, index: Index | None = None, forward: bool = True,
-              start_key: dict | None = None, limit: int | None = None, keep=None, fetch: bool = True) -> Page:
+    def query(self, txn: Txn, tdef: TableDef, cond: KeyCondition, *, index: Index | None = None,
+              forward: bool = True, start_key: Image | None = None, limit: int | None = None, keep: Keep = None,
+              fetch: bool = True) -> Page:
         """A page of one hash key's items (of the table, or of ``index``) in range order. ``fetch``: a local
         index reads whole items from the table (the caller says when its entries are not enough)."""
         if index is not None:
@@ -89,7 +96,7 @@ class Reader:
                 keycodec.encode_value(hash_type, cond.hash_value[hash_type]))
             after = entry_order_key(tdef, index, start_key) if start_key else None
 
-            def entry_of(stored: bytes, value: bytes) -> tuple[bytes, dict]:
+            def entry_of(stored: bytes, value: bytes) -> tuple[bytes, Image]:
                 entry = unpack_entry(stored, value)
                 return entry_order_key(tdef, index, entry), entry
             rows = self._range(txn, self.entries.db, prefix, index.key_schema, cond, forward, after, entry_of)
@@ -99,13 +106,13 @@ class Reader:
             keycodec.encode_value(hash_type, cond.hash_value[hash_type]))
         after = order_key(tdef, start_key) if start_key else None
 
-        def item_of(stored: bytes, value: bytes) -> tuple[bytes, dict]:
+        def item_of(stored: bytes, value: bytes) -> tuple[bytes, Image]:
             item = decode_item(tdef, stored, value)
             return order_key(tdef, item), item
         return self._page(self._range(txn, self.items.db, prefix, tdef.key_schema, cond, forward, after, item_of),
                           tdef, None, limit, keep)
 
-    def _through(self, txn, tdef: TableDef, index: Index, entries):
+    def _through(self, txn: Txn, tdef: TableDef, index: Index, entries: Iterable[Image]) -> Iterator[Image]:
         """A local index's entries as whole items (read from the table when the projection is not ALL)."""
         if index.is_global or index.projection == "ALL":
             yield from entries
@@ -116,11 +123,11 @@ class Reader:
             if item is not None:   # always, inside one snapshot; but never serve an entry without its item
                 yield item
 
-    def _in_range(self, cond: KeyCondition, item: dict) -> bool:
+    def _in_range(self, cond: KeyCondition, item: Image) -> bool:
         return cond.range_condition is None or conditions.evaluate(cond.range_condition, item)
 
-    def _range(self, txn, db, prefix: bytes, schema, cond: KeyCondition, forward: bool, after: bytes | None,
-               decode):
+    def _range(self, txn: Txn, db: Db | None, prefix: bytes, schema: Sequence[tuple[str, str]], cond: KeyCondition,
+               forward: bool, after: bytes | None, decode: Decode) -> Iterator[Image]:
         """The values (items or entries) under ``prefix`` (a table's or index's bounded hash key) that satisfy
         the range condition, in exact order, strictly after (before, backwards) the order key ``after``: one seek
         to the condition's lower bound, then a step per value, stopping at the first miss after a match.
@@ -140,7 +147,7 @@ class Reader:
             high = end
         else:
             low, high = prefix, after if after is not None else end
-        decoded: dict[bytes, dict] = {}
+        decoded: dict[bytes, Image] = {}
 
         def order_of(stored: bytes, value: bytes) -> bytes:   # only for long-form keys: keep what was decoded
             order, item = decode(stored, value)
@@ -161,8 +168,8 @@ class Reader:
 
     # -- Scan ------------------------------------------------------------------------------------------------------
 
-    def scan(self, txn, tdef: TableDef, *, index: Index | None = None, start_key: dict | None = None,
-             limit: int | None = None, keep=None, segment: int = 0, total_segments: int = 1,
+    def scan(self, txn: Txn, tdef: TableDef, *, index: Index | None = None, start_key: Image | None = None,
+             limit: int | None = None, keep: Keep = None, segment: int = 0, total_segments: int = 1,
              fetch: bool = True) -> Page:
         if index is not None:
             after = keycodec.stored_key(entry_order_key(tdef, index, start_key)) if start_key else None
@@ -175,7 +182,7 @@ class Reader:
                   if self._in_segment(tdef, item, segment, total_segments))
         return self._page(source, tdef, None, limit, keep)
 
-    def _entries(self, txn, index: Index, after: bytes | None):
+    def _entries(self, txn: Txn, index: Index, after: bytes | None) -> Iterator[Image]:
         """An index's entries in stored key order, strictly after the stored entry key ``after``."""
         db = self.entries.db
         if db is None:
@@ -192,13 +199,13 @@ class Reader:
                 ok = cur.next()
 
     @staticmethod
-    def _in_segment(tdef: TableDef, item: dict, segment: int, total: int) -> bool:
+    def _in_segment(tdef: TableDef, item: Image, segment: int, total: int) -> bool:
         if total == 1:
             return True
         _, partition_hash = encoded_key(tdef.key_schema, item)
         return (partition_hash * total) >> 32 == segment
 
 
-def key_in_segment(tdef: TableDef, key: dict, segment: int, total_segments: int) -> bool:
+def key_in_segment(tdef: TableDef, key: Image, segment: int, total_segments: int) -> bool:
     """Whether the item with ``key`` belongs to parallel-Scan segment ``segment`` of ``total_segments``."""
     return Reader._in_segment(tdef, key, segment, total_segments)

@@ -25,6 +25,7 @@ per batch, but nothing else should use the store meanwhile: opening it fails unt
 from __future__ import annotations
 
 import os
+from typing import Any, Callable
 
 import msgpack
 
@@ -32,6 +33,7 @@ from logstore.errors import StorageError
 from logstore.storage import FORMAT_VERSION, Environment
 from logstore.storage import upgrade as mechanism
 from logstore.storage.sealed import seal
+from logstore.storage.txn import Db, Txn
 from logstore.storage.upgrade import DEFAULT_BATCH, Step, UpgradeReport
 
 from .catalog import TableDef
@@ -45,9 +47,9 @@ HOLDING_DB = "upgrade_items"
 CATALOGUE_DBS = ("tables", "streams", "stream_arns", "shards", "stream_shards", "processor_checkpoints")
 
 
-def _table_schemas(txn, tables_db) -> dict[bytes, tuple]:
+def _table_schemas(txn: Txn, tables_db: Db | None) -> dict[bytes, Any]:
     """Table-number prefix -> key schema, from the v1 table definitions."""
-    out = {}
+    out: dict[bytes, Any] = {}
     if tables_db is None:
         return out
     for _, raw in txn.cursor(db=tables_db):
@@ -56,12 +58,13 @@ def _table_schemas(txn, tables_db) -> dict[bytes, tuple]:
     return out
 
 
-def _items_step(env: Environment, batch: int, holding) -> Step:
+def _items_step(env: Environment, batch: int, holding: Db | None) -> Step:
     items, tables = env.db("items"), env.db("tables")
 
-    def run(txn, state: bytes) -> bytes | None:
+    def run(txn: Txn, state: bytes) -> bytes | None:
         if items is None:
             return None
+        assert holding is not None, "steps_v2 opens the holding database while this step is still to run"
         schemas = _table_schemas(txn, tables)
         with txn.cursor(db=items) as cur:
             if state:
@@ -70,7 +73,7 @@ def _items_step(env: Environment, batch: int, holding) -> Step:
                     ok = cur.next()
             else:
                 ok = cur.first()
-            todo = []
+            todo: list[tuple[bytes, bytes]] = []
             while ok and len(todo) < batch:
                 todo.append((bytes(cur.key()), bytes(cur.value())))
                 ok = cur.next()
@@ -91,11 +94,12 @@ def _items_step(env: Environment, batch: int, holding) -> Step:
                 "seal every item; move those whose LMDB key changes into the holding database")
 
 
-def _place_step(env: Environment, batch: int, holding) -> Step:
+def _place_step(env: Environment, batch: int, holding: Db | None) -> Step:
     items = env.db("items")
 
-    def run(txn, state: bytes) -> bytes | None:
-        todo = []
+    def run(txn: Txn, state: bytes) -> bytes | None:
+        assert holding is not None, "steps_v2 opens the holding database while this step is still to run"
+        todo: list[tuple[bytes, bytes]] = []
         with txn.cursor(db=holding) as cur:
             ok = cur.first()
             while ok and len(todo) < batch:
@@ -116,11 +120,11 @@ def _place_step(env: Environment, batch: int, holding) -> Step:
 def _catalogue_step(env: Environment, batch: int) -> Step:
     dbs = [env.db(name) for name in CATALOGUE_DBS]   # None where this store never made the database
 
-    def run(txn, state: bytes) -> bytes | None:
+    def run(txn: Txn, state: bytes) -> bytes | None:
         index, after = (state[0], state[1:]) if state else (0, None)
         while index < len(dbs):
             db = dbs[index]
-            todo = []
+            todo: list[tuple[bytes, bytes]] = []
             if db is not None:
                 with txn.cursor(db=db) as cur:
                     ok = cur.set_range(after) if after is not None else cur.first()
@@ -155,7 +159,8 @@ def steps_v2(env: Environment, batch: int = DEFAULT_BATCH) -> list[Step]:
     ]
 
 
-def upgrade(path: str | os.PathLike, *, batch: int = DEFAULT_BATCH, on_batch=None) -> UpgradeReport:
+def upgrade(path: str | os.PathLike[str], *, batch: int = DEFAULT_BATCH,
+            on_batch: Callable[[str, int], None] | None = None) -> UpgradeReport:
     """Upgrade the store at ``path`` to the current format version (resuming an interrupted upgrade); a store
     already current is left alone (``already_current``). Raises NotAStoreError, FormatVersionError (a version
     this logstore cannot upgrade), StoreInUseError."""

@@ -18,15 +18,17 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import replace
-from typing import Callable
+from typing import Any, Callable
 
 from logstore.storage import Counters, Environment
+from logstore.storage.txn import Txn
 
 from .catalog import CREATING, GSI, LSI, TTL, TableCatalog
 from .indexes import BUILD, IndexEntries, IndexJobs
 from .items import ItemStore
 
-StepSpec = tuple[str, Callable, str]    # (name, run(txn, state) -> state | None, what it does)
+Step = Callable[[Txn, bytes], "bytes | None"]   # run(txn, state) -> the next state, or None when done
+StepSpec = tuple[str, Step, str]                # (name, run, what it does)
 
 
 def index_steps(env: Environment, batch: int) -> list[StepSpec]:
@@ -36,15 +38,17 @@ def index_steps(env: Environment, batch: int) -> list[StepSpec]:
     entries = IndexEntries(env, counters)
     jobs = IndexJobs(env, catalog, items, entries)
 
-    def number(txn, state: bytes) -> bytes | None:
+    def number(txn: Txn, state: bytes) -> bytes | None:
         after = state[1:].decode() if state else None
         names = list(itertools.islice(catalog.names(txn, after), batch))
         for name in names:
             tdef = catalog.get(txn, name)
-            queued = []
+            if tdef is None:   # listed in this transaction: never
+                continue
+            queued: list[int] = []
             indexes = dict(tdef.indexes)
             for kind in (GSI, LSI):
-                numbered = []
+                numbered: list[dict[str, Any]] = []
                 for ix in tdef.indexes.get(kind) or ():
                     if ix.get("index_no") is None:
                         ix = dict(ix, index_no=counters.allocate(txn, "index"), status=CREATING)
@@ -63,7 +67,7 @@ def index_steps(env: Environment, batch: int) -> list[StepSpec]:
                     jobs.add(txn, BUILD, index_no, tdef)
         return b"t" + names[-1].encode() if len(names) == batch else None
 
-    def build(txn, state: bytes) -> bytes | None:
+    def build(txn: Txn, state: bytes) -> bytes | None:
         return b"more" if jobs.step(txn, batch) else None
 
     return [("indexes: number and queue", number,

@@ -24,7 +24,7 @@ from logstore.storage import Counters
 from logstore.storage.verify import Problem
 from logstore.stream import StreamInfo
 from logstore.stream.catalog import ENABLED
-from logstore.stream.records import decode_fields
+from logstore.stream.records import Image, decode_fields
 
 from .catalog import TableCatalog, TableDef
 from .items import ItemStore, damaged, decode_item, describe_key, encoded_key, order_key, table_prefix
@@ -119,10 +119,10 @@ class LatestRecords:
             if seen is None or seen[0] < seq:
                 latest[key] = (seq, payload, shard)
 
-    def resolve(self) -> dict[bytes, tuple[int, int, dict | None, dict]]:
+    def resolve(self) -> dict[bytes, tuple[int, int, Image | None, Image]]:
         """Order part of the primary key (items.encoded_key) -> (seq, kind, new image, keys) of its newest
         record."""
-        out: dict[bytes, tuple[int, int, dict | None, dict]] = {}
+        out: dict[bytes, tuple[int, int, Image | None, Image]] = {}
         for seq, payload, shard in self._by_bytes.values():
             try:
                 kind, _size, keys, new, _old, _flags = decode_fields(payload)
@@ -152,8 +152,10 @@ def check(catalog: TableCatalog, items: ItemStore, counters: Counters, txn: Txn,
         except Exception as e:
             problems.append(Problem("metadata", f"table definition does not decode: {e}", table=name))
             continue
+        if tdef is None:   # listed in this transaction: never
+            continue
         if tdef.stream_enabled:
-            info = streams.get(tdef.stream_no)
+            info = streams.get(tdef.stream_no) if tdef.stream_no is not None else None
             if info is None or info.status != ENABLED:
                 problems.append(Problem("metadata", f"stream enabled, but its stream (number {tdef.stream_no}) is "
                                         + ("missing" if info is None else info.status), table=name))
@@ -189,9 +191,10 @@ def check(catalog: TableCatalog, items: ItemStore, counters: Counters, txn: Txn,
     return problems
 
 
-def _items_against_records(tdef: TableDef, seen: LatestRecords, newest: dict, items: ItemStore, txn
+def _items_against_records(tdef: TableDef, seen: LatestRecords,
+                           newest: dict[bytes, tuple[int, int, Image | None, Image]], items: ItemStore, txn: Txn
                            ) -> list[Problem]:
-    out = []
+    out: list[Problem] = []
     with_image = seen.stream.view_type in NEW_IMAGE_VIEWS
     prefix = table_prefix(tdef.table_no)
     for key, (seq, kind, new, keys) in newest.items():
@@ -212,5 +215,5 @@ def _items_against_records(tdef: TableDef, seen: LatestRecords, newest: dict, it
     return out
 
 
-def _key_text(keys: dict, tdef: TableDef) -> str:
+def _key_text(keys: Image, tdef: TableDef) -> str:
     return ", ".join(f"{n}={next(iter(keys[n].values()))!r}" for n in tdef.key_names if n in keys)

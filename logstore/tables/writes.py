@@ -17,7 +17,8 @@ raises to refuse) all take this one path:
 All of it commits together or not at all, so a record exists if and only if its change committed. ``apply`` may run
 more than once (the transaction is re-run if the map has to grow), so it must be pure.
 
-Thread-safety: holds handles only; transactions are the caller's (``Writer.write`` owns one per call).
+Thread-safety: holds handles only; transactions are the caller's (``Writer.write`` owns one per call; ``submit``
+hands one to the committer thread).
 """
 from __future__ import annotations
 
@@ -61,12 +62,40 @@ def revalidated(attempt: Callable[[bool], T], *, outdated: Callable[[], bool] | 
     ``outdated()`` says the cached definition is no longer the table's, it runs once more with ``fresh``."""
     try:
         return attempt(False)
-    except StaleTable:
-        return attempt(True)
-    except (ResourceNotFoundException, ValidationException):
-        if outdated is None or not outdated():
+    except (StaleTable, ResourceNotFoundException, ValidationException) as e:
+        if not _again(e, outdated):
             raise
         return attempt(True)
+
+
+Finished = Callable[[T | None, BaseException | None], None]   # (result, None) or (None, error)
+
+
+def revalidated_later(attempt: Callable[[bool, Finished[T]], None], done: Finished[T], *,
+                      outdated: Callable[[], bool] | None = None) -> None:
+    """``revalidated`` for a write committed later (``Writer.submit``): ``attempt(fresh, finished)`` validates and
+    submits the write, which calls ``finished(result, error)`` once committed; ``done(result, error)`` gets the
+    outcome, after the one attempt with ``fresh`` more wherever ``revalidated`` would make it. What the first
+    attempt's validation raises is raised here, on the caller's thread; later failures go to ``done``."""
+    def first(result: T | None, error: BaseException | None) -> None:   # (no closure refers to itself: no cycle)
+        if error is None or not _again(error, outdated):
+            return done(result, error)
+        try:
+            attempt(True, done)
+        except BaseException as e:
+            done(None, e)
+    try:
+        attempt(False, first)
+    except (StaleTable, ResourceNotFoundException, ValidationException) as e:
+        if not _again(e, outdated):
+            raise
+        attempt(True, done)
+
+
+def _again(error: BaseException, outdated: Callable[[], bool] | None) -> bool:
+    """Whether a write that failed with ``error`` is attempted once more against fresh table definitions."""
+    return isinstance(error, StaleTable) or (isinstance(error, (ResourceNotFoundException, ValidationException))
+                                             and outdated is not None and outdated())
 
 
 class StaleTable(LogstoreError):
@@ -205,6 +234,11 @@ class Writer:
             self.tokens.record(txn, token[0], token[1], now)
             return outcomes
         return self.env.write(once)
+
+    def submit(self, mutations: list[Mutation], done: Finished[list[Outcome]]) -> None:
+        """``write`` committed by the environment's committer thread (``Environment.submit``): returns at once;
+        ``done(outcomes, None)`` or ``done(None, error)`` is called on that thread once the commit returned."""
+        self.env.submit(lambda txn: self.apply(txn, mutations), done)
 
     def put_new(self, txn: Txn, table: str, table_no: int, packed: list[bytes]) -> bool:
         """The common case of a batch (Store.batch): unconditional puts of items into one table, each item as

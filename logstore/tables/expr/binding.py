@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from typing import Any, Sequence
 
 from logstore.errors import ValidationException
+from logstore.stream.records import AttributeValue
 
 from .. import attrs
 from . import nodes as n
@@ -29,18 +31,18 @@ _LONG_TYPE = {"S": "STRING", "N": "NUMBER", "B": "BINARY", "SS": "STRING_SET", "
 _KEY = re.compile(r"[A-Za-z0-9_]+")
 
 
-def type_of(av: dict) -> str:
+def type_of(av: AttributeValue) -> str:
     return next(iter(av))
 
 
-def order_key(av: dict):
+def order_key(av: AttributeValue) -> Any:
     """A sort key for N, S and B values of one type (numbers by value, strings by code point, bytes unsigned)."""
     t, v = next(iter(av.items()))
     return Decimal(v) if t == "N" else v
 
 
 class Binder:
-    def __init__(self, names: dict | None, values: dict | None):
+    def __init__(self, names: dict[str, Any] | None, values: dict[str, Any] | None) -> None:
         if names is not None:
             if not names:
                 raise ValidationException("ExpressionAttributeNames must not be empty")
@@ -54,7 +56,7 @@ class Binder:
                 if len(value) > attrs.MAX_NAME_BYTES // 4:
                     attrs.check_name_size(value, f"ExpressionAttributeNames contains invalid value for key {key}: "
                                                  "the attribute name")
-        canonical = {}
+        canonical: dict[str, AttributeValue] = {}
         if values is not None:
             if not values:
                 raise ValidationException("ExpressionAttributeValues must not be empty")
@@ -67,7 +69,7 @@ class Binder:
                 except ValidationException as e:
                     raise ValidationException(f"ExpressionAttributeValues contains invalid value: {e.message} "
                                               f"for key {key}") from None
-        self.names = names or {}
+        self.names: dict[str, Any] = names or {}
         self.values = canonical
         self.used_names: set[str] = set()
         self.used_values: set[str] = set()
@@ -75,7 +77,7 @@ class Binder:
 
     # -- the entry points ------------------------------------------------------------------------------------------
 
-    def bind(self, kind: str, text: str):
+    def bind(self, kind: str, text: str) -> object:
         """Parse (cached) and bind expression ``text`` of ``kind``."""
         tree = parser.parse(kind, text)
         self.kind = kind
@@ -107,10 +109,10 @@ class Binder:
     def path(self, p: n.Path) -> n.Path:
         if not any(isinstance(part, str) and part[0] == "#" for part in p.parts):
             return p  # no names to resolve: the parsed path is already bound
-        parts = []
+        parts: list[str | int] = []
         for part in p.parts:
             if isinstance(part, str) and part.startswith("#"):
-                name = self.names.get(part)
+                name: str | None = self.names.get(part)
                 if name is None:
                     raise self.error("An expression attribute name used in the document path is not defined; "
                                      f"attribute name: {part}")
@@ -128,7 +130,7 @@ class Binder:
         self.used_values.add(v.name)
         return n.Literal(av)
 
-    def operand(self, o):
+    def operand(self, o: Any) -> object:
         if isinstance(o, n.Path):
             return self.path(o)
         if isinstance(o, n.Value):
@@ -137,12 +139,12 @@ class Binder:
             return self.function(o)
         return n.Arith(o.op, self.operand(o.left), self.operand(o.right))
 
-    def operand_type(self, operand, function: str, allowed: tuple) -> None:
+    def operand_type(self, operand: object, function: str, allowed: tuple[str, ...]) -> None:
         if isinstance(operand, n.Literal) and type_of(operand.value) not in allowed:
             raise self.error(f"Incorrect operand type for operator or function; operator or function: {function}, "
                              f"operand type: {type_of(operand.value)}")
 
-    def distinct(self, operator: str, operands) -> None:
+    def distinct(self, operator: str, operands: Sequence[object]) -> None:
         """DynamoDB refuses an operator whose first operand is a path that appears again among the others."""
         first = operands[0]
         if isinstance(first, n.Path) and any(o == first for o in operands[1:]):
@@ -172,7 +174,7 @@ class Binder:
 
     # -- conditions and updates ------------------------------------------------------------------------------------
 
-    def condition(self, c):
+    def condition(self, c: Any) -> object:
         if isinstance(c, n.Compare):
             left, right = self.operand(c.left), self.operand(c.right)
             self.distinct(c.op, (left, right))
@@ -204,14 +206,15 @@ class Binder:
             return n.Not(self.condition(c.operand))
         return self.function(c)
 
-    def set_value(self, v):
+    def set_value(self, v: object) -> object:
         bound = self.operand(v)
         if isinstance(bound, n.Arith):
             for o in (bound.left, bound.right):
                 self.operand_type(o, bound.op, ("N",))
         return bound
 
-    def clause_value(self, v: n.Value, clause: str) -> n.Literal:
+    def clause_value(self, v: object, clause: str) -> n.Literal:
+        assert isinstance(v, n.Value), v   # the parser takes only a :value after ADD and DELETE
         lit = self.value(v)
         t = type_of(lit.value)
         allowed = ("N", "SS", "NS", "BS") if clause == "ADD" else ("SS", "NS", "BS")
@@ -221,6 +224,6 @@ class Binder:
         return lit
 
 
-def _show(av: dict) -> str:
+def _show(av: AttributeValue) -> str:
     t, v = next(iter(av.items()))
     return "{" + f"{t}:{v}" + "}"

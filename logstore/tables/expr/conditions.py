@@ -16,6 +16,10 @@ Pure; thread-safe.
 """
 from __future__ import annotations
 
+from typing import Any
+
+from logstore.stream.records import AttributeValue, Image
+
 from . import nodes as n
 from . import paths
 from .binding import order_key, type_of
@@ -23,7 +27,7 @@ from .binding import order_key, type_of
 _ORDERED = ("N", "S", "B")
 
 
-def operand_value(o, item: dict | None) -> dict | None:
+def operand_value(o: object, item: Image | None) -> AttributeValue | None:
     """The AttributeValue an operand stands for in ``item`` (None if missing or undefined)."""
     if isinstance(o, n.Literal):
         return o.value
@@ -34,7 +38,7 @@ def operand_value(o, item: dict | None) -> dict | None:
     raise TypeError(f"not a condition operand: {o!r}")
 
 
-def size(av: dict | None) -> dict | None:
+def size(av: AttributeValue | None) -> AttributeValue | None:
     if av is None:
         return None
     t, v = next(iter(av.items()))
@@ -45,18 +49,18 @@ def size(av: dict | None) -> dict | None:
     return {"N": str(len(v))}
 
 
-def equal(a: dict | None, b: dict | None) -> bool:
+def equal(a: AttributeValue | None, b: AttributeValue | None) -> bool:
     if a is None or b is None:
         return False
     ta, tb = type_of(a), type_of(b)
     if ta != tb:
         return False
     if ta == "N":
-        return order_key(a) == order_key(b)
+        return bool(order_key(a) == order_key(b))
     return a == b
 
 
-def compare(a: dict | None, b: dict | None) -> int | None:
+def compare(a: AttributeValue | None, b: AttributeValue | None) -> int | None:
     """-1, 0 or 1 for two ordered values of one type; None if they are not comparable."""
     if a is None or b is None:
         return None
@@ -64,10 +68,10 @@ def compare(a: dict | None, b: dict | None) -> int | None:
     if ta not in _ORDERED or ta != type_of(b):
         return None
     ka, kb = order_key(a), order_key(b)
-    return (ka > kb) - (ka < kb)
+    return int((ka > kb) - (ka < kb))
 
 
-def evaluate(c, item: dict | None) -> bool:
+def evaluate(c: object, item: Image | None) -> bool:
     """Whether bound condition ``c`` holds for ``item`` (None: no item)."""
     if isinstance(c, n.And):
         return evaluate(c.left, item) and evaluate(c.right, item)
@@ -92,10 +96,11 @@ def evaluate(c, item: dict | None) -> bool:
     if isinstance(c, n.In):
         v = operand_value(c.operand, item)
         return any(equal(v, operand_value(o, item)) for o in c.choices)
+    assert isinstance(c, n.Func), c
     return _function(c, item)
 
 
-def _function(f: n.Func, item: dict | None) -> bool:
+def _function(f: n.Func, item: Image | None) -> bool:
     target = paths.get(item, f.args[0].parts) if isinstance(f.args[0], n.Path) else operand_value(f.args[0], item)
     if f.name == "attribute_exists":
         return target is not None
@@ -106,12 +111,14 @@ def _function(f: n.Func, item: dict | None) -> bool:
     arg = operand_value(f.args[1], item)
     if arg is None:
         return False
+    t: str
+    v: Any
     t, v = next(iter(target.items()))
     if f.name == "attribute_type":
         return arg.get("S") == t
     ta, va = next(iter(arg.items()))
     if f.name == "begins_with":
-        return t in ("S", "B") and t == ta and v.startswith(va)
+        return t in ("S", "B") and t == ta and bool(v.startswith(va))
     # contains
     if t in ("S", "B"):
         return t == ta and va in v

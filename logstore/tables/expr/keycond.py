@@ -10,8 +10,10 @@ Pure; thread-safe.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Sequence
 
 from logstore.errors import ValidationException
+from logstore.stream.records import AttributeValue
 
 from . import nodes as n
 
@@ -20,7 +22,7 @@ _NOT_SUPPORTED = "Query key condition not supported"
 
 @dataclass(frozen=True, slots=True)
 class KeyCondition:
-    hash_value: dict
+    hash_value: AttributeValue
     range_condition: object | None      # a bound condition on the range key, or None
 
     def exact(self) -> bool:
@@ -28,19 +30,19 @@ class KeyCondition:
         c = self.range_condition
         return isinstance(c, n.Compare) and c.op == "="
 
-    def range_bounds(self) -> tuple[dict | None, str | None]:
+    def range_bounds(self) -> tuple[AttributeValue | None, str | None]:
         """(a value every match is >= to, the operator that gave it) for seeking, or (None, None)."""
         c = self.range_condition
         if isinstance(c, n.Compare) and c.op in ("=", ">=", ">"):
-            return c.right.value, c.op
+            return _bound(c.right), c.op
         if isinstance(c, n.Between):
-            return c.low.value, ">="
+            return _bound(c.low), ">="
         if isinstance(c, n.Func):
-            return c.args[1].value, ">="
+            return _bound(c.args[1]), ">="
         return None, None
 
 
-def _conjuncts(c) -> list:
+def _conjuncts(c: object) -> list[object]:
     if isinstance(c, n.And):
         return _conjuncts(c.left) + _conjuncts(c.right)
     if isinstance(c, n.Or):
@@ -52,17 +54,17 @@ def _conjuncts(c) -> list:
     return [c]
 
 
-def _key_name(operand) -> str:
+def _key_name(operand: object) -> str:
     if isinstance(operand, n.Func):
         raise ValidationException(f"Invalid operator used in KeyConditionExpression: {operand.name}")
     if not isinstance(operand, n.Path):
         raise ValidationException("Invalid condition in KeyConditionExpression: No key attribute specified")
     if len(operand.parts) != 1:
         raise ValidationException("KeyConditionExpressions cannot have conditions on nested attributes")
-    return operand.parts[0]
+    return str(operand.parts[0])
 
 
-def _literal(operand) -> dict:
+def _literal(operand: object) -> AttributeValue:
     if isinstance(operand, n.Path):
         raise ValidationException("Invalid condition in KeyConditionExpression: Multiple attribute names used in "
                                   "one condition")
@@ -74,7 +76,7 @@ def _literal(operand) -> dict:
 _FLIP = {"=": "=", "<": ">", "<=": ">=", ">": "<", ">=": "<=", "<>": "<>"}
 
 
-def _normalise(c) -> tuple[str, object]:
+def _normalise(c: object) -> tuple[str, object]:
     """(key attribute name, the conjunct with the key as its first operand)."""
     if isinstance(c, n.Compare):
         if isinstance(c.left, n.Literal) and isinstance(c.right, n.Path):
@@ -98,7 +100,7 @@ def _normalise(c) -> tuple[str, object]:
     raise ValidationException(_NOT_SUPPORTED)
 
 
-def split(condition, key_schema) -> KeyCondition:
+def split(condition: object, key_schema: Sequence[tuple[str, str]]) -> KeyCondition:
     """Check ``condition`` against the key schema ((name, type) pairs) and split it."""
     by_name: dict[str, object] = {}
     for c in _conjuncts(condition):
@@ -119,26 +121,33 @@ def split(condition, key_schema) -> KeyCondition:
     hc = by_name[hash_name]
     if not isinstance(hc, n.Compare) or hc.op != "=":
         raise ValidationException(_NOT_SUPPORTED)
-    _check_type(hc.right.value, hash_type)
+    _check_type(_bound(hc.right), hash_type)
     rc = by_name.get(range_name) if range_name else None
     if rc is not None:
         for lit in _literals(rc):
-            _check_type(lit, range_type)
+            _check_type(lit, range_type)   # type: ignore[arg-type]  # a range key's type: rc exists only with one
         if isinstance(rc, n.Func) and range_type == "N":
             raise ValidationException("Invalid KeyConditionExpression: Incorrect operand type for operator or "
                                       "function; operator or function: begins_with, operand type: N")
-    return KeyCondition(hc.right.value, rc)
+    return KeyCondition(_bound(hc.right), rc)
 
 
-def _literals(c) -> list[dict]:
+def _literals(c: object) -> list[AttributeValue]:
     if isinstance(c, n.Compare):
-        return [c.right.value]
+        return [_bound(c.right)]
     if isinstance(c, n.Between):
-        return [c.low.value, c.high.value]
-    return [c.args[1].value]
+        return [_bound(c.low), _bound(c.high)]
+    assert isinstance(c, n.Func), c   # begins_with: _normalise took nothing else
+    return [_bound(c.args[1])]
 
 
-def _check_type(av: dict, key_type: str) -> None:
+def _bound(operand: object) -> AttributeValue:
+    """The value of a split conjunct's literal operand (``_normalise`` checked it is one)."""
+    assert isinstance(operand, n.Literal), operand
+    return operand.value
+
+
+def _check_type(av: AttributeValue, key_type: str) -> None:
     if next(iter(av)) != key_type:
         raise ValidationException("One or more parameter values were invalid: Condition parameter type does not "
                                   "match schema type")

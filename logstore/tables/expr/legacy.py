@@ -19,7 +19,10 @@ Pure; thread-safe.
 """
 from __future__ import annotations
 
+from typing import Any, Collection
+
 from logstore.errors import ConstraintViolations, ValidationException
+from logstore.stream.records import AttributeValue, Image
 
 from .. import attrs
 from . import nodes as n
@@ -30,17 +33,19 @@ _INVALID = "One or more parameter values were invalid: "
 ARGUMENTS = {"EQ": 1, "NE": 1, "LE": 1, "LT": 1, "GE": 1, "GT": 1, "NOT_NULL": 0, "NULL": 0, "CONTAINS": 1,
              "NOT_CONTAINS": 1, "BEGINS_WITH": 1, "IN": None, "BETWEEN": 2}
 _COMPARE = {"EQ": "=", "NE": "<>", "LE": "<=", "LT": "<", "GE": ">=", "GT": ">"}
-_SCALAR_TYPES = {op: ("N", "S", "B") for op in ("LE", "LT", "GE", "GT", "BETWEEN", "IN", "CONTAINS", "NOT_CONTAINS")}
+_SCALAR_TYPES: dict[str, tuple[str, ...]] = {
+    op: ("N", "S", "B") for op in ("LE", "LT", "GE", "GT", "BETWEEN", "IN", "CONTAINS", "NOT_CONTAINS")}
 _SCALAR_TYPES["BEGINS_WITH"] = ("S", "B")
 INDEXABLE = ("EQ", "LE", "LT", "GE", "GT", "BEGINS_WITH", "BETWEEN")
 TYPE_MISMATCH = "Type mismatch for attribute to update"   # AttributeUpdates' ADD/DELETE on another type
 
 
-def _literal(av) -> n.Literal:
-    return n.Literal(attrs.canonical_item({"v": av})["v"])
+def _literal(av: Any) -> n.Literal:
+    canonical: AttributeValue = attrs.canonical_item({"v": av})["v"]
+    return n.Literal(canonical)
 
 
-def comparison(name: str, operator, values) -> object:
+def comparison(name: str, operator: Any, values: Any) -> object:
     """The bound condition of one legacy ``{ComparisonOperator, AttributeValueList}`` on attribute ``name``."""
     if operator not in ARGUMENTS:
         raise ConstraintViolations(f"Value '{operator}' at 'comparisonOperator' failed "
@@ -80,7 +85,7 @@ def comparison(name: str, operator, values) -> object:
     return n.Between(path, lits[0], lits[1])
 
 
-def _join(conditions: list, operator) -> object | None:
+def _join(conditions: list[object], operator: Any) -> object | None:
     if operator not in (None, "AND", "OR"):
         raise ConstraintViolations(f"Value '{operator}' at 'conditionalOperator' "
                                   "failed to satisfy constraint: Member must satisfy enum value set: [AND, OR]")
@@ -92,7 +97,7 @@ def _join(conditions: list, operator) -> object | None:
     return tree
 
 
-def conditions(spec: dict, operator=None, key_conditions: bool = False) -> object | None:
+def conditions(spec: Any, operator: Any = None, key_conditions: bool = False) -> object | None:
     """KeyConditions / QueryFilter / ScanFilter: ``{name: {ComparisonOperator, AttributeValueList}}``. With
     ``key_conditions``, also KeyConditions' own rules (one or two conditions, indexable operators only)."""
     if not isinstance(spec, dict):
@@ -104,7 +109,7 @@ def conditions(spec: dict, operator=None, key_conditions: bool = False) -> objec
             if isinstance(cond, dict) and cond.get("ComparisonOperator") in ARGUMENTS and \
                     cond.get("ComparisonOperator") not in INDEXABLE:
                 raise ValidationException("Attempted conditional constraint is not an indexable operation")
-    out = []
+    out: list[object] = []
     for name, cond in spec.items():
         if not isinstance(cond, dict):
             raise ValidationException(f"Condition for {name} must be a map")
@@ -112,11 +117,11 @@ def conditions(spec: dict, operator=None, key_conditions: bool = False) -> objec
     return _join(out, operator)
 
 
-def expected(spec: dict, operator=None) -> object | None:
+def expected(spec: Any, operator: Any = None) -> object | None:
     """Expected: ``{name: {Value, Exists} | {ComparisonOperator, AttributeValueList}}``."""
     if not isinstance(spec, dict):
         raise ValidationException("Expected must be a map")
-    out = []
+    out: list[object] = []
     for name, cond in spec.items():
         if not isinstance(cond, dict):
             raise ValidationException(f"Expected condition for {name} must be a map")
@@ -147,10 +152,10 @@ def expected(spec: dict, operator=None) -> object | None:
     return _join(out, operator)
 
 
-def attribute_updates(spec: dict, key_names) -> tuple[n.Update, ...]:
+def attribute_updates(spec: dict[str, Any], key_names: Collection[str]) -> tuple[n.Update, ...]:
     """AttributeUpdates ``{name: {Action, Value}}`` validated (each attribute in turn, as DynamoDB words it) and
     compiled into bound one-action update trees, in the request's order (see the module docstring)."""
-    steps = []
+    steps: list[n.Update] = []
     for name, action_spec in spec.items():
         if name in key_names:
             raise ValidationException(_INVALID + f"Cannot update attribute {name}. This attribute is part of the key")
@@ -180,7 +185,7 @@ def attribute_updates(spec: dict, key_names) -> tuple[n.Update, ...]:
     return tuple(steps) or (n.Update(),)   # none: the key-only item, or the stored item as it is
 
 
-def apply_attribute_updates(steps: tuple[n.Update, ...], key: dict, old: dict | None) -> dict | None:
+def apply_attribute_updates(steps: tuple[n.Update, ...], key: Image, old: Image | None) -> Image | None:
     """The item after compiled AttributeUpdates ``steps``, each applied by updates.apply in turn. On a missing item,
     DELETE actions alone create nothing (None), as in DynamoDB; no actions at all create the key-only item."""
     item = old

@@ -42,10 +42,13 @@ from __future__ import annotations
 
 import functools
 import pathlib
+from typing import Any, Callable, TypeVar
 
 from logstore.errors import ValidationException
 
 from . import nodes as n
+
+_T = TypeVar("_T")
 
 MAX_EXPRESSION_BYTES = 4096
 MAX_IN_OPERANDS = 100
@@ -118,7 +121,7 @@ def tokenize(text: str) -> list[_Token]:
 
 
 @functools.lru_cache(maxsize=4096)
-def parse(kind: str, text: str):
+def parse(kind: str, text: str) -> object:
     """The unbound tree of expression ``text`` of ``kind`` (one of KINDS)."""
     if not text.strip():
         raise ValidationException(f"Invalid {kind}: The expression can not be empty;")
@@ -129,6 +132,7 @@ def parse(kind: str, text: str):
     p = _Parser(kind, text)
     if kind in CONDITION_KINDS and _wrapped_twice(p.tokens):
         raise ValidationException(f"Invalid {kind}: The expression has redundant parentheses;")
+    tree: object
     try:
         if kind == "UpdateExpression":
             tree = p.update()
@@ -226,7 +230,7 @@ class _Parser:
         if self.tok.kind != "eof":
             raise self.syntax_error()
 
-    def comma_list(self, rule) -> tuple:
+    def comma_list(self, rule: Callable[[], _T]) -> tuple[_T, ...]:
         items = [rule()]
         while self.at(","):
             self.i += 1
@@ -304,7 +308,7 @@ class _Parser:
         nxt = self.tokens[self.i + 1]
         return nxt.kind == "punct" and nxt.text == "(" and t.keyword() is None
 
-    def operand(self):
+    def operand(self) -> object:
         t = self.tok
         if t.kind == "value":
             self.i += 1
@@ -315,11 +319,11 @@ class _Parser:
 
     # -- conditions ------------------------------------------------------------------------------------------------
 
-    def condition(self):
+    def condition(self) -> object:
         """``condition``, ``disjunct``, ``conjunct`` and the parenthesised ``primary`` with explicit stacks
         (operator precedence, left-associative), so neither parentheses nor NOT cost Python recursion however deep
         the input nests; only the simple primaries (comparisons, BETWEEN, IN, functions) are parsed by calls."""
-        operands: list = []
+        operands: list[object] = []
         ops: list[str] = []      # "(", "OR", "AND", "NOT"
         open_parens = 0
 
@@ -364,7 +368,7 @@ class _Parser:
             reduce_top()
         return operands[0]
 
-    def primary(self):
+    def primary(self) -> object:
         left = self.operand()
         t = self.tok
         if t.kind == "punct" and t.text in n.COMPARATORS:
@@ -404,7 +408,7 @@ class _Parser:
                              f"{left.name}")
         raise self.syntax_error()
 
-    def _operand_use(self, operand) -> None:
+    def _operand_use(self, operand: object) -> None:
         if isinstance(operand, n.Func) and operand.name in n.CONDITION_FUNCTIONS:
             raise self.error(f"The function is not allowed to be used this way in an expression; function: "
                              f"{operand.name}")
@@ -412,7 +416,7 @@ class _Parser:
     # -- updates ---------------------------------------------------------------------------------------------------
 
     def update(self) -> n.Update:
-        seen: dict[str, tuple] = {}
+        seen: dict[str, tuple[Any, ...]] = {}
         while self.tok.kind != "eof":
             word = self.tok.keyword()
             if word not in CLAUSES:
@@ -441,7 +445,7 @@ class _Parser:
         self.expect("=")
         return n.Set(path, self.set_value())
 
-    def set_value(self):
+    def set_value(self) -> object:
         left = self.set_operand()
         if self.at("+") or self.at("-"):
             self.operator()
@@ -449,7 +453,7 @@ class _Parser:
             return n.Arith(op, left, self.set_operand())
         return left
 
-    def set_operand(self):
+    def set_operand(self) -> object:
         t = self.tok
         if self.at("("):
             self.i += 1

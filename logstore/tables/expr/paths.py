@@ -11,16 +11,21 @@ invalid for update. Pure functions; thread-safe.
 """
 from __future__ import annotations
 
+from typing import Any, TypeAlias
+
 from logstore.errors import ValidationException
+from logstore.stream.records import AttributeValue, Image
+
+Path: TypeAlias = tuple[str | int, ...]   # a bound document path: a top-level name, then map keys and list indexes
 
 INVALID_PATH = "The document path provided in the update expression is invalid for update"
 
 
-def get(item: dict | None, parts: tuple) -> dict | None:
+def get(item: Image | None, parts: Path) -> AttributeValue | None:
     """The AttributeValue at ``parts`` in ``item``, or None if there is none."""
     if item is None:
         return None
-    cur = item.get(parts[0])
+    cur: Any = item.get(parts[0])   # type: ignore[arg-type]  # a path's first part is always a name
     for part in parts[1:]:
         if cur is None:
             return None
@@ -30,10 +35,10 @@ def get(item: dict | None, parts: tuple) -> dict | None:
         else:
             m = cur.get("M")
             cur = m.get(part) if m is not None else None
-    return cur
+    return cur  # type: ignore[no-any-return]
 
 
-def _copy_container(av: dict, part) -> dict:
+def _copy_container(av: AttributeValue, part: str | int) -> AttributeValue:
     """A copy of container ``av`` that ``part`` may be written into (ValidationException if it is not one)."""
     if isinstance(part, int):
         if "L" not in av:
@@ -44,19 +49,20 @@ def _copy_container(av: dict, part) -> dict:
     return {"M": dict(av["M"])}
 
 
-def _slot(holder, part):
+def _slot(holder: AttributeValue, part: str | int) -> Any:
     return holder["L"] if isinstance(part, int) else holder["M"]
 
 
-def set_at(item: dict, parts: tuple, value: dict) -> None:
+def set_at(item: Image, parts: Path, value: AttributeValue) -> None:
     """Store ``value`` at ``parts`` in ``item`` (a copy the caller owns; nested containers are copied here)."""
+    top: str = parts[0]  # type: ignore[assignment]  # a path's first part is always a name
     if len(parts) == 1:
-        item[parts[0]] = value
+        item[top] = value
         return
-    parent = item.get(parts[0])
+    parent = item.get(top)
     if parent is None:
         raise ValidationException(INVALID_PATH)
-    parent = item[parts[0]] = _copy_container(parent, parts[1])
+    parent = item[top] = _copy_container(parent, parts[1])
     for i, part in enumerate(parts[1:-1], start=1):
         slot = _slot(parent, part)
         child = slot[part] if (isinstance(part, int) and part < len(slot)) or \
@@ -74,16 +80,17 @@ def set_at(item: dict, parts: tuple, value: dict) -> None:
         slot[last] = value
 
 
-def remove_at(item: dict, parts: tuple) -> None:
+def remove_at(item: Image, parts: Path) -> None:
     """Remove the value at ``parts`` from ``item`` (a copy the caller owns) if it is there."""
+    top: str = parts[0]  # type: ignore[assignment]  # a path's first part is always a name
     if len(parts) == 1:
-        item.pop(parts[0], None)
+        item.pop(top, None)
         return
     parent_path = parts[:-1]
-    if get(item, parent_path) is None:
+    container = get(item, parent_path)
+    if container is None:
         raise ValidationException(INVALID_PATH)
     last = parts[-1]
-    container = get(item, parent_path)
     if isinstance(last, int):
         if "L" not in container:
             raise ValidationException(INVALID_PATH)
@@ -94,19 +101,19 @@ def remove_at(item: dict, parts: tuple) -> None:
     elif last not in container["M"]:
         return
     if len(parent_path) == 1:
-        copy = item[parts[0]] = _copy_container(item[parts[0]], last)
+        copy = item[top] = _copy_container(item[top], last)
     else:
-        set_at(item, parent_path, _copy_container(container, last))
-        copy = get(item, parent_path)
+        copy = _copy_container(container, last)
+        set_at(item, parent_path, copy)
     del _slot(copy, last)[last]
 
 
-def show(parts: tuple) -> str:
+def show(parts: Path) -> str:
     """A path as AWS's messages show it: ``[a, b, [2]]``."""
     return "[" + ", ".join(f"[{p}]" if isinstance(p, int) else p for p in parts) + "]"
 
 
-def check_overlaps(paths: list[tuple], kind: str) -> None:
+def check_overlaps(paths: list[Path], kind: str) -> None:
     """DynamoDB's rule that no two paths of one expression overlap (one is a prefix of the other) or conflict
     (they diverge where one indexes a list and the other names a map key)."""
     if all(len(p) == 1 for p in paths) and len(set(paths)) == len(paths):

@@ -10,17 +10,22 @@ Pure; thread-safe.
 """
 from __future__ import annotations
 
+from typing import Any
+
+from logstore.stream.records import AttributeValue, Image
+
 from . import paths as docpaths
+from .paths import Path
 
 
-def check(paths: list[tuple]) -> None:
+def check(paths: list[Path]) -> None:
     docpaths.check_overlaps(paths, "ProjectionExpression")
 
 
-def project(paths: list[tuple], item: dict | None) -> dict:
+def project(paths: list[Path], item: Image | None) -> Image:
     if item is None:
         return {}
-    tree: dict = {}
+    tree: dict[Any, Any] = {}   # path parts -> subtree, True at a selected leaf
     for parts in paths:
         if docpaths.get(item, parts) is None:
             continue
@@ -31,7 +36,7 @@ def project(paths: list[tuple], item: dict | None) -> dict:
     return {name: _build(item[name], sub) for name, sub in tree.items()}
 
 
-def _build(av: dict, sub) -> dict:
+def _build(av: AttributeValue, sub: Any) -> AttributeValue:
     if sub is True:
         return av
     if "L" in av:

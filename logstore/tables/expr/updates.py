@@ -19,20 +19,23 @@ Pure; thread-safe.
 from __future__ import annotations
 
 from decimal import Context, Decimal
+from typing import Any, Collection
 
 from logstore.errors import ValidationException
+from logstore.stream.records import AttributeValue, Image
 
 from .. import attrs
 from . import nodes as n
 from . import paths
 from .binding import type_of
+from .paths import Path
 
 WRONG_TYPE = "An operand in the update expression has an incorrect data type"
 MISSING = "The provided expression refers to an attribute that does not exist in the item"
 _EXACT = Context(prec=300)
 
 
-def action_paths(update: n.Update) -> list[tuple]:
+def action_paths(update: n.Update) -> list[Path]:
     return [a.path.parts for a in update.actions()]
 
 
@@ -41,7 +44,7 @@ def check_paths(update: n.Update) -> None:
     paths.check_overlaps(action_paths(update), "UpdateExpression")
 
 
-def check_keys(update: n.Update, key_names) -> None:
+def check_keys(update: n.Update, key_names: Collection[str]) -> None:
     """No action of a bound update touches one of the table's key attributes."""
     for parts in action_paths(update):
         if parts[0] in key_names:
@@ -49,7 +52,7 @@ def check_keys(update: n.Update, key_names) -> None:
                                       f"{parts[0]}. This attribute is part of the key")
 
 
-def _value(o, old: dict | None) -> dict:
+def _value(o: Any, old: Image | None) -> AttributeValue:
     if isinstance(o, n.Literal):
         return o.value
     if isinstance(o, n.Path):
@@ -77,11 +80,11 @@ def _number(d: Decimal) -> str:
     return attrs.canonical_number(str(d))
 
 
-def _index_order(parts: tuple):
+def _index_order(parts: Path) -> tuple[tuple[int, int, str], ...]:
     return tuple((1, p, "") if isinstance(p, int) else (0, 0, p) for p in parts)
 
 
-def apply(update: n.Update, key: dict, old: dict | None, mismatch: str = WRONG_TYPE) -> dict | None:
+def apply(update: n.Update, key: Image, old: Image | None, mismatch: str = WRONG_TYPE) -> Image | None:
     """The item after ``update``; ``old`` is the stored item or None (then the item starts as its key). An update
     of a missing item that only REMOVEs attributes or DELETEs from sets creates nothing (None), as in DynamoDB (an
     update with no actions at all, which only empty AttributeUpdates are, creates the key-only item). ``mismatch``
@@ -96,7 +99,7 @@ def apply(update: n.Update, key: dict, old: dict | None, mismatch: str = WRONG_T
     for parts in sorted(removes, key=_index_order, reverse=True) if len(removes) > 1 else removes:
         paths.remove_at(item, parts)
     for a in update.adds:
-        value = a.value.value
+        value = a.value.value   # type: ignore[attr-defined]  # bound: a Literal
         current = paths.get(item, a.path.parts)
         if current is None:
             paths.set_at(item, a.path.parts, value)
@@ -111,9 +114,9 @@ def apply(update: n.Update, key: dict, old: dict | None, mismatch: str = WRONG_T
             paths.set_at(item, a.path.parts, {"L": current["L"] + value["L"]})
         else:
             paths.set_at(item, a.path.parts, _union(t, current[t], value[t]))
-    for a in update.deletes:
-        value = a.value.value
-        current = paths.get(item, a.path.parts)
+    for d in update.deletes:
+        value = d.value.value   # type: ignore[attr-defined]  # bound: a Literal
+        current = paths.get(item, d.path.parts)
         if current is None:
             continue
         t = type_of(value)
@@ -122,11 +125,12 @@ def apply(update: n.Update, key: dict, old: dict | None, mismatch: str = WRONG_T
         drop = set(value[t]) if t != "NS" else {Decimal(m) for m in value[t]}
         left = [m for m in current[t] if (Decimal(m) if t == "NS" else m) not in drop]
         if left:
-            paths.set_at(item, a.path.parts, {t: left})
+            paths.set_at(item, d.path.parts, {t: left})
         else:
-            paths.remove_at(item, a.path.parts)
+            paths.remove_at(item, d.path.parts)
     return item
 
 
-def _union(t: str, current: list, extra: list) -> dict:
-    return attrs.canonical_item({"v": {t: current + [m for m in extra if m not in current]}})["v"]
+def _union(t: str, current: list[Any], extra: list[Any]) -> AttributeValue:
+    union: AttributeValue = attrs.canonical_item({"v": {t: current + [m for m in extra if m not in current]}})["v"]
+    return union

@@ -1,0 +1,148 @@
+"""Environment.submit: writes committed by the committer thread, in groups, each answered after its commit."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from logstore.errors import ReadOnlyError, StorageError
+from logstore.storage import Environment
+
+
+class Answers:
+    """Collects submit's callbacks; ``wait(n)`` until n arrived."""
+
+    def __init__(self, env: Environment | None = None, db=None):
+        self.env, self.db = env, db
+        self.got: list[tuple[object, BaseException | None, bool]] = []
+        self.cond = threading.Condition()
+
+    def done(self, key: bytes | None = None):
+        def callback(result, error):
+            visible = None
+            if key is not None and self.env is not None:   # answered only once committed: a new reader sees it
+                with self.env.begin_read() as txn:
+                    visible = txn.get(key, db=self.db) is not None
+            with self.cond:
+                self.got.append((result, error, visible))
+                self.cond.notify_all()
+        return callback
+
+    def wait(self, n: int) -> list:
+        with self.cond:
+            assert self.cond.wait_for(lambda: len(self.got) >= n, timeout=30)
+            return list(self.got)
+
+
+def test_each_submitted_write_is_answered_after_its_commit(store_path):
+    env = Environment(store_path)
+    db = env.db("s")
+    answers = Answers(env, db)
+    for n in range(50):
+        key = f"k{n}".encode()
+        env.submit(lambda txn, key=key: txn.put(key, b"v", db=db) and key, answers.done(key))
+    got = answers.wait(50)
+    assert [r for r, _, _ in got] == [f"k{n}".encode() for n in range(50)]   # in submission order
+    assert all(error is None and visible for _, error, visible in got)
+    env.close()
+
+
+def test_a_group_commits_once_and_one_failure_stays_its_own(store_path):
+    """Writes submitted while the committer is busy form one group: one commit; the one that raises is rolled
+    back alone (nothing of it written) and gets its own error; the others succeed."""
+    env = Environment(store_path)
+    db = env.db("s")
+    answers = Answers(env, db)
+    release = threading.Event()
+    env.submit(lambda txn: release.wait(30) and txn.put(b"first", b"v", db=db), answers.done())
+    before = None
+    while before is None:   # the committer has taken the first write alone and is inside its transaction
+        with env._submit_cond:
+            if not env._submitted:
+                before = env.info()["last_txnid"]
+
+    def failing(txn):
+        txn.put(b"half", b"v", db=db)
+        raise ValueError("refused")
+    for n in range(10):
+        if n == 4:
+            env.submit(failing, answers.done())
+        else:
+            env.submit(lambda txn, n=n: txn.put(f"k{n}".encode(), b"v", db=db), answers.done())
+    release.set()
+    got = answers.wait(11)
+    assert env.info()["last_txnid"] - before == 2     # the first write's commit, then one for the group of ten
+    errors = [error for _, error, _ in got]
+    assert isinstance(errors[5], ValueError) and str(errors[5]) == "refused"
+    assert all(e is None for i, e in enumerate(errors) if i != 5)
+    with env.begin_read() as txn:
+        assert txn.get(b"half", db=db) is None and txn.get(b"first", db=db) == b"v"
+        assert all(txn.get(f"k{n}".encode(), db=db) == b"v" for n in range(10) if n != 4)
+    env.close()
+
+
+def test_a_lone_failing_write_changes_nothing(store_path):
+    env = Environment(store_path)
+    db = env.db("s")
+    answers = Answers()
+
+    def failing(txn):
+        txn.put(b"x", b"v", db=db)
+        raise KeyError("no")
+    env.submit(failing, answers.done())
+    [(result, error, _)] = answers.wait(1)
+    assert result is None and isinstance(error, KeyError)
+    with env.begin_read() as txn:
+        assert txn.get(b"x", db=db) is None
+    env.close()
+
+
+def test_close_commits_what_was_submitted_first(store_path):
+    env = Environment(store_path)
+    db = env.db("s")
+    answers = Answers()
+    for n in range(200):
+        env.submit(lambda txn, n=n: txn.put(f"k{n}".encode(), b"v", db=db), answers.done())
+    env.close()
+    assert len(answers.got) == 200 and all(e is None for _, e, _ in answers.got)
+    with pytest.raises(StorageError):
+        env.submit(lambda txn: None, answers.done())
+    env = Environment(store_path)
+    db = env.db("s")
+    with env.begin_read() as txn:
+        assert txn.stat(db)["entries"] == 200
+    env.close()
+
+
+def test_submitted_writes_meet_threads_writing_and_a_growing_map(store_path):
+    """Submitted writes and threads calling write at once, in a map that has to grow several times (each grown
+    transaction run again from the start): every write lands once."""
+    env = Environment(store_path, map_size=1 << 20)
+    db = env.db("s")
+    answers = Answers()
+    value = b"x" * 3000
+
+    def writer(t):
+        for n in range(60):
+            env.write(lambda txn, n=n: txn.put(f"w{t}-{n}".encode(), value, db=db))
+    threads = [threading.Thread(target=writer, args=(t,)) for t in range(3)]
+    for t in threads:
+        t.start()
+    for n in range(600):
+        env.submit(lambda txn, n=n: txn.put(f"s{n}".encode(), value, db=db), answers.done())
+    for t in threads:
+        t.join()
+    got = answers.wait(600)
+    assert all(e is None for _, e, _ in got)
+    with env.begin_read() as txn:
+        assert txn.stat(db)["entries"] == 600 + 180
+    assert env.map_size > 1 << 20
+    env.close()
+
+
+def test_a_read_only_store_refuses_submit(store_path):
+    Environment(store_path).close()
+    env = Environment(store_path, readonly=True)
+    with pytest.raises(ReadOnlyError):
+        env.submit(lambda txn: None, lambda result, error: None)
+    env.close()
