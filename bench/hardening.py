@@ -1,8 +1,8 @@
 """What the hardening of issue 18 costs, each against the same work without it, in the same run.
 
 Workloads:
-* embedded_put_checks -- ``store.put_item(**request)`` (the embedded caller's JSON-layer checks:
-                    api/validation.embedded_request, then the operation) against the operation called without
+* embedded_put_checks -- ``store.put_item(**request)`` (the embedded caller's member-type checks:
+                    api/members.checked, then the operation) against the operation called without
                     them, on a non-durable store (so the checks are not hidden behind fsyncs).
                     Target: >= 0.9x (the checks cost at most a tenth of a put).
 * open_walk      -- opening a store of ~64 MiB (the largest walked at open by default) with its pages walked

@@ -87,14 +87,18 @@ class ItemsService:
         return plan.respond(*self.write(plan.table, plan.build))
 
     def submit(self, plan: WritePlan, done: Finished[dict]) -> None:
-        """``run`` committed by the store's committer thread: validation errors raise here; ``done(response,
-        None)`` or ``done(None, error)`` is called on that thread once the commit returned (``Writer.submit``),
-        re-validated as ``write`` does."""
+        """``run`` committed by the store's committer thread: an unknown table raises here; the mutations are
+        built (the item validated against the table's definition) on that thread, inside the write, and
+        ``done(response, None)`` or ``done(None, error)`` is called there once the commit returned
+        (``Writer.submit``), re-validated as ``write`` does. Building there keeps the item codec's C call (which
+        releases the GIL) off the caller's thread: on the server's event loop every GIL release hands the GIL
+        to the committer and waits to get it back."""
         cached = self.tables.schema(plan.table)
 
         def attempt(fresh: bool, finished) -> None:
             tdef = self.tables.schema(plan.table, fresh=True) if fresh else cached
-            self.tables.writer.submit(plan.build(tdef), lambda outcomes, error: finished((tdef, outcomes), error))
+            self.tables.writer.submit(lambda: plan.build(tdef), lambda outcomes, error: finished((tdef, outcomes),
+                                                                                                  error))
 
         def answered(result, error) -> None:
             if error is not None:

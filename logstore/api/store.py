@@ -38,6 +38,7 @@ from logstore.tables.upgrade import upgrade as upgrade_store
 from logstore.tables.writes import revalidated
 
 from .batch_api import BatchService
+from . import members
 from .items_api import ItemsService
 from .operations import ROUTES, StoreOperations
 from .reads_api import ReadsService
@@ -45,7 +46,6 @@ from .streams_api import StreamsService
 from .tables_api import TablesService
 from .tags_api import TagsService
 from .transact_api import TransactService
-from .validation import embedded_request
 from .write_batch import Batch
 
 OPERATIONS = ROUTES["DynamoDB_20120810"]                 # AWS name -> method name (operations.py, generated)
@@ -133,30 +133,31 @@ class Store(StoreOperations):
 
     def call(self, operation: str, request: dict, *, from_json: bool = False) -> dict:
         """Run an operation by its AWS name (``PutItem``, ``GetRecords``...) with a request dict (the members as
-        the operation's method takes them). ``from_json``: the request was decoded from JSON and walked against
-        the model (the server does both), so the embedded caller's checks (validation.embedded_request: string
-        keys, valid Unicode, the nesting bound) are skipped."""
+        the operation's method takes them). Its member types are checked first against the service model
+        (members.py, the same check the server makes: the same fault, the same SerializationException);
+        ``from_json``: the request is the server's, already checked by ``members.checked(..., from_json=True)``."""
         handler = self._handlers.get(operation)
         if handler is None:
             raise ValidationException(f"Unknown operation {operation}")
         if not from_json:
-            embedded_request(request)
+            request = members.checked(operation, request)
         return handler(request)
 
     def submit(self, operation: str, request: dict, done: Callable[[dict | None, BaseException | None], None], *,
                from_json: bool = False) -> None:
         """``call`` without waiting for the commit, for the single-item writes (``SUBMITTABLE``: PutItem,
-        DeleteItem, UpdateItem): the request is validated now (its errors raise here, nothing written), then
-        committed by the store's committer thread together with whatever else is waiting, one fsync for the
-        group (``Environment.submit``); ``done(response, None)`` or ``done(None, error)`` (a failed condition,
-        an error of the write or of its commit) is called on that thread once the commit returned, so a
-        response means the write and its record are on disk. Keep ``done`` short; it must not call the store's
-        write methods."""
+        DeleteItem, UpdateItem): the request's members and expressions are checked now (their errors raise here,
+        nothing written, as does an unknown table), then the item is validated against the table and written by
+        the store's committer thread together with whatever else is waiting, one fsync for the group
+        (``Environment.submit``); ``done(response, None)`` or ``done(None, error)`` (an invalid item, a failed
+        condition, an error of the write or of its commit; nothing of it written) is called on that thread once
+        the commit returned, so a response means the write and its record are on disk. Keep ``done`` short; it
+        must not call the store's write methods."""
         plan = self._plans.get(operation)
         if plan is None:
             raise ValidationException(f"Operation {operation} cannot be submitted; use call")
         if not from_json:
-            embedded_request(request)
+            request = members.checked(operation, request)
         self._items_api.submit(plan(request), done)
 
     def get_records_json(self, request: dict) -> bytes:

@@ -3,12 +3,8 @@
 A ``Checks`` collects every constraint violation of one request, then raises one ValidationException:
 ``1 validation error detected: Value '1001' at 'limit' failed to satisfy constraint: Member must have value less
 than or equal to 1000`` (member names camel-cased, several errors joined by ``; `` with the count adjusted: the
-envelope is ``errors.ConstraintViolations``). Type errors (a string where a number belongs) are
-SerializationException, as AWS's JSON layer reports them.
-
-``embedded_request`` is what the JSON layer guarantees an HTTP request and an embedded caller may break: map
-keys that are strings, strings that are valid Unicode (no lone surrogates), and nesting no deeper than the
-server's shape walker allows (MAX_DEPTH, SerializationException "Nesting too deep" on both paths).
+envelope is ``errors.ConstraintViolations``). Member types (a string where a number belongs) are checked before
+a request reaches a Checks, by members.py, for the server and the embedded store alike.
 
 Pure; a Checks is used by one request on one thread.
 """
@@ -20,74 +16,6 @@ from typing import Iterator
 
 from logstore.errors import ConstraintViolations, SerializationException, ValidationException
 from logstore.stream import ids
-
-MAX_DEPTH = 64   # as server/shapes.py: deeper than any valid request (AttributeValues nest at most 32)
-
-
-INT32_MEMBERS = frozenset({"Limit", "Segment", "TotalSegments"})   # botocore: integer shapes; the rest are long
-
-
-def out_of_range(name: str, value: int, kind: str | None = None) -> None:
-    """SerializationException if ``value`` does not fit the Java type of member ``name`` (``kind``: the model's
-    "integer" or "long", when the caller knows it), in the words of AWS's JSON parser (Jackson)."""
-    kind = kind or ("integer" if name in INT32_MEMBERS else "long")
-    bits, java = (31, "int") if kind == "integer" else (63, "long")
-    if not -(1 << bits) <= value < (1 << bits):
-        raise SerializationException(f"Numeric value ({value}) out of range of {java} (for '{name}')")
-
-
-def embedded_request(request) -> None:
-    """Refuse, as AWS's JSON layer would, what only an embedded caller can pass: a request that is not a map
-    with string keys at every level, a string with a lone surrogate, nesting deeper than MAX_DEPTH. The walk's
-    own recursion is bounded by MAX_DEPTH."""
-    if not isinstance(request, dict):
-        raise SerializationException("Start of structure or map found where not expected")
-    _walk_map(request, 0)
-
-
-def _walk_map(value: dict, depth: int) -> None:
-    if depth > MAX_DEPTH:
-        raise SerializationException("Nesting too deep")
-    for key, item in value.items():
-        if type(key) is not str:
-            if not isinstance(key, str):
-                raise SerializationException(f"Map keys must be strings, not {type(key).__name__}")
-        if not key.isascii():
-            _text(key)
-        kind = type(item)
-        if kind is str:
-            if not item.isascii():
-                _text(item)
-        elif kind is dict or isinstance(item, dict):
-            _walk_map(item, depth + 1)
-        elif kind is list or isinstance(item, (list, tuple)):
-            _walk_list(item, depth + 1)
-        elif isinstance(item, str):
-            _text(item)
-
-
-def _walk_list(value, depth: int) -> None:
-    if depth > MAX_DEPTH:
-        raise SerializationException("Nesting too deep")
-    for item in value:
-        kind = type(item)
-        if kind is str:
-            if not item.isascii():
-                _text(item)
-        elif kind is dict or isinstance(item, dict):
-            _walk_map(item, depth + 1)
-        elif kind is list or isinstance(item, (list, tuple)):
-            _walk_list(item, depth + 1)
-        elif isinstance(item, str):
-            _text(item)
-
-
-def _text(value: str) -> None:
-    if not value.isascii():
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise SerializationException("Invalid UTF-8 in a string: lone surrogates are not allowed") from None
 
 
 def _member(name: str) -> str:
@@ -142,12 +70,10 @@ class Checks:
         return value
 
     def integer(self, name: str, *, required=False, min_value=None, max_value=None):
-        """An integer member; one outside its model type's range (a 32-bit ``integer`` for INT32_MEMBERS, a
-        64-bit ``long`` otherwise) is SerializationException, as AWS's JSON layer cannot read it either."""
+        """An integer member (its Java type's range is members.py's check, made before)."""
         value = self.get(name, int, required)
         if value is None:
             return None
-        out_of_range(name, value)
         if min_value is not None and value < min_value:
             self._fail(name, value, f"Member must have value greater than or equal to {min_value}")
         if max_value is not None and value > max_value:

@@ -42,7 +42,7 @@ import threading
 from dataclasses import dataclass
 
 import logstore
-from logstore.api import Store, StreamPolicy
+from logstore.api import Store, StreamPolicy, members
 from logstore.api.store import maintenance_loop
 from logstore.clock import SYSTEM_CLOCK, OffsetClock
 from logstore.errors import (AwsError, InternalServerError, RequestEntityTooLargeException, RequestTimeoutException,
@@ -53,7 +53,6 @@ from . import gcpolicy, protocol, wire
 from .auth import Verifier
 from .dispatch import Dispatcher
 from .limits import DEFAULT_MAX_BODY
-from .shapes import ShapeModels
 
 log = logging.getLogger("logstore.server")
 
@@ -189,7 +188,6 @@ class Server:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.verifier = Verifier(settings.keys)
-        self.shapes = ShapeModels()
         self.holder: StoreHolder | None = None
         self.dispatcher: Dispatcher | None = None
         self.pool: concurrent.futures.ThreadPoolExecutor | None = None
@@ -202,10 +200,10 @@ class Server:
 
     def startup(self) -> None:
         protocol.return_freed_memory_to_the_os()
-        self.shapes.compile_all()
+        members.compile_all()
         os.makedirs(self.settings.path, exist_ok=True)
         self.holder = StoreHolder(self.settings)
-        self.dispatcher = Dispatcher(self.verifier, self.shapes, self.holder)
+        self.dispatcher = Dispatcher(self.verifier, self.holder)
         self.pool = concurrent.futures.ThreadPoolExecutor(self.settings.threads, thread_name_prefix="logstore-req")
         if self.settings.console:
             from logstore.console import Console   # its templates load only when the console is on

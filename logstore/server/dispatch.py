@@ -3,10 +3,11 @@
 ``Dispatcher.answer(rid, method, path, query, headers, body)`` runs, in this order: SigV4 (auth.py) ->
 ``X-Amz-Target`` (``DynamoDB_20120810.<Op>`` or ``DynamoDBStreams_20120810.<Op>``; anything else, or an operation
 the engine does not offer, is UnknownOperationException) -> JSON (wire.decode) -> member types against botocore's
-model (shapes.py) -> the engine's ``Store.call`` -> JSON out (wire.encode; GetRecords' body comes whole from
-``Store.get_records_json``, rendered from the stored records). An ``AwsError`` becomes AWS's envelope;
-a ``StorageError`` InternalServerError saying only what kind (the disk is full, the store is damaged), logged;
-anything else is logged with the request id and becomes InternalServerError with no details.
+model (api/members.py, the check the embedded store makes too) -> the engine's ``Store.call`` -> JSON out
+(wire.encode; GetRecords' body comes whole from ``Store.get_records_json``, rendered from the stored records). An
+``AwsError`` becomes AWS's envelope; a ``StorageError`` InternalServerError saying only what kind (the disk is
+full, the store is damaged), logged; anything else is logged with the request id and becomes InternalServerError
+with no details.
 
 ``submit`` is ``answer`` for the single-item writes without a thread waiting for the commit: checked on the
 caller's thread (the event loop's), committed by the store's committer thread, answered through a callback.
@@ -24,14 +25,13 @@ from __future__ import annotations
 import logging
 from typing import Callable, Protocol
 
-from logstore.api import Store
+from logstore.api import Store, members
 from logstore.api.operations import ROUTES
 from logstore.errors import (AwsError, CorruptionError, DiskFullError, InternalServerError, StorageError,
                              UnknownOperationException)
 
 from . import wire
 from .auth import Verifier
-from .shapes import ShapeModels
 
 log = logging.getLogger("logstore.server")
 
@@ -45,8 +45,8 @@ class Holder(Protocol):
 
 
 class Dispatcher:
-    def __init__(self, verifier: Verifier, shapes: ShapeModels, holder: Holder):
-        self.verifier, self.shapes, self.holder = verifier, shapes, holder
+    def __init__(self, verifier: Verifier, holder: Holder):
+        self.verifier, self.holder = verifier, holder
 
     def answer(self, rid: str, method: str, path: str, query: str, headers: dict[str, str],
                body: bytes) -> tuple[int, bytes]:
@@ -98,10 +98,9 @@ class Dispatcher:
         self.verifier.verify(method, path, query, headers, body)
         prefix, _, operation = headers.get("x-amz-target", "").partition(".")
         engine_ops = ENGINE_OPERATIONS.get(prefix)
-        validate = self.shapes.validator(prefix, operation) if engine_ops and operation in engine_ops else None
-        if validate is None:
+        if not engine_ops or operation not in engine_ops:
             raise UnknownOperationException()
-        return operation, validate(wire.decode(body))
+        return operation, members.checked(operation, wire.decode(body), from_json=True)
 
     def failure(self, rid: str, operation: str, exc: Exception) -> tuple[int, bytes]:
         """The answer to a request that failed with ``exc``: an AwsError's own envelope; the engine's trouble

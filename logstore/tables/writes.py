@@ -235,10 +235,12 @@ class Writer:
             return outcomes
         return self.env.write(once)
 
-    def submit(self, mutations: list[Mutation], done: Finished[list[Outcome]]) -> None:
+    def submit(self, build: Callable[[], list[Mutation]], done: Finished[list[Outcome]]) -> None:
         """``write`` committed by the environment's committer thread (``Environment.submit``): returns at once;
-        ``done(outcomes, None)`` or ``done(None, error)`` is called on that thread once the commit returned."""
-        self.env.submit(lambda txn: self.apply(txn, mutations), done)
+        ``build()`` (validating the mutations, so what it raises is also a failure of the write) and the write
+        run on that thread, and ``done(outcomes, None)`` or ``done(None, error)`` is called there once the
+        commit returned."""
+        self.env.submit(lambda txn: self.apply(txn, build()), done)
 
     def put_new(self, txn: Txn, table: str, table_no: int, packed: list[bytes]) -> bool:
         """The common case of a batch (Store.batch): unconditional puts of items into one table, each item as

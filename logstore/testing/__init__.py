@@ -7,8 +7,23 @@ real ``logstore serve`` process as ``logstore_server``. See docs/testing.md.
 mocks; ``lineage.py`` reading a table's stream in order; ``server.py`` the live server for ``logstore_server``.
 Needs botocore at run time (the ``[testing]`` extra).
 """
+from typing import Any
+
 from logstore.clock import FakeClock, OffsetClock
 
-from .inprocess import Mock, current, mock
+try:
+    from .inprocess import Mock, current, mock
+except ModuleNotFoundError as exc:
+    # logstore installed without the [testing] extra: the package still imports (its pytest plugin, which every
+    # pytest run in the environment loads, must not break the run); the mock's names say what to install
+    from logstore.extras import missing_extra
+    _MISSING = missing_extra(exc, "testing")
+    if _MISSING is None:
+        raise
+
+    def __getattr__(name: str) -> Any:
+        if name in ("Mock", "current", "mock"):
+            raise ModuleNotFoundError(_MISSING, name="botocore")
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = ["mock", "Mock", "current", "FakeClock", "OffsetClock"]

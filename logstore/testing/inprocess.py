@@ -44,7 +44,6 @@ from logstore.api import Store, StreamPolicy
 from logstore.clock import SYSTEM_CLOCK, Clock, OffsetClock
 from logstore.server.auth import Verifier
 from logstore.server.dispatch import Dispatcher
-from logstore.server.shapes import ShapeModels
 from logstore.server import wire
 
 from . import interceptor, timeline
@@ -56,13 +55,12 @@ _shared_lock = threading.Lock()
 _shared: dict[str, Any] = {}
 
 
-def _shapes() -> ShapeModels:
-    """botocore's models, loaded once per process (the first mock pays ~0.1 s; later ones nothing)."""
+def _verifier() -> Verifier:
+    """The one verifier of every mock (it accepts every request), made once per process."""
     with _shared_lock:
-        if "shapes" not in _shared:
-            _shared["shapes"] = ShapeModels()
+        if "verifier" not in _shared:
             _shared["verifier"] = Verifier(None)
-        return _shared["shapes"]
+        return _shared["verifier"]
 
 
 class _Environment:
@@ -167,7 +165,7 @@ class _Region:
         self._inside = 0
         self._closed = False
         self.store: Store | None = None
-        self.dispatcher = Dispatcher(_shared["verifier"], _shapes(), self)
+        self.dispatcher = Dispatcher(_verifier(), self)
 
     def open(self) -> Store:
         with self._cond:
@@ -227,7 +225,7 @@ class Mock:
         with self._lock:
             if self._active:
                 raise RuntimeError("this mock is already active; nest a new mock() instead")
-            _shapes()
+            _verifier()
             if self._path_option is not None:
                 os.makedirs(self._path_option, exist_ok=True)
                 self.path = self._path_option

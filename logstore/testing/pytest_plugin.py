@@ -27,10 +27,13 @@ import pytest
 try:
     from logstore.testing.inprocess import mock as _make_mock
     from logstore.testing.server import LiveServer
-    _IMPORT_ERROR: Exception | None = None
-except ImportError as exc:   # botocore absent: logstore installed without the [testing] extra
+    _MISSING: str | None = None
+except ModuleNotFoundError as exc:   # botocore absent: logstore installed without the [testing] extra
+    from logstore.extras import missing_extra
+    _MISSING = missing_extra(exc, "testing")
+    if _MISSING is None:
+        raise
     _make_mock = LiveServer = None
-    _IMPORT_ERROR = exc
 
 _REPORTS = pytest.StashKey[dict]()
 _KEPT = pytest.StashKey[list]()
@@ -64,9 +67,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
 
 
 def _require() -> None:
-    if _IMPORT_ERROR is not None:
-        pytest.fail(f"logstore.testing needs botocore (pip install 'logstore[testing]'): {_IMPORT_ERROR}",
-                    pytrace=False)
+    if _MISSING is not None:
+        pytest.fail(_MISSING, pytrace=False)
 
 
 def _failed(node) -> bool:

@@ -1,6 +1,6 @@
 """Store.submit: the single-item writes committed by the committer thread answer exactly as ``call`` does, raise
-their validation errors at once, deliver a write's own failure to its callback, and re-validate against a table
-that was replaced."""
+the request's own errors at once, deliver an invalid item's and a write's own failure to its callback, and
+re-validate against a table that was replaced."""
 from __future__ import annotations
 
 import json
@@ -58,10 +58,13 @@ def test_submit_answers_as_call_does(store):
 
 def test_validation_errors_raise_at_once_and_failures_reach_the_callback(store):
     store.create_table(TableName="tbl", **TABLE)
-    with pytest.raises(ValidationException):
-        store.submit("PutItem", {"TableName": "tbl", "Item": {"pk": {"S": ""}}}, lambda r, e: None)
+    with pytest.raises(ValidationException):   # a member's type: checked before anything is submitted
+        store.submit("PutItem", {"TableName": "tbl", "Item": {"pk": {"S": "a"}}, "ReturnValues": "ALL_NEW"},
+                     lambda r, e: None)
     with pytest.raises(ValidationException):
         store.submit("GetItem", {"TableName": "tbl", "Key": {"pk": {"S": "a"}}}, lambda r, e: None)
+    response, error = submitted(store, "PutItem", {"TableName": "tbl", "Item": {"pk": {"S": ""}}})
+    assert response is None and isinstance(error, ValidationException)    # the item, against the table
     assert submitted(store, "PutItem", {"TableName": "tbl", "Item": {"pk": {"S": "a"}}})[1] is None
     response, error = submitted(store, "PutItem", {"TableName": "tbl", "Item": {"pk": {"S": "a"}, "v": {"N": "1"}},
                                                    "ConditionExpression": "attribute_not_exists(pk)"})
@@ -79,5 +82,6 @@ def test_a_replaced_table_is_validated_again(store):
     response, error = submitted(store, "PutItem", {"TableName": "tbl", "Item": {"id": {"S": "b"}}})
     assert error is None and response == {}
     assert store.scan(TableName="tbl")["Items"] == [{"id": {"S": "b"}}]
-    with pytest.raises(ValidationException):   # validated against the new definition, now cached
-        store.submit("PutItem", {"TableName": "tbl", "Item": {"pk": {"S": "c"}}}, lambda r, e: None)
+    response, error = submitted(store, "PutItem", {"TableName": "tbl", "Item": {"pk": {"S": "c"}}})
+    assert response is None and isinstance(error, ValidationException)   # against the new definition
+    assert store.scan(TableName="tbl")["Items"] == [{"id": {"S": "b"}}]

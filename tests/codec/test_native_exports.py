@@ -48,9 +48,10 @@ def test_cdef_and_header_declare_the_same_functions():
 
 
 @pytest.mark.parametrize("env,expected", [({"LOGSTORE_PURE": "1"}, "pure"), ({"LOGSTORE_PURE": ""}, "c")])
-def test_facade_selects_implementation(env, expected):
+def test_facade_selects_implementation(env, expected, tmp_path):
+    # run outside the source tree: from an unpacked sdist (no compiled module in it) ``-c`` would import the tree
     out = subprocess.run([sys.executable, "-c", "import logstore.codec as c; print(c.IMPLEMENTATION)"],
-                         env={**os.environ, **env}, capture_output=True, text=True, check=True)
+                         env={**os.environ, **env}, capture_output=True, text=True, check=True, cwd=tmp_path)
     assert out.stdout.strip() == expected
 
 

@@ -82,28 +82,26 @@ class HttpTarget:
 
 class EmbeddedTarget:
     """An embedded store, answered as the server would encode its answer (logstore.server.wire). The request is
-    what a Python caller passes: the JSON with blobs as bytes (converted by the server's botocore-model walker
-    when the request passes it; otherwise the JSON as it is, so the embedded API's own checks answer)."""
+    what a Python caller passes: the JSON with blobs as bytes (converted by the member-type walker's wire door,
+    api/members.py, when the request passes it; otherwise the JSON as it is, so the embedded door's own walk
+    answers)."""
 
     def __init__(self, store):
-        from logstore.server.shapes import ShapeModels
         self.store = store
-        self.shapes = ShapeModels()
 
     def send(self, prefix: str, operation: str, body: bytes) -> tuple[int, bytes] | None:
         """None for an exchange that only exists at the HTTP border (an unknown target or operation)."""
         from logstore.api.store import OPERATIONS, STREAMS_OPERATIONS
+        from logstore.api import members
         from logstore.errors import AwsError, SerializationException
         from logstore.server import wire
         if operation not in {"DynamoDB_20120810": OPERATIONS, "DynamoDBStreams_20120810": STREAMS_OPERATIONS}[prefix]:
             return None
         request = json.loads(body)
-        validate = self.shapes.validator(prefix, operation)
-        if validate is not None:
-            try:
-                request = validate(request)
-            except SerializationException:
-                pass
+        try:
+            request = members.checked(operation, request, from_json=True)
+        except SerializationException:
+            pass
         try:
             return 200, wire.encode_response(operation, self.store.call(operation, request))
         except AwsError as exc:

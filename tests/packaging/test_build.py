@@ -88,3 +88,23 @@ def test_a_fresh_venv_runs_the_core_install(dist, tmp_path):
                          capture_output=True, text=True, timeout=60)
     assert (cmd.returncode, cmd.stderr) == (2, "logstore: this needs the [cli] extra (click is not installed): "
                                                "pip install 'logstore[cli]'\n")
+
+
+def test_the_sdist_installs_in_a_fresh_venv_and_passes_the_engine_tiers(dist, tmp_path):
+    # a user's path from the sdist alone: install it (the wheel is built from it on their machine) with the test
+    # extra into an empty virtual environment, unpack it, and run its own test suite's engine and API tiers
+    # against the installed package (not the unpacked tree, which holds no compiled module)
+    venv, src = tmp_path / "venv", tmp_path / "src"
+    _sh(sys.executable, "-m", "venv", str(venv))
+    sdist = _one(dist, "logstore-*.tar.gz")
+    _sh(str(venv / "bin" / "pip"), "install", "-q", f"{sdist}[test]")
+    with tarfile.open(sdist) as tar:
+        tar.extractall(src, filter="data")
+    (root,) = src.iterdir()
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "LOGSTORE_PURE")}
+    done = subprocess.run([str(venv / "bin" / "pytest"), "-q", "-p", "no:cacheprovider", "-m", "not slow",
+                           "tests/codec", "tests/storage", "tests/stream", "tests/tables", "tests/api"],
+                          cwd=root, env=env, capture_output=True, text=True, timeout=1200)
+    assert done.returncode == 0, done.stdout[-5000:] + done.stderr[-2000:]
+    assert " passed" in done.stdout.splitlines()[-1]
+    assert not list((root / "logstore").rglob("*.pyc")), "the tests imported the unpacked tree, not the install"

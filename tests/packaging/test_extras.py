@@ -64,3 +64,19 @@ def test_serve_needs_only_the_server_extra(tmp_path):
 def test_an_unrelated_missing_module_is_not_hidden(tmp_path):
     done = _run("from logstore.__main__ import main\nmain()", ["logstore.cli"], tmp_path, ["--help"])
     assert done.returncode == 1 and "Traceback" in done.stderr
+
+
+def test_pytest_runs_without_the_testing_extra(tmp_path):
+    # the plugin is registered by an entry point, so every pytest run in an environment with logstore loads it:
+    # without botocore the run goes on, and only a test using the fixtures is told what to install
+    (tmp_path / "test_user.py").write_text("def test_plain():\n    assert 1\n\n"
+                                           "def test_mock(logstore_mock):\n    pass\n")
+    done = _run("import pytest\nsys.exit(pytest.main(['-q', '-p', 'no:cacheprovider', 'test_user.py']))",
+                OPTIONAL, tmp_path)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "1 passed, 1 error" in done.stdout, done.stdout
+    assert ("logstore: this needs the [testing] extra (botocore is not installed): pip install "
+            "'logstore[testing]'") in done.stdout
+    done = _run("from logstore.testing import mock", OPTIONAL, tmp_path)
+    assert done.stderr.splitlines()[-1] == ("ModuleNotFoundError: logstore: this needs the [testing] extra (botocore "
+                                            "is not installed): pip install 'logstore[testing]'")

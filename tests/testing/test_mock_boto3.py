@@ -30,7 +30,7 @@ def test_client_writes_reads_and_errors_like_the_server():
         assert "Missing the key pk" in err.value.response["Error"]["Message"]
         with pytest.raises(ddb.exceptions.ResourceNotFoundException):
             ddb.get_item(TableName="missing", Key={"pk": {"S": "a"}})
-        # the server's member-type checks (shapes.py) run too: botocore's own validation off, a string for a number
+        # the member-type checks (api/members.py) run too: botocore's own validation off, a string for a number
         raw = boto3.client("dynamodb", region_name="us-east-1",
                            config=botocore.config.Config(parameter_validation=False))
         with pytest.raises(ClientError) as err:
