@@ -347,3 +347,73 @@ int lsi_put_item(const uint8_t *in, size_t in_len,
     info->out_len = (uint32_t)w;
     return LSI_OK;
 }
+
+/* ---- lsi_put_batch: a batch's unconditional puts of new items into one table, at commit (Store.batch) ---- */
+
+static int put_space(size_t cap, size_t w, size_t n) { return cap >= w && cap - w >= n; }
+
+static size_t uint_len(uint32_t v) { return v < 0x80 ? 1 : v <= 0xff ? 2 : v <= 0xffff ? 3 : 5; }
+
+/* msgpack-python's packing of a non-negative int below 2**32 (the record's kind and SizeBytes). */
+static size_t pack_uint(uint8_t *o, uint32_t v) {
+    if (v < 0x80) { o[0] = (uint8_t)v; return 1; }
+    if (v <= 0xff) { o[0] = 0xcc; o[1] = (uint8_t)v; return 2; }
+    if (v <= 0xffff) { o[0] = 0xcd; o[1] = (uint8_t)(v >> 8); o[2] = (uint8_t)v; return 3; }
+    o[0] = 0xce; o[1] = (uint8_t)(v >> 24); o[2] = (uint8_t)(v >> 16); o[3] = (uint8_t)(v >> 8); o[4] = (uint8_t)v;
+    return 5;
+}
+
+int lsi_put_batch(const uint8_t *in, const uint32_t *lens, size_t n,
+                  const uint8_t *hname, size_t hname_len, int htype,
+                  const uint8_t *rname, size_t rname_len, int rtype,
+                  uint64_t table_no, int records,
+                  uint8_t *out, size_t out_cap, uint8_t *scratch, size_t scratch_cap,
+                  uint32_t *entries, size_t *out_len) {
+    if (!out || !scratch || !entries || !out_len || (n && (!in || !lens))) return LSI_E_ARG;
+    if (records < 0 || records > 2) return LSI_E_ARG;
+    size_t w = 0, pos = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t len = lens[i];
+        if (scratch_cap < LSI_KEY_CAP + 1 + 2 * (uint64_t)len) return LSI_E_SPACE;
+        lsi_item_info info;
+        int rc = lsi_put_item(in + pos, len, hname, hname_len, htype, rname, rname_len, rtype, scratch,
+                              scratch_cap, &info);
+        if (rc != LSI_OK) return rc;
+        const uint8_t *body = info.reordered ? scratch + info.key_len + info.keys_len : in + pos;
+        const uint8_t *keys = scratch + info.key_len;
+        size_t key_len = 8 + (size_t)info.key_len;
+        if (key_len > LSI_INLINE) return LSI_FALLBACK;   /* a long-form LMDB key: keycodec.stored_key's digest */
+        uint32_t record_size = info.keys_size + (records == 2 ? info.size : 0);   /* the record's SizeBytes */
+        size_t record_len = records ? 2 + uint_len(record_size) + info.keys_len + (records == 2 ? len : 1) + 2 : 0;
+        if (!put_space(out_cap, w, key_len + 4 + len + record_len)) return LSI_E_SPACE;
+        uint8_t *k = out + w;
+        for (int b = 0; b < 8; b++) k[b] = (uint8_t)(table_no >> (56 - 8 * b));
+        memcpy(k + 8, scratch, info.key_len);
+        uint8_t *v = k + key_len;
+        uint32_t crc = lsg_crc32c(lsg_crc32c(0, k, key_len), body, len);
+        v[0] = (uint8_t)crc; v[1] = (uint8_t)(crc >> 8); v[2] = (uint8_t)(crc >> 16); v[3] = (uint8_t)(crc >> 24);
+        memcpy(v + 4, body, len);
+        uint8_t *r = v + 4 + len;
+        if (records) {           /* [INSERT, SizeBytes, Keys, NewImage or nil, nil, 0] (stream/records.py) */
+            *r++ = 0x96;
+            *r++ = 1;
+            r += pack_uint(r, record_size);
+            memcpy(r, keys, info.keys_len);
+            r += info.keys_len;
+            if (records == 2) { memcpy(r, body, len); r += len; }
+            else *r++ = 0xc0;
+            *r++ = 0xc0;
+            *r++ = 0x00;
+        }
+        uint32_t *e = entries + 5 * i;
+        e[0] = (uint32_t)key_len;
+        e[1] = (uint32_t)(4 + len);
+        e[2] = (uint32_t)record_len;
+        e[3] = info.partition;
+        e[4] = info.size;
+        w = (size_t)(r - out);
+        pos += len;
+    }
+    *out_len = w;
+    return LSI_OK;
+}

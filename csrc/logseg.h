@@ -127,6 +127,7 @@ int lsg_read(const uint8_t *seg, size_t seg_len, uint64_t from_seq,
 #define LSI_HASH_INLINE 256          /* keycodec.HASH_INLINE: a longer encoded hash value is left to Python */
 #define LSI_KEY_CAP 2306             /* the largest key written: 256 + an escaped 1024-byte range value + 2 */
 #define LSI_MAX_INPUT (16u << 20)
+#define LSI_INLINE 495               /* keycodec.INLINE: a longer LMDB key is long-form (a digest), left to Python */
 
 typedef struct {
     uint32_t size;        /* attrs.item_size of the item */
@@ -147,6 +148,20 @@ int lsi_put_item(const uint8_t *in, size_t in_len,
                  const uint8_t *hname, size_t hname_len, int htype,
                  const uint8_t *rname, size_t rname_len, int rtype,
                  uint8_t *out, size_t out_cap, lsi_item_info *info);
+/* A batch's unconditional puts of new items into one table (Store.batch at commit), the items given as msgpack
+ * concatenated in `in`, lens[i] bytes each. LSI_OK with, in out, for each item in order: its LMDB key (u64 BE
+ * table_no || the key lsi_put_item makes; at most LSI_INLINE bytes), its sealed value (u32le crc32c(LMDB key ||
+ * body) || the canonical body: storage/sealed.py), and unless records is 0 the payload of its INSERT change record
+ * (stream/records.py: records 2 with the NewImage, 1 without); entries[5 i .. 5 i + 4] = the three lengths, the
+ * partition hash and the item size; *out_len the bytes written. LSI_FALLBACK if any item is not lsi_put_item's
+ * common case or its LMDB key would be long-form (Python decides); LSI_E_ARG / LSI_E_SPACE for bad arguments
+ * (scratch_cap >= LSI_KEY_CAP + 1 + 2 * the longest item; out_cap >= the sum of 3 lens[i] + 520). */
+int lsi_put_batch(const uint8_t *in, const uint32_t *lens, size_t n,
+                  const uint8_t *hname, size_t hname_len, int htype,
+                  const uint8_t *rname, size_t rname_len, int rtype,
+                  uint64_t table_no, int records,
+                  uint8_t *out, size_t out_cap, uint8_t *scratch, size_t scratch_cap,
+                  uint32_t *entries, size_t *out_len);
 /* ---- end of item.c ---- */
 
 /* ---- record.c (issue 13, fastdrain): change-record payloads rendered for readers ----

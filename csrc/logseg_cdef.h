@@ -53,6 +53,7 @@ int lsg_read(const uint8_t *seg, size_t seg_len, uint64_t from_seq, uint32_t max
 #define LSI_OK ...
 #define LSI_FALLBACK ...
 #define LSI_KEY_CAP ...
+#define LSI_INLINE ...
 
 typedef struct {
     uint32_t size;
@@ -68,6 +69,12 @@ int lsi_put_item(const uint8_t *in, size_t in_len,
                  const uint8_t *hname, size_t hname_len, int htype,
                  const uint8_t *rname, size_t rname_len, int rtype,
                  uint8_t *out, size_t out_cap, lsi_item_info *info);
+int lsi_put_batch(const uint8_t *in, const uint32_t *lens, size_t n,
+                  const uint8_t *hname, size_t hname_len, int htype,
+                  const uint8_t *rname, size_t rname_len, int rtype,
+                  uint64_t table_no, int records,
+                  uint8_t *out, size_t out_cap, uint8_t *scratch, size_t scratch_cap,
+                  uint32_t *entries, size_t *out_len);
 /* ---- end of item.c ---- */
 
 /* ---- record.c (fastdrain) ---- */

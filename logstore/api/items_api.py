@@ -155,13 +155,18 @@ class ItemsService:
             raise ValidationException(INVALID + "Item must be a map")
         parts = prepared_put(tdef, item)
         if parts is not None:   # the common case: ``apply`` hands the write path the prepared parts
-            if has_index_keys(tdef):
-                check_index_keys(tdef, unpack_item(parts.body))
-            return Mutation(tdef.name, unpack_item(parts.keys), _putting(parts, condition, return_old),
-                            table_no=tdef.table_no, parts=parts)
+            return self.prepared_mutation(tdef, parts, condition, return_old)
         new, size = self._checked_in_python(tdef, item)
         return Mutation(tdef.name, {k: new[k] for k in tdef.key_names}, _putting(new, condition, return_old),
                         table_no=tdef.table_no, sized=(new, size))
+
+    @staticmethod
+    def prepared_mutation(tdef, parts: ItemParts, condition=None, return_old: bool = False) -> Mutation:
+        """put_mutation of an item given as its prepared parts (items.prepared_put took it)."""
+        if has_index_keys(tdef):
+            check_index_keys(tdef, unpack_item(parts.body))
+        return Mutation(tdef.name, unpack_item(parts.keys), _putting(parts, condition, return_old),
+                        table_no=tdef.table_no, parts=parts)
 
     def delete_mutation(self, tdef, key, condition=None, return_old: bool = False) -> Mutation:
         """A validated delete of the item with ``key`` from ``tdef``'s table (conditional as put_mutation)."""

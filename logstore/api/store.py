@@ -222,8 +222,8 @@ class Store(StoreOperations):
         and once more if a table was replaced meanwhile."""
         b = Batch(self)
         yield b
-        if b.ops:
-            revalidated(lambda fresh: self.tables.writer.write(b.mutations(fresh)))
+        if len(b):
+            revalidated(lambda fresh: self.env.write(b.committer(fresh)))
 
     def close(self) -> None:
         self._stop.set()

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import os
 
-from .format import (HEADER_SIZE, INDEX_ENTRY_SIZE, MAX_SEGMENT_SIZE, RECORD_HEADER_SIZE, TRAILER_SIZE, VERSION,
-                     ItemParts, SegmentHeader, SegmentRead, encoded_size)
+from .format import (HEADER_SIZE, INDEX_ENTRY_SIZE, MAX_SEGMENT_SIZE, RECORD_HEADER_SIZE, RECORDS_KEYS, RECORDS_NEW,
+                     RECORDS_NONE, TRAILER_SIZE, VERSION, BatchPuts, ItemParts, SegmentHeader, SegmentRead,
+                     encoded_size)
 
 if os.environ.get("LOGSTORE_PURE", "") not in ("", "0"):
     from . import _pure as _impl
@@ -31,12 +32,14 @@ locate = _impl.locate
 read = _impl.read
 decode = _impl.decode
 put_item = _impl.put_item   # the per-item write path (csrc/item.c): tables/items.py calls it
+put_checker = _impl.put_checker   # whether put_item takes an item (the batch's validation)
+put_batch = _impl.put_batch   # a batch's puts of new items (csrc/item.c): tables/items.py calls it
 # change-record payloads rendered for readers (csrc/record.c): stream/records.py and stream/ids.py call these
 event_ids = _impl.event_ids
 fields_json = _impl.fields_json
 records_json = _impl.records_json
 
 __all__ = ["IMPLEMENTATION", "crc32c", "encode", "extend", "read_header", "validate", "locate", "read", "decode",
-           "put_item", "ItemParts", "event_ids", "fields_json", "records_json",
+           "put_item", "put_checker", "put_batch", "BatchPuts", "ItemParts", "event_ids", "fields_json", "records_json",
            "encoded_size", "SegmentHeader", "SegmentRead", "VERSION", "HEADER_SIZE", "RECORD_HEADER_SIZE",
-           "INDEX_ENTRY_SIZE", "TRAILER_SIZE", "MAX_SEGMENT_SIZE"]
+           "INDEX_ENTRY_SIZE", "TRAILER_SIZE", "MAX_SEGMENT_SIZE", "RECORDS_NONE", "RECORDS_KEYS", "RECORDS_NEW"]

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import threading
 from array import array
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from logstore._logseg import ffi, lib
 
 from .format import (E_ARG, E_ORDER, E_SPACE, EVENT_ID_LEN, FIELDS_NO_BINARY, FIELDS_SHARED_KEYS, HEADER_SIZE,
-                     INPUT_ERRORS, ITEM_FALLBACK, KEY_CAP, TRAILER_SIZE, U64_MAX, ItemParts, SegmentHeader,
+                     INPUT_ERRORS, ITEM_FALLBACK, KEY_CAP, BatchPuts, TRAILER_SIZE, U64_MAX, ItemParts, SegmentHeader,
                      SegmentRead, corrupt, encoded_size, input_error)
 
 IMPLEMENTATION = "c"
@@ -190,6 +190,73 @@ def put_item(packed: bytes, hash_name: bytes, hash_type: str, range_name: bytes 
     data = _buffer(out, info.out_len)[:]
     return _new_parts(ItemParts, (data[end:] if info.reordered else packed, info.size, info.keys_size, data[k:end],
                                   data[:k], info.partition))
+
+
+def put_checker(hash_name: bytes, hash_type: str, range_name: bytes | None = None,
+                range_type: str = "") -> Callable[[bytes], bool]:
+    """A function telling whether ``put_item`` of this key schema takes an item (returns its parts, not None),
+    without making the parts: one C call per item into a buffer of the function's own (use it in one thread)."""
+    if hash_type not in _KEY_TYPES or (range_type and range_type not in _KEY_TYPES) or (range_type and not range_name):
+        raise ValueError(f"put_checker: bad key schema (status {E_ARG})")
+    rname = range_name if range_type and range_name is not None else b""
+    hlen, htype, rlen, rtype = len(hash_name), _KEY_TYPES[hash_type], len(rname), _KEY_TYPES.get(range_type, 0)
+    state = [ffi.new("uint8_t[]", 1 << 16), 1 << 16]
+    info = ffi.new("lsi_item_info *")
+    call = lib.lsi_put_item
+
+    def takes(packed: bytes) -> bool:
+        n = len(packed)
+        out, cap = state
+        if cap < KEY_CAP + 1 + 2 * n:
+            cap = KEY_CAP + 1 + 2 * n
+            out = state[0] = ffi.new("uint8_t[]", cap)
+            state[1] = cap
+        rc = call(packed, n, hash_name, hlen, htype, rname, rlen, rtype, out, cap, info)
+        if rc and rc != ITEM_FALLBACK:
+            raise input_error(rc, "put_item")
+        return not rc
+    return takes
+
+
+def put_batch(packed: Sequence[bytes], hash_name: bytes, hash_type: str, range_name: bytes | None = None,
+              range_type: str = "", table_no: int = 0, records: int = 0) -> BatchPuts | None:
+    """A batch's puts of new items into table ``table_no``, each item given as msgpack (item.c
+    ``lsi_put_batch``): every item's LMDB key and sealed value, and its INSERT record's payload (``records``:
+    format.RECORDS_*), in one C call; None when any item is not the common case (the Python path decides)."""
+    n = len(packed)
+    data = b"".join(packed)
+    lens = array("I", map(len, packed))
+    scratch_cap = KEY_CAP + 1 + 2 * max(lens, default=0)
+    cap = 3 * len(data) + 520 * n
+    out = ffi.new("uint8_t[]", cap)
+    scratch = ffi.new("uint8_t[]", scratch_cap)
+    entries = array("I", bytes(20 * n))
+    out_len = ffi.new("size_t *")
+    rc = lib.lsi_put_batch(data, _from_buffer("uint32_t[]", lens), n, hash_name, len(hash_name),
+                           _KEY_TYPES.get(hash_type, 0), range_name or b"", len(range_name or b""),
+                           (_KEY_TYPES.get(range_type, 1) if range_type else 0), table_no, records, out, cap,
+                           scratch, scratch_cap, _from_buffer("uint32_t[]", entries), out_len)
+    if rc:
+        if rc == ITEM_FALLBACK:
+            return None
+        raise ValueError(f"put_batch: bad arguments (status {rc})") if rc == E_ARG else input_error(rc, "put_batch")
+    return _split_batch(_buffer(out, out_len[0])[:], entries, bool(records))
+
+
+def _split_batch(buf: bytes, entries: array[int], with_records: bool) -> BatchPuts:
+    """put_batch's output cut into its parts (entries: per item key, value and record lengths, partition, size)."""
+    items: list[tuple[bytes, bytes]] = []
+    recs: list[bytes] = []
+    add, add_record = items.append, recs.append
+    p = 0
+    for k, v, r in zip(entries[0::5], entries[1::5], entries[2::5]):
+        key_end = p + k
+        value_end = key_end + v
+        add((buf[p:key_end], buf[key_end:value_end]))
+        p = value_end + r
+        if with_records:
+            add_record(buf[value_end:p])
+    return BatchPuts(items, recs, entries[3::5].tolist(), sum(entries[4::5]))
 
 
 # ---- change-record payloads rendered for readers (csrc/record.c; twin: _pure.py) -------------------------------

@@ -16,9 +16,11 @@ import orjson
 
 from .format import (E_ARG, E_CRC, E_FRAME, E_HEADER_CRC, E_INDEX, E_MAGIC, E_ORDER, E_TOO_LARGE, E_TRUNCATED,
                      E_VERSION, HEADER_SIZE, INDEX_ENTRY_SIZE, MAGIC, MAX_DEPTH, MAX_SEGMENT_SIZE,
-                     RECORD_HEADER_SIZE, TRAILER_SIZE, U64_MAX, VERSION, SegmentHeader, SegmentRead, corrupt,
-                     encoded_size, input_error)
+                     RECORD_HEADER_SIZE, TRAILER_SIZE, U64_MAX, VERSION, BatchPuts, SegmentHeader, SegmentRead,
+                     corrupt, encoded_size, input_error)
 from ._pure_item import put_item as put_item  # the per-item write path's twin (csrc/item.c)
+from . import _pure_item
+from ._pure_item import put_checker as put_checker
 
 _HEADER = struct.Struct("<4sHHIIQQQQI")  # without the header CRC: 52 bytes
 _U32 = struct.Struct("<I")
@@ -303,3 +305,10 @@ def records_json(payloads: Sequence[bytes], seqs: Sequence[int], timestamps: Seq
             record["userIdentity"] = {"PrincipalId": "dynamodb.amazonaws.com", "Type": "Service"}
         parts.append(orjson.dumps(record, default=_b64))
     return b",".join(parts)
+
+
+def put_batch(packed: Sequence[bytes], hash_name: bytes, hash_type: str, range_name: bytes | None = None,
+              range_type: str = "", table_no: int = 0, records: int = 0) -> BatchPuts | None:
+    """The twin of item.c ``lsi_put_batch`` (_pure_item.put_batch, sealing with this module's CRC32C)."""
+    return _pure_item.put_batch(packed, hash_name, hash_type, range_name, range_type, table_no, records,
+                                crc32c=crc32c)

@@ -7,9 +7,11 @@ first) are in item.c's opening comment. Pure functions; no state.
 """
 from __future__ import annotations
 
+import struct
 import zlib
+from typing import Callable, Sequence
 
-from .format import E_ARG, KEY_CAP, ItemParts
+from .format import E_ARG, INLINE, KEY_CAP, BatchPuts, ItemParts
 
 MAX_DIGITS = 38
 MAX_DEPTH = 32
@@ -212,3 +214,54 @@ def _put_item(data: bytes, hash_name: bytes, hash_type: str, range_name: bytes |
     rest = b"".join(data[a:b] for i, (a, b) in enumerate(spans) if i not in first)
     return ItemParts(header + keys + rest, size, keys_size, bytes([0x80 | len(first)]) + keys, key,
                      _partition(encoded_hash))
+
+
+def put_checker(hash_name: bytes, hash_type: str, range_name: bytes | None = None,
+                range_type: str = "") -> Callable[[bytes], bool]:
+    """A function telling whether ``put_item`` of this key schema takes an item (item.c ``lsi_put_item``
+    returns LSI_OK)."""
+    if hash_type not in ("S", "N", "B") or range_type not in ("", "S", "N", "B") or (range_type and not range_name):
+        raise ValueError(f"put_checker: bad key schema (status {E_ARG})")
+    return lambda packed: put_item(packed, hash_name, hash_type, range_name, range_type) is not None
+
+
+def put_batch(packed: Sequence[bytes], hash_name: bytes, hash_type: str, range_name: bytes | None = None,
+              range_type: str = "", table_no: int = 0, records: int = 0, *,
+              crc32c: Callable[[bytes], int]) -> BatchPuts | None:
+    """A batch's puts of new items into table ``table_no`` (item.c ``lsi_put_batch``): for each item, put_item's
+    parts made into its LMDB key (u64 BE table number || key), its sealed value (u32le CRC32C of LMDB key and body,
+    then the body: storage/sealed.py) and, unless ``records`` is 0, its INSERT record's payload (stream/records.py:
+    ``[1, SizeBytes, Keys, NewImage or nil, nil, 0]``, the NewImage only with ``records`` 2); None when any item
+    falls back or its LMDB key would be long-form (keycodec.stored_key's digest)."""
+    if records not in (0, 1, 2):
+        raise ValueError(f"put_batch: bad arguments (status {E_ARG})")
+    items: list[tuple[bytes, bytes]] = []
+    recs: list[bytes] = []
+    partitions: list[int] = []
+    size = 0
+    for one in packed:
+        parts = put_item(one, hash_name, hash_type, range_name, range_type)
+        if parts is None:
+            return None
+        key = struct.pack(">Q", table_no) + parts.key
+        if len(key) > INLINE:
+            return None
+        items.append((key, struct.pack("<I", crc32c(key + parts.body)) + parts.body))
+        if records:
+            with_new = records == 2
+            recs.append(b"\x96\x01" + _pack_uint(parts.keys_size + (parts.size if with_new else 0)) + parts.keys
+                        + (parts.body if with_new else b"\xc0") + b"\xc0\x00")
+        partitions.append(parts.partition)
+        size += parts.size
+    return BatchPuts(items, recs, partitions, size)
+
+
+def _pack_uint(v: int) -> bytes:
+    """msgpack's packing of a non-negative int below 2**32."""
+    if v < 0x80:
+        return bytes((v,))
+    if v <= 0xFF:
+        return b"\xcc" + bytes((v,))
+    if v <= 0xFFFF:
+        return b"\xcd" + struct.pack(">H", v)
+    return b"\xce" + struct.pack(">I", v)

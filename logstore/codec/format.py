@@ -113,3 +113,19 @@ class ItemParts(NamedTuple):
     keys: bytes
     key: bytes
     partition: int
+
+
+class BatchPuts(NamedTuple):
+    """What ``put_batch`` makes of a batch's puts of new items into one table: the (LMDB key, sealed value) pair of
+    every item, in order (for one putmulti), the payloads of their INSERT change records (empty when the batch
+    takes no records), the partition hash of each item and the sum of their item sizes."""
+
+    items: list[tuple[bytes, bytes]]
+    records: list[bytes]
+    partitions: list[int]
+    size: int
+
+
+# put_batch's ``records``: no change records, INSERT records without the NewImage, with it
+RECORDS_NONE, RECORDS_KEYS, RECORDS_NEW = 0, 1, 2
+INLINE = 495     # keycodec.INLINE: the longest LMDB key put_batch makes (item.c LSI_INLINE)

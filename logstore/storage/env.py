@@ -513,6 +513,11 @@ class Environment:
             raise request.error
         return cast(T, request.result)   # set by whoever committed it, the error being None
 
+    def nested(self, txn: Txn) -> Txn:
+        """A child of write transaction ``txn`` (from ``write``): its changes join ``txn`` when it commits and are
+        gone when it aborts. The caller commits or aborts it before using ``txn`` again."""
+        return self._env.begin(write=True, parent=txn)
+
     def _gather(self, fn: Callable[[Txn], T], group: int) -> "_WriteRequest[T] | None":
         """As the new leader, wait for up to ``group`` callers in all (see ``write``): the leader's own request,
         first in the queue, when others came; None (and the queue as it was) when none did."""

@@ -19,6 +19,7 @@ the caller's.
 """
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass
 from typing import Iterator, Sequence
 
@@ -66,6 +67,10 @@ class SegmentPolicy:
         """[start, end) ranges of a batch, each making one segment within the limits."""
         start, size = 0, codec.encoded_size(0, 0)
         per_record = codec.RECORD_HEADER_SIZE + codec.INDEX_ENTRY_SIZE
+        if 0 < len(lengths) <= self.max_segment_records and \
+                size + per_record * len(lengths) + sum(lengths) <= self.max_segment_bytes:
+            yield 0, len(lengths)   # the whole batch fits one segment (a batch of small records): no loop
+            return
         for i, n in enumerate(lengths):
             if i > start and (size + per_record + n > self.max_segment_bytes
                               or i - start >= self.max_segment_records):
@@ -176,8 +181,8 @@ class SegmentLog:
             return
         if len(seqs) != n or len(timestamps) != n:
             raise ValueError("append: seqs, timestamps and payloads differ in length")
-        if n > 1 and (any(b <= a for a, b in zip(seqs, seqs[1:]))
-                      or any(b < a for a, b in zip(timestamps, timestamps[1:]))):
+        if n > 1 and not (all(map(operator.lt, seqs, seqs[1:]))
+                          and all(map(operator.le, timestamps, timestamps[1:]))):
             # checked here for the whole batch: the codec checks each segment, and a batch may become several
             raise ValueError("append: sequence numbers not increasing or timestamps decreasing")
         with txn.cursor(db=self.segments_db) as cur:

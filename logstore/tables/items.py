@@ -17,7 +17,7 @@ Pure key/value helpers plus ``ItemStore`` (handles only; thread-safe).
 from __future__ import annotations
 
 import struct
-from typing import Iterator
+from typing import Callable, Iterator
 
 import msgpack
 
@@ -47,7 +47,9 @@ def pack_item(item: dict) -> bytes:
 # A request's item is packed with strict types, so that a subclass of str or dict, a tuple (which attrs refuses)
 # cannot reach the C as the type it derives from: the packer refuses them and the Python path words the error.
 _pack_request = msgpack.Packer(use_bin_type=True, strict_types=True).pack
+PACK_REQUEST = _pack_request   # for a caller's own hot loop: raises TypeError, ValueError or OverflowError
 _put_item = codec.put_item
+_put_batch = codec.put_batch
 _schemas: dict[tuple[tuple[str, str], ...], tuple[bytes, str, bytes | None, str]] = {}
 
 
@@ -60,15 +62,39 @@ def _schema_args(key_schema: tuple[tuple[str, str], ...]) -> tuple[bytes, str, b
     return args
 
 
+def packed_request(item: dict) -> bytes | None:
+    """A request's item as msgpack with strict types, the form the C takes; None if the packer refuses it."""
+    try:
+        return _pack_request(item)
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
 def prepared_put(tdef: TableDef, item: dict) -> codec.ItemParts | None:
     """The common case of a PutItem item in one C call (codec.put_item): its stored body, item size, key and the
     parts of its change record, exactly as canonical_item, check_key, item_size and encoded_key make them; None
     when the item is not the common case (or is invalid): then the Python path decides and words any error."""
-    try:
-        packed = _pack_request(item)
-    except (TypeError, ValueError, OverflowError):
-        return None
+    packed = packed_request(item)
+    return None if packed is None else _put_item(packed, *_schema_args(tdef.key_schema))
+
+
+def prepared_packed(tdef: TableDef, packed: bytes) -> codec.ItemParts | None:
+    """``prepared_put`` of an item given as ``packed_request`` made it."""
     return _put_item(packed, *_schema_args(tdef.key_schema))
+
+
+def put_checker(tdef: TableDef) -> Callable[[bytes], bool]:
+    """A function telling whether ``prepared_packed`` takes an item of ``tdef``'s table (the common case, valid),
+    without making its parts (codec.put_checker: for one thread)."""
+    return codec.put_checker(*_schema_args(tdef.key_schema))
+
+
+def prepared_batch(tdef: TableDef, packed: list[bytes], records: int) -> codec.BatchPuts | None:
+    """Puts of new items (each as ``packed_request`` made it) into ``tdef``'s table in one C call
+    (codec.put_batch): every item's LMDB key and sealed value as ``ItemStore.put`` stores it, and, by
+    ``records`` (codec.RECORDS_*), its INSERT record's payload as the write path encodes it; None when an item is
+    not the common case or its LMDB key would be long-form."""
+    return _put_batch(packed, *_schema_args(tdef.key_schema), tdef.table_no, records)
 
 
 def unpack_item(body: bytes) -> dict:

@@ -25,7 +25,7 @@ from __future__ import annotations
 from typing import Callable, NamedTuple, TypeVar
 
 
-from logstore.codec import ItemParts
+from logstore.codec import RECORDS_KEYS, RECORDS_NEW, RECORDS_NONE, ItemParts
 from logstore.errors import AwsError, LogstoreError, ResourceNotFoundException, ValidationException
 from logstore.storage import Counters, Environment
 from logstore.stream import ChangeRecord, EventKind, StreamEngine
@@ -34,7 +34,7 @@ from logstore.stream import records as record_codec
 from . import attrs
 from .catalog import TableCatalog, TableDef
 from .indexes import IndexEntries
-from .items import ItemStore, encoded_key, pack_item, table_prefix, unpack_item
+from .items import ItemStore, encoded_key, pack_item, prepared_batch, table_prefix, unpack_item
 from .keycodec import stored_key as stored_form
 from .tokens import RequestTokens
 from logstore.storage.txn import Txn
@@ -241,6 +241,43 @@ class Writer:
         run on that thread, and ``done(outcomes, None)`` or ``done(None, error)`` is called there once the
         commit returned."""
         self.env.submit(lambda txn: self.apply(txn, build()), done)
+
+    def put_new(self, txn: Txn, table: str, table_no: int, packed: list[bytes]) -> bool:
+        """The common case of a batch (Store.batch): unconditional puts of items into one table, each item as
+        items.packed_request made it and validated (items.prepared_put took it), none of them stored yet, no two
+        with one key, the table without indexes. Does inside ``txn`` what ``apply`` does with their mutations,
+        the same bytes, with a few calls for the whole batch: one C call (items.prepared_batch) for every stored
+        key, sealed value and INSERT record, one putmulti, one stream append. Returns False having changed
+        nothing when the case does not hold (the table was replaced too): then ``apply`` must do the writes."""
+        tdef = self.catalog.get(txn, table)
+        if tdef is None or tdef.table_no != table_no or tdef.index_defs or self.items.db is None or not packed:
+            return False
+        stream_no = tdef.stream_no if tdef.stream_enabled else None
+        records = RECORDS_NONE
+        if stream_no is not None:
+            info = self.streams.catalog.stream(txn, stream_no)
+            if info is None:
+                return False
+            records = RECORDS_NEW if info.view_type in ("NEW_IMAGE", "NEW_AND_OLD_IMAGES") else RECORDS_KEYS
+        puts = prepared_batch(tdef, packed, records)
+        if puts is None or len({key for key, _ in puts.items}) != len(packed):
+            return False
+        child = self.env.nested(txn)   # none stored yet: putmulti without overwriting says so, or is undone
+        try:
+            with child.cursor(db=self.items.db) as cur:
+                added = cur.putmulti(puts.items, overwrite=False)[1]
+        except BaseException:
+            child.abort()
+            raise
+        if added != len(packed):
+            child.abort()
+            return False
+        child.commit()
+        self.counters.add(txn, f"items:{table_no}", len(packed))
+        self.counters.add(txn, f"bytes:{table_no}", puts.size)
+        if stream_no is not None:
+            self.streams.append(txn, stream_no, puts.partitions, puts.records)
+        return True
 
     def apply(self, txn: Txn, mutations: list[Mutation], all_or_nothing: bool = False
               ) -> list[Outcome]:

@@ -37,6 +37,8 @@ def test_constants_match():
         assert getattr(lib, "LSR_" + c_name) == getattr(fmt, py_name), c_name
     # item.c (csrc/logseg.h, its section)
     assert (lib.LSI_OK, lib.LSI_FALLBACK, lib.LSI_KEY_CAP) == (fmt.OK, fmt.ITEM_FALLBACK, fmt.KEY_CAP)
+    from logstore.tables import keycodec
+    assert lib.LSI_INLINE == fmt.INLINE == keycodec.INLINE   # put_batch's longest LMDB key: the inline form's
 
 
 def test_cdef_and_header_declare_the_same_functions():
