@@ -117,7 +117,6 @@ def test_fast_and_python_puts_write_the_same_bytes(tmp_path, seed, monkeypatch):
 
 
 @pytest.mark.parametrize("item", [
-    {"pk": {"S": "a"}, "x": {"B": bytearray(b"1")}},      # msgpack packs a bytearray as bin; attrs refuses it
     {"pk": {"S": "a"}, "x": {"L": ({"S": "t"},)}},        # a tuple is not a list
     {"pk": {"S": type("S", (str,), {})("a")}},             # a str subclass is not a str
     {"pk": {"S": "\ud800"}},                               # a lone surrogate has no UTF-8
@@ -209,3 +208,16 @@ def test_fast_and_python_batches_write_the_same_bytes(tmp_path, seed, monkeypatc
     assert dump(fast) == dump(slow)
     fast.close()
     slow.close()
+
+
+def test_a_bytearray_blob_is_left_to_python_and_stored_as_bytes(tmp_path):
+    # msgpack packs a bytearray as bin, so the C path must not take it (attrs alone decides); the member walk
+    # (api/members.py) hands the engine bytes for it, as botocore accepts a bytearray for a blob on the wire
+    store = make(tmp_path / "s")
+    item = {"pk": {"S": "a"}, "x": {"B": bytearray(b"1")}}
+    assert items_api.prepared_put(store.tables.schema("t_s"), item) is None
+    store.put_item(TableName="t_s", Item=item)
+    got = store.get_item(TableName="t_s", Key={"pk": {"S": "a"}})["Item"]["x"]["B"]
+    assert got == b"1" and type(got) is bytes
+    assert type(item["x"]["B"]) is bytearray          # the caller's item is not modified
+    store.close()
