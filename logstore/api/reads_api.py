@@ -34,7 +34,7 @@ class ReadsService:
 
     # -- shared ----------------------------------------------------------------------------------------------------
 
-    def _checks(self, request: dict, extra) -> tuple[Checks, str]:
+    def _checks(self, request: dict, extra=None) -> tuple[Checks, str]:
         checks = Checks(request)
         name = table_name(checks)
         checks.string("IndexName", min_len=3, max_len=255, pattern="[a-zA-Z0-9_.-]+")
@@ -42,7 +42,8 @@ class ReadsService:
         checks.integer("Limit", min_value=1)
         checks.string("ConditionalOperator", enum=["AND", "OR"])
         checks.string("ReturnConsumedCapacity", enum=CAPACITY_MODES)
-        extra(checks)
+        if extra is not None:
+            extra(checks)
         checks.done()
         return checks, name
 
@@ -147,7 +148,7 @@ class ReadsService:
             raise ConstraintViolations("Value at 'Limit' failed to satisfy constraint: Member must have "
                                       "value greater than or equal to 1")  # Query's wording differs from Scan's
 
-        _, name = self._checks(request, lambda checks: None)
+        _, name = self._checks(request)
         tdef = self.tables.get(name, item_level=True)
         index = self._index(tdef, request)
         expression_members, legacy_members, value_members = QUERY_MEMBERS

@@ -59,10 +59,9 @@ class TagsService:
         keys = checks.get("TagKeys", required=True)
         name = self._table(checks)
         for i, key in enumerate(keys):
-            if not isinstance(key, str) or not 1 <= len(key) <= 128:
+            if not 1 <= len(key) <= 128:     # a str: members.py checked the list's type
                 checks._fail(f"tagKeys.{i + 1}.member", key, "Member must have length less than or equal to 128"
-                             if isinstance(key, str) and key else
-                             "Member must have length greater than or equal to 1")
+                             if key else "Member must have length greater than or equal to 1")
         checks.done()
         self._call(name, request["ResourceArn"], remove=keys)
         return {}
