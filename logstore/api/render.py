@@ -86,19 +86,21 @@ def _b64(value):
 
 
 def records_json(seqs: Sequence[int], timestamps: Sequence[int], payloads: Sequence[bytes], *, stream_no: int,
-                 view_type: str, key_names: Sequence[str], region: str, event_key: bytes) -> bytes:
-    """The records of one read as the JSON text of GetRecords' ``Records`` array (brackets included): exactly the
+                 view_type: str, key_names: Sequence[str], region: str, event_key: bytes
+                 ) -> tuple[bytes | memoryview, ...]:
+    """The records of one read as the JSON text of GetRecords' ``Records`` array (brackets included), in parts to
+    be joined into the response body (a page is about a megabyte: it is copied once, by that join): exactly the
     bytes the server's JSON layer writes for ``records(...)``, built from the stored bytes in one C call
     (codec.records_json) with no dict per record; a page the C renderer does not take is rendered through
     ``records`` and orjson, to the same bytes. For the server's GetRecords."""
     if not payloads:
-        return b"[]"
+        return (b"[]",)
     text = codec.records_json(payloads, seqs, timestamps, event_key, stream_no, region, view_type) \
         if codec.IMPLEMENTATION == "c" else None
     if text is not None:
-        return b"[" + text + b"]"
-    return orjson.dumps(records(seqs, timestamps, payloads, stream_no=stream_no, view_type=view_type,
-                                key_names=key_names, region=region, event_key=event_key), default=_b64)
+        return b"[", text, b"]"
+    return (orjson.dumps(records(seqs, timestamps, payloads, stream_no=stream_no, view_type=view_type,
+                                 key_names=key_names, region=region, event_key=event_key), default=_b64),)
 
 
 def record(stream: StreamInfo, region: str, seq: int, ts_ms: int, payload: bytes, *, event_key: bytes) -> dict:

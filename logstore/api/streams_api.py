@@ -167,10 +167,11 @@ class StreamsService:
         ``get_records(request)``, with the records rendered straight from their stored bytes (render.records_json):
         for the server's GetRecords."""
         info, token, batch, following, now = self._read(request)
-        body = b'{"Records":' + render.records_json(
+        records = render.records_json(
             batch.seqs, batch.timestamps, batch.payloads, stream_no=info.stream_no, view_type=info.view_type,
             key_names=render.key_names(info), region=self.region, event_key=self.event_key)
         if following is None:
-            return body + b"}"
+            return b"".join((b'{"Records":', *records, b"}"))
         nxt = iterators.IteratorToken(info.stream_no, token.shard_no, following, now)
-        return body + b',"NextShardIterator":' + orjson.dumps(iterators.encode(nxt, info.arn, self.key)) + b"}"
+        return b"".join((b'{"Records":', *records, b',"NextShardIterator":',
+                         orjson.dumps(iterators.encode(nxt, info.arn, self.key)), b"}"))

@@ -18,6 +18,15 @@ from .format import (E_ARG, E_ORDER, E_SPACE, EVENT_ID_LEN, FIELDS_NO_BINARY, FI
 
 IMPLEMENTATION = "c"
 _from_buffer = ffi.from_buffer
+# An output buffer the C renderers fill, not zeroed first: they only append to it (csrc/record.c ``put``), and only
+# the bytes they report are read. A page's buffer is sized for the worst case, about a megabyte: zeroing it was
+# work for nothing on every page.
+_uncleared = ffi.new_allocator(should_clear_after_alloc=False)  # type: ignore[attr-defined]  # (not in the stubs)
+
+
+def _rendered(cap: int) -> tuple[Any, Any]:
+    """An uncleared ``uint8_t[cap]`` for a renderer's output, and the ``size_t`` it writes its length to."""
+    return _uncleared("uint8_t[]", cap), ffi.new("size_t *")
 
 
 def crc32c(data: bytes | bytearray | memoryview, crc: int = 0) -> int:
@@ -300,31 +309,30 @@ def fields_json(payloads: Sequence[bytes], seqs: Sequence[int], timestamps: Sequ
     flags = (FIELDS_SHARED_KEYS if shared_keys else 0) | (0 if binary else FIELDS_NO_BINARY)
     cap = 2 * len(data) + 128 * len(lens) + 2   # enough for most pages; doubled until it is
     while True:
-        out = bytearray(cap)
-        out_len = ffi.new("size_t *")
+        out, out_len = _rendered(cap)
         rc = lib.lsr_fields_json(data, len(data), _from_buffer("uint32_t[]", lens), len(lens),
                                  _from_buffer("uint64_t[]", sq), _from_buffer("uint64_t[]", ts), _from_buffer(ids),
-                                 flags, _from_buffer(out), cap, out_len)
+                                 flags, out, cap, out_len)
         if rc != E_SPACE:
             break
         cap *= 2
-    return memoryview(out)[:out_len[0]] if rc == 0 else None
+    return memoryview(ffi.buffer(out, out_len[0])) if rc == 0 else None
 
 
 def records_json(payloads: Sequence[bytes], seqs: Sequence[int], timestamps: Sequence[int], key: bytes,
-                 stream_no: int, region: str, view_type: str) -> bytes | None:
+                 stream_no: int, region: str, view_type: str) -> memoryview | None:
     """The members of GetRecords' ``Records`` array as JSON text (comma-separated, no brackets), or None for a
-    payload this renderer does not take. ``key``: the store's event key."""
+    payload this renderer does not take. ``key``: the store's event key. A view of the renderer's own buffer (no
+    copy of a page's megabyte): join it into the response body."""
     data, lens, sq, ts, ids = _page(payloads, seqs, timestamps, key, stream_no)
     reg, vt = region.encode(), view_type.encode()
     cap = 2 * len(data) + (400 + 6 * (len(reg) + len(vt))) * len(lens) + 2   # doubled until it is enough
     while True:
-        out = bytearray(cap)
-        out_len = ffi.new("size_t *")
+        out, out_len = _rendered(cap)
         rc = lib.lsr_records_json(data, len(data), _from_buffer("uint32_t[]", lens), len(lens),
                                   _from_buffer("uint64_t[]", sq), _from_buffer("uint64_t[]", ts), _from_buffer(ids),
-                                  reg, len(reg), vt, len(vt), _from_buffer(out), cap, out_len)
+                                  reg, len(reg), vt, len(vt), out, cap, out_len)
         if rc != E_SPACE:
             break
         cap *= 2
-    return bytes(memoryview(out)[:out_len[0]]) if rc == 0 else None
+    return memoryview(ffi.buffer(out, out_len[0])) if rc == 0 else None
