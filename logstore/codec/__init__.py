@@ -30,6 +30,7 @@ read_header = _impl.read_header
 validate = _impl.validate
 locate = _impl.locate
 read = _impl.read
+PageReader = _impl.PageReader   # read over a run of segments into one page (storage/segment_log.py)
 decode = _impl.decode
 put_item = _impl.put_item   # the per-item write path (csrc/item.c): tables/items.py calls it
 put_checker = _impl.put_checker   # whether put_item takes an item (the batch's validation)
@@ -39,7 +40,8 @@ event_ids = _impl.event_ids
 fields_json = _impl.fields_json
 records_json = _impl.records_json
 
-__all__ = ["IMPLEMENTATION", "crc32c", "encode", "extend", "read_header", "validate", "locate", "read", "decode",
+__all__ = ["IMPLEMENTATION", "crc32c", "encode", "extend", "read_header", "validate", "locate", "read", "PageReader",
+           "decode",
            "put_item", "put_checker", "put_batch", "BatchPuts", "ItemParts", "event_ids", "fields_json", "records_json",
            "encoded_size", "SegmentHeader", "SegmentRead", "VERSION", "HEADER_SIZE", "RECORD_HEADER_SIZE",
            "INDEX_ENTRY_SIZE", "TRAILER_SIZE", "MAX_SEGMENT_SIZE", "RECORDS_NONE", "RECORDS_KEYS", "RECORDS_NEW"]

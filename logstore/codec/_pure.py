@@ -197,6 +197,33 @@ def read(segment: bytes, from_seq: int, max_records: int, max_bytes: int, at_lea
     return SegmentRead(h, seqs, tss, offs, lens, nbytes)
 
 
+class PageReader:
+    """``read`` over a run of one shard's segments, gathered into one page (the twin of _native.PageReader, whose
+    docstring says what each method does): each segment read with ``read`` and its records appended."""
+
+    def __init__(self, from_seq: int, max_records: int, max_bytes: int):
+        self.from_seq, self.max_records, self.max_bytes = from_seq, max_records, min(max_bytes, U64_MAX)
+        self.count = self.nbytes = 0
+        self._seqs: list[int] = []
+        self._tss: list[int] = []
+        self._payloads: list[bytes] = []
+
+    def take(self, segment: bytes) -> tuple[int, int, int]:
+        seg = bytes(segment)
+        r = read(seg, self.from_seq, self.max_records - self.count, self.max_bytes - self.nbytes, not self.count)
+        if not r.seqs:
+            return r.header.last_seq, -1, -1
+        self._seqs += r.seqs
+        self._tss += r.timestamps
+        self._payloads += [seg[o:o + k] for o, k in zip(r.offsets, r.lengths)]
+        self.count += len(r.seqs)
+        self.nbytes += r.nbytes
+        return r.header.last_seq, r.seqs[0], r.seqs[-1]
+
+    def records(self) -> tuple[list[int], list[int], list[bytes]]:
+        return self._seqs, self._tss, self._payloads
+
+
 def decode(segment: bytes) -> list[tuple[int, int, bytes]]:
     """Every record of a valid segment as (seq, timestamp_ms, payload)."""
     seg = bytes(segment)

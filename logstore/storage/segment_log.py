@@ -231,39 +231,30 @@ class SegmentLog:
             raise ValueError("max_records must be at least 1")
         if from_seq < self.trim_seq(txn, shard):
             raise TrimmedDataAccessException()
-        seqs: list[int] = []
-        tss: list[int] = []
-        payloads: list[bytes] = []
-        nbytes = 0
+        page = codec.PageReader(from_seq, max_records, max_bytes)
         prefix = keys.shard_key(shard)
         if self.segments_db is not None:
             with txn.cursor(db=self.segments_db) as cur:
                 found = cur.set_range(keys.segment_key(shard, from_seq))
-                while found and len(seqs) < max_records and nbytes <= max_bytes:
+                last = -1
+                while found and page.count < max_records and page.nbytes <= max_bytes:
                     key = cur.key()
                     if key[:8] != prefix:
                         break
-                    value = cur.value()
                     seg_seq = keys.unpack_segment_key(key)[1]
                     try:
-                        r = codec.read(value, from_seq, max_records - len(seqs), max_bytes - nbytes, not seqs)
+                        header_last, first, taken_last = page.take(cur.value())
                     except CorruptionError as e:
                         raise e.located(shard, seg_seq) from None
-                    if r.header.last_seq != seg_seq or (seqs and r.seqs and r.seqs[0] <= seqs[-1]):
+                    if header_last != seg_seq or 0 <= first <= last:
                         raise CorruptionError("segment out of place (key and contents disagree)",
                                               shard=shard, segment=seg_seq)
-                    if r.seqs:
-                        seqs += r.seqs
-                        tss += r.timestamps
-                        if isinstance(value, bytes):
-                            payloads += [value[o:o + k] for o, k in zip(r.offsets, r.lengths)]
-                        else:
-                            payloads += [bytes(value[o:o + k]) for o, k in zip(r.offsets, r.lengths)]
-                        nbytes += r.nbytes
-                    if not r.seqs or r.seqs[-1] != seg_seq:  # stopped inside this segment: a limit
+                    if taken_last != seg_seq:  # stopped inside this segment (or took nothing): a limit
                         break
+                    last = taken_last
                     found = cur.next()
-        return LogBatch(seqs, tss, payloads, seqs[-1] + 1 if seqs else from_seq, nbytes)
+        seqs, tss, payloads = page.records()
+        return LogBatch(seqs, tss, payloads, seqs[-1] + 1 if seqs else from_seq, page.nbytes)
 
     # -- inspection ----------------------------------------------------------------------------------------------
 
