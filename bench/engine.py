@@ -12,6 +12,10 @@ Workloads (durable: every commit is fsynced, on both sides):
 * drain          -- read 100,000 records (written beforehand, untimed) with GetRecords(Limit=1000), each record
                     rendered in the AWS shape. Baseline: a raw cursor scan of the same number of stored records.
                     Target: >= 1,000,000 records/s.
+* drain_put_by_put -- the same drain of 30,000 records written one put_item per commit, as single writes leave a
+                    stream: a segment per ~6 records (the tail is extended while it fits its leaf page), where
+                    ``drain``'s batches of 1,000 make one segment per batch. Baseline: the same raw scan.
+                    Informational (how a page's cost grows with its segments), beside row 4's target.
 
 Timed with the garbage collector on, as users run (harness.Stopwatch). Targets: issue 13's table, rows 1-4.
 Run ``python bench/engine.py --help`` for the options.
@@ -33,8 +37,8 @@ def item(i: int) -> dict:
     return {"pk": {"S": f"user-{i:08d}"}, "name": {"S": PAD}, "n": {"N": str(i)}, "ok": {"BOOL": True}}
 
 
-def new_store(path: str):
-    store = logstore.open(path)
+def new_store(path: str, durable: bool = True):
+    store = logstore.open(path, durable=durable)
     store.create_table(TableName="bench", BillingMode="PAY_PER_REQUEST",
                        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
                        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
@@ -119,13 +123,24 @@ def put_8_threads(n: int, tmp: str):
     yield run(8), run(1)
 
 
+def fill_batched(store, n: int) -> None:
+    for first in range(0, n, 1000):
+        with store.batch() as b:
+            for i in range(first, min(n, first + 1000)):
+                b.put_item(TableName="bench", Item=item(i))
+
+
+def fill_put_by_put(store, n: int) -> None:
+    for i in range(n):
+        store.put_item(TableName="bench", Item=item(i))
+
+
 @contextmanager
-def drain(n: int, tmp: str):
-    with temp_dir(tmp) as path, temp_dir(tmp) as raw_path, new_store(path) as store:
-        for first in range(0, n, 1000):
-            with store.batch() as b:
-                for i in range(first, min(n, first + 1000)):
-                    b.put_item(TableName="bench", Item=item(i))
+def drain(n: int, tmp: str, fill=fill_batched):
+    # the records are written untimed; put by put without fsyncs (what is drained is the same either way)
+    with temp_dir(tmp) as path, temp_dir(tmp) as raw_path, \
+            new_store(path, durable=fill is fill_batched) as store:
+        fill(store, n)
         arn = store.list_streams(TableName="bench")["Streams"][0]["StreamArn"]
         shards = store.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
         env, db = open_raw(raw_path)
@@ -169,6 +184,8 @@ WORKLOADS = [
              ratio_at_least(4), put_8_threads),
     Workload("drain", 100_000, 5_000, "py-lmdb cursor scan of as many records", ">= 1M records/s",
              lambda ratio, s, per_s: per_s >= 1_000_000, drain),
+    Workload("drain_put_by_put", 30_000, 3_000, "py-lmdb cursor scan of as many records", None, None,
+             lambda n, tmp: drain(n, tmp, fill_put_by_put)),
 ]
 
 if __name__ == "__main__":
