@@ -192,7 +192,7 @@ class PageReader:
         n = self.count
         # No segment holds more records than fit in its length, so that bounds what one call writes.
         room = max(0, min(self.max_records - n, (len(segment) - HEADER_SIZE) // 20, 0xFFFFFFFF))
-        if n + room > self._cap:
+        if n + room > self._cap or self._seqs is None:   # (a cut segment may have room for none: still arrays)
             self._grow(n + room)
         rc = lib.lsg_read(_from_buffer(segment), len(segment), self.from_seq, room,
                           max(0, self.max_bytes - self.nbytes), 0 if n else 1, self._seqs + n, self._tss + n,

@@ -11,6 +11,9 @@ Invariants:
   caller's function in a nested transaction so a failure stays its own (see ``write``). ``submit(fn, done)`` is
   the same without a waiting caller: one committer thread takes every submitted function waiting, runs them in
   one write transaction (nested, each its own) and calls each ``done`` after the commit (see ``submit``).
+  A write may come in two parts, ``fn`` and ``finish`` (see ``write``): the group's consecutive writes with the
+  same ``finish`` then share one call of it, so work every write of a kind ends with (the write path's stream
+  append and counters) is done once per group, not once per caller.
 * When another process has grown the map, beginning a transaction fails with MDB_MAP_RESIZED; the environment then
   adopts the new size and begins again. Resizing waits until no transaction of this process is open (a gate).
 * Reader slots left behind by processes that died (SIGKILL) are freed at open and whenever the reader table is
@@ -43,7 +46,7 @@ import time
 import weakref
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Callable, Generic, Iterator, TypeVar, cast
+from typing import Any, Callable, Generic, Iterator, TypeVar, cast, overload
 
 import lmdb
 
@@ -61,6 +64,7 @@ MAX_DBS = 64
 STORAGE_DBS = ("meta", "segments", "trims", "counters")
 T = TypeVar("T")
 Done = Callable[[Any, "BaseException | None"], None]   # submit's callback: (result, None) or (None, error)
+Finish = Callable[[Txn, list[Any]], list[Any]]   # write's second part: what fns staged -> each caller's result
 log = logging.getLogger("logstore.storage")
 GATHER_LIMIT_S = 0.002              # a new leader waits at most this long (and no longer than a commit) for a group
 
@@ -74,6 +78,13 @@ _DISK_FULL = tuple(os.strerror(n) for n in (errno.ENOSPC, errno.EDQUOT, errno.EF
 _EIO, _EROFS = os.strerror(errno.EIO), os.strerror(errno.EROFS)
 _DAMAGE = (lmdb.CorruptedError, lmdb.PageNotFoundError, lmdb.BadTxnError, lmdb.InvalidError, lmdb.PanicError,
            lmdb.BadRslotError, lmdb.VersionMismatchError)
+
+
+def _whole(fn: Callable[[Txn], Any], finish: Finish | None) -> Callable[[Txn], Any]:
+    """A write's two parts as one function of the transaction (the write alone, not in a run of its kind)."""
+    if finish is None:
+        return fn
+    return lambda txn: finish(txn, [fn(txn)])[0]
 
 
 def _native_failure(path: str, e: lmdb.Error, doing: str) -> StorageError:
@@ -230,10 +241,10 @@ _OPEN_STORES = _OpenStores()
 class _WriteRequest(Generic[T]):
     """One caller of Environment.write waiting for its function to be committed."""
 
-    __slots__ = ("fn", "result", "error", "done", "promoted")
+    __slots__ = ("fn", "finish", "result", "error", "done", "promoted")
 
-    def __init__(self, fn: Callable[[Txn], T]):
-        self.fn = fn
+    def __init__(self, fn: Callable[[Txn], Any], finish: Finish | None):
+        self.fn, self.finish = fn, finish
         self.result: T | None = None
         self.error: BaseException | None = None
         self.done = threading.Event()
@@ -243,10 +254,10 @@ class _WriteRequest(Generic[T]):
 class _Submitted:
     """One function given to Environment.submit, waiting for the committer thread."""
 
-    __slots__ = ("fn", "result", "error", "done")
+    __slots__ = ("fn", "finish", "result", "error", "done")
 
-    def __init__(self, fn: Callable[[Txn], Any], done: Done):
-        self.fn = fn
+    def __init__(self, fn: Callable[[Txn], Any], done: Done, finish: Finish | None):
+        self.fn, self.finish = fn, finish
         self.result: Any = None
         self.error: BaseException | None = None
         self.done = done
@@ -453,10 +464,24 @@ class Environment:
             txn.abort()
             self._gate.leave()
 
-    def write(self, fn: Callable[[Txn], T]) -> T:
+    @overload
+    def write(self, fn: Callable[[Txn], T], finish: None = None) -> T: ...
+
+    @overload
+    def write(self, fn: Callable[[Txn], Any], finish: Finish) -> Any: ...
+
+    def write(self, fn: Callable[[Txn], Any], finish: Finish | None = None) -> Any:
         """Run ``fn(txn)`` in a write transaction and commit; return what it returned, or raise what it raised
         (having changed nothing). Grows the map and re-runs ``fn`` if the map fills. Raises ReadOnlyError in a
         read-only store. Do not call ``write`` from inside ``fn``.
+
+        In two parts: with ``finish``, ``fn(txn)`` stages the write and ``finish(txn, [staged])`` ends it, in the
+        same transaction, returning ``[result]``; ``write`` returns that result. In a group (below), consecutive
+        callers whose ``finish`` is the same (``==``) each stage in a nested transaction of their own, then one
+        ``finish(txn, [staged, ...])`` ends them all, in their order; a caller whose ``fn`` raised is left out of
+        it (its changes rolled back). ``finish`` must not depend on being called once per caller, nor fail for
+        one caller's reason: if it raises, the run of callers is rolled back and each is run alone, staged and
+        finished in a nested transaction of its own, so each gets its own result or error as without ``finish``.
 
         Group commit: while one caller's transaction commits, callers from other threads queue up; the next
         leader runs all queued functions in one transaction, each in a nested transaction of its own (so one
@@ -477,19 +502,19 @@ class Environment:
                 self._leading = True
                 group = self._last_group
             else:
-                request = _WriteRequest(fn)
+                request: _WriteRequest[Any] = _WriteRequest(fn, finish)
                 self._queue.append(request)
                 if self._gathering and len(self._queue) >= self._gathering:
                     self._arrived.notify()  # the group is complete: wake its leader (once, not per arrival)
         if lead:
             try:
-                gathered = self._gather(fn, group) if group > 1 else None
+                gathered = self._gather(fn, finish, group) if group > 1 else None
             except BaseException:
                 self._hand_over()  # callers that queued meanwhile still need a leader
                 raise
             if gathered is None:  # nobody else is writing: no queue, no nesting, errors propagate as they are
                 try:
-                    return self._transact(fn)
+                    return self._transact(_whole(fn, finish))
                 finally:
                     self._last_group = 1
                     self._hand_over()
@@ -511,17 +536,17 @@ class Environment:
                 self._lead()
         if request.error is not None:
             raise request.error
-        return cast(T, request.result)   # set by whoever committed it, the error being None
+        return request.result   # set by whoever committed it, the error being None
 
     def nested(self, txn: Txn) -> Txn:
         """A child of write transaction ``txn`` (from ``write``): its changes join ``txn`` when it commits and are
         gone when it aborts. The caller commits or aborts it before using ``txn`` again."""
         return self._env.begin(write=True, parent=txn)
 
-    def _gather(self, fn: Callable[[Txn], T], group: int) -> "_WriteRequest[T] | None":
+    def _gather(self, fn: Callable[[Txn], Any], finish: Finish | None, group: int) -> "_WriteRequest[Any] | None":
         """As the new leader, wait for up to ``group`` callers in all (see ``write``): the leader's own request,
         first in the queue, when others came; None (and the queue as it was) when none did."""
-        request = _WriteRequest(fn)
+        request: _WriteRequest[Any] = _WriteRequest(fn, finish)
         with self._queue_lock:
             self._queue.insert(0, request)
             self._gathering = group
@@ -590,23 +615,75 @@ class Environment:
                 request.done.set()
 
     def _run_nested(self, txn: Txn, batch: "list[_WriteRequest[Any]] | list[_Submitted]") -> None:
-        """Run each request's function in a nested transaction of ``txn``, setting its result or error: one
-        that raises is rolled back alone. A full map is the whole transaction's (it is grown and run again)."""
-        for request in batch:
-            child = self._env.begin(write=True, parent=txn)
-            try:
-                request.result, request.error = request.fn(child), None
-                child.commit()
-            except lmdb.MapFullError:
-                child.abort()
-                raise
-            except BaseException as e:  # this caller's failure is this caller's alone
-                child.abort()
-                request.error = _native_failure(self.path, e, "a write") if isinstance(e, _DAMAGE) else e
+        """Run each request in a nested transaction of ``txn``, setting its result or error: one that raises is
+        rolled back alone. Consecutive requests with the same ``finish`` are staged, then finished with one call
+        (``_run_staged``). A full map is the whole transaction's (it is grown and run again)."""
+        i = 0
+        while i < len(batch):
+            finish, j = batch[i].finish, i + 1
+            if finish is not None:
+                while j < len(batch) and batch[j].finish == finish:
+                    j += 1
+            if j - i > 1:
+                self._run_staged(txn, batch[i:j], cast(Finish, finish))
+            else:
+                self._run_alone(txn, batch[i])
+            i = j
+
+    def _run_alone(self, txn: Txn, request: "_WriteRequest[Any] | _Submitted") -> None:
+        child = self._env.begin(write=True, parent=txn)
+        try:
+            request.result, request.error = _whole(request.fn, request.finish)(child), None
+            child.commit()
+        except lmdb.MapFullError:
+            child.abort()
+            raise
+        except BaseException as e:  # this caller's failure is this caller's alone
+            child.abort()
+            request.result, request.error = None, self._failure(e)
+
+    def _run_staged(self, txn: Txn, run: "list[_WriteRequest[Any]] | list[_Submitted]", finish: Finish) -> None:
+        """A run of requests sharing ``finish``: each stages in a nested transaction of its own inside one nested
+        transaction for the run, then one ``finish`` ends those that staged. If ``finish`` raises, the run is
+        rolled back and each request that staged runs alone (``write``'s contract)."""
+        outer = self._env.begin(write=True, parent=txn)
+        staged_requests: list[Any] = []
+        staged: list[Any] = []
+        try:
+            for request in run:
+                child = self._env.begin(write=True, parent=outer)
+                try:
+                    value = request.fn(child)
+                    child.commit()
+                except lmdb.MapFullError:
+                    child.abort()
+                    raise
+                except BaseException as e:  # this caller's failure is this caller's alone
+                    child.abort()
+                    request.result, request.error = None, self._failure(e)
+                    continue
+                staged_requests.append(request)
+                staged.append(value)
+            results = finish(outer, staged) if staged else []
+            outer.commit()
+        except lmdb.MapFullError:
+            outer.abort()
+            raise
+        except BaseException:   # finish failed: nothing of the run is in; each caller alone, for its own answer
+            outer.abort()
+            for request in staged_requests:
+                self._run_alone(txn, request)
+            return
+        for request, result in zip(staged_requests, results):
+            request.result, request.error = result, None
+
+    def _failure(self, e: BaseException) -> BaseException:
+        return _native_failure(self.path, e, "a write") if isinstance(e, _DAMAGE) else e
 
     # -- submitted writes: the committer thread ------------------------------------------------------------------
 
-    def submit(self, fn: Callable[[Txn], T], done: Callable[[T | None, BaseException | None], None]) -> None:
+    def submit(self, fn: Callable[[Txn], Any], done: Callable[[Any, BaseException | None], None],
+               finish: Finish | None = None) -> None:
         """Have ``fn(txn)`` committed without waiting for it: ``done(result, None)`` is called once the commit
         holding its changes returned (fsynced when durable), or ``done(None, error)`` with what ``fn`` raised
         (having changed nothing) or the commit's failure. Returns at once (ReadOnlyError in a read-only store).
@@ -616,13 +693,13 @@ class Environment:
         commit), each in a nested transaction of its own so one that raises is rolled back alone, commits once,
         then calls each ``done``, in submission order, on the committer thread: keep them short, and never call
         ``write`` from one. While one group commits, the next gathers. ``close`` commits what was submitted
-        before it, then stops the thread."""
+        before it, then stops the thread. ``finish``: as ``write``'s (the group's runs share one call of it)."""
         if self.readonly:
             raise ReadOnlyError(f"{self.path}: opened read-only")
         with self._submit_cond:
             if self._submit_closed:
                 raise StorageError(f"{self.path}: the store is closed")
-            self._submitted.append(_Submitted(fn, cast(Done, done)))
+            self._submitted.append(_Submitted(fn, done, finish))
             if self._committer is None:
                 self._committer = threading.Thread(target=self._commit_submitted, name="logstore-committer",
                                                    daemon=True)
@@ -645,7 +722,7 @@ class Environment:
             if len(batch) == 1:   # alone: no nesting; what fn raised comes back from write as it is
                 one = batch[0]
                 try:
-                    one.result = self.write(one.fn)
+                    one.result = self.write(one.fn, one.finish)
                 except BaseException as e:
                     one.error = e
             else:

@@ -14,6 +14,11 @@ raises to refuse) all take this one path:
 4. if the table's stream is enabled, build the change record with the images its view type asks for, and hand
    the records of the whole transaction to the stream engine, which appends them to their shards.
 
+Steps 1-4 up to the counters and the append are ``stage``; ``finish`` adds the counters and appends the records.
+``write`` and ``submit`` hand the environment both parts, so a group commit of many callers' writes (env.py)
+stages each in its own nested transaction and finishes them together: one append per stream and one update per
+counter for the group, in the callers' order, instead of one per caller.
+
 All of it commits together or not at all, so a record exists if and only if its change committed. ``apply`` may run
 more than once (the transaction is re-run if the map has to grow), so it must be pure.
 
@@ -202,6 +207,16 @@ def packed_record(view_type: str, old: dict | None, parts: ItemParts, by_service
 _PREPARED: dict = {"": {}}   # stands for a prepared put's item nobody reads (never stored, never compared equal)
 
 
+class Staged(NamedTuple):
+    """What ``Writer.stage`` did in a transaction and ``Writer.finish`` completes: the outcomes, each table's
+    [item count, bytes] change, each index's, and each stream's records (partition hashes, payloads) in order."""
+
+    outcomes: list[Outcome]
+    deltas: dict[int, list[int]]
+    index_deltas: dict[int, list[int]]
+    pending: dict[int, tuple[list[int], list[bytes]]]
+
+
 class Writer:
     def __init__(self, env: Environment, catalog: TableCatalog, items: ItemStore, counters: Counters,
                  streams: StreamEngine, entries: IndexEntries):
@@ -224,7 +239,7 @@ class Writer:
         (tokens.py), so the mutations are applied once per token; a request already applied under it returns None
         and changes nothing (IdempotentParameterMismatchException if the token came with another request)."""
         if token is None:
-            return self.env.write(lambda txn: self.apply(txn, mutations, all_or_nothing))
+            return self.env.write(lambda txn: self.stage(txn, mutations, all_or_nothing), self.finish)
 
         def once(txn):
             now = self.streams.now(txn)
@@ -240,7 +255,7 @@ class Writer:
         ``build()`` (validating the mutations, so what it raises is also a failure of the write) and the write
         run on that thread, and ``done(outcomes, None)`` or ``done(None, error)`` is called there once the
         commit returned."""
-        self.env.submit(lambda txn: self.apply(txn, build()), done)
+        self.env.submit(lambda txn: self.stage(txn, build()), done, self.finish)
 
     def put_new(self, txn: Txn, table: str, table_no: int, packed: list[bytes]) -> bool:
         """The common case of a batch (Store.batch): unconditional puts of items into one table, each item as
@@ -282,6 +297,11 @@ class Writer:
     def apply(self, txn: Txn, mutations: list[Mutation], all_or_nothing: bool = False
               ) -> list[Outcome]:
         """The same, inside the caller's write transaction."""
+        return self.finish(txn, [self.stage(txn, mutations, all_or_nothing)])[0]
+
+    def stage(self, txn: Txn, mutations: list[Mutation], all_or_nothing: bool = False) -> Staged:
+        """``apply`` but for its counters and stream append, which ``finish`` does: the items and index entries
+        written, the records built, what is left to do returned."""
         reasons: list[AwsError | None] = []
         outcomes = []
         pending: dict[int, tuple[list[int], list[bytes]]] = {}
@@ -369,6 +389,25 @@ class Writer:
                 payloads.append(payload)
         if any(reasons):
             raise Cancelled(reasons)
+        return Staged(outcomes, deltas, index_deltas, pending)
+
+    def finish(self, txn: Txn, staged: list[Staged]) -> list[list[Outcome]]:
+        """End what ``stage`` did, for one write or, in a group commit, several in order: each table's counters
+        changed once, each stream's records appended with one call. Returns each write's outcomes."""
+        if len(staged) == 1:
+            deltas, index_deltas, pending = staged[0].deltas, staged[0].index_deltas, staged[0].pending
+        else:
+            deltas, index_deltas, pending = {}, {}, {}
+            for s in staged:
+                for merged, part in ((deltas, s.deltas), (index_deltas, s.index_deltas)):
+                    for no, (count, size) in part.items():
+                        total = merged.setdefault(no, [0, 0])
+                        total[0] += count
+                        total[1] += size
+                for stream_no, (hashes, payloads) in s.pending.items():
+                    into = pending.setdefault(stream_no, ([], []))
+                    into[0].extend(hashes)
+                    into[1].extend(payloads)
         for table_no, (count, size) in deltas.items():
             if count:
                 self.counters.add(txn, f"items:{table_no}", count)
@@ -378,4 +417,4 @@ class Writer:
             self.entries.count(txn, index_deltas)
         for stream_no, (hashes, payloads) in pending.items():
             self.streams.append(txn, stream_no, hashes, payloads)
-        return outcomes
+        return [s.outcomes for s in staged]

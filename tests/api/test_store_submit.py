@@ -85,3 +85,64 @@ def test_a_replaced_table_is_validated_again(store):
     response, error = submitted(store, "PutItem", {"TableName": "tbl", "Item": {"pk": {"S": "c"}}})
     assert response is None and isinstance(error, ValidationException)   # against the new definition
     assert store.scan(TableName="tbl")["Items"] == [{"id": {"S": "b"}}]
+
+
+def test_a_group_of_writes_shares_one_append_and_keeps_each_outcome(store):
+    """Writes submitted together are committed as one group whose stream records are appended with one call
+    (tables/writes.py Writer.finish): the records are exactly the writes that succeeded, in submission order,
+    each with its own images; a write refused by its condition, or by its item, adds nothing; the tables' and
+    the index's counts are those of the items left."""
+    store.create_table(TableName="plain", **TABLE)
+    store.create_table(TableName="indexed", **{**TABLE, "AttributeDefinitions": TABLE["AttributeDefinitions"] + [
+        {"AttributeName": "g", "AttributeType": "S"}], "GlobalSecondaryIndexes": [
+        {"IndexName": "by_g", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+         "Projection": {"ProjectionType": "ALL"}}]})
+    store.put_item(TableName="plain", Item={"pk": {"S": "old"}, "v": {"N": "0"}})
+    requests = []
+    for n in range(12):
+        table = "plain" if n % 2 else "indexed"
+        requests.append(("PutItem", {"TableName": table, "Item": {"pk": {"S": f"k{n}"}, "g": {"S": f"g{n % 3}"}}}))
+    requests += [
+        ("PutItem", {"TableName": "plain", "Item": {"pk": {"S": "old"}, "v": {"N": "1"}},
+                     "ConditionExpression": "v = :two", "ExpressionAttributeValues": {":two": {"N": "2"}}}),
+        ("PutItem", {"TableName": "indexed", "Item": {"pk": {"S": "bad"}, "g": {"N": "1"}}}),   # g must be S
+        ("UpdateItem", {"TableName": "plain", "Key": {"pk": {"S": "old"}}, "UpdateExpression": "SET v = :v",
+                        "ExpressionAttributeValues": {":v": {"N": "5"}}}),
+        ("DeleteItem", {"TableName": "indexed", "Key": {"pk": {"S": "k0"}}}),
+        ("PutItem", {"TableName": "indexed", "Item": {"pk": {"S": "k2"}, "g": {"S": "moved"}}}),
+    ]
+    answers: list = []
+    all_in = threading.Event()
+    release = threading.Event()
+    store.env.submit(lambda txn: release.wait(30), lambda r, e: None)   # holds the committer: the rest is one group
+    for operation, request in requests:
+        store.submit(operation, request, lambda r, e: (answers.append((r, e)), len(answers) == len(requests)
+                                                        and all_in.set()))
+    before = store.env.info()["last_txnid"]
+    release.set()
+    assert all_in.wait(30)
+    assert store.env.info()["last_txnid"] - before <= 2     # the held write's commit, then the group's
+    errors = [e for _, e in answers]
+    assert errors[:12] == [None] * 12 and errors[14:] == [None] * 3
+    assert isinstance(errors[12], ConditionalCheckFailedException) and isinstance(errors[13], ValidationException)
+
+    def records(table):
+        arn = store.describe_table(TableName=table)["Table"]["LatestStreamArn"]
+        shard = store.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+        it = store.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+        out = store.get_records(ShardIterator=it["ShardIterator"])["Records"]
+        return [(r["eventName"], r["dynamodb"]["Keys"]["pk"]["S"],
+                 r["dynamodb"].get("NewImage", {}).get("g", r["dynamodb"].get("NewImage", {}).get("v")),
+                 r["dynamodb"].get("OldImage", {}).get("g", r["dynamodb"].get("OldImage", {}).get("v")))
+                for r in out]
+    assert records("plain") == [("INSERT", "old", {"N": "0"}, None)] + [
+        ("INSERT", f"k{n}", {"S": f"g{n % 3}"}, None) for n in range(1, 12, 2)] + [
+        ("MODIFY", "old", {"N": "5"}, {"N": "0"})]
+    assert records("indexed") == [("INSERT", f"k{n}", {"S": f"g{n % 3}"}, None) for n in range(0, 12, 2)] + [
+        ("REMOVE", "k0", None, {"S": "g0"}), ("MODIFY", "k2", {"S": "moved"}, {"S": "g2"})]
+    store.maintain()
+    for table in ("plain", "indexed"):
+        described = store.describe_table(TableName=table)["Table"]
+        assert described["ItemCount"] == len(store.scan(TableName=table)["Items"]), table
+    gsi = store.describe_table(TableName="indexed")["Table"]["GlobalSecondaryIndexes"][0]
+    assert gsi["ItemCount"] == 5 == store.scan(TableName="indexed", IndexName="by_g")["Count"]

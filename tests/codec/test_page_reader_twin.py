@@ -118,6 +118,16 @@ def test_damage_gets_the_same_verdict_and_nothing_of_it_is_taken(run, data):
         assert verdicts[0][2] == sum(_pure.read_header(s).count for s in segments[:i])
 
 
+@pytest.mark.parametrize("cut", [0, 1, 20, 63, 64, 80])
+def test_a_segment_cut_short_first_in_a_page_is_reported_by_both(cut):
+    """A damaged segment with no room for a record, met before anything was taken: CorruptionError, not a
+    crash of the reader's bookkeeping (the C side's arrays are made even when there is room for none)."""
+    segment = _native.encode([1, 2], [1, 1], [b"ab", b"cd"])[:cut]
+    for impl in (_native, _pure):
+        with pytest.raises(CorruptionError):
+            impl.PageReader(0, 10, 100).take(segment)
+
+
 def test_a_buffer_segment_is_copied_before_its_cursor_moves():
     """A segment given as a buffer (a cursor opened with buffers=True) is copied: its payloads stay valid."""
     segment = _native.encode([1, 2], [1, 1], [b"ab", b"cd"])

@@ -146,3 +146,101 @@ def test_a_read_only_store_refuses_submit(store_path):
     with pytest.raises(ReadOnlyError):
         env.submit(lambda txn: None, lambda result, error: None)
     env.close()
+
+
+def _hold_committer(env: Environment, db, answers: Answers) -> tuple[threading.Event, int]:
+    """Submit a first write that waits for the returned event, so that what is submitted next forms one group;
+    returns the event and the transaction id before that group."""
+    release = threading.Event()
+    env.submit(lambda txn: release.wait(30) and txn.put(b"first", b"v", db=db), answers.done())
+    while True:   # the committer has taken the first write alone and is inside its transaction
+        with env._submit_cond:
+            if not env._submitted:
+                return release, env.info()["last_txnid"]
+
+
+class Finisher:
+    """A write's second part (``Environment.write``'s ``finish``): records each call's staged values, writes
+    them under b"finished:<call>" and answers each with ``("done", value)``; ``refuse`` makes a call fail."""
+
+    def __init__(self, db, refuse=lambda staged: False):
+        self.db, self.refuse, self.calls = db, refuse, []
+
+    def __call__(self, txn, staged):
+        self.calls.append(list(staged))
+        txn.put(f"finished:{len(self.calls)}".encode(), repr(staged).encode(), db=self.db)
+        if self.refuse(staged):
+            raise ValueError(f"finish refused {staged}")
+        return [("done", value) for value in staged]
+
+
+def test_a_group_sharing_a_finish_stages_each_and_finishes_once_in_order(store_path):
+    """A run of consecutive writes with the same finish: each fn in its own nested transaction (one that raises
+    is rolled back alone and left out), then one finish for those that staged, in submission order; a write
+    without it between two runs splits them, and the second run's finish sees what it wrote."""
+    env = Environment(store_path)
+    db = env.db("s")
+    answers = Answers(env, db)
+    finish = Finisher(db)
+    release, before = _hold_committer(env, db, answers)
+
+    def stage(n):
+        def fn(txn):
+            txn.put(f"k{n}".encode(), b"v", db=db)
+            if n == 2:
+                raise ValueError("refused")
+            return n
+        return fn
+    for n in range(4):
+        env.submit(stage(n), answers.done(), finish)
+    env.submit(lambda txn: txn.put(b"between", b"v", db=db) and "plain", answers.done())
+    for n in range(4, 7):
+        env.submit(stage(n), answers.done(), finish)
+    release.set()
+    got = answers.wait(9)
+    assert env.info()["last_txnid"] - before == 2     # the first write's commit, then one for the group
+    assert finish.calls == [[0, 1, 3], [4, 5, 6]]
+    results = [(r, type(e).__name__ if e else None) for r, e, _ in got[1:]]
+    assert results == [(("done", 0), None), (("done", 1), None), (None, "ValueError"), (("done", 3), None),
+                       ("plain", None), (("done", 4), None), (("done", 5), None), (("done", 6), None)]
+    with env.begin_read() as txn:
+        assert txn.get(b"k2", db=db) is None           # the refused stage left nothing
+        assert all(txn.get(f"k{n}".encode(), db=db) == b"v" for n in (0, 1, 3, 4, 5, 6))
+        assert txn.get(b"finished:1", db=db) == b"[0, 1, 3]" and txn.get(b"finished:2", db=db) == b"[4, 5, 6]"
+    env.close()
+
+
+def test_a_finish_that_fails_for_the_group_runs_each_write_alone(store_path):
+    """If the shared finish raises, nothing of the run stays and each write is staged and finished alone, in a
+    nested transaction of its own: each gets the answer it would have had without the group."""
+    env = Environment(store_path)
+    db = env.db("s")
+    answers = Answers(env, db)
+    finish = Finisher(db, refuse=lambda staged: len(staged) > 1 or staged == [3])
+    release, _ = _hold_committer(env, db, answers)
+    for n in range(5):
+        env.submit(lambda txn, n=n: txn.put(f"k{n}".encode(), b"v", db=db) and n, answers.done(), finish)
+    release.set()
+    got = answers.wait(6)
+    assert finish.calls == [[0, 1, 2, 3, 4], [0], [1], [2], [3], [4]]
+    errors = [str(e) if e else None for _, e, _ in got[1:]]
+    assert errors == [None, None, None, "finish refused [3]", None]
+    assert [r for r, _, _ in got[1:]] == [("done", 0), ("done", 1), ("done", 2), None, ("done", 4)]
+    with env.begin_read() as txn:
+        assert txn.get(b"k3", db=db) is None and all(txn.get(f"k{n}".encode(), db=db) for n in (0, 1, 2, 4))
+        # each alone wrote finished:<its call>; the group's finished:1 was rolled back with the run
+        assert txn.get(b"finished:1", db=db) is None and txn.get(b"finished:5", db=db) is None
+        assert [txn.get(f"finished:{c}".encode(), db=db) for c in (2, 3, 4, 6)] == [b"[0]", b"[1]", b"[2]", b"[4]"]
+    env.close()
+
+
+def test_a_write_alone_with_a_finish_returns_what_finish_answered(store_path):
+    env = Environment(store_path)
+    db = env.db("s")
+    finish = Finisher(db)
+    assert env.write(lambda txn: txn.put(b"k", b"v", db=db) and 7, finish) == ("done", 7)
+    with pytest.raises(ValueError, match=r"finish refused \[8\]"):
+        env.write(lambda txn: txn.put(b"j", b"v", db=db) and 8, Finisher(db, refuse=lambda staged: True))
+    with env.begin_read() as txn:
+        assert txn.get(b"k", db=db) == b"v" and txn.get(b"j", db=db) is None   # a failed finish: nothing written
+    env.close()
