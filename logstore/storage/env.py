@@ -631,16 +631,26 @@ class Environment:
             i = j
 
     def _run_alone(self, txn: Txn, request: "_WriteRequest[Any] | _Submitted") -> None:
-        child = self._env.begin(write=True, parent=txn)
+        done, result = self._in_child(txn, request, _whole(request.fn, request.finish))
+        if done:
+            request.result, request.error = result, None
+
+    def _in_child(self, parent: Txn, request: "_WriteRequest[Any] | _Submitted", fn: Callable[[Txn], Any]
+                  ) -> tuple[bool, Any]:
+        """``fn`` in a nested transaction of ``parent``, committed: (True, what it returned); or, if it raised,
+        rolled back, the request's error set and (False, None). A full map is the whole transaction's."""
+        child = self._env.begin(write=True, parent=parent)
         try:
-            request.result, request.error = _whole(request.fn, request.finish)(child), None
+            result = fn(child)
             child.commit()
+            return True, result
         except lmdb.MapFullError:
             child.abort()
             raise
         except BaseException as e:  # this caller's failure is this caller's alone
             child.abort()
             request.result, request.error = None, self._failure(e)
+            return False, None
 
     def _run_staged(self, txn: Txn, run: "list[_WriteRequest[Any]] | list[_Submitted]", finish: Finish) -> None:
         """A run of requests sharing ``finish``: each stages in a nested transaction of its own inside one nested
@@ -651,19 +661,10 @@ class Environment:
         staged: list[Any] = []
         try:
             for request in run:
-                child = self._env.begin(write=True, parent=outer)
-                try:
-                    value = request.fn(child)
-                    child.commit()
-                except lmdb.MapFullError:
-                    child.abort()
-                    raise
-                except BaseException as e:  # this caller's failure is this caller's alone
-                    child.abort()
-                    request.result, request.error = None, self._failure(e)
-                    continue
-                staged_requests.append(request)
-                staged.append(value)
+                done, value = self._in_child(outer, request, request.fn)
+                if done:
+                    staged_requests.append(request)
+                    staged.append(value)
             results = finish(outer, staged) if staged else []
             outer.commit()
         except lmdb.MapFullError:
