@@ -180,7 +180,11 @@ def test_instances_share_a_stream_over_http(servers, tmp_path, lease_elsewhere):
             time.sleep(1.0)
             with instance(3) as w3:
                 split()
-                time.sleep(2.0)
+                # Writes go on until the new instance delivers (it must start, take or steal a lease and read
+                # it: seconds under load), so the shards it takes have records for it; a fixed wait let the
+                # writes stop before a slow start-up took any, leaving it leases and nothing to deliver.
+                wait_until(lambda: any(d["w"] == "w3" for d in read_deliveries(outs[3:])), 180,
+                           "w3 holds a lease and delivers on it")
                 stop_writing.set()
                 t.join(30)
                 wait_until(lambda: reached(read_deliveries(outs)) == written, 90, "every record delivered")
