@@ -47,7 +47,7 @@ class BatchService:
         outcomes = self.items.write_all(build)
         consumed = Consumed(request.get("ReturnConsumedCapacity"))
         for mutation, outcome in zip(built, outcomes):
-            consumed.write(tdefs[mutation.table], outcome.old, outcome.new)
+            consumed.wrote(tdefs[mutation.table], outcome)
         return consumed.many({"UnprocessedItems": {}})
 
     def _batch_mutations(self, requests: dict, tdefs: dict) -> list[Mutation]:

@@ -92,6 +92,12 @@ class Consumed:
             self._slot(table)
             self.add(table, units, index.name, index.is_global)
 
+    def wrote(self, tdef, outcome, factor: int = 1) -> None:
+        """``write`` of a committed write's Outcome (tables/writes.py), whose images are read only when capacity
+        is wanted (a prepared put's new item is decoded from its stored bytes when read)."""
+        if self.wanted:
+            self.write(tdef, outcome.old, outcome.new, factor)
+
     def write(self, tdef, old: dict | None, new: dict | None, factor: int = 1) -> None:
         """One item written (put, update, delete; a condition check is a write of the item onto itself)."""
         if not self.wanted:

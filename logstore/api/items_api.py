@@ -29,6 +29,10 @@ INVALID = "One or more parameter values were invalid: "
 PUT_RETURN_VALUES = ("NONE", "ALL_OLD")
 UPDATE_RETURN_VALUES = ("NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW")
 CONDITION_MEMBERS = (("ConditionExpression",), ("Expected", "ConditionalOperator"), ())
+# every member RequestExpressions reads for a Put/DeleteItem's condition: with none of them it finds no condition
+# and nothing to refuse, so _conditional skips building it
+CONDITION_INPUTS = ("ConditionExpression", "Expected", "ConditionalOperator", "ExpressionAttributeNames",
+                    "ExpressionAttributeValues")
 UPDATE_MEMBERS = (("UpdateExpression", "ConditionExpression"), ("AttributeUpdates", "Expected", "ConditionalOperator"),
                   ())
 
@@ -249,6 +253,8 @@ class ItemsService:
 
     def _conditional(self, request: dict) -> tuple:
         """(bound condition or None, whether to return the old item on failure) of a Put/DeleteItem request."""
+        if all(request.get(m) is None for m in CONDITION_INPUTS):   # nothing to bind, nothing to refuse
+            return None, _on_fail(request)
         exprs = RequestExpressions(request, *CONDITION_MEMBERS)
         condition = exprs.condition()
         exprs.done()
@@ -275,7 +281,7 @@ class ItemsService:
         def respond(tdef, outcomes: list[Outcome]) -> dict:
             [outcome] = outcomes
             consumed = Consumed(request.get("ReturnConsumedCapacity"))
-            consumed.write(tdef, outcome.old, outcome.new)
+            consumed.wrote(tdef, outcome)
             out = {"Attributes": outcome.old} if rv == "ALL_OLD" and outcome.old is not None else {}
             return consumed.one(out, tdef.name)
         return WritePlan(name, lambda tdef: [mutation(self, tdef, value, condition, return_old)], respond)
@@ -328,7 +334,7 @@ class ItemsService:
         def respond(tdef, outcomes: list[Outcome]) -> dict:
             [outcome] = outcomes
             consumed = Consumed(request.get("ReturnConsumedCapacity"))
-            consumed.write(tdef, outcome.old, outcome.new)
+            consumed.wrote(tdef, outcome)
             return consumed.one(update_return(rv, outcome.old, outcome.new, changed), tdef.name)
         return WritePlan(name, build, respond)
 

@@ -60,7 +60,7 @@ class TransactService:
         consumed = Consumed(request.get("ReturnConsumedCapacity"))
         if consumed.wanted and outcomes is not None:
             for mutation, outcome in zip(built, outcomes):
-                consumed.write(tdefs[mutation.table], outcome.old, outcome.new, factor=2)
+                consumed.wrote(tdefs[mutation.table], outcome, factor=2)
         return consumed.many({})
 
     @staticmethod
