@@ -20,6 +20,9 @@ verified by the server, which runs with an access key):
 * raw_get_records      -- GetRecords(Limit=1000) re-reading a 1,000-record page with one iterator per connection
                           (iterators are reusable position tokens). Baseline: the stub's canned page of the same
                           records. Target (issue 13 row 7): >= 400,000 records/s on one worker.
+* raw_get_records_put_by_put -- raw_get_records over a page written with one PutItem per record (a segment per ~6
+                          records, where BatchWriteItem's 25 make one per request). Informational: how a page's
+                          cost grows with its segments.
 * raw_put_durable_2w, raw_get_records_2w -- the same with ``logstore serve --workers 2``.
 
 Run ``python bench/server.py --help`` for the options (those of bench/harness.py).
@@ -325,12 +328,19 @@ def raw_reads(url: str, n: int, arn: str | None):
     return run
 
 
+def fill_put_by_put(url: str, n: int, key=("bench", "bench")) -> None:
+    """``fill``'s items with one PutItem each, as single writes leave a stream: a segment per ~6 records."""
+    ddb = client("dynamodb", url, key)
+    for i in range(n):
+        ddb.put_item(TableName="bench", Item=item(i))
+
+
 @contextmanager
-def raw_get_records(n: int, tmp: str, workers: int = 1):
+def raw_get_records(n: int, tmp: str, workers: int = 1, filler=fill):
     with temp_dir(tmp) as d, server("ours", d, signed=True, workers=workers) as ours:
         wait_answering(ours)
         arn = create_table(ours, (AKID, SECRET))
-        fill(ours, 1000, (AKID, SECRET))
+        filler(ours, 1000, (AKID, SECRET))
         page = os.path.join(d, "page.json")
         streams = client("dynamodbstreams", ours, (AKID, SECRET))
         shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
@@ -385,6 +395,8 @@ WORKLOADS = [
              ">= 400,000 records/s", at_least_per_s(400_000), raw_get_records),
     Workload("raw_put_durable_2w", 15_000, 1_500, "raw_put_durable's stub; ours with --workers 2",
              ">= 10,000 writes/s", at_least_per_s(10_000), lambda n, tmp: raw_write(n, tmp, 1, workers=2)),
+    Workload("raw_get_records_put_by_put", 600_000, 60_000, "the same signed GetRecords to the stub (canned page)",
+             None, None, lambda n, tmp: raw_get_records(n, tmp, filler=fill_put_by_put)),
     Workload("raw_get_records_2w", 600_000, 60_000, "raw_get_records' stub; ours with --workers 2",
              ">= 300,000 records/s", at_least_per_s(300_000), lambda n, tmp: raw_get_records(n, tmp, workers=2)),
 ]
