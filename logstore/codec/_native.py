@@ -129,11 +129,16 @@ def locate(segment: bytes, seq: int) -> int:
     return index
 
 
+def _room(segment: bytes, max_records: int) -> int:
+    """How many records one lsg_read of ``segment`` may describe: no segment holds more records than fit in its
+    length, so that (and ``max_records``) bounds the out arrays."""
+    return max(0, min(max_records, (len(segment) - HEADER_SIZE) // 20, 0xFFFFFFFF))
+
+
 def read(segment: bytes, from_seq: int, max_records: int, max_bytes: int, at_least_one: bool) -> SegmentRead:
     """Validate, then describe records from the first with seq >= from_seq, within the record and byte limits
     (the first record is taken regardless of max_bytes when at_least_one)."""
-    # No segment holds more records than fit in its length, so that bounds the out arrays.
-    cap = max(0, min(max_records, (len(segment) - HEADER_SIZE) // 20, 0xFFFFFFFF))
+    cap = _room(segment, max_records)
     seqs = ffi.new("uint64_t[]", cap)
     tss = ffi.new("uint64_t[]", cap)
     offs = ffi.new("uint32_t[]", cap)
@@ -190,8 +195,7 @@ class PageReader:
         if type(segment) is not bytes:   # a buffer into the map is valid only until its cursor moves on
             segment = bytes(segment)
         n = self.count
-        # No segment holds more records than fit in its length, so that bounds what one call writes.
-        room = max(0, min(self.max_records - n, (len(segment) - HEADER_SIZE) // 20, 0xFFFFFFFF))
+        room = _room(segment, self.max_records - n)
         if n + room > self._cap or self._seqs is None:   # (a cut segment may have room for none: still arrays)
             self._grow(n + room)
         rc = lib.lsg_read(_from_buffer(segment), len(segment), self.from_seq, room,
