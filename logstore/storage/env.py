@@ -254,10 +254,11 @@ class _WriteRequest(Generic[T]):
 class _Submitted:
     """One function given to Environment.submit, waiting for the committer thread."""
 
-    __slots__ = ("fn", "finish", "result", "error", "done")
+    __slots__ = ("fn", "finish", "prepare", "result", "error", "done")
 
-    def __init__(self, fn: Callable[[Txn], Any], done: Done, finish: Finish | None):
-        self.fn, self.finish = fn, finish
+    def __init__(self, fn: Callable[..., Any], done: Done, finish: Finish | None,
+                 prepare: Callable[[], Any] | None = None):
+        self.fn, self.finish, self.prepare = fn, finish, prepare
         self.result: Any = None
         self.error: BaseException | None = None
         self.done = done
@@ -683,8 +684,8 @@ class Environment:
 
     # -- submitted writes: the committer thread ------------------------------------------------------------------
 
-    def submit(self, fn: Callable[[Txn], Any], done: Callable[[Any, BaseException | None], None],
-               finish: Finish | None = None) -> None:
+    def submit(self, fn: Callable[..., Any], done: Callable[[Any, BaseException | None], None],
+               finish: Finish | None = None, prepare: Callable[[], Any] | None = None) -> None:
         """Have ``fn(txn)`` committed without waiting for it: ``done(result, None)`` is called once the commit
         holding its changes returned (fsynced when durable), or ``done(None, error)`` with what ``fn`` raised
         (having changed nothing) or the commit's failure. Returns at once (ReadOnlyError in a read-only store).
@@ -694,13 +695,18 @@ class Environment:
         commit), each in a nested transaction of its own so one that raises is rolled back alone, commits once,
         then calls each ``done``, in submission order, on the committer thread: keep them short, and never call
         ``write`` from one. While one group commits, the next gathers. ``close`` commits what was submitted
-        before it, then stops the thread. ``finish``: as ``write``'s (the group's runs share one call of it)."""
+        before it, then stops the thread. ``finish``: as ``write``'s (the group's runs share one call of it).
+
+        ``prepare``: work of the write that needs no transaction (validating and encoding what is written), run on
+        the committer thread before the group's transaction begins, so that LMDB's write lock (which every
+        process's writers share) is not held for it; ``fn(txn, prepare())`` is then the write. What ``prepare``
+        raises is the write's error (``done(None, error)``, in its turn; nothing written)."""
         if self.readonly:
             raise ReadOnlyError(f"{self.path}: opened read-only")
         with self._submit_cond:
             if self._submit_closed:
                 raise StorageError(f"{self.path}: the store is closed")
-            self._submitted.append(_Submitted(fn, done, finish))
+            self._submitted.append(_Submitted(fn, done, finish, prepare))
             if self._committer is None:
                 self._committer = threading.Thread(target=self._commit_submitted, name="logstore-committer",
                                                    daemon=True)
@@ -720,23 +726,37 @@ class Environment:
                 if not self._submitted:
                     return
                 batch, self._submitted = self._submitted, []
-            if len(batch) == 1:   # alone: no nesting; what fn raised comes back from write as it is
-                one = batch[0]
+            writes = [request for request in batch if request.prepare is None or self._prepared(request)]
+            if len(writes) == 1:   # alone: no nesting; what fn raised comes back from write as it is
+                one = writes[0]
                 try:
                     one.result = self.write(one.fn, one.finish)
                 except BaseException as e:
                     one.error = e
-            else:
+            elif writes:
                 try:
-                    self.write(lambda txn: self._run_nested(txn, batch))
+                    self.write(lambda txn: self._run_nested(txn, writes))
                 except BaseException as e:  # the commit itself failed: nobody's changes are in
-                    for request in batch:
+                    for request in writes:
                         request.result, request.error = None, e
             for request in batch:
                 try:
                     request.done(request.result, request.error)
                 except Exception:   # a callback's own failure must not stop the others' answers
                     log.exception("a submitted write's callback failed")
+
+    @staticmethod
+    def _prepared(request: "_Submitted") -> bool:
+        """Run a submitted write's ``prepare`` (outside any transaction) and bind its result to ``fn``; False, with
+        the request's error set, if it raised."""
+        try:
+            value = cast(Callable[[], Any], request.prepare)()
+        except BaseException as e:
+            request.result, request.error = None, e
+            return False
+        fn = request.fn
+        request.fn = lambda txn: fn(txn, value)
+        return True
 
     def _stop_committer(self) -> None:
         with self._submit_cond:

@@ -253,9 +253,9 @@ class Writer:
     def submit(self, build: Callable[[], list[Mutation]], done: Finished[list[Outcome]]) -> None:
         """``write`` committed by the environment's committer thread (``Environment.submit``): returns at once;
         ``build()`` (validating the mutations, so what it raises is also a failure of the write) and the write
-        run on that thread, and ``done(outcomes, None)`` or ``done(None, error)`` is called there once the
-        commit returned."""
-        self.env.submit(lambda txn: self.stage(txn, build()), done, self.finish)
+        run on that thread, ``build`` before the group's transaction begins (outside LMDB's write lock), and
+        ``done(outcomes, None)`` or ``done(None, error)`` is called there once the commit returned."""
+        self.env.submit(self.stage, done, self.finish, prepare=build)
 
     def put_new(self, txn: Txn, table: str, table_no: int, packed: list[bytes]) -> bool:
         """The common case of a batch (Store.batch): unconditional puts of items into one table, each item as

@@ -244,3 +244,65 @@ def test_a_write_alone_with_a_finish_returns_what_finish_answered(store_path):
     with env.begin_read() as txn:
         assert txn.get(b"k", db=db) == b"v" and txn.get(b"j", db=db) is None   # a failed finish: nothing written
     env.close()
+
+
+def test_prepare_runs_outside_the_write_lock_and_feeds_the_write(store_path):
+    """``prepare`` runs before the group's transaction begins: another thread's write completes while it runs
+    (LMDB's write lock is free), and ``fn`` gets what it returned."""
+    env = Environment(store_path)
+    db = env.db("s")
+    answers = Answers(env, db)
+    elsewhere: list[bool] = []
+
+    def prepare():
+        other = threading.Thread(target=lambda: env.write(lambda txn: txn.put(b"other", b"v", db=db)))
+        other.start()
+        other.join(10)
+        elsewhere.append(not other.is_alive())
+        return b"prepared"
+    env.submit(lambda txn, value: txn.put(b"mine", value, db=db) and value, answers.done(b"mine"), prepare=prepare)
+    [(result, error, visible)] = answers.wait(1)
+    assert elsewhere == [True]
+    assert (result, error, visible) == (b"prepared", None, True)
+    with env.begin_read() as txn:
+        assert txn.get(b"mine", db=db) == b"prepared" and txn.get(b"other", db=db) == b"v"
+    env.close()
+
+
+def test_a_prepare_that_raises_is_its_writes_error_and_the_group_goes_on(store_path):
+    """In a group, a write whose ``prepare`` raised gets that error, in its turn, and nothing of it is written;
+    the others (with and without a prepare) commit in one transaction."""
+    env = Environment(store_path)
+    db = env.db("s")
+    answers = Answers(env, db)
+    release = threading.Event()
+    env.submit(lambda txn: release.wait(30) and txn.put(b"first", b"v", db=db), answers.done())
+    while True:   # the committer has taken the first write alone and is inside its transaction
+        with env._submit_cond:
+            if not env._submitted:
+                before = env.info()["last_txnid"]
+                break
+    ran: list[int] = []
+
+    def refused():
+        raise ValueError("invalid item")
+    for n in range(6):
+        key = f"k{n}".encode()
+        if n == 2:
+            env.submit(lambda txn, value: ran.append(n), answers.done(), prepare=refused)
+        elif n % 2:
+            env.submit(lambda txn, value, key=key: txn.put(key, value, db=db) and key, answers.done(),
+                       prepare=lambda n=n: f"v{n}".encode())
+        else:
+            env.submit(lambda txn, key=key: txn.put(key, b"plain", db=db) and key, answers.done())
+    release.set()
+    got = answers.wait(7)
+    assert env.info()["last_txnid"] - before == 2     # the first write's commit, then one for the group
+    assert not ran
+    assert isinstance(got[3][1], ValueError) and got[3][0] is None
+    assert [r for r, e, _ in got[1:]] == [b"k0", b"k1", None, b"k3", b"k4", b"k5"]
+    with env.begin_read() as txn:
+        assert txn.get(b"k2", db=db) is None
+        assert [txn.get(f"k{n}".encode(), db=db) for n in (0, 1, 3, 4, 5)] == \
+            [b"plain", b"v1", b"v3", b"plain", b"v5"]
+    env.close()
