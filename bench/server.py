@@ -77,13 +77,15 @@ def wait_listening(port: int, proc: subprocess.Popen, timeout: float = 60) -> No
 
 
 @contextmanager
-def server(kind: str, tmp: str, page_file: str | None = None, signed: bool = False, workers: int = 1):
-    """Start ``ours``, ``moto``, ``stub`` or ``durable-stub`` on a free port; yields its URL."""
+def server(kind: str, tmp: str, page_file: str | None = None, signed: bool = False, workers: int = 1,
+           log_path: str | None = None):
+    """Start ``ours``, ``moto``, ``stub`` or ``durable-stub`` on a free port; yields its URL. ``log_path``: ours
+    logs there at level info (else nowhere, at level warning)."""
     port = free_port()
     env = None
     if kind == "ours":
         cmd = [sys.executable, "-m", "logstore", "serve", os.path.join(tmp, "store"), "--port", str(port),
-               "--log-level", "warning", "--maintenance-interval", "0"]
+               "--log-level", "info" if log_path else "warning", "--maintenance-interval", "0"]
         if signed:
             cmd += ["--access-key", f"{AKID}:{SECRET}"]
         cmd += ["--workers", str(workers)]
@@ -94,7 +96,8 @@ def server(kind: str, tmp: str, page_file: str | None = None, signed: bool = Fal
         cmd = [sys.executable, os.path.join(BENCH, "stub_server.py"), str(port)] + ([page_file] if page_file else [])
         if kind == "durable-stub":
             env = dict(os.environ, STUB_DURABLE=os.path.join(tmp, "durable-stub"))
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    log = open(log_path, "wb") if log_path and kind == "ours" else None
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=log or subprocess.DEVNULL,
                             stdin=subprocess.DEVNULL)
     try:
         wait_listening(port, proc)
@@ -106,6 +109,8 @@ def server(kind: str, tmp: str, page_file: str | None = None, signed: bool = Fal
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        if log is not None:
+            log.close()
 
 
 def wait_answering(url: str, timeout: float = 60) -> None:

@@ -1,11 +1,12 @@
 """Where a signed PutItem's server time goes (not a benchmark: no baseline, no target): ``logstore serve`` with an
-access key, raw_put_durable's clients (bench/server.py: 3 processes x 16 keep-alive connections, pre-signed
-PutItems of new items), and the server process's CPU per request (utime + stime of all its threads, from
-/proc/PID/stat, across the timed requests only; the kernel's part; the busiest threads' share of a core), LMDB
-commits per request (the transaction counter), and, with ``--strace``, its futex calls per request (``strace -f -c
--e trace=futex`` attached for the timed requests); with ``--py-spy FILE`` a py-spy profile of the thread holding
-the GIL (raw, collapsed stacks); with ``--perf FILE`` a ``perf record``. ``--stub`` measures the stub server
-(bench/stub_server.py) the same way: the HTTP stack's own cost.
+access key, raw_put_durable's clients (bench/server.py: 3 processes x 16 keep-alive connections, pre-signed PutItems
+of new items), and the server process's CPU per request (utime + stime of all its threads, from /proc/PID/stat,
+across the timed requests only; the kernel's part; the busiest threads' share of a core), LMDB commits per request
+(the transaction counter), how long each worker's write transactions were open, LMDB's one write lock held (the
+workers' own count at shutdown, ``Environment.write_stats``: the warm-up included), and, with ``--strace``, its
+futex calls per request (``strace -f -c -e trace=futex`` attached for the timed requests); with ``--py-spy FILE`` a
+py-spy profile of the thread holding the GIL (raw, collapsed stacks); with ``--perf FILE`` a ``perf record``.
+``--stub`` measures the stub server (bench/stub_server.py) the same way: the HTTP stack's own cost.
 
 Usage: ``python bench/server_profile.py [--requests N] [--strace | --py-spy OUT | --perf OUT] [--workers N] [--stub]``
 (from bench/; py-spy is ``pip install py-spy``).
@@ -72,48 +73,58 @@ def main() -> None:
     p.add_argument("--stub", action="store_true", help="profile the stub server instead (the HTTP stack's floor)")
     args = p.parse_args()
     kind = "stub" if args.stub else "ours"
-    with temp_dir(RESULTS_DIR) as d, server(kind, d, signed=True, workers=args.workers) as url:
-        wait_answering(url)
+    with temp_dir(RESULTS_DIR) as d:
+        log_path = os.path.join(d, "server.log")
+        with server(kind, d, signed=True, workers=args.workers, log_path=log_path) as url:
+            profile(args, d, url)
         if not args.stub:
-            create_table(url, (AKID, SECRET))
-        port = int(url.rsplit(":", 1)[1])
-        pid = server_pid(port)
-        counter = Counter()
-        raw_writes(url, 1_500, counter, 1)()                   # warm-up
-        tracer = None
-        if args.strace:
-            log = os.path.join(d, "strace.txt")
-            tracer = subprocess.Popen(["strace", "-f", "-c", "-e", "trace=futex", "-o", log, "-p", str(pid)],
-                                      stderr=subprocess.DEVNULL)
-            time.sleep(1.0)
-        elif args.perf:
-            tracer = subprocess.Popen(["perf", "record", "-q", "-o", args.perf, "-p", str(pid)],
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            time.sleep(1.0)
-        elif args.py_spy:
-            tracer = subprocess.Popen([os.path.join(os.path.dirname(sys.executable), "py-spy"), "record", "-p",
-                                       str(pid), "-f", "raw", "-o", args.py_spy, "-r", "250", "--gil"],
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            time.sleep(1.0)
-        cpu0, sys0, threads0 = cpu_seconds(pid), system_seconds(pid), thread_cpu(pid)
-        txn0 = 0 if args.stub else last_txnid(os.path.join(d, "store"))
-        done, seconds = raw_writes(url, args.requests, counter, 1)()
-        cpu, kernel = cpu_seconds(pid) - cpu0, system_seconds(pid) - sys0
-        commits = 0 if args.stub else last_txnid(os.path.join(d, "store")) - txn0
-        busy = sorted(((t - threads0.get(tid, 0.0)) for tid, t in thread_cpu(pid).items()), reverse=True)
-        print(f"{done:,} PutItems in {seconds:.2f} s = {done / seconds:,.0f}/s; server CPU {cpu:.2f} s = "
-              f"{cpu / done * 1e6:.0f} us per request ({kernel / done * 1e6:.0f} of it in the kernel); "
-              f"{commits:,} commits ({done / max(commits, 1):.1f} requests each); busiest threads' CPU share: "
-              f"{', '.join(f'{b / seconds:.2f}' for b in busy[:4])}")
-        if tracer is not None:
-            tracer.send_signal(signal.SIGINT)
-            tracer.wait(60)
-        if args.strace:
-            text = open(log).read()
-            m = re.search(r"^\s*[\d.]+\s+[\d.]+\s+\d+\s+(\d+)\s+(\d+)?\s*futex", text, re.M)
-            print(text)
-            if m:
-                print(f"futex calls per request: {int(m.group(1)) / done:.1f}")
+            for line in re.findall(r"worker \d+: \d+ write transactions.*", open(log_path).read()):
+                print(line)
+
+
+def profile(args, d: str, url: str) -> None:
+    """The timed requests against the server at ``url`` (its store under ``d``), their figures printed."""
+    wait_answering(url)
+    if not args.stub:
+        create_table(url, (AKID, SECRET))
+    port = int(url.rsplit(":", 1)[1])
+    pid = server_pid(port)
+    counter = Counter()
+    raw_writes(url, 1_500, counter, 1)()                   # warm-up
+    tracer = None
+    if args.strace:
+        log = os.path.join(d, "strace.txt")
+        tracer = subprocess.Popen(["strace", "-f", "-c", "-e", "trace=futex", "-o", log, "-p", str(pid)],
+                                  stderr=subprocess.DEVNULL)
+        time.sleep(1.0)
+    elif args.perf:
+        tracer = subprocess.Popen(["perf", "record", "-q", "-o", args.perf, "-p", str(pid)],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(1.0)
+    elif args.py_spy:
+        tracer = subprocess.Popen([os.path.join(os.path.dirname(sys.executable), "py-spy"), "record", "-p",
+                                   str(pid), "-f", "raw", "-o", args.py_spy, "-r", "250", "--gil"],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(1.0)
+    cpu0, sys0, threads0 = cpu_seconds(pid), system_seconds(pid), thread_cpu(pid)
+    txn0 = 0 if args.stub else last_txnid(os.path.join(d, "store"))
+    done, seconds = raw_writes(url, args.requests, counter, 1)()
+    cpu, kernel = cpu_seconds(pid) - cpu0, system_seconds(pid) - sys0
+    commits = 0 if args.stub else last_txnid(os.path.join(d, "store")) - txn0
+    busy = sorted(((t - threads0.get(tid, 0.0)) for tid, t in thread_cpu(pid).items()), reverse=True)
+    print(f"{done:,} PutItems in {seconds:.2f} s = {done / seconds:,.0f}/s; server CPU {cpu:.2f} s = "
+          f"{cpu / done * 1e6:.0f} us per request ({kernel / done * 1e6:.0f} of it in the kernel); "
+          f"{commits:,} commits ({done / max(commits, 1):.1f} requests each); busiest threads' CPU share: "
+          f"{', '.join(f'{b / seconds:.2f}' for b in busy[:4])}")
+    if tracer is not None:
+        tracer.send_signal(signal.SIGINT)
+        tracer.wait(60)
+    if args.strace:
+        text = open(log).read()
+        m = re.search(r"^\s*[\d.]+\s+[\d.]+\s+\d+\s+(\d+)\s+(\d+)?\s*futex", text, re.M)
+        print(text)
+        if m:
+            print(f"futex calls per request: {int(m.group(1)) / done:.1f}")
 
 
 if __name__ == "__main__":

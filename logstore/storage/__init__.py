@@ -7,9 +7,10 @@ Callers (the stream layer, the inspection CLI, benchmarks) use:
 * ``verify.scan_shard`` -- the integrity walk of a shard's segments (``logstore check``).
 """
 from .counters import Counters
-from .env import DEFAULT_MAP_SIZE, FORMAT_VERSION, DbStat, Environment, SpaceInfo
+from .env import DEFAULT_MAP_SIZE, FORMAT_VERSION, DbStat, Environment, SpaceInfo, WriteStats
 from .retention import TrimResult, trim_all, trim_shard
 from .segment_log import LogBatch, SegmentInfo, SegmentLog, SegmentPolicy, ShardLogInfo
 
 __all__ = ["Environment", "FORMAT_VERSION", "DEFAULT_MAP_SIZE", "SegmentLog", "SegmentPolicy", "LogBatch",
-           "SegmentInfo", "ShardLogInfo", "Counters", "TrimResult", "trim_shard", "trim_all", "SpaceInfo", "DbStat"]
+           "SegmentInfo", "ShardLogInfo", "Counters", "TrimResult", "trim_shard", "trim_all", "SpaceInfo", "DbStat",
+           "WriteStats"]

@@ -170,6 +170,20 @@ class SpaceInfo:
         return self.pages * self.page_size
 
 
+@dataclass(frozen=True, slots=True)
+class WriteStats:
+    """This process's committed write transactions of one Environment since it opened (``Environment.write_stats``):
+    how many, the seconds they were open (from begun to committed: what every other writer of the store, in any
+    process, waits behind, since LMDB has one write lock per store) and, of those, the seconds in their commits
+    (the fsync when durable). Both are measured from Python, so they include the waits for the GIL after LMDB's
+    calls return (after the commit's, the lock is already free): upper bounds of the lock's time. Transactions
+    that aborted are not counted."""
+
+    transactions: int
+    held_s: float
+    commit_s: float
+
+
 class _Gate:
     """Counts this process's open transactions so that a map resize can wait for there to be none."""
 
@@ -285,6 +299,8 @@ class Environment:
         self._gathering = 0        # while a leader gathers: how many callers it waits for (0: none waits)
         self._last_group = 1       # callers the last commit carried
         self._commit_s = 0.0       # how long the last commit took (seconds)
+        self._written = WriteStats(0, 0.0, 0.0)   # replaced after each commit, under _written_lock
+        self._written_lock = threading.Lock()      # (two threads' commits may return at once)
         self._submitted: list[_Submitted] = []   # waiting for the committer thread (submit)
         self._submit_cond = threading.Condition()
         self._committer: threading.Thread | None = None
@@ -571,12 +587,18 @@ class Environment:
         """Run ``body(txn)`` in one write transaction and commit; on a full map abort, grow and run it again."""
         while True:
             txn = self._begin(write=True)
+            begun = time.perf_counter()
             try:
                 try:
                     result = body(txn)
                     started = time.perf_counter()
                     txn.commit()
-                    self._commit_s = time.perf_counter() - started
+                    ended = time.perf_counter()
+                    self._commit_s = ended - started
+                    with self._written_lock:
+                        written = self._written
+                        self._written = WriteStats(written.transactions + 1, written.held_s + (ended - begun),
+                                                   written.commit_s + self._commit_s)
                     return result
                 except BaseException:
                     txn.abort()
@@ -793,6 +815,11 @@ class Environment:
                 return made
             value = self.write(make)
         return bytes(value)
+
+    def write_stats(self) -> WriteStats:
+        """This process's committed write transactions so far, how long they were open and how long they took to
+        commit (``WriteStats``)."""
+        return self._written
 
     # -- maintenance ---------------------------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import re
 import signal
 import threading
 
@@ -195,3 +196,21 @@ def test_every_acknowledged_write_survives_sigkill(tmp_path):
                 assert key in events
     finally:
         server.stop()
+
+
+def test_each_worker_says_at_shutdown_how_long_its_write_transactions_were_open(tmp_path):
+    """SIGTERM: the worker logs its committed write transactions (at least the table's creation and the five
+    puts) and how long they were open on average (LMDB's one write lock held), at least their commit's time."""
+    proc = ServerProcess(tmp_path / "store", tmp_path / "log").start()
+    try:
+        ddb = proc.client("dynamodb")
+        ddb.create_table(**TABLE)
+        for n in range(5):
+            ddb.put_item(TableName="tbl", Item={"pk": {"S": f"k{n}"}})
+    finally:
+        assert proc.stop() in (0, -signal.SIGTERM), proc.log()   # uvicorn re-raises the signal once drained
+    found = re.findall(r"worker (\d+): (\d+) write transactions, open ([\d.]+) ms each on average, of it ([\d.]+) "
+                       r"ms committing", proc.log())
+    assert len(found) == 1, proc.log()
+    _pid, transactions, held_ms, commit_ms = found[0]
+    assert int(transactions) >= 6 and float(held_ms) >= float(commit_ms) > 0

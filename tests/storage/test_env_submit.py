@@ -306,3 +306,36 @@ def test_a_prepare_that_raises_is_its_writes_error_and_the_group_goes_on(store_p
         assert [txn.get(f"k{n}".encode(), db=db) for n in (0, 1, 3, 4, 5)] == \
             [b"plain", b"v1", b"v3", b"plain", b"v5"]
     env.close()
+
+
+def test_write_stats_count_committed_transactions_and_how_long_they_were_open(store_path):
+    """One per committed transaction (a group commit is one; a write that raised is none), open at least as long
+    as its commit took, both growing."""
+    env = Environment(store_path)
+    db = env.db("s")
+    start = env.write_stats()
+    env.write(lambda txn: txn.put(b"a", b"v", db=db))
+
+    def refused(txn):
+        txn.put(b"b", b"v", db=db)
+        raise ValueError("no")
+    with pytest.raises(ValueError):
+        env.write(refused)
+    one = env.write_stats()
+    assert one.transactions == start.transactions + 1
+    assert one.held_s - start.held_s >= one.commit_s - start.commit_s > 0
+    answers = Answers()
+    release = threading.Event()
+    env.submit(lambda txn: release.wait(30) and txn.put(b"first", b"v", db=db), answers.done())
+    while True:   # the committer is inside the first write's transaction: the next five form one group
+        with env._submit_cond:
+            if not env._submitted:
+                break
+    for n in range(5):
+        env.submit(lambda txn, n=n: txn.put(f"k{n}".encode(), b"v", db=db), answers.done())
+    release.set()
+    answers.wait(6)
+    two = env.write_stats()
+    assert two.transactions == one.transactions + 2
+    assert two.held_s - one.held_s >= two.commit_s - one.commit_s > 0
+    env.close()
