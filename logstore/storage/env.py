@@ -299,8 +299,9 @@ class Environment:
         self._gathering = 0        # while a leader gathers: how many callers it waits for (0: none waits)
         self._last_group = 1       # callers the last commit carried
         self._commit_s = 0.0       # how long the last commit took (seconds)
-        self._written = WriteStats(0, 0.0, 0.0)   # replaced after each commit, under _written_lock
-        self._written_lock = threading.Lock()      # (two threads' commits may return at once)
+        self._written: list[float] = [0, 0.0, 0.0]   # write_stats' figures, added to after each commit under
+                                                     # _written_lock (transactions, held_s, commit_s)
+        self._written_lock = threading.Lock()   # (two threads' commits may return at once)
         self._submitted: list[_Submitted] = []   # waiting for the committer thread (submit)
         self._submit_cond = threading.Condition()
         self._committer: threading.Thread | None = None
@@ -597,8 +598,9 @@ class Environment:
                     self._commit_s = ended - started
                     with self._written_lock:
                         written = self._written
-                        self._written = WriteStats(written.transactions + 1, written.held_s + (ended - begun),
-                                                   written.commit_s + self._commit_s)
+                        written[0] += 1
+                        written[1] += ended - begun
+                        written[2] += self._commit_s
                     return result
                 except BaseException:
                     txn.abort()
@@ -819,7 +821,9 @@ class Environment:
     def write_stats(self) -> WriteStats:
         """This process's committed write transactions so far, how long they were open and how long they took to
         commit (``WriteStats``)."""
-        return self._written
+        with self._written_lock:
+            transactions, held_s, commit_s = self._written
+        return WriteStats(int(transactions), held_s, commit_s)
 
     # -- maintenance ---------------------------------------------------------------------------------------------
 
