@@ -78,7 +78,8 @@ def main() -> None:
         with server(kind, d, signed=True, workers=args.workers, log_path=log_path) as url:
             profile(args, d, url)
         if not args.stub:
-            for line in re.findall(r"worker \d+: \d+ write transactions.*", open(log_path).read()):
+            for line in re.findall(r"worker \d+: \d+ (?:write transactions|single-item writes).*",
+                                   open(log_path).read()):
                 print(line)
 
 

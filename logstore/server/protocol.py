@@ -47,6 +47,14 @@ class HttpLimits:
 
 
 _current = HttpLimits()
+_in_flight = 0   # this process's requests whose head has been read and whose response is not complete
+
+
+def requests_in_flight() -> int:
+    """This process's requests whose head has been read and whose response is not yet complete (nor their
+    connection lost): 1 while the caller's own request is the only one. Counted as heads are parsed, so the
+    requests that arrived in one event-loop step are all counted before the first of them runs."""
+    return _in_flight
 
 
 def configure(limits: HttpLimits) -> None:
@@ -69,6 +77,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self._head_seen = 0       # bytes received while in the head of the current message
         self._header_count = 0
         self._header_bytes = 0
+        self._counted = 0         # this connection's requests in ``requests_in_flight``
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
@@ -87,10 +96,29 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         super().on_header(name, value)
 
     def on_headers_complete(self) -> None:
+        global _in_flight
         self._in_head = False
+        cycle = self.cycle
         super().on_headers_complete()
+        if self.cycle is not None and self.cycle is not cycle:   # a request (not an upgrade): in flight
+            self._counted += 1
+            _in_flight += 1
         if self.cycle is not None and not isinstance(self.cycle.transport, _OneWriteResponses):
             self.cycle.transport = _OneWriteResponses(self.transport, self.loop)
+
+    def on_response_complete(self) -> None:
+        self._uncount(1)
+        super().on_response_complete()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._uncount(self._counted)   # its requests not answered (and any queued behind them) are gone
+        super().connection_lost(exc)
+
+    def _uncount(self, n: int) -> None:
+        global _in_flight
+        n = min(n, self._counted)
+        self._counted -= n
+        _in_flight -= n
 
     def data_received(self, data: bytes) -> None:
         """uvicorn's, telling a head over the limits (raised from a parser callback) from a malformed request."""

@@ -818,6 +818,13 @@ class Environment:
             value = self.write(make)
         return bytes(value)
 
+    def writing(self) -> bool:
+        """Whether a write of this process is running or waiting at this moment: a ``write`` leading or queued,
+        or submitted writes the committer has not finished. A glance without a lock, for a caller deciding
+        whether its own write would wait behind others (the server commits a lone write on its event loop only
+        when not); the answer may be out of date as soon as it is given."""
+        return self._leading or bool(self._submitted) or (self._committer is not None and not self._committer_idle)
+
     def write_stats(self) -> WriteStats:
         """This process's committed write transactions so far, how long they were open and how long they took to
         commit (``WriteStats``)."""

@@ -1,5 +1,6 @@
 """The server's single-item writes (PutItem, DeleteItem, UpdateItem) go from the event loop to the store's committer
-thread (Store.submit), never through the thread pool; concurrent ones share commits, one request's failure
+thread (Store.submit), or are committed on the loop when alone, never through the thread pool; concurrent ones share
+commits, one request's failure
 (a failed condition, a validation error) stays its own within a group; and a server killed with SIGKILL while
 clients write has kept every write it acknowledged."""
 from __future__ import annotations
@@ -214,3 +215,58 @@ def test_each_worker_says_at_shutdown_how_long_its_write_transactions_were_open(
     assert len(found) == 1, proc.log()
     _pid, transactions, held_ms, commit_ms = found[0]
     assert int(transactions) >= 6 and float(held_ms) >= float(commit_ms) > 0
+
+
+def _where_writes_were_committed(log: str) -> list[tuple[int, int]]:
+    return [(int(lone), int(handed)) for lone, handed in re.findall(
+        r"worker \d+: (\d+) single-item writes committed on the event loop \(nothing else in flight\), (\d+) by "
+        r"the committer thread", log)]
+
+
+def test_a_lone_write_is_committed_on_the_event_loop_and_concurrent_ones_by_the_committer(tmp_path):
+    """One client writing alone: each write is committed on the event loop (a group would carry it alone), also
+    after another connection went away halfway through a request (its request no longer counts as in flight).
+    Then eight clients at once: their writes meet in the committer's group commits. Every write is in the table
+    and on the stream either way, and the worker says at shutdown where its writes were committed."""
+    import socket
+    import time
+    server = ServerProcess(tmp_path / "store", tmp_path / "log").start()
+    try:
+        ddb = server.client("dynamodb")
+        arn = ddb.create_table(**TABLE)["TableDescription"]["LatestStreamArn"]
+        for n in range(10):
+            ddb.put_item(TableName="tbl", Item={"pk": {"S": f"alone-{n}"}})
+        with socket.create_connection(("127.0.0.1", server.port)) as s:   # a head, 10 of 100 body bytes, gone
+            s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: DynamoDB_20120810.PutItem\r\n"
+                      b"Content-Length: 100\r\n\r\n" + b"{" * 10)
+            time.sleep(0.2)
+        time.sleep(0.2)
+        for n in range(10, 20):
+            ddb.update_item(TableName="tbl", Key={"pk": {"S": f"alone-{n}"}}, UpdateExpression="SET v = :v",
+                            ExpressionAttributeValues={":v": {"N": str(n)}})
+        ddb.delete_item(TableName="tbl", Key={"pk": {"S": "alone-0"}})
+    finally:
+        assert server.stop() in (0, -signal.SIGTERM), server.log()
+    assert _where_writes_were_committed(server.log()) == [(21, 0)], server.log()
+
+    server = ServerProcess(tmp_path / "store", tmp_path / "log2").start()
+    try:
+        def client(w):
+            c = server.client("dynamodb")
+            for i in range(25):
+                c.put_item(TableName="tbl", Item={"pk": {"S": f"many-{w}-{i}"}})
+        threads = [threading.Thread(target=client, args=(w,)) for w in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        keys = {item["pk"]["S"] for item in server.client("dynamodb").scan(TableName="tbl")["Items"]}
+        assert keys == {f"alone-{n}" for n in range(1, 20)} | {f"many-{w}-{i}" for w in range(8) for i in range(25)}
+        streams = server.client("dynamodbstreams")
+        shards = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
+        records = [r for s in shards for r in read_shard(streams, arn, s["ShardId"])]
+        assert len(records) == 21 + 200
+    finally:
+        assert server.stop() in (0, -signal.SIGTERM), server.log()
+    [(lone, handed)] = _where_writes_were_committed(server.log())
+    assert lone + handed == 200 and handed > 0, server.log()
