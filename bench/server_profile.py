@@ -7,8 +7,11 @@ workers' own count at shutdown, ``Environment.write_stats``: the warm-up include
 futex calls per request (``strace -f -c -e trace=futex`` attached for the timed requests); with ``--py-spy FILE`` a
 py-spy profile of the thread holding the GIL (raw, collapsed stacks); with ``--perf FILE`` a ``perf record``.
 ``--stub`` measures the stub server (bench/stub_server.py) the same way: the HTTP stack's own cost.
+``--one-client``: the requests come from one boto3 client's ``put_item`` loop (issue 13 row 5's client) instead,
+and ``--stub`` is then the durable stub (row 5's baseline: one fsynced raw LMDB put per PutItem).
 
-Usage: ``python bench/server_profile.py [--requests N] [--strace | --py-spy OUT | --perf OUT] [--workers N] [--stub]``
+Usage: ``python bench/server_profile.py [--requests N] [--strace | --py-spy OUT | --perf OUT] [--workers N] [--stub]
+[--one-client]``
 (from bench/; py-spy is ``pip install py-spy``).
 """
 from __future__ import annotations
@@ -23,7 +26,7 @@ import sys
 import time
 
 from harness import RESULTS_DIR, temp_dir
-from server import AKID, SECRET, Counter, create_table, raw_writes, server, wait_answering
+from server import AKID, SECRET, Counter, client, create_table, item, raw_writes, server, wait_answering
 
 
 def cpu_seconds(pid: int) -> float:
@@ -71,8 +74,9 @@ def main() -> None:
     p.add_argument("--perf", help="perf record the server into this file")
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--stub", action="store_true", help="profile the stub server instead (the HTTP stack's floor)")
+    p.add_argument("--one-client", action="store_true", help="one boto3 client's put_item loop (issue 13 row 5)")
     args = p.parse_args()
-    kind = "stub" if args.stub else "ours"
+    kind = ("durable-stub" if args.one_client else "stub") if args.stub else "ours"
     with temp_dir(RESULTS_DIR) as d:
         log_path = os.path.join(d, "server.log")
         with server(kind, d, signed=True, workers=args.workers, log_path=log_path) as url:
@@ -83,6 +87,20 @@ def main() -> None:
                 print(line)
 
 
+def one_client(url: str, n: int, counter: Counter):
+    """Row 5's client: one boto3 client's put_item loop, ``run()`` -> (requests, seconds)."""
+    ddb = client("dynamodb", url, (AKID, SECRET))
+    ddb.list_tables()                                     # connection and client set-up outside the timing
+
+    def run():
+        keys = counter.take(n)
+        started = time.perf_counter()
+        for i in keys:
+            ddb.put_item(TableName="bench", Item=item(i))
+        return n, time.perf_counter() - started
+    return run
+
+
 def profile(args, d: str, url: str) -> None:
     """The timed requests against the server at ``url`` (its store under ``d``), their figures printed."""
     wait_answering(url)
@@ -91,7 +109,8 @@ def profile(args, d: str, url: str) -> None:
     port = int(url.rsplit(":", 1)[1])
     pid = server_pid(port)
     counter = Counter()
-    raw_writes(url, 1_500, counter, 1)()                   # warm-up
+    writes = one_client if args.one_client else lambda url, n, counter: raw_writes(url, n, counter, 1)
+    writes(url, 1_500, counter)()                          # warm-up
     tracer = None
     if args.strace:
         log = os.path.join(d, "strace.txt")
@@ -109,7 +128,7 @@ def profile(args, d: str, url: str) -> None:
         time.sleep(1.0)
     cpu0, sys0, threads0 = cpu_seconds(pid), system_seconds(pid), thread_cpu(pid)
     txn0 = 0 if args.stub else last_txnid(os.path.join(d, "store"))
-    done, seconds = raw_writes(url, args.requests, counter, 1)()
+    done, seconds = writes(url, args.requests, counter)()
     cpu, kernel = cpu_seconds(pid) - cpu0, system_seconds(pid) - sys0
     commits = 0 if args.stub else last_txnid(os.path.join(d, "store")) - txn0
     busy = sorted(((t - threads0.get(tid, 0.0)) for tid, t in thread_cpu(pid).items()), reverse=True)
