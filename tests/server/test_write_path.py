@@ -1,8 +1,7 @@
 """The server's single-item writes (PutItem, DeleteItem, UpdateItem) go from the event loop to the store's committer
 thread (Store.submit), or are committed on the loop when alone, never through the thread pool; concurrent ones share
-commits, one request's failure
-(a failed condition, a validation error) stays its own within a group; and a server killed with SIGKILL while
-clients write has kept every write it acknowledged."""
+commits, one request's failure (a failed condition, a validation error) stays its own within a group; and a server
+killed with SIGKILL while clients write has kept every write it acknowledged."""
 from __future__ import annotations
 
 import asyncio
