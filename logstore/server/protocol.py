@@ -46,6 +46,10 @@ class HttpLimits:
                 raise ValueError(f"{name} must be at least 1")
 
 
+# A request's scope holds this key, True, once its whole body has arrived (with its head, for most requests): the
+# application's first ``receive`` then returns at once, and it reads the body with no timer armed (app.py _body).
+BODY_COMPLETE = "logstore.body_complete"
+
 _current = HttpLimits()
 _in_flight = 0   # this process's requests whose head has been read and whose response is not complete
 
@@ -105,6 +109,12 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             _in_flight += 1
         if self.cycle is not None and not isinstance(self.cycle.transport, _OneWriteResponses):
             self.cycle.transport = _OneWriteResponses(self.transport, self.loop)
+
+    def on_message_complete(self) -> None:
+        super().on_message_complete()
+        cycle = self.cycle
+        if cycle is not None and not cycle.more_body:   # the body is whole in the cycle's buffer, unread
+            cycle.scope[BODY_COMPLETE] = True
 
     def on_response_complete(self) -> None:
         self._uncount(1)

@@ -122,6 +122,39 @@ def test_slow_body_times_out_and_is_not_executed(open_server):
     assert not _exists(open_server, "slow")
 
 
+def test_bodies_in_parts_chunked_or_pipelined_are_read_whole(open_server):
+    """A body that arrives with its head is read with no timer armed (protocol.BODY_COMPLETE); one that arrives
+    later, in parts, chunked or behind another request on the same connection, is read under the timer. Each is
+    executed exactly once, whole."""
+    port, target = open_server.port, "DynamoDB_20120810.PutItem"
+    body = _put("parts")
+    with socket.create_connection(("127.0.0.1", port), timeout=20) as s:
+        s.sendall(_request(target, body) + body[:40])
+        time.sleep(0.5)                                    # well inside the body timeout
+        s.sendall(body[40:])
+        assert _status(_read_all(s, 5)) == 200
+    chunked_head = (b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-amz-json-1.0\r\n"
+                    b"X-Amz-Target: " + target.encode() + b"\r\nTransfer-Encoding: chunked\r\n\r\n")
+    whole = _put("chunked-whole")
+    assert _status(_raw(port, chunked_head + b"%x\r\n%s\r\n0\r\n\r\n" % (len(whole), whole), timeout=5)) == 200
+    split = _put("chunked-split")
+    with socket.create_connection(("127.0.0.1", port), timeout=20) as s:
+        s.sendall(chunked_head + b"%x\r\n%s\r\n" % (30, split[:30]))
+        time.sleep(0.5)
+        s.sendall(b"%x\r\n%s\r\n0\r\n\r\n" % (len(split) - 30, split[30:]))
+        assert _status(_read_all(s, 5)) == 200
+    first, second = _put("pipelined-1"), _put("pipelined-2")
+    with socket.create_connection(("127.0.0.1", port), timeout=20) as s:
+        s.sendall(_request(target, first) + first + _request(target, second) + second)
+        answers = b""
+        deadline = time.monotonic() + 10
+        while answers.count(b"HTTP/1.1 200") < 2 and time.monotonic() < deadline:
+            answers += s.recv(65536)
+        assert answers.count(b"HTTP/1.1 200") == 2, answers[:600]
+    for pk in ("parts", "chunked-whole", "chunked-split", "pipelined-1", "pipelined-2"):
+        assert _exists(open_server, pk), pk
+
+
 @pytest.mark.parametrize("head", [
     b"".join(b"X-Flood-%d: x\r\n" % i for i in range(60)),           # too many header fields
     b"X-Big: " + b"y" * 9000 + b"\r\n",                               # header block too large
