@@ -11,8 +11,6 @@ Pure; a Checks is used by one request on one thread.
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
-from typing import Iterator
 
 from logstore.errors import ConstraintViolations, ValidationException
 from logstore.stream import ids
@@ -78,6 +76,8 @@ class Checks:
 
 
 TABLE_NAME_PATTERN = "[a-zA-Z0-9_.-]+"
+_TABLE_NAME = re.compile(TABLE_NAME_PATTERN)
+_GOOD_TABLE_NAMES: dict[str, str] = {}   # table_name's memo: a TableName given -> the name, for those that passed
 
 
 def table_name(checks: Checks, name: str = "TableName", required: bool = True) -> str | None:
@@ -86,10 +86,14 @@ def table_name(checks: Checks, name: str = "TableName", required: bool = True) -
     value = checks.get(name, required)
     if value is None:
         return None
+    known = _GOOD_TABLE_NAMES.get(value) if type(value) is str else None
+    if known is not None:
+        return known
     if not 1 <= len(value) <= 1024:
         checks._fail(name, value, "Member must have length greater than or equal to 1" if not value else
                      "Member must have length less than or equal to 1024")
         return value
+    given = value
     arn = ids.parse_table_arn(value)
     if arn:
         value = arn[3]
@@ -97,19 +101,34 @@ def table_name(checks: Checks, name: str = "TableName", required: bool = True) -
         checks._fail(name, value, "Member must have length greater than or equal to 3")
     if len(value) > 255:
         checks._fail(name, value, "Member must have length less than or equal to 255")
-    if not re.fullmatch(TABLE_NAME_PATTERN, value):
+    if not _TABLE_NAME.fullmatch(value):
         checks._fail(name, value, f"Member must satisfy regular expression pattern: {TABLE_NAME_PATTERN}")
+    elif 3 <= len(value) <= 255:
+        if len(_GOOD_TABLE_NAMES) >= 4096:   # a bound, not an LRU: names in use are few
+            _GOOD_TABLE_NAMES.clear()
+        _GOOD_TABLE_NAMES[given] = value
     return value
 
 
-@contextmanager
-def request_validation() -> Iterator[None]:
+class _RequestValidation:
+    """request_validation's context manager: a class, not a generator (it wraps every PutItem's checks)."""
+
+    __slots__ = ()
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind, exc, tb) -> bool:
+        if kind is not None and issubclass(kind, ValidationException) and not issubclass(kind, ConstraintViolations):
+            raise ConstraintViolations(exc.message, details=exc.details) from None
+        return False
+
+
+_REQUEST_VALIDATION = _RequestValidation()
+
+
+def request_validation() -> _RequestValidation:
     """AWS's front end reports what it finds wrong with a request before consulting any table inside its
     validation envelope: ``1 validation error detected: <message>``. Wraps the ValidationExceptions raised in the
     block that are not already so worded."""
-    try:
-        yield
-    except ConstraintViolations:
-        raise
-    except ValidationException as e:
-        raise ConstraintViolations(e.message, details=e.details) from None
+    return _REQUEST_VALIDATION
