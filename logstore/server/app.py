@@ -13,9 +13,10 @@ thread (``Store.submit``), which commits every write waiting in one transaction 
 through ``loop.call_soon_threadsafe``: one hand-off each way, no thread waiting; a write that is alone (the
 worker's only request in flight, no write running: ``Server._alone``) is committed on the loop itself, since a
 group would carry it alone and the hand-offs only add latency. Bounded reads (``INLINE_TARGETS``:
-GetRecords, GetItem, the Describe/List calls) are answered on the event loop's thread. Everything else runs on a
-thread pool, where concurrent writes meet in ``env.write``'s group commit. A response is sent only after its commit
-returned, so a success means the write and its record are on disk.
+GetRecords, GetItem, the Describe/List calls) are answered on the event loop's thread, and so is a BatchWriteItem
+or TransactWriteItems that is alone (``LONE_TARGETS``). Everything else runs on a thread pool, where concurrent
+writes meet in ``env.write``'s group commit. A response is sent only after its commit returned, so a success means
+the write and its record are on disk.
 
 Also served: ``GET /`` (a health line, like AWS's endpoints); the web console below ``/console/``
 (logstore/console, docs/console.md: behind the same access keys, through a login form; off with
@@ -199,6 +200,7 @@ class Server:
         self.budget = protocol.BodyBudget(max(settings.body_budget, 1))
         self.lone_writes = 0        # single-item writes committed on the event loop (``_alone``)
         self.submitted_writes = 0   # and those handed to the committer thread
+        self.lone_batches = 0       # BatchWriteItem / TransactWriteItems run on the event loop (``LONE_TARGETS``)
 
     # -- lifecycle -----------------------------------------------------------------------------------------------
 
@@ -235,6 +237,8 @@ class Server:
                      stats.commit_s * 1e3 / max(stats.transactions, 1))
             log.info("worker %d: %d single-item writes committed on the event loop (nothing else in flight), %d by "
                      "the committer thread", os.getpid(), self.lone_writes, self.submitted_writes)
+            log.info("worker %d: %d batch and transaction writes run on the event loop (nothing else in flight)",
+                     os.getpid(), self.lone_batches)
             self.holder.close()
 
     async def __call__(self, scope, receive, send) -> None:
@@ -303,6 +307,9 @@ class Server:
                 else:
                     self.submitted_writes += 1
                     status, out = await self._submitted(rid, method, path, query, headers, body)
+            elif target in LONE_TARGETS and self._alone():   # bounded, and nothing for the pool to overlap it with
+                self.lone_batches += 1
+                status, out = fn(rid, method, path, query, headers, body)
             else:
                 status, out = await asyncio.get_running_loop().run_in_executor(
                     self.pool, fn, rid, method, path, query, headers, body)
@@ -449,6 +456,10 @@ INLINE_TARGETS = frozenset(f"{prefix}.{op}" for prefix, ops in (
 
 # Writes committed by the store's committer thread (Store.submit): no pool thread waits for them.
 SUBMIT_TARGETS = frozenset(f"DynamoDB_20120810.{op}" for op in Store.SUBMITTABLE)
+
+# Bounded writes (at most 25 or 100 items) that run on the pool unless alone (Server._alone): then on the loop,
+# as a lone single-item write, saving the pool's two hand-offs.
+LONE_TARGETS = frozenset(f"DynamoDB_20120810.{op}" for op in ("BatchWriteItem", "TransactWriteItems"))
 
 TEST_ENDPOINTS = ("/moto-api/reset", "/logstore-admin/split-shard", "/logstore-admin/advance-clock",
                   "/logstore-admin/maintain")

@@ -11,6 +11,7 @@ import re
 import signal
 import threading
 
+import pytest
 from botocore.exceptions import BotoCoreError, ClientError
 from serverhelpers import ServerProcess, read_shard
 
@@ -269,3 +270,56 @@ def test_a_lone_write_is_committed_on_the_event_loop_and_concurrent_ones_by_the_
         assert server.stop() in (0, -signal.SIGTERM), server.log()
     [(lone, handed)] = _where_writes_were_committed(server.log())
     assert lone + handed == 200 and handed > 0, server.log()
+
+
+def _batches_on_the_loop(log: str) -> list[int]:
+    return [int(n) for n in re.findall(
+        r"worker \d+: (\d+) batch and transaction writes run on the event loop \(nothing else in flight\)", log)]
+
+
+def test_a_lone_batch_or_transaction_runs_on_the_event_loop_and_concurrent_ones_on_the_pool(tmp_path):
+    """BatchWriteItem and TransactWriteItems from one client alone run on the event loop (no pool hand-offs),
+    a cancelled transaction there writing nothing; from eight clients at once, on the pool. Every write is in the
+    table and on the stream either way, and the worker counts at shutdown those run on the loop."""
+    server = ServerProcess(tmp_path / "store", tmp_path / "log").start()
+    try:
+        ddb = server.client("dynamodb")
+        arn = ddb.create_table(**TABLE)["TableDescription"]["LatestStreamArn"]
+        for b in range(4):
+            out = ddb.batch_write_item(RequestItems={"tbl": [{"PutRequest": {"Item": {"pk": {"S": f"b-{b}-{i}"}}}}
+                                                             for i in range(25)]})
+            assert out["UnprocessedItems"] == {}
+        ddb.transact_write_items(TransactItems=[{"Put": {"TableName": "tbl", "Item": {"pk": {"S": f"t-{i}"}}}}
+                                                for i in range(10)])
+        with pytest.raises(ddb.exceptions.TransactionCanceledException):
+            ddb.transact_write_items(TransactItems=[
+                {"Put": {"TableName": "tbl", "Item": {"pk": {"S": "never"}}}},
+                {"Put": {"TableName": "tbl", "Item": {"pk": {"S": "t-0"}},
+                         "ConditionExpression": "attribute_not_exists(pk)"}}])
+    finally:
+        assert server.stop() in (0, -signal.SIGTERM), server.log()
+    assert _batches_on_the_loop(server.log()) == [6], server.log()
+
+    server = ServerProcess(tmp_path / "store", tmp_path / "log2").start()
+    try:
+        def client(w):
+            c = server.client("dynamodb")
+            for b in range(6):
+                c.batch_write_item(RequestItems={"tbl": [{"PutRequest": {"Item": {"pk": {"S": f"m-{w}-{b}-{i}"}}}}
+                                                         for i in range(25)]})
+        threads = [threading.Thread(target=client, args=(w,)) for w in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        keys = {item["pk"]["S"] for page in server.client("dynamodb").get_paginator("scan").paginate(TableName="tbl")
+                for item in page["Items"]}
+        assert keys == ({f"b-{b}-{i}" for b in range(4) for i in range(25)} | {f"t-{i}" for i in range(10)}
+                        | {f"m-{w}-{b}-{i}" for w in range(8) for b in range(6) for i in range(25)})
+        streams = server.client("dynamodbstreams")
+        shards = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
+        assert len([r for s in shards for r in read_shard(streams, arn, s["ShardId"])]) == 110 + 1200
+    finally:
+        assert server.stop() in (0, -signal.SIGTERM), server.log()
+    [on_loop] = _batches_on_the_loop(server.log())
+    assert on_loop < 48, server.log()
