@@ -3,8 +3,9 @@
 summary, and the routing table (X-Amz-Target prefix -> operation -> method name) the server and ``Store.call``
 share, and ``SHAPES``/``INPUTS``: the member types of every request shape those operations reach, which
 api/members.py walks for both the server and the embedded store (so the engine never loads botocore). Run after
-changing SUPPORTED or upgrading botocore: ``.venv/bin/python dev/gen_operations.py``;
-tests/api/test_operations_generated.py fails while the committed module differs from what this prints."""
+changing SUPPORTED or moving the botocore pin (pyproject.toml's test extra): ``.venv/bin/python
+dev/gen_operations.py``; tests/api/test_operations_generated.py fails while the committed module, below its first
+line (which botocore it came from), differs from what this prints."""
 from __future__ import annotations
 
 import html
