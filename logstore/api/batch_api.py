@@ -38,6 +38,7 @@ class BatchService:
                                       "constraint: Map value must satisfy constraint: [Member must have length "
                                       "less than or equal to 25, Member must have length greater than or equal "
                                       "to 1]")
+        _table_names(requests)
         tdefs: dict[str, object] = {}
         built: list[Mutation] = []
 
@@ -80,13 +81,7 @@ class BatchService:
         if not requests:
             raise ConstraintViolations("Value at 'RequestItems' failed to satisfy "
                                       "constraint: Member must have length greater than or equal to 1")
-        bad_names = [n for n in requests if not (3 <= len(n) <= 255 and re.fullmatch(TABLE_NAME_PATTERN, n))]
-        if bad_names:
-            echo = json.dumps(requests, separators=(",", ":"), default=_echo)
-            raise ConstraintViolations(f"Value '{echo}' at 'requestItems' failed to "
-                                      "satisfy constraint: Map keys must satisfy constraint: [Member must have length "
-                                      "less than or equal to 255, Member must have length greater than or equal to "
-                                      f"3, Member must satisfy regular expression pattern: {TABLE_NAME_PATTERN}]")
+        _table_names(requests)
         styles = set()
         for name, spec in requests.items():
             keys = spec.get("Keys") if isinstance(spec, dict) else None
@@ -121,6 +116,17 @@ class BatchService:
                     found.append(projection.project(wanted, item) if wanted is not None else item)
             out[name] = found
         return consumed.many({"Responses": out, "UnprocessedKeys": {}})
+
+
+def _table_names(requests: dict) -> None:
+    """RequestItems' keys (BatchWriteItem's and BatchGetItem's) must be table names: AWS's validation error, the
+    request echoed, when one is not."""
+    if any(not (3 <= len(n) <= 255 and re.fullmatch(TABLE_NAME_PATTERN, n)) for n in requests):
+        echo = json.dumps(requests, separators=(",", ":"), default=_echo)
+        raise ConstraintViolations(f"Value '{echo}' at 'requestItems' failed to "
+                                  "satisfy constraint: Map keys must satisfy constraint: [Member must have length "
+                                  "less than or equal to 255, Member must have length greater than or equal to "
+                                  f"3, Member must satisfy regular expression pattern: {TABLE_NAME_PATTERN}]")
 
 
 def _echo(value) -> str:

@@ -18,6 +18,7 @@ import msgpack
 from logstore.storage import Environment
 from logstore.storage.sealed import open_sealed, seal
 from logstore.storage.txn import Txn
+from logstore.tables.keycodec import KEY_LIMIT
 from logstore.stream.records import Image
 
 
@@ -152,9 +153,10 @@ class TableCatalog:
         self._cache: dict[bytes, TableDef] = {}
 
     def get(self, txn: Txn, name: str) -> TableDef | None:
-        if self.db is None:
+        key = name.encode()
+        if self.db is None or not 0 < len(key) <= KEY_LIMIT:   # LMDB refuses such keys; no table has one
             return None
-        raw = txn.get(name.encode(), db=self.db)
+        raw = txn.get(key, db=self.db)
         if raw is None:
             return None
         tdef = self._cache.get(raw)   # decoded values keyed by their exact stored bytes (seal included)
