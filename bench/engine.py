@@ -16,6 +16,10 @@ Workloads (durable: every commit is fsynced, on both sides):
                     stream: a segment per ~6 records (the tail is extended while it fits its leaf page), where
                     ``drain``'s batches of 1,000 make one segment per batch. Baseline: the same raw scan.
                     Informational (how a page's cost grows with its segments), beside row 4's target.
+* drain_vs_parse_floor -- ``drain`` against orjson.loads of each of its pages' Records as JSON text (rendered
+                    beforehand, untimed): the same dicts made by a parser in C with nothing read from storage, a
+                    floor for any way of building them. Informational: how far row 4's target is from what
+                    making the dicts alone costs.
 
 Timed with the garbage collector on, as users run (harness.Stopwatch). Targets: issue 13's table, rows 1-4.
 Run ``python bench/engine.py --help`` for the options.
@@ -26,6 +30,7 @@ import threading
 from contextlib import contextmanager
 
 import msgpack
+import orjson
 from harness import RESULTS_DIR, Stopwatch, Workload, main, open_raw, ratio_at_least, temp_dir
 
 import logstore
@@ -136,8 +141,10 @@ def fill_put_by_put(store, n: int) -> None:
 
 
 @contextmanager
-def drain(n: int, tmp: str, fill=fill_batched):
-    # the records are written untimed; put by put without fsyncs (what is drained is the same either way)
+def drain(n: int, tmp: str, fill=fill_batched, parse_floor: bool = False):
+    # the records are written untimed; put by put without fsyncs (what is drained is the same either way).
+    # parse_floor: the baseline is orjson.loads of each page's own Records as JSON text (rendered untimed): the
+    # same dicts, made by the fastest JSON parser in C we know, with nothing read from storage
     with temp_dir(tmp) as path, temp_dir(tmp) as raw_path, \
             new_store(path, durable=fill is fill_batched) as store:
         fill(store, n)
@@ -148,18 +155,32 @@ def drain(n: int, tmp: str, fill=fill_batched):
             with env.begin(write=True, db=db) as txn, txn.cursor() as cur:
                 cur.putmulti(raw_pairs(first, min(n, first + 1000)))
 
+        def pages(each):
+            for shard in shards:
+                it = store.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"],
+                                              ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+                while it:
+                    page = store.get_records(ShardIterator=it, Limit=1000)
+                    each(page["Records"])
+                    if not page["Records"]:
+                        break
+                    it = page.get("NextShardIterator")
+
         def ours():
+            got = [0]
+            with Stopwatch() as sw:
+                pages(lambda records: got.__setitem__(0, got[0] + len(records)))
+            return got[0], sw.seconds
+
+        texts: list[bytes] = []
+        if parse_floor:
+            pages(lambda records: texts.append(orjson.dumps(records)) if records else None)
+
+        def floor():
             got = 0
             with Stopwatch() as sw:
-                for shard in shards:
-                    it = store.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"],
-                                                  ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
-                    while it:
-                        page = store.get_records(ShardIterator=it, Limit=1000)
-                        got += len(page["Records"])
-                        if not page["Records"]:
-                            break
-                        it = page.get("NextShardIterator")
+                for text in texts:
+                    got += len(orjson.loads(text))
             return got, sw.seconds
 
         def raw():
@@ -170,7 +191,7 @@ def drain(n: int, tmp: str, fill=fill_batched):
             return got, sw.seconds
 
         try:
-            yield ours, raw
+            yield ours, (floor if parse_floor else raw)
         finally:
             env.close()
 
@@ -186,6 +207,8 @@ WORKLOADS = [
              lambda ratio, s, per_s: per_s >= 1_000_000, drain),
     Workload("drain_put_by_put", 30_000, 3_000, "py-lmdb cursor scan of as many records", None, None,
              lambda n, tmp: drain(n, tmp, fill_put_by_put)),
+    Workload("drain_vs_parse_floor", 100_000, 5_000, "orjson.loads of each page's Records as JSON text", None,
+             None, lambda n, tmp: drain(n, tmp, parse_floor=True)),
 ]
 
 if __name__ == "__main__":
