@@ -167,10 +167,10 @@ def drain(n: int, tmp: str, fill=fill_batched, parse_floor: bool = False):
                     it = page.get("NextShardIterator")
 
         def ours():
-            got = [0]
+            sizes: list[int] = []
             with Stopwatch() as sw:
-                pages(lambda records: got.__setitem__(0, got[0] + len(records)))
-            return got[0], sw.seconds
+                pages(lambda records: sizes.append(len(records)))
+            return sum(sizes), sw.seconds
 
         texts: list[bytes] = []
         if parse_floor:
