@@ -1,6 +1,7 @@
 """The DynamoDB batch operations: BatchWriteItem (puts and deletes over several tables, one LMDB transaction: all
 written, never a part, so UnprocessedItems is always empty) and BatchGetItem; their items are validated by the
-single-item operations' mutation builders (items_api.py).
+single-item operations' mutation builders (items_api.py). RequestItems are keyed by table names or table ARNs, and
+what answers per table (Responses, ConsumedCapacity) is keyed as the request keyed it.
 
 Thread-safety: stateless between calls.
 """
@@ -8,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import json
-import re
 
 from logstore.errors import ConstraintViolations, ValidationException
 from logstore.tables.expr import projection
@@ -18,7 +18,7 @@ from .capacity import MODES as CAPACITY_MODES
 from .capacity import Consumed
 from .expressions import RequestExpressions
 from .items_api import ItemsService
-from .validation import TABLE_NAME_PATTERN, Checks
+from .validation import TABLE_NAME_PATTERN, Checks, named_table
 
 
 class BatchService:
@@ -38,23 +38,25 @@ class BatchService:
                                       "constraint: Map value must satisfy constraint: [Member must have length "
                                       "less than or equal to 25, Member must have length greater than or equal "
                                       "to 1]")
-        _table_names(requests)
-        tdefs: dict[str, object] = {}
+        names = _table_names(requests)
         built: list[Mutation] = []
+        given: list[tuple] = []      # per mutation: (its RequestItems key, its table)
 
         def build():
-            built[:] = self._batch_mutations(requests, tdefs)
+            built[:] = self._batch_mutations(requests, names, given)
             return built
         outcomes = self.items.write_all(build)
         consumed = Consumed(request.get("ReturnConsumedCapacity"))
-        for mutation, outcome in zip(built, outcomes):
-            consumed.wrote(tdefs[mutation.table], outcome)
+        for (label, tdef), outcome in zip(given, outcomes):
+            consumed.wrote(tdef, outcome, table=label)
         return consumed.many({"UnprocessedItems": {}})
 
-    def _batch_mutations(self, requests: dict, tdefs: dict) -> list[Mutation]:
+    def _batch_mutations(self, requests: dict, names: dict, given: list) -> list[Mutation]:
         mutations, seen = [], set()
-        for name, entries in requests.items():
-            tdef = tdefs[name] = self.tables.get(name, item_level=True)
+        given.clear()
+        for label, entries in requests.items():
+            name = names[label]
+            tdef = self.tables.get(name, item_level=True)
             for entry in entries:
                 if not isinstance(entry, dict) or len(entry) != 1:
                     raise ValidationException("Supplied AttributeValue has more than one datatypes set, must "
@@ -67,6 +69,7 @@ class BatchService:
                 else:
                     raise ValidationException("Invalid request: neither PutRequest nor DeleteRequest")
                 mutations.append(mutation)
+                given.append((label, tdef))
                 ident = (name, repr(sorted(mutation.key.items())))
                 if ident in seen:
                     raise ValidationException("Provided list of item keys contains duplicates")
@@ -81,7 +84,7 @@ class BatchService:
         if not requests:
             raise ConstraintViolations("Value at 'RequestItems' failed to satisfy "
                                       "constraint: Member must have length greater than or equal to 1")
-        _table_names(requests)
+        names = _table_names(requests)
         styles = set()
         for name, spec in requests.items():
             keys = spec.get("Keys") if isinstance(spec, dict) else None
@@ -99,7 +102,8 @@ class BatchService:
             raise ValidationException("Too many items requested for the BatchGetItem call")
         out = {}
         consumed = Consumed(request.get("ReturnConsumedCapacity"))
-        for name, spec in requests.items():
+        for label, spec in requests.items():
+            name = names[label]
             tdef = self.tables.get(name, item_level=True)
             keys = [self.items.checked_key(tdef, k) for k in spec["Keys"]]
             if len({repr(sorted(k.items())) for k in keys}) != len(keys):
@@ -111,22 +115,24 @@ class BatchService:
             consistent = spec.get("ConsistentRead") is True
             for key in keys:
                 item = self.tables.get_item(name, key)
-                consumed.read(name, item, consistent)
+                consumed.read(label, item, consistent)
                 if item is not None:
                     found.append(projection.project(wanted, item) if wanted is not None else item)
-            out[name] = found
+            out[label] = found
         return consumed.many({"Responses": out, "UnprocessedKeys": {}})
 
 
-def _table_names(requests: dict) -> None:
-    """RequestItems' keys (BatchWriteItem's and BatchGetItem's) must be table names: AWS's validation error, the
-    request echoed, when one is not."""
-    if any(not (3 <= len(n) <= 255 and re.fullmatch(TABLE_NAME_PATTERN, n)) for n in requests):
+def _table_names(requests: dict) -> dict[str, str]:
+    """{RequestItems key: the table it names} of BatchWriteItem's and BatchGetItem's RequestItems, keyed by table
+    names or table ARNs; AWS's validation error, the request echoed, when a key is neither."""
+    names = {given: named_table(given) for given in requests}
+    if None in names.values():
         echo = json.dumps(requests, separators=(",", ":"), default=_echo)
         raise ConstraintViolations(f"Value '{echo}' at 'requestItems' failed to "
                                   "satisfy constraint: Map keys must satisfy constraint: [Member must have length "
                                   "less than or equal to 255, Member must have length greater than or equal to "
                                   f"3, Member must satisfy regular expression pattern: {TABLE_NAME_PATTERN}]")
+    return names  # type: ignore[return-value]
 
 
 def _echo(value) -> str:

@@ -92,17 +92,19 @@ class Consumed:
             self._slot(table)
             self.add(table, units, index.name, index.is_global)
 
-    def wrote(self, tdef, outcome, factor: int = 1) -> None:
+    def wrote(self, tdef, outcome, factor: int = 1, table: str | None = None) -> None:
         """``write`` of a committed write's Outcome (tables/writes.py), whose images are read only when capacity
         is wanted (a prepared put's new item is decoded from its stored bytes when read)."""
         if self.wanted:
-            self.write(tdef, outcome.old, outcome.new, factor)
+            self.write(tdef, outcome.old, outcome.new, factor, table)
 
-    def write(self, tdef, old: dict | None, new: dict | None, factor: int = 1) -> None:
-        """One item written (put, update, delete; a condition check is a write of the item onto itself)."""
+    def write(self, tdef, old: dict | None, new: dict | None, factor: int = 1, table: str | None = None) -> None:
+        """One item written (put, update, delete; a condition check is a write of the item onto itself), counted
+        for ``table`` (the table as the request named it: its name or ARN; ``tdef.name`` if not given)."""
         if not self.wanted:
             return
-        self.add(tdef.name, factor * write_units(max(size_of(old), size_of(new))))
+        table = table or tdef.name
+        self.add(table, factor * write_units(max(size_of(old), size_of(new))))
         for kind in ("gsi", "lsi"):
             for ix in (tdef.indexes or {}).get(kind) or ():
                 before, after = _entry(tdef, ix, old), _entry(tdef, ix, new)
@@ -113,7 +115,7 @@ class Consumed:
                     units = write_units(size_of(before)) + write_units(size_of(after))
                 else:
                     units = write_units(max(size_of(before), size_of(after)))
-                self.add(tdef.name, factor * units, ix["IndexName"], kind == "gsi")
+                self.add(table, factor * units, ix["IndexName"], kind == "gsi")
 
     def _render(self, table: str) -> dict:
         table_units, gsi, lsi = self.tables.get(table, (0.0, {}, {}))
@@ -127,10 +129,13 @@ class Consumed:
                 out["GlobalSecondaryIndexes"] = {k: {"CapacityUnits": v} for k, v in gsi.items()}
         return out
 
-    def one(self, response: dict, table: str) -> dict:
-        """``response`` with the ConsumedCapacity of a single-table operation, if asked for."""
+    def one(self, response: dict, table: str, shown: str | None = None) -> dict:
+        """``response`` with the ConsumedCapacity of a single-table operation, if asked for; its TableName
+        ``shown``, the TableName as given (AWS echoes a table ARN given for a name)."""
         if self.wanted:
             response["ConsumedCapacity"] = self._render(table)
+            if shown is not None:
+                response["ConsumedCapacity"]["TableName"] = shown
         return response
 
     def many(self, response: dict) -> dict:

@@ -283,7 +283,7 @@ class ItemsService:
             consumed = Consumed(request.get("ReturnConsumedCapacity"))
             consumed.wrote(tdef, outcome)
             out = {"Attributes": outcome.old} if rv == "ALL_OLD" and outcome.old is not None else {}
-            return consumed.one(out, tdef.name)
+            return consumed.one(out, tdef.name, request["TableName"])
         return WritePlan(name, lambda tdef: [mutation(self, tdef, value, condition, return_old)], respond)
 
     def put_plan(self, request: dict) -> WritePlan:
@@ -307,7 +307,7 @@ class ItemsService:
         consumed.read(tdef.name, item, bool(request.get("ConsistentRead")))
         if item is not None and wanted is not None:
             item = projection.project(wanted, item)
-        return consumed.one({"Item": item} if item is not None else {}, tdef.name)
+        return consumed.one({"Item": item} if item is not None else {}, tdef.name, request["TableName"])
 
     def delete_plan(self, request: dict) -> WritePlan:
         return self._whole_item_plan(request, "Key", ItemsService.delete_mutation)
@@ -335,7 +335,8 @@ class ItemsService:
             [outcome] = outcomes
             consumed = Consumed(request.get("ReturnConsumedCapacity"))
             consumed.wrote(tdef, outcome)
-            return consumed.one(update_return(rv, outcome.old, outcome.new, changed), tdef.name)
+            return consumed.one(update_return(rv, outcome.old, outcome.new, changed), tdef.name,
+                               request["TableName"])
         return WritePlan(name, build, respond)
 
     def update_item(self, request: dict) -> dict:

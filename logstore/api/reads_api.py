@@ -122,7 +122,7 @@ class ReadsService:
             out["Items"] = items
         if page.last_key is not None:
             out["LastEvaluatedKey"] = page.last_key
-        return consumed.one(out, tdef.name)
+        return consumed.one(out, tdef.name, request["TableName"])
 
     @staticmethod
     def _fetch(tdef, index: Index | None, select: str, wanted, condition) -> bool:

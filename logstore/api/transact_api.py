@@ -48,19 +48,17 @@ class TransactService:
         _check_request_size(entries)
         once = (token, tokens.digest(request)) if token is not None else None
         tdefs: dict = {}
-        built: list[Mutation] = []
 
         def build():
-            built[:] = self._transact_mutations(actions, tdefs)
-            return built
+            return self._transact_mutations(actions, tdefs)
         try:
             outcomes = self.items.write_all(build, all_or_nothing=True, token=once)
         except Cancelled as e:
             raise _cancelled(e.reasons) from None
         consumed = Consumed(request.get("ReturnConsumedCapacity"))
         if consumed.wanted and outcomes is not None:
-            for mutation, outcome in zip(built, outcomes):
-                consumed.wrote(tdefs[mutation.table], outcome, factor=2)
+            for (_, body, name, _), outcome in zip(actions, outcomes):   # one mutation per action, in order
+                consumed.wrote(tdefs[name], outcome, factor=2, table=body["TableName"])
         return consumed.many({})
 
     @staticmethod
@@ -141,7 +139,7 @@ class TransactService:
                 wanted = exprs.projection()
                 exprs.done()
                 item = self.tables.get_item(name, self.items.checked_key(tdef, body.get("Key")), txn)
-                consumed.read(name, item, True, factor=2)
+                consumed.read(body["TableName"], item, True, factor=2)
                 if item is not None and wanted is not None:
                     item = projection.project(wanted, item)
                 out.append({"Item": item} if item is not None else {})

@@ -80,20 +80,34 @@ _TABLE_NAME = re.compile(TABLE_NAME_PATTERN)
 _GOOD_TABLE_NAMES: dict[str, str] = {}   # table_name's memo: a TableName given -> the name, for those that passed
 
 
+def named_table(value) -> str | None:
+    """The table a TableName (or a batch's RequestItems key) names: a name, or a table ARN of one, as AWS's model
+    takes (1..1024 characters; the name 3..255 characters of ``[a-zA-Z0-9_.-]``); None for anything else."""
+    known = _GOOD_TABLE_NAMES.get(value) if type(value) is str else None
+    if known is not None or type(value) is not str or not 1 <= len(value) <= 1024:
+        return known
+    arn = ids.parse_table_arn(value)
+    name = arn[3] if arn else value
+    if not (3 <= len(name) <= 255 and _TABLE_NAME.fullmatch(name)):
+        return None
+    if len(_GOOD_TABLE_NAMES) >= 4096:   # a bound, not an LRU: names in use are few
+        _GOOD_TABLE_NAMES.clear()
+    _GOOD_TABLE_NAMES[value] = name
+    return name
+
+
 def table_name(checks: Checks, name: str = "TableName", required: bool = True) -> str | None:
-    """A TableName member: AWS's model takes a name or a table ARN (1..1024 characters); a name, or the name in
-    an ARN, must then be 3..255 characters of ``[a-zA-Z0-9_.-]``."""
+    """A TableName member (``named_table``), or each constraint it fails recorded in ``checks``."""
     value = checks.get(name, required)
     if value is None:
         return None
-    known = _GOOD_TABLE_NAMES.get(value) if type(value) is str else None
+    known = named_table(value)
     if known is not None:
         return known
     if not 1 <= len(value) <= 1024:
         checks._fail(name, value, "Member must have length greater than or equal to 1" if not value else
                      "Member must have length less than or equal to 1024")
         return value
-    given = value
     arn = ids.parse_table_arn(value)
     if arn:
         value = arn[3]
@@ -103,10 +117,6 @@ def table_name(checks: Checks, name: str = "TableName", required: bool = True) -
         checks._fail(name, value, "Member must have length less than or equal to 255")
     if not _TABLE_NAME.fullmatch(value):
         checks._fail(name, value, f"Member must satisfy regular expression pattern: {TABLE_NAME_PATTERN}")
-    elif 3 <= len(value) <= 255:
-        if len(_GOOD_TABLE_NAMES) >= 4096:   # a bound, not an LRU: names in use are few
-            _GOOD_TABLE_NAMES.clear()
-        _GOOD_TABLE_NAMES[given] = value
     return value
 
 

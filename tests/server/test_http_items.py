@@ -84,3 +84,15 @@ def test_item_errors_change_nothing(ddb, streams, table):
     shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
     assert read_shard(streams, arn, shard) == []
     assert ddb.describe_table(TableName=name)["Table"]["ItemCount"] == 0
+
+
+def test_batch_requests_keyed_by_a_table_arn(ddb, table):
+    name, _ = table
+    table_arn = ddb.describe_table(TableName=name)["Table"]["TableArn"]
+    out = ddb.batch_write_item(RequestItems={table_arn: [{"PutRequest": {"Item": {"pk": {"S": "arn1"}}}}]},
+                               ReturnConsumedCapacity="TOTAL")
+    assert out["UnprocessedItems"] == {}
+    assert out["ConsumedCapacity"] == [{"TableName": table_arn, "CapacityUnits": 1.0}]
+    got = ddb.batch_get_item(RequestItems={table_arn: {"Keys": [{"pk": {"S": "arn1"}}]}})
+    assert got["Responses"] == {table_arn: [{"pk": {"S": "arn1"}}]}
+    assert ddb.get_item(TableName=name, Key={"pk": {"S": "arn1"}})["Item"] == {"pk": {"S": "arn1"}}
