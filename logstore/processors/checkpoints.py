@@ -25,11 +25,14 @@ from typing import Callable
 import msgpack
 
 from logstore.api.store import Store
+from logstore.errors import InvalidProcessorConfig
 from logstore.storage.sealed import open_sealed, seal
 from logstore.storage.txn import Txn
 
 DB_NAME = "processor_checkpoints"
 VERSION = 1
+KEY_LIMIT = 511         # LMDB's largest key
+SHARD_ID_MAX = 65       # AWS's ShardId length bound: a key's room kept for the shard id
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +79,10 @@ class Checkpoints:
         self.name = name
         self.stream_arn = stream_arn
         self._prefix = _key(name, stream_arn, "")
+        if len(self._prefix) + SHARD_ID_MAX > KEY_LIMIT:
+            room = KEY_LIMIT - SHARD_ID_MAX - len(_key("", stream_arn, ""))
+            raise InvalidProcessorConfig(f"processor name too long for its checkpoints: {len(name.encode())} "
+                                         f"bytes in UTF-8, at most {room} with this stream's ARN")
 
     def load(self) -> dict[str, Checkpoint]:
         """Every shard's checkpoint, by shard id."""

@@ -116,6 +116,19 @@ def test_restart_resumes_after_the_last_checkpoint(store, processors):
     assert len(third.records) == 60
 
 
+def test_a_name_too_long_for_a_checkpoint_key_is_refused_when_the_processor_is_made(store, processors):
+    """A checkpoint's key (name, stream ARN, shard id) must fit LMDB's 511-byte key: a name that leaves no room
+    is a clear InvalidProcessorConfig up front, not py-lmdb's BadValsizeError at the first checkpoint."""
+    arn = create_table(store)
+    put(store, "k", 1)
+    room = 511 - 65 - len(f"\0{arn}\0".encode())
+    with pytest.raises(InvalidProcessorConfig, match=f"at most {room} with this stream's ARN"):
+        Processor.embedded(store, "orders", Recorder(), name="n" * (room + 1))
+    rec = Recorder()
+    processors(Processor.embedded(store, "orders", rec, name="é" * (room // 2))).wait_idle()
+    assert rec.versions() == {"k": [1]}
+
+
 def test_latest_starts_after_the_newest_record_and_survives_restart(store, clock, processors):
     arn = create_table(store)
     put(store, "old", 1)
