@@ -298,8 +298,9 @@ def parse_seq(text: str) -> int:
         value = int(text)
     except ValueError:
         raise CommandError(f"not a sequence number: {text!r}") from None
-    if value < 0:
-        raise CommandError(f"not a sequence number: {text!r}")
+    if not 0 <= value < 1 << 64:
+        raise CommandError(f"not a sequence number: {text!r} (the 21-digit wire form, or an integer from 0 to "
+                           f"{(1 << 64) - 1})")
     return value
 
 

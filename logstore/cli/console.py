@@ -40,7 +40,7 @@ class _Root:
 @click.command()
 @click.argument("path", type=click.Path(file_okay=False))
 @click.option("--host", default="127.0.0.1", show_default=True, help="address to listen on")
-@click.option("--port", default=8001, show_default=True, type=int, help="port (0: any free port)")
+@click.option("--port", default=8001, show_default=True, type=click.IntRange(0, 65535), help="port (0: any free port)")
 @click.option("--log-level", default="warning", show_default=True,
               type=click.Choice(["debug", "info", "warning", "error"]))
 def console(path: str, host: str, port: int, log_level: str) -> None:

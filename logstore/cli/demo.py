@@ -17,7 +17,7 @@ from logstore.errors import ResourceNotFoundException
 
 @click.command()
 @click.argument("path", default="logstore-demo", type=click.Path(file_okay=False))
-@click.option("--items", default=20_000, show_default=True, help="items to write")
+@click.option("--items", default=20_000, show_default=True, type=click.IntRange(min=1), help="items to write")
 def demo(path: str, items: int) -> None:
     """Write ITEMS items to a table with a stream in the store at PATH, and read its change log."""
     with logstore.open(path) as store:

@@ -132,7 +132,7 @@ def _boto3_client(service: str, endpoint_url: str | None, region: str):
 @click.option("--lease-endpoint-url", help="DynamoDB endpoint of the lease table (default: the stream's endpoint, "
               "or the store)")
 @click.option("--worker-id", help="this instance's name in the lease table (default: host:pid:random)")
-@click.option("--failover", default=10.0, show_default=True, type=float,
+@click.option("--failover", default=10.0, show_default=True, type=click.FloatRange(0.2, 3600),
               help="seconds without a renewal after which another instance takes a lease")
 @click.option("--name", help="processor name checkpoints are kept under (default: table and handler)")
 @click.option("--batch-size", default=100, show_default=True, type=int, help="BatchSize (1-10000)")
@@ -148,7 +148,8 @@ def _boto3_client(service: str, endpoint_url: str | None, region: str):
 @click.option("--report-batch-item-failures", is_flag=True)
 @click.option("--on-failure", help="table:NAME (in the checkpoint store) or file:PATH (JSON lines)")
 @click.option("--poll-interval", type=float, help="seconds between reads of an idle shard")
-@click.option("--stats-interval", default=5.0, show_default=True, type=float, help="seconds; 0: no stats")
+@click.option("--stats-interval", default=5.0, show_default=True, type=click.FloatRange(min=0),
+              help="seconds; 0: no stats")
 @click.option("--json", "as_json", is_flag=True, help="stats as JSON lines")
 @click.option("--until-idle", is_flag=True, help="exit once everything written so far is handled")
 @click.option("--log-level", default="warning", show_default=True,

@@ -48,8 +48,9 @@ def _scalar(av: dict) -> str:
               help="JSON shape of each record: GetRecords' (streams) or a Lambda event record's")
 @click.option("--follow", "-f", is_flag=True, help="keep printing new records as they are committed")
 @click.option("--latest", is_flag=True, help="with --follow: only records committed from now on")
-@click.option("--interval", type=float, default=0.25, show_default=True, help="seconds between polls (--follow)")
-@click.option("--limit", type=int, help="stop after printing this many records")
+@click.option("--interval", type=click.FloatRange(min=0, min_open=True), default=0.25, show_default=True,
+              help="seconds between polls (--follow)")
+@click.option("--limit", type=click.IntRange(min=1), help="stop after printing this many records")
 @store_command
 def records(path: str, as_json: bool, table, stream, shards, from_seq, to_seq, since, until, events, keys,
             shape: str, follow: bool, latest: bool, interval: float, limit: int | None) -> None:

@@ -22,11 +22,12 @@ log = logging.getLogger("logstore.server")
 @click.command()
 @click.argument("path", default="logstore-data", type=click.Path(file_okay=False))
 @click.option("--host", default="127.0.0.1", show_default=True, help="address to listen on")
-@click.option("--port", default=8000, show_default=True, type=int, help="port (0: any free port, printed)")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="port (0: any free port, printed)")
 @click.option("--access-key", "access_keys", multiple=True, metavar="ID:SECRET",
               help="accept requests signed (SigV4) with this key; repeatable. Also LOGSTORE_ACCESS_KEYS "
                    "(comma-separated). Without any, every request is accepted.")
-@click.option("--max-body", default=DEFAULT_MAX_BODY, show_default=True, type=int,
+@click.option("--max-body", default=DEFAULT_MAX_BODY, show_default=True, type=click.IntRange(1),
               help="largest request body in bytes; larger ones are refused (413) without being read")
 @click.option("--max-request-line", default=16 * 1024, show_default=True, type=click.IntRange(1),
               help="longest HTTP request line in bytes; longer ones are refused (400)")
@@ -38,18 +39,18 @@ log = logging.getLogger("logstore.server")
               help="seconds a request's whole body may take to arrive (then 408, and nothing runs)")
 @click.option("--body-budget", default=64 * 1024 * 1024, show_default=True, type=click.IntRange(1),
               help="request-body bytes each worker holds at once; requests beyond it wait, then ThrottlingException")
-@click.option("--threads", default=32, show_default=True, type=int, help="threads running store calls")
+@click.option("--threads", default=32, show_default=True, type=click.IntRange(1), help="threads running store calls")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
               help="processes serving the store (reads scale with them; writes group-commit within each)")
-@click.option("--maintenance-interval", default=60.0, show_default=True, type=float,
+@click.option("--maintenance-interval", default=60.0, show_default=True, type=click.FloatRange(min=0),
               help="seconds between background rollover, retention trim and TTL sweeps (0: never)")
-@click.option("--rollover-seconds", default=None, type=float,
+@click.option("--rollover-seconds", default=None, type=click.FloatRange(min=0, min_open=True),
               help="close and replace open shards older than this (default 4 hours)")
 @click.option("--region", default="us-east-1", show_default=True, help="region named in ARNs")
 @click.option("--enable-test-endpoints", is_flag=True,
               help="FOR TESTS ONLY: POST /moto-api/reset wipes all state; /logstore-admin/* split shards and "
                    "move the clock")
-@click.option("--graceful-timeout", default=30.0, show_default=True, type=float,
+@click.option("--graceful-timeout", default=30.0, show_default=True, type=click.FloatRange(min=0),
               help="seconds to let in-flight requests finish on SIGTERM/Ctrl-C")
 @click.option("--log-level", default="info", show_default=True,
               type=click.Choice(["debug", "info", "warning", "error"]))

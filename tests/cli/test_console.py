@@ -26,3 +26,10 @@ def test_a_port_in_use(built):
         taken.listen()
         result = run("console", built.path, "--port", str(taken.getsockname()[1]), ok_codes=(2,))
     assert "cannot listen on 127.0.0.1" in result.output
+
+
+def test_a_port_out_of_range_is_refused(built):
+    """Was OverflowError's traceback from bind()."""
+    for port in ("70000", "-1"):
+        result = run("console", built.path, "--port", port, ok_codes=(2,))
+        assert "Invalid value for '--port'" in result.output

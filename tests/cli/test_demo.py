@@ -13,3 +13,11 @@ def test_demo_writes_items_and_reads_the_change_log(tmp_path):
         assert result.exit_code == 0, result.output
         assert "read 1502 stream records" in result.output
         assert "1500 INSERT, 1 MODIFY, 1 REMOVE" in result.output
+
+
+def test_demo_refuses_fewer_than_one_item(tmp_path):
+    """Was: "inserted -5 items in 0.00s (-3,787,867/s ...)" into a store made for it."""
+    result = CliRunner().invoke(main, ["demo", str(tmp_path / "demo"), "--items", "-5"])
+    assert result.exit_code == 2
+    assert "Invalid value for '--items'" in result.output
+    assert not (tmp_path / "demo").exists()

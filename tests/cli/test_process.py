@@ -94,6 +94,10 @@ def test_usage_errors(tmp_path, monkeypatch):
     for args, message in ((base, "exactly one of --store"),
                           (base + ["--endpoint-url", "http://localhost:1"], "needs --checkpoints"),
                           (base + ["--store", str(path), "--batch-size", "0"], "batch_size"),
-                          (base[:3] + ["--handler", "nocolon", "--store", str(path)], "module:function")):
+                          (base[:3] + ["--handler", "nocolon", "--store", str(path)], "module:function"),
+                          # both were taken, and the process ran until stopped
+                          (base + ["--store", str(path), "--failover", "-1"], "Invalid value for '--failover'"),
+                          (base + ["--store", str(path), "--stats-interval", "-1"],
+                           "Invalid value for '--stats-interval'")):
         result = CliRunner().invoke(main, args)
         assert result.exit_code == 2 and message in result.output, (args, result.output)

@@ -77,6 +77,13 @@ def test_bad_filters_are_clear_errors(built):
     assert "not a sequence number" in run("records", built.path, "--from-seq", "abc", ok_codes=(2,)).output
     assert "NAME=VALUE" in run("records", built.path, "--key", "pk", ok_codes=(2,)).output
     assert "no stream matches" in run("records", built.path, "--stream", "nope", ok_codes=(2,)).output
+    # beyond any sequence number (was: "unexpected error: int too large to convert")
+    assert "not a sequence number: '99999999999999999999999999' (the 21-digit wire form, or an integer from 0 to " \
+        "18446744073709551615)" in run("records", built.path, "--from-seq", "9" * 26, ok_codes=(2,)).output
+    # a negative --limit printed nothing and exited 0; a negative --interval was an unexpected ValueError
+    assert "Invalid value for '--limit'" in run("records", built.path, "--limit", "-1", ok_codes=(2,)).output
+    assert "Invalid value for '--interval'" in run("records", built.path, "--follow", "--interval", "-1",
+                                                   ok_codes=(2,)).output
 
 
 def test_records_for_people(built):
