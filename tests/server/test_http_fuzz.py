@@ -50,9 +50,14 @@ VALID = {
                          "SequenceNumber": "100000000000000000001"},
     "GetRecords": {"ShardIterator": "ITERATOR", "Limit": 10},
 }
+TABLE_ARN = "arn:aws:dynamodb:us-east-1:000000000000:table/"
 ODD = [None, "", "x", "0", "-1", "1e400", "NaN", "\u0000", "\ud7ff" * 3, "a" * 3000, 0, -1, 1, 2 ** 63 - 1, 1.5,
        -0.0, True, False, [], [None], [{}], {}, {"S": "x"}, {"N": "1", "S": "x"}, {"": {}}, {"M": {"a": {"L": []}}},
-       {"B": "!!"}, {"NULL": False}, {"SS": []}, {"NS": ["1", "1"]}, {"L": [{"L": [{"L": [{"N": "x"}]}]}]}]
+       {"B": "!!"}, {"NULL": False}, {"SS": []}, {"NS": ["1", "1"]}, {"L": [{"L": [{"L": [{"N": "x"}]}]}]},
+       # past LMDB's 511-byte key and the models' bounds (255, 1024, 2048): where a string may become a key
+       "a" * 600, "a" * 1025, TABLE_ARN + "fuzzed", TABLE_ARN + "a" * 600,
+       TABLE_ARN + "fuzzed/stream/2020-01-01T00:00:00.000" + "x" * 600, "shardId-" + "0" * 600,
+       {"a" * 600: {"S": "x"}}, {"pk": {"S": "a" * 2048}}]
 
 
 def mutate(value, rng: random.Random, depth: int = 0):
