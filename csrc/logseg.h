@@ -168,7 +168,11 @@ int lsi_put_batch(const uint8_t *in, const uint32_t *lens, size_t n,
  *
  * A payload is the msgpack array [kind, size_bytes, keys, new_image, old_image, flags] of docs/format.md
  * ("Change-record payload"); images are AttributeValue maps, B values msgpack bin. These functions turn a page of
- * payloads (concatenated, with their lengths) into JSON text in one call:
+ * payloads into JSON text in one call. The payloads are spans of data: back to back, filling it, when offs is
+ * NULL (their lengths must add up to data_len), else at offs[i] (each span within data): a page's segments
+ * as read, the payloads where lsg_read found them, so none is copied out first.
+ *
+ * In one call each:
  *
  *   lsr_event_ids     32 lowercase hex characters per record: keyed BLAKE2b-128 of the big-endian (u64 stream,
  *                     u64 seq) under the store's event key (stream/ids.py event_id), the key block hashed once.
@@ -189,7 +193,7 @@ int lsi_put_batch(const uint8_t *in, const uint32_t *lens, size_t n,
  *
  * Rules as above; fuzzed by fuzz_record.c. */
 #define LSR_OK 0
-#define LSR_E_ARG -1          /* lengths do not add up, a key longer than 64 bytes */
+#define LSR_E_ARG -1          /* lengths do not add up, a span outside data, a key longer than 64 bytes */
 #define LSR_E_SPACE -2        /* the output buffer is too small */
 #define LSR_E_FORMAT -3       /* a payload this reader does not render (see above) */
 
@@ -200,11 +204,11 @@ int lsi_put_batch(const uint8_t *in, const uint32_t *lens, size_t n,
 
 int lsr_event_ids(const uint8_t *key, size_t key_len, uint64_t stream_no, const uint64_t *seqs, uint32_t n,
                   uint8_t *out, size_t out_cap);
-int lsr_fields_json(const uint8_t *data, size_t data_len, const uint32_t *lens, uint32_t n,
-                    const uint64_t *seqs, const uint64_t *ts, const uint8_t *event_ids, uint32_t flags,
+int lsr_fields_json(const uint8_t *data, size_t data_len, const uint32_t *offs, const uint32_t *lens,
+                    uint32_t n, const uint64_t *seqs, const uint64_t *ts, const uint8_t *event_ids, uint32_t flags,
                     uint8_t *out, size_t out_cap, size_t *out_len);
-int lsr_records_json(const uint8_t *data, size_t data_len, const uint32_t *lens, uint32_t n,
-                     const uint64_t *seqs, const uint64_t *ts, const uint8_t *event_ids,
+int lsr_records_json(const uint8_t *data, size_t data_len, const uint32_t *offs, const uint32_t *lens,
+                     uint32_t n, const uint64_t *seqs, const uint64_t *ts, const uint8_t *event_ids,
                      const uint8_t *region, size_t region_len, const uint8_t *view_type, size_t view_type_len,
                      uint8_t *out, size_t out_cap, size_t *out_len);
 

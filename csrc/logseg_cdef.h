@@ -88,11 +88,11 @@ int lsi_put_batch(const uint8_t *in, const uint32_t *lens, size_t n,
 #define LSR_EVENT_ID_LEN ...
 int lsr_event_ids(const uint8_t *key, size_t key_len, uint64_t stream_no, const uint64_t *seqs, uint32_t n,
                   uint8_t *out, size_t out_cap);
-int lsr_fields_json(const uint8_t *data, size_t data_len, const uint32_t *lens, uint32_t n,
-                    const uint64_t *seqs, const uint64_t *ts, const uint8_t *event_ids, uint32_t flags,
+int lsr_fields_json(const uint8_t *data, size_t data_len, const uint32_t *offs, const uint32_t *lens,
+                    uint32_t n, const uint64_t *seqs, const uint64_t *ts, const uint8_t *event_ids, uint32_t flags,
                     uint8_t *out, size_t out_cap, size_t *out_len);
-int lsr_records_json(const uint8_t *data, size_t data_len, const uint32_t *lens, uint32_t n,
-                     const uint64_t *seqs, const uint64_t *ts, const uint8_t *event_ids,
+int lsr_records_json(const uint8_t *data, size_t data_len, const uint32_t *offs, const uint32_t *lens,
+                     uint32_t n, const uint64_t *seqs, const uint64_t *ts, const uint8_t *event_ids,
                      const uint8_t *region, size_t region_len, const uint8_t *view_type, size_t view_type_len,
                      uint8_t *out, size_t out_cap, size_t *out_len);
 /* ---- end record.c ---- */

@@ -373,8 +373,15 @@ static int map_or_nil(cursor *c, int nil_ok, int *present) {
     return value(c, 1);
 }
 
-static int check_lens(const uint8_t *data, size_t data_len, const uint32_t *lens, uint32_t n) {
+/* The payloads' spans in data: at offs[i] (within data) when offs is given, else back to back, filling data. */
+static int check_spans(const uint8_t *data, size_t data_len, const uint32_t *offs, const uint32_t *lens,
+                       uint32_t n) {
     if ((n && !lens) || (data_len && !data)) return LSR_E_ARG;
+    if (offs) {
+        for (uint32_t i = 0; i < n; i++)
+            if (offs[i] > data_len || lens[i] > data_len - offs[i]) return LSR_E_ARG;
+        return LSR_OK;
+    }
     uint64_t total = 0;
     for (uint32_t i = 0; i < n; i++) total += lens[i];
     return total == data_len ? LSR_OK : LSR_E_ARG;
@@ -394,16 +401,17 @@ static int put_seq(cursor *c, uint64_t seq) {
     return put(c, digits, 23);
 }
 
-int lsr_fields_json(const uint8_t *data, size_t data_len, const uint32_t *lens, uint32_t n,
+int lsr_fields_json(const uint8_t *data, size_t data_len, const uint32_t *offs, const uint32_t *lens, uint32_t n,
                     const uint64_t *seqs, const uint64_t *ts, const uint8_t *event_ids, uint32_t flags,
                     uint8_t *out, size_t out_cap, size_t *out_len) {
-    TRY(check_lens(data, data_len, lens, n));
+    TRY(check_spans(data, data_len, offs, lens, n));
     if (!out || !out_len || (n && (!seqs || !ts || !event_ids))) return LSR_E_ARG;
     cursor c = {data, data, out, out + out_cap, (flags & LSR_NO_BINARY) != 0};
     TRY(put1(&c, '['));
     for (uint32_t r = 0; r < n; r++) {
         fields f;
         int present[3];
+        if (offs) c.p = data + offs[r];
         c.end = c.p + lens[r];
         TRY(read_head(&c, &f));
         const uint8_t *keys = c.p;
@@ -446,11 +454,11 @@ int lsr_fields_json(const uint8_t *data, size_t data_len, const uint32_t *lens, 
 
 static const char *const EVENT_NAMES[4] = {NULL, "INSERT", "MODIFY", "REMOVE"};
 
-int lsr_records_json(const uint8_t *data, size_t data_len, const uint32_t *lens, uint32_t n,
+int lsr_records_json(const uint8_t *data, size_t data_len, const uint32_t *offs, const uint32_t *lens, uint32_t n,
                      const uint64_t *seqs, const uint64_t *ts, const uint8_t *event_ids,
                      const uint8_t *region, size_t region_len, const uint8_t *view_type, size_t view_type_len,
                      uint8_t *out, size_t out_cap, size_t *out_len) {
-    TRY(check_lens(data, data_len, lens, n));
+    TRY(check_spans(data, data_len, offs, lens, n));
     if (!out || !out_len || (n && (!seqs || !ts || !event_ids)) || (region_len && !region) ||
         (view_type_len && !view_type))
         return LSR_E_ARG;
@@ -458,6 +466,7 @@ int lsr_records_json(const uint8_t *data, size_t data_len, const uint32_t *lens,
     for (uint32_t r = 0; r < n; r++) {
         fields f;
         int present;
+        if (offs) c.p = data + offs[r];
         c.end = c.p + lens[r];
         TRY(read_head(&c, &f));
         if (r) TRY(put1(&c, ','));

@@ -14,7 +14,7 @@ from logstore._logseg import ffi, lib
 
 from .format import (E_ARG, E_ORDER, E_SPACE, EVENT_ID_LEN, FIELDS_NO_BINARY, FIELDS_SHARED_KEYS, HEADER_SIZE,
                      INPUT_ERRORS, ITEM_FALLBACK, KEY_CAP, BatchPuts, TRAILER_SIZE, U64_MAX, ItemParts, SegmentHeader,
-                     SegmentRead, corrupt, encoded_size, input_error)
+                     SegmentRead, Spans, corrupt, encoded_size, input_error)
 
 IMPLEMENTATION = "c"
 _from_buffer = ffi.from_buffer
@@ -167,7 +167,7 @@ class PageReader:
     records, and reading those one ``read`` each cost ~7 us a segment, most of a page's read."""
 
     __slots__ = ("from_seq", "max_records", "max_bytes", "count", "nbytes", "_cap", "_seqs", "_tss", "_offs",
-                 "_lens", "_refs", "_n", "_bytes", "_h")
+                 "_lens", "_segments", "_runs", "_n", "_bytes", "_h")
 
     def __init__(self, from_seq: int, max_records: int, max_bytes: int):
         self.from_seq, self.max_records, self.max_bytes = from_seq, max_records, min(max_bytes, U64_MAX)
@@ -176,7 +176,8 @@ class PageReader:
         self._tss: Any = None
         self._offs: Any = None
         self._lens: Any = None
-        self._refs: list[bytes] = []    # per record taken: the segment holding its payload
+        self._segments: list[bytes] = []    # each segment records were taken from, in order
+        self._runs: list[tuple[int, int]] = []    # per segment: (index of its first record taken, how many)
         self._n, self._bytes, self._h = ffi.new("uint32_t *"), ffi.new("uint64_t *"), ffi.new("lsg_header *")
 
     def _grow(self, need: int) -> None:
@@ -208,15 +209,29 @@ class PageReader:
             return self._h.last_seq, -1, -1
         self.count = n + k
         self.nbytes += self._bytes[0]
-        self._refs += [segment] * k
+        self._segments.append(segment)
+        self._runs.append((n, k))
         return self._h.last_seq, self._seqs[n], self._seqs[n + k - 1]
 
-    def records(self) -> tuple[list[int], list[int], list[bytes]]:
+    def records(self) -> tuple[list[int], list[int], Spans]:
+        """The page: seqs, timestamps and the payloads as Spans of the segments read (none sliced out)."""
         n = self.count
         if not n:
-            return [], [], []
-        return (ffi.unpack(self._seqs, n), ffi.unpack(self._tss, n),
-                [seg[o:o + k] for seg, o, k in zip(self._refs, ffi.unpack(self._offs, n), ffi.unpack(self._lens, n))])
+            return [], [], Spans(b"", array("I"), array("I"))
+        offs, lens = array("I"), array("I")
+        offs.frombytes(ffi.buffer(self._offs, 4 * n))
+        lens.frombytes(ffi.buffer(self._lens, 4 * n))
+        segments = self._segments
+        if len(segments) == 1:
+            data = segments[0]
+        else:   # one buffer: each segment's offsets moved by where it starts in it
+            data = b"".join(segments)
+            base = 0
+            for segment, (first, k) in zip(segments, self._runs):
+                if base:
+                    offs[first:first + k] = array("I", [o + base for o in offs[first:first + k]])
+                base += len(segment)
+        return ffi.unpack(self._seqs, n), ffi.unpack(self._tss, n), Spans(data, offs, lens)
 
 
 def decode(segment: bytes) -> list[tuple[int, int, bytes]]:
@@ -361,11 +376,19 @@ def event_ids(key: bytes, stream_no: int, seqs: Sequence[int]) -> list[str]:
 
 
 def _page(payloads: Sequence[bytes], seqs: Sequence[int], timestamps: Sequence[int], key: bytes,
-          stream_no: int) -> tuple[bytes, array[int], array[int], array[int], bytearray]:
+          stream_no: int) -> tuple[bytes, Any, array[int], int, array[int], array[int], bytearray]:
+    """What a renderer takes: (data, the payloads' offsets in it (or NULL: back to back), their lengths, their
+    total size, seqs, timestamps, event ids). Spans (a page as read) go as they are; other payloads are joined."""
     sq, ts = _u64s(seqs), _u64s(timestamps)
     if not len(payloads) == len(sq) == len(ts):
         raise ValueError("seqs, timestamps and payloads differ in length")
-    return b"".join(payloads), array("I", map(len, payloads)), sq, ts, _ids_buffer(key, stream_no, sq)
+    if type(payloads) is Spans:
+        data, offs, lens = payloads.data, _from_buffer("uint32_t[]", payloads.offs), payloads.lens
+        size = sum(lens)
+    else:
+        data, offs, lens = b"".join(payloads), ffi.NULL, array("I", map(len, payloads))
+        size = len(data)
+    return data, offs, lens, size, sq, ts, _ids_buffer(key, stream_no, sq)
 
 
 def fields_json(payloads: Sequence[bytes], seqs: Sequence[int], timestamps: Sequence[int], key: bytes,
@@ -374,12 +397,12 @@ def fields_json(payloads: Sequence[bytes], seqs: Sequence[int], timestamps: Sequ
     size, new image, old image, flags, keys (B as base64 text; with ``shared_keys``, keys null where an image is
     present). None for a payload this renderer does not take (and, without ``binary``, one holding a B value).
     ``key``: the store's event key."""
-    data, lens, sq, ts, ids = _page(payloads, seqs, timestamps, key, stream_no)
+    data, offs, lens, size, sq, ts, ids = _page(payloads, seqs, timestamps, key, stream_no)
     flags = (FIELDS_SHARED_KEYS if shared_keys else 0) | (0 if binary else FIELDS_NO_BINARY)
-    cap = 2 * len(data) + 128 * len(lens) + 2   # enough for most pages; doubled until it is
+    cap = 2 * size + 128 * len(lens) + 2   # enough for most pages; doubled until it is
     while True:
         out, out_len = _rendered(cap)
-        rc = lib.lsr_fields_json(data, len(data), _from_buffer("uint32_t[]", lens), len(lens),
+        rc = lib.lsr_fields_json(data, len(data), offs, _from_buffer("uint32_t[]", lens), len(lens),
                                  _from_buffer("uint64_t[]", sq), _from_buffer("uint64_t[]", ts), _from_buffer(ids),
                                  flags, out, cap, out_len)
         if rc != E_SPACE:
@@ -393,12 +416,12 @@ def records_json(payloads: Sequence[bytes], seqs: Sequence[int], timestamps: Seq
     """The members of GetRecords' ``Records`` array as JSON text (comma-separated, no brackets), or None for a
     payload this renderer does not take. ``key``: the store's event key. A view of the renderer's own buffer (no
     copy of a page's megabyte): join it into the response body."""
-    data, lens, sq, ts, ids = _page(payloads, seqs, timestamps, key, stream_no)
+    data, offs, lens, size, sq, ts, ids = _page(payloads, seqs, timestamps, key, stream_no)
     reg, vt = region.encode(), view_type.encode()
-    cap = 2 * len(data) + (400 + 6 * (len(reg) + len(vt))) * len(lens) + 2   # doubled until it is enough
+    cap = 2 * size + (400 + 6 * (len(reg) + len(vt))) * len(lens) + 2   # doubled until it is enough
     while True:
         out, out_len = _rendered(cap)
-        rc = lib.lsr_records_json(data, len(data), _from_buffer("uint32_t[]", lens), len(lens),
+        rc = lib.lsr_records_json(data, len(data), offs, _from_buffer("uint32_t[]", lens), len(lens),
                                   _from_buffer("uint64_t[]", sq), _from_buffer("uint64_t[]", ts), _from_buffer(ids),
                                   reg, len(reg), vt, len(vt), out, cap, out_len)
         if rc != E_SPACE:

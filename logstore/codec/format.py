@@ -5,8 +5,10 @@ tests/codec/test_native_exports.py checks that they do.
 """
 from __future__ import annotations
 
+from array import array
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import NamedTuple, overload
 
 from logstore.errors import CorruptionError
 
@@ -100,6 +102,58 @@ def input_error(status: int, during: str) -> ValueError:
 # The per-item write path (csrc/item.c, its twin _pure_item.py): constants equal item.c's LSI_* ones.
 ITEM_FALLBACK = 1
 KEY_CAP = 2306
+
+
+class Spans(Sequence[bytes]):
+    """A page's payloads as spans of the bytes they were read from (the C PageReader's ``records``): a sequence of
+    bytes objects, each sliced out only when asked for, so a renderer that takes spans (``fields_json``,
+    ``records_json``) reads every payload where it lies and none is copied first. ``data``: the page's segments,
+    joined; ``offs``/``lens``: each payload's offset in ``data`` and length (``array('I')``). Immutable; equal to
+    any list or tuple of the same payloads."""
+
+    __slots__ = ("data", "offs", "lens")
+    data: bytes
+    offs: array[int]
+    lens: array[int]
+
+    def __init__(self, data: bytes, offs: array[int], lens: array[int]):
+        if len(offs) != len(lens):   # each span's bounds: lsg_read found them, and the C renderers check them again
+            raise ValueError("spans: as many offsets as lengths")
+        object.__setattr__(self, "data", data)
+        object.__setattr__(self, "offs", offs)
+        object.__setattr__(self, "lens", lens)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("Spans is immutable")
+
+    def __len__(self) -> int:
+        return len(self.lens)
+
+    @overload
+    def __getitem__(self, i: int) -> bytes: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[bytes]: ...
+
+    def __getitem__(self, i: int | slice) -> bytes | list[bytes]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        o: int = self.offs[i]
+        return self.data[o:o + self.lens[i]]
+
+    def __iter__(self) -> Iterator[bytes]:
+        data = self.data
+        return (data[o:o + k] for o, k in zip(self.offs, self.lens))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (Spans, list, tuple)):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]   # equal to lists, which are unhashable
+
+    def __repr__(self) -> str:
+        return f"Spans({list(self)!r})"
 
 
 class ItemParts(NamedTuple):

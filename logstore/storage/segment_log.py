@@ -83,14 +83,16 @@ class SegmentPolicy:
 
 @dataclass(frozen=True, slots=True)
 class LogBatch:
-    """Records read from one shard, as parallel lists; iterating yields (seq, timestamp_ms, payload).
+    """Records read from one shard, as parallel sequences; iterating yields (seq, timestamp_ms, payload).
+    ``payloads`` is a list, or (the C codec's read) codec Spans: each payload sliced from its segment when asked
+    for, and rendered where it lies by the record renderers.
 
     ``next_seq`` is where the next read should start: one past the last record returned, or the position read
     from when nothing was returned. ``nbytes`` is the payload bytes returned."""
 
     seqs: list[int]
     timestamps: list[int]
-    payloads: list[bytes]
+    payloads: Sequence[bytes]
     next_seq: int
     nbytes: int
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import os
 import random
+from array import array
 
 import msgpack
 import orjson
@@ -15,7 +16,7 @@ from hypothesis import given, seed, settings
 from hypothesis import strategies as st
 
 from logstore.codec import _pure
-from logstore.codec.format import MAX_DEPTH
+from logstore.codec.format import MAX_DEPTH, Spans
 from logstore.stream import ids
 from logstore.stream.records import ChangeRecord, EventKind, encode
 
@@ -201,3 +202,53 @@ def test_a_page_larger_than_the_first_guess_of_its_size():
     assert bytes(got) == bytes(_pure.fields_json(payloads, [1, 2, 3], [1, 2, 3], b"", 1, False))
     assert _native.records_json(payloads, [1, 2, 3], [1, 2, 3], b"", 1, "r", "v") == \
         _pure.records_json(payloads, [1, 2, 3], [1, 2, 3], b"", 1, "r", "v")
+
+
+def _spread(payloads: list[bytes], gaps: list[int]) -> Spans:
+    """The payloads as Spans of one buffer, each after a gap of 0xc1 bytes (never valid msgpack)."""
+    data, offs = bytearray(), array("I")
+    for payload, gap in zip(payloads, gaps):
+        data += b"\xc1" * gap
+        offs.append(len(data))
+        data += payload
+    data += b"\xc1" * gaps[-1] if gaps else b""
+    return Spans(bytes(data), offs, array("I", map(len, payloads)))
+
+
+@seed(SEED)
+@settings(max_examples=200, deadline=None)
+@given(pages(), st.data())
+def test_spans_render_as_the_payloads_they_hold(page, data):
+    """Payloads given as Spans (a page as the C PageReader reads it: where they lie in its segments) render to
+    the same bytes as the same payloads given as a list, in C and in the twin."""
+    payloads, seqs, tss, key, stream_no = page
+    gaps = data.draw(st.lists(st.integers(0, 40), min_size=len(payloads) + 1, max_size=len(payloads) + 1))
+    spans = _spread(payloads, gaps)
+    assert spans == payloads and list(spans) == payloads
+    for args in ((True, True), (False, True), (True, False)):
+        listed = _native.fields_json(payloads, seqs, tss, key, stream_no, *args)
+        spanned = _native.fields_json(spans, seqs, tss, key, stream_no, *args)
+        assert (None if listed is None else bytes(listed)) == (None if spanned is None else bytes(spanned))
+        twin = _pure.fields_json(spans, seqs, tss, key, stream_no, *args)
+        assert (None if twin is None else bytes(twin)) == (None if spanned is None else bytes(spanned))
+    spanned = _native.records_json(spans, seqs, tss, key, stream_no, "eu-west-1", "NEW_IMAGE")
+    assert spanned == _native.records_json(payloads, seqs, tss, key, stream_no, "eu-west-1", "NEW_IMAGE")
+    assert spanned == _pure.records_json(spans, seqs, tss, key, stream_no, "eu-west-1", "NEW_IMAGE")
+
+
+def test_a_page_read_from_several_segments_renders_from_where_its_payloads_lie():
+    """The C PageReader's page is Spans of its segments joined (each segment's offsets moved by where it starts);
+    read from the middle of the first segment and cut inside the last, it renders as its payloads do."""
+    recs = [encode(ChangeRecord(EventKind.INSERT, 10 + i, {"pk": {"S": f"k{i}"}}, {"pk": {"S": f"k{i}"}}, None,
+                                False)) for i in range(30)]
+    segments = [_native.encode(list(range(s, s + 10)), [5] * 10, recs[s:s + 10]) for s in (0, 10, 20)]
+    page = _native.PageReader(3, 22, 1 << 20)
+    for segment in segments:
+        page.take(segment)
+    seqs, tss, payloads = page.records()
+    assert isinstance(payloads, Spans) and len(payloads.data) == sum(map(len, segments))
+    assert seqs == list(range(3, 25)) and payloads == recs[3:25]
+    assert _native.records_json(payloads, seqs, tss, b"k", 1, "r", "v") == \
+        _native.records_json(list(payloads), seqs, tss, b"k", 1, "r", "v")
+    assert bytes(_native.fields_json(payloads, seqs, tss, b"k", 1, True)) == \
+        bytes(_pure.fields_json(recs[3:25], seqs, tss, b"k", 1, True))
