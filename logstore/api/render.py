@@ -157,6 +157,10 @@ def table(tdef: TableDef, region: str, account: str, stream: StreamInfo | None, 
     }
     if tdef.billing_mode == "PROVISIONED":
         del out["BillingModeSummary"]["LastUpdateToPayPerRequestDateTime"]
+    if tdef.table_class is not None:   # described once a request set it, as AWS does
+        out["TableClassSummary"] = {"TableClass": tdef.table_class}
+        if tdef.table_class_updated_ms is not None:
+            out["TableClassSummary"]["LastUpdateDateTime"] = tdef.table_class_updated_ms / 1000
     stats = index_stats or {}
     for kind, member in (("lsi", "LocalSecondaryIndexes"), ("gsi", "GlobalSecondaryIndexes")):
         described = []

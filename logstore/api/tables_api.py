@@ -10,6 +10,7 @@ from __future__ import annotations
 from logstore.errors import ConstraintViolations, ResourceNotFoundException, ValidationException
 from logstore.stream import VIEW_TYPES
 from logstore.tables import TableEngine
+from logstore.tables.catalog import TABLE_CLASSES
 
 from . import render
 from .tags_api import MAX_TAGS, validated_tags
@@ -17,6 +18,10 @@ from .validation import Checks, table_name
 
 KEY_TYPES = ("S", "N", "B")
 BILLING_MODES = ("PROVISIONED", "PAY_PER_REQUEST")
+# Members for features logstore does not have (global tables): checked as AWS checks them, then ignored
+# (docs/streams-compat.md, "Table members accepted and ignored").
+REPLICATION_MODES = ("ENABLED", "DISABLED", "ENABLED_WITH_OVERRIDES")
+CONSISTENCY_MODES = ("EVENTUAL", "STRONG")
 INVALID = "One or more parameter values were invalid: "
 
 MAX_LSI, MAX_GSI = 5, 20           # DynamoDB's per-table index limits
@@ -82,6 +87,8 @@ class TablesService:
         schema = checks.get("KeySchema", required=True)
         definitions = checks.get("AttributeDefinitions", required=True)
         billing = checks.string("BillingMode", enum=list(BILLING_MODES))
+        table_class = checks.string("TableClass", enum=list(TABLE_CLASSES))
+        checks.string("GlobalTableSettingsReplicationMode", enum=list(REPLICATION_MODES))
         checks.done()
         if not 1 <= len(schema) <= 2:
             raise ConstraintViolations(f"Value '{schema}' at 'keySchema' failed to "
@@ -118,7 +125,7 @@ class TablesService:
             name=name, key_schema=tuple((n, types[n]) for n in names),
             attribute_definitions=tuple(types.items()), billing_mode=mode, read_capacity=rcu,
             write_capacity=wcu, indexes=indexes, tags=tags,
-            deletion_protection=bool(request.get("DeletionProtectionEnabled"))),
+            deletion_protection=bool(request.get("DeletionProtectionEnabled")), table_class=table_class),
             spec[1] if spec and spec[0] else None)
         return {"TableDescription": self._describe(tdef)}
 
@@ -157,6 +164,9 @@ class TablesService:
         checks = Checks(request)
         name = table_name(checks)
         billing = checks.string("BillingMode", enum=list(BILLING_MODES))
+        table_class = checks.string("TableClass", enum=list(TABLE_CLASSES))
+        checks.string("MultiRegionConsistency", enum=list(CONSISTENCY_MODES))
+        checks.string("GlobalTableSettingsReplicationMode", enum=list(REPLICATION_MODES))
         checks.done()
         tdef = self.tables.get(name)
         spec = self._stream_spec(request.get("StreamSpecification"))
@@ -167,6 +177,8 @@ class TablesService:
                            write_capacity=wcu or tdef.write_capacity)
         if request.get("DeletionProtectionEnabled") is not None:
             changes["deletion_protection"] = bool(request["DeletionProtectionEnabled"])
+        if table_class is not None:
+            changes["table_class"] = table_class
         create, delete, definitions = self._gsi_updates(tdef, request, billing or tdef.billing_mode)
         tdef = self.tables.update(name, stream=None if spec is None else spec[0],
                                   view_type=spec[1] if spec else None, changes=changes or None,

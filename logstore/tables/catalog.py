@@ -40,6 +40,8 @@ class TableDef:
     indexes: dict[str, Any] = field(default_factory=dict)   # {"lsi": [...], "gsi": [...], "ttl": {...}}: IndexDef
     tags: dict[str, str] = field(default_factory=dict)
     deletion_protection: bool = False
+    table_class: str | None = None                    # as CreateTable or UpdateTable set it; None: never set
+    table_class_updated_ms: int | None = None         # when an UpdateTable last changed table_class
 
     key_names: tuple[str, ...] = field(init=False, default=())  # derived from key_schema; not stored
     index_defs: tuple["IndexDef", ...] = field(init=False, default=())  # derived from indexes; not stored
@@ -90,6 +92,8 @@ class TableDef:
 
 
 GSI, LSI, TTL = "gsi", "lsi", "ttl"
+TABLE_CLASSES = ("STANDARD", "STANDARD_INFREQUENT_ACCESS")   # DynamoDB's, in its model's order
+STANDARD = TABLE_CLASSES[0]                                   # a table's class until one is set
 ACTIVE, CREATING = "ACTIVE", "CREATING"
 
 

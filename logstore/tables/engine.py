@@ -25,7 +25,7 @@ from logstore.errors import (LimitExceededException, ResourceInUseException,
 from logstore.storage import Counters, Environment
 from logstore.stream import StreamEngine, StreamInfo
 
-from .catalog import ACTIVE, CREATING, GSI, LSI, TTL, TableCatalog, TableDef
+from .catalog import ACTIVE, CREATING, GSI, LSI, STANDARD, TTL, TableCatalog, TableDef
 from .indexes import BUILD, DROP, DROP_TABLE, JOB_BATCH, IndexEntries, IndexJobs, expiry_ms
 from .items import ItemStore, encoded_key, table_prefix
 from .keycodec import stored_key
@@ -112,14 +112,18 @@ class TableEngine:
                changes: dict | None = None, create_gsi: dict | None = None, delete_gsi: str | None = None,
                attribute_definitions: tuple | None = None) -> TableDef:
         """Enable (``stream=True`` with ``view_type``) or disable (``stream=False``) the stream, replace plain
-        fields (billing, capacity, deletion protection), create a GSI (``create_gsi``: its stored description,
-        validated; with the table's new ``attribute_definitions``) or delete one (``delete_gsi``: its name)."""
+        fields (billing, capacity, deletion protection, table class: the time of a change of class kept), create
+        a GSI (``create_gsi``: its stored description, validated; with the table's new ``attribute_definitions``)
+        or delete one (``delete_gsi``: its name)."""
         def update(txn):
             tdef = self.catalog.get(txn, name)
             if tdef is None:
                 raise _not_found(name)
             if changes:
+                moved = "table_class" in changes and changes["table_class"] != (tdef.table_class or STANDARD)
                 tdef = replace(tdef, **changes)
+                if moved:
+                    tdef = replace(tdef, table_class_updated_ms=self.streams.now(txn))
             if create_gsi is not None or delete_gsi is not None:
                 tdef = self._change_gsi(txn, tdef, create_gsi, delete_gsi, attribute_definitions)
             if stream is True:

@@ -77,6 +77,20 @@ def test_restart_keeps_disabled_streams_and_table_stream_members(open_store, tmp
         api.all_records(old)[0]["dynamodb"]["SequenceNumber"])
 
 
+def test_restart_keeps_the_table_class_and_when_it_changed(open_store, tmp_path, clock):
+    path = tmp_path / "restart"
+    store = open_store(path)
+    Api(store, clock).create_table("orders")
+    clock.advance(5000)
+    summary = store.update_table(TableName="orders", TableClass="STANDARD_INFREQUENT_ACCESS")["TableDescription"][
+        "TableClassSummary"]
+    assert summary == {"TableClass": "STANDARD_INFREQUENT_ACCESS", "LastUpdateDateTime": clock.now_ms() / 1000}
+    store.close()
+
+    store = open_store(path)
+    assert store.describe_table(TableName="orders")["Table"]["TableClassSummary"] == summary
+
+
 def test_restart_with_an_earlier_clock_keeps_numbers_and_times_monotonic(open_store, tmp_path, clock):
     """The clock may go backwards across a restart; sequence numbers must still increase within the shard."""
     path = tmp_path / "restart"

@@ -137,3 +137,52 @@ def test_a_bare_name_starting_with_an_underscore_is_a_syntax_error(db, kind):
     assert r.code == "ValidationException" and 'Syntax error; token: "_"' in r.message, r.message
     # the same name through ExpressionAttributeNames is fine
     assert db.scan(TableName=table, ProjectionExpression="#a", ExpressionAttributeNames={"#a": "_a"})["Count"] == 1
+
+
+ENUM_REFUSALS = {
+    "CreateTable TableClass": ("create_table", {"TableClass": "COLD"}, "tableClass",
+                               "[STANDARD, STANDARD_INFREQUENT_ACCESS]"),
+    "CreateTable GlobalTableSettingsReplicationMode": ("create_table", {"GlobalTableSettingsReplicationMode": "ON"},
+                                                       "globalTableSettingsReplicationMode",
+                                                       "[ENABLED, DISABLED, ENABLED_WITH_OVERRIDES]"),
+    "UpdateTable TableClass": ("update_table", {"TableClass": "standard"}, "tableClass",
+                               "[STANDARD, STANDARD_INFREQUENT_ACCESS]"),
+    "UpdateTable MultiRegionConsistency": ("update_table", {"MultiRegionConsistency": "WEAK"},
+                                           "multiRegionConsistency", "[EVENTUAL, STRONG]"),
+}
+
+
+@pytest.mark.parametrize("case", ENUM_REFUSALS)
+def test_an_enum_outside_its_set_is_refused_and_changes_nothing(db, case):
+    op, extra, member, values = ENUM_REFUSALS[case]
+    table = make_table(db)
+    before = db.describe_table(TableName=table)["Table"]
+    request = _table(**extra) if op == "create_table" else dict(TableName=table, **extra)
+    r = db.refused(op, **request)
+    assert r.code == "ValidationException", r
+    bad = next(iter(extra.values()))
+    assert r.message == (f"1 validation error detected: Value '{bad}' at '{member}' failed to satisfy constraint: "
+                         f"Member must satisfy enum value set: {values}"), r.message
+    if op == "create_table":
+        assert db.refused("describe_table", TableName=request["TableName"]).code == "ResourceNotFoundException"
+    assert db.describe_table(TableName=table)["Table"] == before
+
+
+def test_table_class_is_described_once_set_and_its_change_dated(db):
+    plain, cold = _table(), _table(TableClass="STANDARD_INFREQUENT_ACCESS")
+    assert "TableClassSummary" not in db.create_table(**plain)["TableDescription"]
+    assert "TableClassSummary" not in db.describe_table(TableName=plain["TableName"])["Table"]
+    created = db.create_table(**cold)["TableDescription"]
+    assert created["TableClassSummary"] == {"TableClass": "STANDARD_INFREQUENT_ACCESS"}
+    # naming the class a table already has is no change: described, not dated
+    same = db.update_table(TableName=plain["TableName"], TableClass="STANDARD")["TableDescription"]
+    assert same["TableClassSummary"] == {"TableClass": "STANDARD"}
+    moved = db.update_table(TableName=cold["TableName"], TableClass="STANDARD")["TableDescription"]
+    summary = moved["TableClassSummary"]
+    assert summary["TableClass"] == "STANDARD"
+    when = summary["LastUpdateDateTime"]
+    when = when.timestamp() if hasattr(when, "timestamp") else when   # boto3 parses it to a datetime
+    created_at = created["CreationDateTime"]
+    created_at = created_at.timestamp() if hasattr(created_at, "timestamp") else created_at
+    assert when >= created_at
+    assert db.describe_table(TableName=cold["TableName"])["Table"]["TableClassSummary"] == summary
