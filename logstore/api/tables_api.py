@@ -22,6 +22,18 @@ BILLING_MODES = ("PROVISIONED", "PAY_PER_REQUEST")
 # (docs/streams-compat.md, "Table members accepted and ignored").
 REPLICATION_MODES = ("ENABLED", "DISABLED", "ENABLED_WITH_OVERRIDES")
 CONSISTENCY_MODES = ("EVENTUAL", "STRONG")
+
+# UpdateTable's members that ask for a change (GlobalSecondaryIndexUpdates when not empty), and what AWS answers a
+# request with none of them: its list names members of its own that the public model does not have.
+UPDATES = ("ProvisionedThroughput", "BillingMode", "StreamSpecification", "GlobalSecondaryIndexUpdates",
+           "SSESpecification", "ReplicaUpdates", "MultiRegionConsistency", "DeletionProtectionEnabled",
+           "OnDemandThroughput", "WarmThroughput", "TableClass", "GlobalTableWitnessUpdates", "VectorIndexUpdates")
+NOTHING_TO_UPDATE = ("At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, "
+                     "GlobalSecondaryIndexUpdates, SSESpecification, ReplicaUpdates, MultiAccountReplicaReady, "
+                     "ReplicaTransitRoleArn, MultiRegionConsistency, DeletionProtectionEnabled, OnDemandThroughput, "
+                     "WarmThroughput or TableClass is required")
+
+
 INVALID = "One or more parameter values were invalid: "
 
 MAX_LSI, MAX_GSI = 5, 20           # DynamoDB's per-table index limits
@@ -32,6 +44,40 @@ MAX_KEY_NAME = 255                  # key and projected attribute names (other a
 DELETE_TABLE_MEMBERS = frozenset({"TableName", "TableStatus", "ProvisionedThroughput", "TableSizeBytes", "ItemCount",
                                   "TableArn", "TableId", "BillingModeSummary", "StreamSpecification",
                                   "LatestStreamLabel", "LatestStreamArn"})
+
+
+def _table_class(request: dict) -> str | None:
+    """CreateTable's or UpdateTable's TableClass: AWS answers a value outside the set in words of its own, not
+    with the model's enum check."""
+    value = request.get("TableClass")
+    if value is not None and value not in TABLE_CLASSES:
+        raise ValidationException("Invalid table-class parameter provided. Please try again with a valid "
+                                  f"table-class value: [{', '.join(TABLE_CLASSES)}].")
+    return value
+
+
+def _one_kind_of_update(request: dict) -> None:
+    """What UpdateTable refuses of a request's shape before it looks for the table: no change asked for, and
+    changes AWS takes only alone or not together."""
+    given = [m for m in UPDATES
+             if (request.get(m) if m == "GlobalSecondaryIndexUpdates" else request.get(m) is not None)]
+    if not given:
+        raise ValidationException(NOTHING_TO_UPDATE)
+    if request.get("GlobalSecondaryIndexUpdates") == []:
+        raise ValidationException(INVALID + "List of GlobalSecondaryIndexUpdates is empty")
+    if len(given) > 1:
+        for member, what in (("TableClass", "TableClass"), ("DeletionProtectionEnabled", "DeletionProtection")):
+            if member in given:
+                raise ValidationException(INVALID + f"{what} modification must be the only operation in the request")
+    index_change = any(u.get("Create") is not None or u.get("Delete") is not None
+                       for u in request.get("GlobalSecondaryIndexUpdates") or () if isinstance(u, dict))
+    throughput, stream = request.get("ProvisionedThroughput") is not None, "StreamSpecification" in given
+    if stream and throughput:
+        raise ValidationException(INVALID + "You cannot modify stream status while updating table IOPS")
+    if index_change and throughput:
+        raise ValidationException(INVALID + "You cannot create or delete index while updating table IOPS")
+    if index_change and stream:
+        raise ValidationException(INVALID + "You cannot create or delete index while changing stream status")
 
 
 class TablesService:
@@ -46,7 +92,9 @@ class TablesService:
                             self.tables.index_stats(tdef))
 
     @staticmethod
-    def _stream_spec(spec) -> tuple[bool, str | None] | None:
+    def _stream_spec(spec, creating: bool = False) -> tuple[bool, str | None] | None:
+        """StreamSpecification as (enabled, view type), refused in UpdateTable's words or (``creating``)
+        CreateTable's."""
         if spec is None:
             return None
         checks = Checks(spec)
@@ -54,10 +102,14 @@ class TablesService:
         view_type = checks.string("StreamViewType", enum=list(VIEW_TYPES))
         checks.done()
         if enabled and view_type is None:
-            raise ValidationException(INVALID + "If stream is being enabled then UpdateViewType is required")
+            raise ValidationException(INVALID + ("Table is being created with a stream enabled, UpdateViewType is "
+                                                 "required" if creating else
+                                                 "If stream is being enabled then UpdateViewType is required"))
         if not enabled and view_type is not None:
-            raise ValidationException(INVALID + "If stream is being disabled, then UpdateViewType must not be "
-                                      "specified")
+            raise ValidationException(INVALID + ("Table is being created with a stream disabled, UpdateViewType "
+                                                 "should not be specified" if creating else
+                                                 "If stream is being disabled, then UpdateViewType must not be "
+                                                 "specified"))
         return enabled, view_type
 
     @staticmethod
@@ -87,9 +139,9 @@ class TablesService:
         schema = checks.get("KeySchema", required=True)
         definitions = checks.get("AttributeDefinitions", required=True)
         billing = checks.string("BillingMode", enum=list(BILLING_MODES))
-        table_class = checks.string("TableClass", enum=list(TABLE_CLASSES))
         checks.string("GlobalTableSettingsReplicationMode", enum=list(REPLICATION_MODES))
         checks.done()
+        table_class = _table_class(request)
         if not 1 <= len(schema) <= 2:
             raise ConstraintViolations(f"Value '{schema}' at 'keySchema' failed to "
                                       "satisfy constraint: Member must have length less than or equal to 2"
@@ -119,7 +171,7 @@ class TablesService:
             raise ValidationException(INVALID + "Number of attributes in KeySchema does not exactly match number "
                                       "of attributes defined in AttributeDefinitions")
         mode, rcu, wcu = self._throughput(checks, billing, required=True)
-        spec = self._stream_spec(request.get("StreamSpecification"))
+        spec = self._stream_spec(request.get("StreamSpecification"), creating=True)
         tags = self._tags(request)
         tdef = self.tables.create(dict(
             name=name, key_schema=tuple((n, types[n]) for n in names),
@@ -164,17 +216,16 @@ class TablesService:
         checks = Checks(request)
         name = table_name(checks)
         billing = checks.string("BillingMode", enum=list(BILLING_MODES))
-        table_class = checks.string("TableClass", enum=list(TABLE_CLASSES))
         checks.string("MultiRegionConsistency", enum=list(CONSISTENCY_MODES))
         checks.string("GlobalTableSettingsReplicationMode", enum=list(REPLICATION_MODES))
         checks.done()
+        table_class = _table_class(request)
+        _one_kind_of_update(request)
         tdef = self.tables.get(name)
         spec = self._stream_spec(request.get("StreamSpecification"))
         changes = {}
         if billing is not None or request.get("ProvisionedThroughput") is not None:
-            mode, rcu, wcu = self._throughput(checks, billing or tdef.billing_mode, required=False)
-            changes.update(billing_mode=mode, read_capacity=rcu or tdef.read_capacity,
-                           write_capacity=wcu or tdef.write_capacity)
+            changes.update(self._throughput_change(tdef, checks, billing))
         if request.get("DeletionProtectionEnabled") is not None:
             changes["deletion_protection"] = bool(request["DeletionProtectionEnabled"])
         if table_class is not None:
@@ -184,6 +235,29 @@ class TablesService:
                                   view_type=spec[1] if spec else None, changes=changes or None,
                                   create_gsi=create, delete_gsi=delete, attribute_definitions=definitions)
         return {"TableDescription": self._describe(tdef)}
+
+    def _throughput_change(self, tdef, checks: Checks, billing: str | None) -> dict:
+        """UpdateTable's BillingMode and ProvisionedThroughput as changes of ``tdef``, refused as AWS refuses them:
+        throughput for an on-demand table, a switch to PROVISIONED without it, or the throughput it already has."""
+        pt = checks.get("ProvisionedThroughput")
+        mode = billing or tdef.billing_mode
+        if pt is not None and billing is None and mode == "PAY_PER_REQUEST":
+            raise ValidationException(INVALID + "ProvisionedThroughput cannot be specified when BillingMode is "
+                                      "PAY_PER_REQUEST")
+        if pt is None and mode == "PROVISIONED" and tdef.billing_mode != "PROVISIONED":
+            raise ValidationException(INVALID + "ProvisionedThroughput must be specified when BillingMode is "
+                                      "PROVISIONED")
+        mode, rcu, wcu = self._throughput(checks, mode, required=False)
+        if pt is not None and tdef.billing_mode == "PROVISIONED" and (rcu, wcu) == (tdef.read_capacity,
+                                                                                  tdef.write_capacity):
+            raise ValidationException(
+                "The provisioned throughput for the table will not change. The requested value equals the current "
+                f"value. Current ReadCapacityUnits provisioned for the table: {tdef.read_capacity}. Requested "
+                f"ReadCapacityUnits: {rcu}. Current WriteCapacityUnits provisioned for the table: "
+                f"{tdef.write_capacity}. Requested WriteCapacityUnits: {wcu}. Refer to the Amazon DynamoDB "
+                "Developer Guide for current limits and how to request higher limits.")
+        return dict(billing_mode=mode, read_capacity=rcu or tdef.read_capacity,
+                    write_capacity=wcu or tdef.write_capacity)
 
     @staticmethod
     def _gsi_updates(tdef, request: dict, billing: str) -> tuple[dict | None, str | None, tuple | None]:

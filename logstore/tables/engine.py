@@ -180,12 +180,12 @@ class TableEngine:
             tdef = self.catalog.get(txn, name)
             if tdef is None:
                 raise _not_found(name)
+            if tdef.ttl_enabled and tdef.ttl_attribute != attribute:   # to enable or disable another: AWS's words
+                raise ValidationException("TimeToLive is active on a different AttributeName: current "
+                                          f"AttributeName is {tdef.ttl_attribute}")
             if enabled == tdef.ttl_enabled:
                 raise ValidationException("TimeToLive is already enabled" if enabled
                                           else "TimeToLive is already disabled")
-            if not enabled and tdef.ttl_attribute != attribute:
-                raise ValidationException(f"TimeToLive attribute {attribute} does not match the table's "
-                                          f"({tdef.ttl_attribute})")
             tdef = replace(tdef, ttl_attribute=attribute, ttl_enabled=enabled)
             current = tdef.ttl_index
             if enabled and (current is None or current.key_schema[0][0] != attribute):
