@@ -25,13 +25,17 @@ CONSISTENCY_MODES = ("EVENTUAL", "STRONG")
 
 # UpdateTable's members that ask for a change (GlobalSecondaryIndexUpdates when not empty), and what AWS answers a
 # request with none of them: its list names members of its own that the public model does not have.
+# MultiRegionConsistency alone asks for nothing (it goes with ReplicaUpdates); AWS then leaves it out of the list.
 UPDATES = ("ProvisionedThroughput", "BillingMode", "StreamSpecification", "GlobalSecondaryIndexUpdates",
-           "SSESpecification", "ReplicaUpdates", "MultiRegionConsistency", "DeletionProtectionEnabled",
-           "OnDemandThroughput", "WarmThroughput", "TableClass", "GlobalTableWitnessUpdates", "VectorIndexUpdates")
-NOTHING_TO_UPDATE = ("At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, "
-                     "GlobalSecondaryIndexUpdates, SSESpecification, ReplicaUpdates, MultiAccountReplicaReady, "
-                     "ReplicaTransitRoleArn, MultiRegionConsistency, DeletionProtectionEnabled, OnDemandThroughput, "
-                     "WarmThroughput or TableClass is required")
+           "SSESpecification", "ReplicaUpdates", "DeletionProtectionEnabled", "OnDemandThroughput",
+           "WarmThroughput", "TableClass", "GlobalTableWitnessUpdates", "VectorIndexUpdates")
+NOTHING_TO_UPDATE = ("ProvisionedThroughput", "BillingMode", "UpdateStreamEnabled", "GlobalSecondaryIndexUpdates",
+                     "SSESpecification", "ReplicaUpdates", "MultiAccountReplicaReady", "ReplicaTransitRoleArn",
+                     "MultiRegionConsistency", "DeletionProtectionEnabled", "OnDemandThroughput", "WarmThroughput",
+                     "TableClass")
+# the changes AWS takes only alone, in the order it judges them
+ALONE = (("SSESpecification", "Server-Side Encryption"), ("TableClass", "TableClass"),
+         ("DeletionProtectionEnabled", "DeletionProtection"))
 
 
 INVALID = "One or more parameter values were invalid: "
@@ -62,13 +66,18 @@ def _one_kind_of_update(request: dict) -> None:
     given = [m for m in UPDATES
              if (request.get(m) if m == "GlobalSecondaryIndexUpdates" else request.get(m) is not None)]
     if not given:
-        raise ValidationException(NOTHING_TO_UPDATE)
+        named = [m for m in NOTHING_TO_UPDATE if m != "MultiRegionConsistency" or request.get(m) is None]
+        raise ValidationException(f"At least one of {', '.join(named[:-1])} or {named[-1]} is required")
     if request.get("GlobalSecondaryIndexUpdates") == []:
         raise ValidationException(INVALID + "List of GlobalSecondaryIndexUpdates is empty")
     if len(given) > 1:
-        for member, what in (("TableClass", "TableClass"), ("DeletionProtectionEnabled", "DeletionProtection")):
+        for member, what in ALONE:
             if member in given:
                 raise ValidationException(INVALID + f"{what} modification must be the only operation in the request")
+    if request.get("GlobalTableSettingsReplicationMode") == "ENABLED_WITH_OVERRIDES":   # not for a regional table
+        raise ValidationException("Value 'ENABLED_WITH_OVERRIDES' at 'GlobalTableSettingsReplicationMode' failed to "
+                                  "satisfy constraint: Only ENABLED and DISABLED settings replication are supported "
+                                  "for a Regional Table.")
     index_change = any(u.get("Create") is not None or u.get("Delete") is not None
                        for u in request.get("GlobalSecondaryIndexUpdates") or () if isinstance(u, dict))
     throughput, stream = request.get("ProvisionedThroughput") is not None, "StreamSpecification" in given
@@ -238,12 +247,10 @@ class TablesService:
 
     def _throughput_change(self, tdef, checks: Checks, billing: str | None) -> dict:
         """UpdateTable's BillingMode and ProvisionedThroughput as changes of ``tdef``, refused as AWS refuses them:
-        throughput for an on-demand table, a switch to PROVISIONED without it, or the throughput it already has."""
+        throughput for an on-demand table (``_throughput``), a switch to PROVISIONED without it, or the throughput
+        the table already has."""
         pt = checks.get("ProvisionedThroughput")
         mode = billing or tdef.billing_mode
-        if pt is not None and billing is None and mode == "PAY_PER_REQUEST":
-            raise ValidationException(INVALID + "ProvisionedThroughput cannot be specified when BillingMode is "
-                                      "PAY_PER_REQUEST")
         if pt is None and mode == "PROVISIONED" and tdef.billing_mode != "PROVISIONED":
             raise ValidationException(INVALID + "ProvisionedThroughput must be specified when BillingMode is "
                                       "PROVISIONED")

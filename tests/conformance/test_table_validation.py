@@ -217,7 +217,18 @@ UPDATE_REFUSALS = {
         INVALID + "ProvisionedThroughput must be specified when BillingMode is PROVISIONED"),
     "throughput for an on-demand table": (
         "PAY_PER_REQUEST", {"ProvisionedThroughput": PT},
-        INVALID + "ProvisionedThroughput cannot be specified when BillingMode is PAY_PER_REQUEST"),
+        INVALID + "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is "
+                  "PAY_PER_REQUEST"),
+    "MultiRegionConsistency alone": (
+        "PAY_PER_REQUEST", {"MultiRegionConsistency": "STRONG"}, NOTHING.replace(" MultiRegionConsistency,", "")),
+    "SSESpecification with another change": (
+        "PAY_PER_REQUEST", {"SSESpecification": {"Enabled": True}, "DeletionProtectionEnabled": True},
+        INVALID + "Server-Side Encryption modification must be the only operation in the request"),
+    "settings replication with overrides": (
+        "PAY_PER_REQUEST", {"GlobalTableSettingsReplicationMode": "ENABLED_WITH_OVERRIDES", "BillingMode":
+                            "PAY_PER_REQUEST"},
+        "Value 'ENABLED_WITH_OVERRIDES' at 'GlobalTableSettingsReplicationMode' failed to satisfy constraint: Only "
+        "ENABLED and DISABLED settings replication are supported for a Regional Table."),
 }
 
 
