@@ -275,15 +275,30 @@ class TablesService:
             return None, None, None
         create = delete = None
         creates_or_deletes = 0
+        named: set[str] = set()
         for update in updates:
             checks = Checks(update)
             c = checks.get("Create")
             d = checks.get("Delete")
             u = checks.get("Update")
             checks.done()
-            if sum(x is not None for x in (c, d, u)) != 1:
-                raise ValidationException(INVALID + "One of GlobalSecondaryIndexUpdate.Create, Update or Delete "
-                                          "must be specified")
+            actions = sum(x is not None for x in (c, d, u))
+            if not actions:
+                raise ValidationException(INVALID + "One of GlobalSecondaryIndexUpdate.Update, "
+                                          "GlobalSecondaryIndexUpdate.Create, GlobalSecondaryIndexUpdate.Delete must "
+                                          "not be null")
+            if actions > 1:
+                raise ValidationException(INVALID + "Only one global secondary index action is allowed per "
+                                          "GlobalSecondaryIndexUpdate object")
+            action = next(x for x in (c, d, u) if x is not None)
+            index_name = action.get("IndexName") if isinstance(action, dict) else None
+            if index_name in named:
+                raise ValidationException(INVALID + "Only one global secondary index update per index is allowed "
+                                          f"simultaneously. Index: {index_name}")
+            if index_name is not None:
+                named.add(index_name)
+            if c is not None and request.get("AttributeDefinitions") is None:
+                raise ValidationException(INVALID + f"AttributeDefinitions is not specified for index: {index_name}")
             if u is not None:
                 sub = Checks(u)
                 index_name = sub.string("IndexName", required=True, min_len=3, max_len=255)

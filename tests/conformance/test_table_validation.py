@@ -224,6 +224,21 @@ UPDATE_REFUSALS = {
     "SSESpecification with another change": (
         "PAY_PER_REQUEST", {"SSESpecification": {"Enabled": True}, "DeletionProtectionEnabled": True},
         INVALID + "Server-Side Encryption modification must be the only operation in the request"),
+    "an empty index update": (
+        "PAY_PER_REQUEST", {"GlobalSecondaryIndexUpdates": [{}]},
+        INVALID + "One of GlobalSecondaryIndexUpdate.Update, GlobalSecondaryIndexUpdate.Create, "
+                  "GlobalSecondaryIndexUpdate.Delete must not be null"),
+    "two actions in one index update": (
+        "PAY_PER_REQUEST", {"GlobalSecondaryIndexUpdates": [{"Delete": {"IndexName": "byx"},
+                                                             "Update": {"IndexName": "byx"}}]},
+        INVALID + "Only one global secondary index action is allowed per GlobalSecondaryIndexUpdate object"),
+    "one index deleted and created again": (
+        "PAY_PER_REQUEST", {"AttributeDefinitions": [{"AttributeName": "x", "AttributeType": "S"}],
+                            "GlobalSecondaryIndexUpdates": [{"Delete": {"IndexName": "byx"}}] + GSI_CREATE},
+        INVALID + "Only one global secondary index update per index is allowed simultaneously. Index: byx"),
+    "an index created without AttributeDefinitions": (
+        "PAY_PER_REQUEST", {"GlobalSecondaryIndexUpdates": GSI_CREATE},
+        INVALID + "AttributeDefinitions is not specified for index: byx"),
     "settings replication with overrides": (
         "PAY_PER_REQUEST", {"GlobalTableSettingsReplicationMode": "ENABLED_WITH_OVERRIDES", "BillingMode":
                             "PAY_PER_REQUEST"},
@@ -305,3 +320,11 @@ def test_table_class_is_described_once_set_and_its_change_dated(db):
     created_at = created_at.timestamp() if hasattr(created_at, "timestamp") else created_at
     assert when >= created_at
     assert db.describe_table(TableName=cold["TableName"])["Table"]["TableClassSummary"] == summary
+
+
+def test_an_index_update_of_the_wrong_type_is_refused(db):
+    table = make_table(db)
+    before = db.describe_table(TableName=table)["Table"]
+    r = db.refused("update_table", TableName=table, GlobalSecondaryIndexUpdates=[{"Create": "byx"}])
+    assert (r.code, r.message) == ("SerializationException", "STRING_VALUE can not be converted to an Structure"), r
+    assert db.describe_table(TableName=table)["Table"] == before
