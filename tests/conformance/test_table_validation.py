@@ -328,3 +328,34 @@ def test_an_index_update_of_the_wrong_type_is_refused(db):
     r = db.refused("update_table", TableName=table, GlobalSecondaryIndexUpdates=[{"Create": "byx"}])
     assert (r.code, r.message) == ("SerializationException", "STRING_VALUE can not be converted to an Structure"), r
     assert db.describe_table(TableName=table)["Table"] == before
+
+
+def test_update_table_ignores_attribute_definitions_no_created_index_uses(db):
+    """AWS reads UpdateTable's AttributeDefinitions only for an index being created: unused entries, ones left
+    from a deleted index and a table key declared with another type pass with any other change and change
+    nothing; alone they ask for nothing (a catalogue of AWS's live answers, 2026-10)."""
+    table = make_table(db, more=(("a", "S"),), BillingMode="PROVISIONED", ProvisionedThroughput=PT, stream=None,
+                       GlobalSecondaryIndexes=[{"IndexName": "gsi1",
+                                                "KeySchema": [{"AttributeName": "a", "KeyType": "HASH"}],
+                                                "Projection": {"ProjectionType": "ALL"}, "ProvisionedThroughput": PT}])
+    stray = [{"AttributeName": "pk", "AttributeType": "N"}, {"AttributeName": "a", "AttributeType": "S"},
+             {"AttributeName": "b", "AttributeType": "S"}]
+    defined = db.describe_table(TableName=table)["Table"]["AttributeDefinitions"]
+    db.update_table(TableName=table, AttributeDefinitions=stray, GlobalSecondaryIndexUpdates=[
+        {"Update": {"IndexName": "gsi1", "ProvisionedThroughput": {"ReadCapacityUnits": 3, "WriteCapacityUnits": 3}}}])
+    db.update_table(TableName=table, AttributeDefinitions=stray,
+                    ProvisionedThroughput={"ReadCapacityUnits": 6, "WriteCapacityUnits": 6})
+    db.update_table(TableName=table, AttributeDefinitions=stray, DeletionProtectionEnabled=False)
+    described = db.describe_table(TableName=table)["Table"]
+    assert described["AttributeDefinitions"] == defined
+    assert described["ProvisionedThroughput"]["ReadCapacityUnits"] == 6
+    r = db.refused("update_table", TableName=table, AttributeDefinitions=stray)
+    assert (r.code, r.message) == ("ValidationException", NOTHING)
+    # a Create needs only its own key's definition; others in the list are left out of the table's
+    db.update_table(TableName=table, AttributeDefinitions=[{"AttributeName": "c", "AttributeType": "S"},
+                                                           {"AttributeName": "zz", "AttributeType": "N"}],
+                    GlobalSecondaryIndexUpdates=[{"Create": {
+                        "IndexName": "gsi2", "KeySchema": [{"AttributeName": "c", "KeyType": "HASH"}],
+                        "Projection": {"ProjectionType": "ALL"}, "ProvisionedThroughput": PT}}])
+    names = {d["AttributeName"] for d in db.describe_table(TableName=table)["Table"]["AttributeDefinitions"]}
+    assert names == {"pk", "a", "c"}
