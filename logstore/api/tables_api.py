@@ -33,7 +33,8 @@ NOTHING_TO_UPDATE = ("ProvisionedThroughput", "BillingMode", "UpdateStreamEnable
                      "SSESpecification", "ReplicaUpdates", "MultiAccountReplicaReady", "ReplicaTransitRoleArn",
                      "MultiRegionConsistency", "DeletionProtectionEnabled", "OnDemandThroughput", "WarmThroughput",
                      "TableClass")
-# the changes AWS takes only alone, in the order it judges them
+# the changes AWS takes only alone, in the order it judges them (then OnDemandThroughput, which takes BillingMode
+# beside it, then WarmThroughput, alone too: ``_one_kind_of_update``)
 ALONE = (("SSESpecification", "Server-Side Encryption"), ("TableClass", "TableClass"),
          ("DeletionProtectionEnabled", "DeletionProtection"))
 
@@ -70,10 +71,17 @@ def _one_kind_of_update(request: dict) -> None:
         raise ValidationException(f"At least one of {', '.join(named[:-1])} or {named[-1]} is required")
     if request.get("GlobalSecondaryIndexUpdates") == []:
         raise ValidationException(INVALID + "List of GlobalSecondaryIndexUpdates is empty")
-    if len(given) > 1:
+    # an empty WarmThroughput asks for nothing: AWS takes it beside any other change and ignores it
+    combined = [m for m in given if m != "WarmThroughput" or request[m]]
+    if len(combined) > 1:
         for member, what in ALONE:
-            if member in given:
+            if member in combined:
                 raise ValidationException(INVALID + f"{what} modification must be the only operation in the request")
+        if "OnDemandThroughput" in combined and any(m not in ("OnDemandThroughput", "BillingMode") for m in combined):
+            raise ValidationException(INVALID + "OnDemandThroughput can only be combined with BillingMode in an "
+                                      "UpdateTable request")
+        if "WarmThroughput" in combined:
+            raise ValidationException(INVALID + "WarmThroughput must be the only operation in the request")
     if request.get("GlobalTableSettingsReplicationMode") == "ENABLED_WITH_OVERRIDES":   # not for a regional table
         raise ValidationException("Value 'ENABLED_WITH_OVERRIDES' at 'GlobalTableSettingsReplicationMode' failed to "
                                   "satisfy constraint: Only ENABLED and DISABLED settings replication are supported "
@@ -140,6 +148,22 @@ class TablesService:
         sub.done()
         return mode, rcu, wcu
 
+    @staticmethod
+    def _on_demand_throughput(request: dict, mode: str, updating: bool) -> None:
+        """The table's OnDemandThroughput, refused as AWS refuses it, then ignored (docs/streams-compat.md): none on
+        a provisioned table, each maximum at least 1 (UpdateTable's -1 takes a maximum away)."""
+        odt = request.get("OnDemandThroughput") or {}
+        for member in ("MaxReadRequestUnits", "MaxWriteRequestUnits"):
+            value = odt.get(member)
+            if value is None:
+                continue
+            if mode == "PROVISIONED":
+                raise ValidationException(INVALID + f"{member} for OnDemandThroughput cannot be specified when the "
+                                          "table BillingMode is PROVISIONED")
+            if value < 1 and not (updating and value == -1):
+                raise ValidationException(INVALID + f"Requested {member} for OnDemandThroughput for table is outside "
+                                          "of valid range")
+
     # -- tables --------------------------------------------------------------------------------------------------
 
     def create_table(self, request: dict) -> dict:
@@ -180,6 +204,7 @@ class TablesService:
             raise ValidationException(INVALID + "Number of attributes in KeySchema does not exactly match number "
                                       "of attributes defined in AttributeDefinitions")
         mode, rcu, wcu = self._throughput(checks, billing, required=True)
+        self._on_demand_throughput(request, mode, updating=False)
         spec = self._stream_spec(request.get("StreamSpecification"), creating=True)
         tags = self._tags(request)
         tdef = self.tables.create(dict(
@@ -235,6 +260,7 @@ class TablesService:
         changes = {}
         if billing is not None or request.get("ProvisionedThroughput") is not None:
             changes.update(self._throughput_change(tdef, checks, billing))
+        self._on_demand_throughput(request, billing or tdef.billing_mode, updating=True)
         if request.get("DeletionProtectionEnabled") is not None:
             changes["deletion_protection"] = bool(request["DeletionProtectionEnabled"])
         if table_class is not None:

@@ -77,6 +77,14 @@ BAD = {
             {"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "x", "KeyType": "RANGE"}],
             "Projection": {"ProjectionType": "KEYS_ONLY"}} for i in range(6)]),
         INVALID + "Number of LocalSecondaryIndexes exceeds per-table limit of 5"),
+    "OnDemandThroughput on a provisioned table": (
+        _table(BillingMode="PROVISIONED", ProvisionedThroughput={"ReadCapacityUnits": 1, "WriteCapacityUnits": 1},
+               OnDemandThroughput={"MaxWriteRequestUnits": 100}),
+        INVALID + "MaxWriteRequestUnits for OnDemandThroughput cannot be specified when the table BillingMode is "
+                  "PROVISIONED"),
+    "an OnDemandThroughput maximum of -1": (
+        _table(OnDemandThroughput={"MaxReadRequestUnits": -1}),
+        INVALID + "Requested MaxReadRequestUnits for OnDemandThroughput for table is outside of valid range"),
 }
 
 
@@ -239,6 +247,28 @@ UPDATE_REFUSALS = {
     "an index created without AttributeDefinitions": (
         "PAY_PER_REQUEST", {"GlobalSecondaryIndexUpdates": GSI_CREATE},
         INVALID + "AttributeDefinitions is not specified for index: byx"),
+    "OnDemandThroughput with the stream": (
+        "PAY_PER_REQUEST", {"OnDemandThroughput": {"MaxReadRequestUnits": 100},
+                            "StreamSpecification": {"StreamEnabled": False}},
+        INVALID + "OnDemandThroughput can only be combined with BillingMode in an UpdateTable request"),
+    "OnDemandThroughput with WarmThroughput": (
+        "PAY_PER_REQUEST", {"OnDemandThroughput": {"MaxReadRequestUnits": 100},
+                            "WarmThroughput": {"ReadUnitsPerSecond": 13000}},
+        INVALID + "OnDemandThroughput can only be combined with BillingMode in an UpdateTable request"),
+    "WarmThroughput with the stream": (
+        "PAY_PER_REQUEST", {"WarmThroughput": {"ReadUnitsPerSecond": 13000},
+                            "StreamSpecification": {"StreamEnabled": False}},
+        INVALID + "WarmThroughput must be the only operation in the request"),
+    "WarmThroughput with DeletionProtectionEnabled": (   # DeletionProtection is judged first
+        "PAY_PER_REQUEST", {"WarmThroughput": {"ReadUnitsPerSecond": 13000}, "DeletionProtectionEnabled": True},
+        INVALID + "DeletionProtection modification must be the only operation in the request"),
+    "OnDemandThroughput on a provisioned table": (
+        "PROVISIONED", {"OnDemandThroughput": {"MaxReadRequestUnits": 100}},
+        INVALID + "MaxReadRequestUnits for OnDemandThroughput cannot be specified when the table BillingMode is "
+                  "PROVISIONED"),
+    "an OnDemandThroughput maximum of 0": (
+        "PAY_PER_REQUEST", {"OnDemandThroughput": {"MaxWriteRequestUnits": 0}},
+        INVALID + "Requested MaxWriteRequestUnits for OnDemandThroughput for table is outside of valid range"),
     "settings replication with overrides": (
         "PAY_PER_REQUEST", {"GlobalTableSettingsReplicationMode": "ENABLED_WITH_OVERRIDES", "BillingMode":
                             "PAY_PER_REQUEST"},
@@ -276,6 +306,21 @@ def test_each_change_alone_is_taken(db):
     assert "StreamSpecification" not in desc
     desc = db.update_table(TableName=table, BillingMode="PAY_PER_REQUEST")["TableDescription"]
     assert desc["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+
+
+def test_update_table_takes_billing_mode_beside_on_demand_throughput_or_the_stream(db):
+    """The combinations AWS was seen to accept: BillingMode=PAY_PER_REQUEST with OnDemandThroughput, or with the
+    stream (from PROVISIONED); an empty WarmThroughput beside any change is ignored."""
+    table = make_table(db, BillingMode="PROVISIONED", ProvisionedThroughput=PT, stream=None)
+    desc = db.update_table(TableName=table, BillingMode="PAY_PER_REQUEST", StreamSpecification={
+        "StreamEnabled": True, "StreamViewType": "KEYS_ONLY"})["TableDescription"]
+    assert desc["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+    assert desc["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"}
+    db.update_table(TableName=table, BillingMode="PAY_PER_REQUEST",
+                    OnDemandThroughput={"MaxReadRequestUnits": 100, "MaxWriteRequestUnits": 100})
+    db.update_table(TableName=table, OnDemandThroughput={"MaxReadRequestUnits": -1})   # -1: no maximum
+    desc = db.update_table(TableName=table, WarmThroughput={}, DeletionProtectionEnabled=True)["TableDescription"]
+    assert desc["DeletionProtectionEnabled"] is True
 
 
 @pytest.mark.parametrize("enabled, says", [
