@@ -32,6 +32,9 @@ from .keycodec import stored_key
 from .writes import Mutation, StaleTable, Writer
 from logstore.storage.txn import Txn
 
+# AWS's answer to a tag set over its limit (TagResource, UntagResource, CreateTable)
+TOO_MANY_TAGS = "Number of Tags exceed the current limit for the provided ResourceArn"
+
 TTL_BATCH = 100
 TTL_MAX_BATCHES = 100                           # per table per round; the rest waits for the next round
 TTL_MAX_PAST_MS = 5 * 365 * 24 * 3600 * 1000   # AWS ignores expiry times more than five years in the past
@@ -209,7 +212,7 @@ class TableEngine:
     def retag(self, name: str, add: dict[str, str] | None = None, remove: list[str] | None = None,
               max_tags: int | None = None) -> TableDef:
         """Add (or overwrite) and remove tags of a table in one transaction; with ``max_tags``, refuse a result
-        holding more tags than that (LimitExceededException)."""
+        holding more tags than that (ValidationException, as AWS)."""
         def retag(txn):
             tdef = self.catalog.get(txn, name)
             if tdef is None:
@@ -219,7 +222,7 @@ class TableEngine:
             for key in remove or ():
                 tags.pop(key, None)
             if max_tags is not None and len(tags) > max_tags:
-                raise LimitExceededException(f"The number of tags on the resource would exceed {max_tags}")
+                raise ValidationException(TOO_MANY_TAGS)
             tdef = replace(tdef, tags=tags)
             self.catalog.put(txn, tdef)
             return tdef
