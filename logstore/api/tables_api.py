@@ -82,6 +82,11 @@ def _one_kind_of_update(request: dict) -> None:
                                       "UpdateTable request")
         if "WarmThroughput" in combined:
             raise ValidationException(INVALID + "WarmThroughput must be the only operation in the request")
+    for u in request.get("GlobalSecondaryIndexUpdates") or ():
+        update = u.get("Update") if isinstance(u, dict) else None
+        if isinstance(update, dict) and update.get("WarmThroughput") == {}:
+            raise ValidationException(INVALID + "WarmThroughput must have at least one of ReadUnitsPerSecond or "
+                                      f"WriteUnitsPerSecond specified for index: {update.get('IndexName')}")
     if request.get("GlobalTableSettingsReplicationMode") == "ENABLED_WITH_OVERRIDES":   # not for a regional table
         raise ValidationException("Value 'ENABLED_WITH_OVERRIDES' at 'GlobalTableSettingsReplicationMode' failed to "
                                   "satisfy constraint: Only ENABLED and DISABLED settings replication are supported "
@@ -95,6 +100,38 @@ def _one_kind_of_update(request: dict) -> None:
         raise ValidationException(INVALID + "You cannot create or delete index while updating table IOPS")
     if index_change and stream:
         raise ValidationException(INVALID + "You cannot create or delete index while changing stream status")
+
+
+def _index_throughput(tdef, name: str, update: dict, pt: dict | None, billing: str) -> tuple[int, int] | None:
+    """A GlobalSecondaryIndexUpdate's Update of GSI ``name``: its new (read, write) capacity, refused as AWS
+    refuses it: throughput for an on-demand table's index, an Update of nothing, the capacity it already has.
+    None when it changes nothing logstore keeps (OnDemandThroughput or WarmThroughput only)."""
+    if billing == "PAY_PER_REQUEST":
+        if pt is not None:
+            raise ValidationException(INVALID + "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified "
+                                      f"for index: {name} when BillingMode is PAY_PER_REQUEST")
+        if not update.get("OnDemandThroughput") and not update.get("WarmThroughput"):
+            raise ValidationException(INVALID + f"The only Updates for index: {name} when TableThroughputMode is "
+                                      "PAY_PER_REQUEST can be to OnDemandThroughput, WarmThroughput")
+        return None
+    if pt is None:
+        if update.get("OnDemandThroughput") or update.get("WarmThroughput"):
+            return None
+        raise ValidationException(INVALID + f"ProvisionedThroughput must be specified for index: {name}")
+    sub = Checks(pt)
+    rcu = sub.integer("ReadCapacityUnits", required=True, min_value=1)
+    wcu = sub.integer("WriteCapacityUnits", required=True, min_value=1)
+    sub.done()
+    current = next(ix.get("ProvisionedThroughput") or {} for ix in tdef.indexes["gsi"] if ix["IndexName"] == name)
+    now = (current.get("ReadCapacityUnits"), current.get("WriteCapacityUnits"))
+    if tdef.billing_mode == "PROVISIONED" and now == (rcu, wcu):
+        raise ValidationException(
+            f"The provisioned throughput for the index {name} will not change. The requested value equals the "
+            f"current value. Current ReadCapacityUnits provisioned for the index: {now[0]}. Requested "
+            f"ReadCapacityUnits: {rcu}. Current WriteCapacityUnits provisioned for the index: {now[1]}. Requested "
+            f"WriteCapacityUnits: {wcu}. Refer to the Amazon DynamoDB Developer Guide for current limits and how to "
+            "request higher limits.")
+    return rcu, wcu
 
 
 class TablesService:
@@ -260,10 +297,12 @@ class TablesService:
             changes["deletion_protection"] = bool(request["DeletionProtectionEnabled"])
         if table_class is not None:
             changes["table_class"] = table_class
-        create, delete, definitions = self._gsi_updates(tdef, request, billing or tdef.billing_mode)
+        create, delete, definitions, index_throughput = self._gsi_updates(tdef, request,
+                                                                          billing or tdef.billing_mode)
         tdef = self.tables.update(name, stream=None if spec is None else spec[0],
                                   view_type=spec[1] if spec else None, changes=changes or None,
-                                  create_gsi=create, delete_gsi=delete, attribute_definitions=definitions)
+                                  create_gsi=create, delete_gsi=delete, attribute_definitions=definitions,
+                                  index_throughput=index_throughput)
         return {"TableDescription": self._describe(tdef)}
 
     def _throughput_change(self, tdef, checks: Checks, billing: str | None) -> dict:
@@ -288,12 +327,20 @@ class TablesService:
                     write_capacity=wcu or tdef.write_capacity)
 
     @staticmethod
-    def _gsi_updates(tdef, request: dict, billing: str) -> tuple[dict | None, str | None, tuple | None]:
+    def _gsi_updates(tdef, request: dict, billing: str
+                     ) -> tuple[dict | None, str | None, tuple | None, dict[str, tuple[int, int]] | None]:
         """UpdateTable's GlobalSecondaryIndexUpdates: (the GSI to create, validated; the name of the GSI to delete;
-        the table's attribute definitions with the request's added). One Create or Delete per request, as AWS."""
+        the table's attribute definitions with the request's added; {GSI name: its new (read, write) capacity},
+        the Updates'). One Create or Delete per request, as AWS. A switch to PROVISIONED needs every GSI's
+        throughput."""
         updates = request.get("GlobalSecondaryIndexUpdates")
+        throughputs: dict[str, tuple[int, int]] = {}
         if updates is None:
-            return None, None, None
+            updates = []
+            if billing == "PROVISIONED" and tdef.billing_mode != "PROVISIONED" and tdef.indexes.get("gsi"):
+                raise ValidationException(INVALID + "ProvisionedThroughput must be specified for index: "
+                                          f"{tdef.indexes['gsi'][0]['IndexName']}")
+            return None, None, None, None
         create = delete = None
         creates_or_deletes = 0
         named: set[str] = set()
@@ -323,10 +370,14 @@ class TablesService:
             if u is not None:
                 sub = Checks(u)
                 index_name = sub.string("IndexName", required=True, min_len=3, max_len=255)
+                pt = sub.get("ProvisionedThroughput")
                 sub.done()
                 if tdef.index(index_name) is None or not tdef.index(index_name).is_global:
                     raise ResourceNotFoundException(f"Requested resource not found: Index: {index_name} not found "
                                                     f"in Table: {tdef.name}")
+                throughput = _index_throughput(tdef, index_name, u, pt, billing)
+                if throughput is not None:
+                    throughputs[index_name] = throughput
                 continue
             creates_or_deletes += 1
             if d is not None:
@@ -357,7 +408,12 @@ class TablesService:
             used = {k["AttributeName"] for k in create["KeySchema"]}
             definitions = tuple(tdef.attribute_definitions) + tuple(
                 (n, t) for n, t in types.items() if n in used and n not in dict(tdef.attribute_definitions))
-        return create, delete, definitions
+        if billing == "PROVISIONED" and tdef.billing_mode != "PROVISIONED":
+            for ix in tdef.indexes.get("gsi") or ():
+                if ix["IndexName"] not in throughputs and ix["IndexName"] != delete:
+                    raise ValidationException(INVALID + f"ProvisionedThroughput must be specified for index: "
+                                              f"{ix['IndexName']}")
+        return create, delete, definitions, throughputs or None
 
     def delete_table(self, request: dict) -> dict:
         checks = Checks(request)

@@ -40,6 +40,19 @@ TTL_MAX_BATCHES = 100                           # per table per round; the rest 
 TTL_MAX_PAST_MS = 5 * 365 * 24 * 3600 * 1000   # AWS ignores expiry times more than five years in the past
 
 
+def _with_index_throughput(tdef: TableDef, throughput: dict[str, tuple[int, int]]) -> TableDef:
+    """``tdef`` with its GSIs' stored capacity set from ``throughput`` ({name: (read, write)}); on an on-demand
+    table, with none."""
+    gsis = []
+    for ix in tdef.indexes.get(GSI) or ():
+        ix = {k: v for k, v in ix.items() if k != "ProvisionedThroughput" or tdef.billing_mode != "PAY_PER_REQUEST"}
+        if ix["IndexName"] in throughput and tdef.billing_mode != "PAY_PER_REQUEST":
+            rcu, wcu = throughput[ix["IndexName"]]
+            ix["ProvisionedThroughput"] = {"ReadCapacityUnits": rcu, "WriteCapacityUnits": wcu}
+        gsis.append(ix)
+    return replace(tdef, indexes=dict(tdef.indexes, gsi=gsis)) if gsis else tdef
+
+
 def _not_found(name: str) -> ResourceNotFoundException:
     return ResourceNotFoundException(f"Requested resource not found: Table: {name} not found")
 
@@ -113,11 +126,13 @@ class TableEngine:
 
     def update(self, name: str, *, stream: bool | None = None, view_type: str | None = None,
                changes: dict | None = None, create_gsi: dict | None = None, delete_gsi: str | None = None,
-               attribute_definitions: tuple | None = None) -> TableDef:
+               attribute_definitions: tuple | None = None,
+               index_throughput: dict[str, tuple[int, int]] | None = None) -> TableDef:
         """Enable (``stream=True`` with ``view_type``) or disable (``stream=False``) the stream, replace plain
-        fields (billing, capacity, deletion protection, table class: the time of a change of class kept), create
-        a GSI (``create_gsi``: its stored description, validated; with the table's new ``attribute_definitions``)
-        or delete one (``delete_gsi``: its name)."""
+        fields (billing, capacity, deletion protection, table class: the time of a change of class kept), set GSIs'
+        capacity (``index_throughput``: {name: (read, write)}; an on-demand table's GSIs keep none), create a GSI
+        (``create_gsi``: its stored description, validated; with the table's new ``attribute_definitions``) or
+        delete one (``delete_gsi``: its name)."""
         def update(txn):
             tdef = self.catalog.get(txn, name)
             if tdef is None:
@@ -127,6 +142,8 @@ class TableEngine:
                 tdef = replace(tdef, **changes)
                 if moved:
                     tdef = replace(tdef, table_class_updated_ms=self.streams.now(txn))
+            if index_throughput or (changes and tdef.billing_mode == "PAY_PER_REQUEST"):
+                tdef = _with_index_throughput(tdef, index_throughput or {})
             if create_gsi is not None or delete_gsi is not None:
                 tdef = self._change_gsi(txn, tdef, create_gsi, delete_gsi, attribute_definitions)
             if stream is True:

@@ -404,3 +404,58 @@ def test_update_table_ignores_attribute_definitions_no_created_index_uses(db):
                         "Projection": {"ProjectionType": "ALL"}, "ProvisionedThroughput": PT}}])
     names = {d["AttributeName"] for d in db.describe_table(TableName=table)["Table"]["AttributeDefinitions"]}
     assert names == {"pk", "a", "c"}
+
+
+def _gsi_table(db, billing):
+    throughput = {"BillingMode": "PROVISIONED", "ProvisionedThroughput": PT} if billing == "PROVISIONED" else {}
+    return make_table(db, more=(("a", "S"),), stream=None, **throughput, GlobalSecondaryIndexes=[
+        {"IndexName": "gsi1", "KeySchema": [{"AttributeName": "a", "KeyType": "HASH"}],
+         "Projection": {"ProjectionType": "ALL"}, **({"ProvisionedThroughput": PT} if throughput else {})}])
+
+
+def _gsi_throughput(db, table):
+    (gsi,) = db.describe_table(TableName=table)["Table"]["GlobalSecondaryIndexes"]
+    return gsi["ProvisionedThroughput"]["ReadCapacityUnits"], gsi["ProvisionedThroughput"]["WriteCapacityUnits"]
+
+
+@pytest.mark.parametrize("billing, update, says", [
+    ("PROVISIONED", {"ProvisionedThroughput": PT},
+     "The provisioned throughput for the index gsi1 will not change. The requested value equals the current value. "
+     "Current ReadCapacityUnits provisioned for the index: 5. Requested ReadCapacityUnits: 5. Current "
+     "WriteCapacityUnits provisioned for the index: 5. Requested WriteCapacityUnits: 5. Refer to the Amazon "
+     "DynamoDB Developer Guide for current limits and how to request higher limits."),
+    ("PROVISIONED", {}, INVALID + "ProvisionedThroughput must be specified for index: gsi1"),
+    ("PAY_PER_REQUEST", {"ProvisionedThroughput": PT},
+     INVALID + "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified for index: gsi1 when BillingMode "
+               "is PAY_PER_REQUEST"),
+    ("PAY_PER_REQUEST", {}, INVALID + "The only Updates for index: gsi1 when TableThroughputMode is "
+                                      "PAY_PER_REQUEST can be to OnDemandThroughput, WarmThroughput"),
+    ("PAY_PER_REQUEST", {"WarmThroughput": {}},
+     INVALID + "WarmThroughput must have at least one of ReadUnitsPerSecond or WriteUnitsPerSecond specified for "
+               "index: gsi1"),
+])
+def test_an_index_update_is_refused_as_aws_refuses_it(db, billing, update, says):
+    table = _gsi_table(db, billing)
+    before = db.describe_table(TableName=table)["Table"]
+    r = db.refused("update_table", TableName=table,
+                   GlobalSecondaryIndexUpdates=[{"Update": {"IndexName": "gsi1", **update}}])
+    assert (r.code, r.message) == ("ValidationException", says), r
+    assert db.describe_table(TableName=table)["Table"] == before
+
+
+def test_an_index_update_sets_its_throughput_and_a_billing_switch_carries_the_indexes(db):
+    table = _gsi_table(db, "PROVISIONED")
+    db.update_table(TableName=table, GlobalSecondaryIndexUpdates=[{"Update": {
+        "IndexName": "gsi1", "ProvisionedThroughput": {"ReadCapacityUnits": 7, "WriteCapacityUnits": 3}}}])
+    assert _gsi_throughput(db, table) == (7, 3)
+    db.update_table(TableName=table, BillingMode="PAY_PER_REQUEST")
+    assert _gsi_throughput(db, table) == (0, 0)          # an on-demand table's indexes are described with zeros
+    r = db.refused("update_table", TableName=table, BillingMode="PROVISIONED", ProvisionedThroughput=PT)
+    assert (r.code, r.message) == ("ValidationException",
+                                   INVALID + "ProvisionedThroughput must be specified for index: gsi1")
+    db.update_table(TableName=table, BillingMode="PROVISIONED", ProvisionedThroughput=PT,
+                    GlobalSecondaryIndexUpdates=[{"Update": {"IndexName": "gsi1", "ProvisionedThroughput": {
+                        "ReadCapacityUnits": 2, "WriteCapacityUnits": 2}}}])
+    described = db.describe_table(TableName=table)["Table"]
+    assert described["BillingModeSummary"]["BillingMode"] == "PROVISIONED"
+    assert _gsi_throughput(db, table) == (2, 2)
