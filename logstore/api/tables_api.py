@@ -102,6 +102,25 @@ def _one_kind_of_update(request: dict) -> None:
         raise ValidationException(INVALID + "You cannot create or delete index while changing stream status")
 
 
+def _sse(request: dict) -> dict | None:
+    """CreateTable's or UpdateTable's SSESpecification, refused as AWS refuses it (its live words, 2026-10), then
+    ignored: logstore keeps no keys (docs/streams-compat.md)."""
+    sse = request.get("SSESpecification")
+    if sse is None:
+        return None
+    sse_type, key = sse.get("SSEType"), sse.get("KMSMasterKeyId")
+    if not sse.get("Enabled"):
+        if sse_type is not None:
+            raise ValidationException(INVALID + "SSEType can not be specified if Enabled is false")
+        if key is not None:
+            raise ValidationException(INVALID + "KMSMasterKeyId can not be specified if Enabled is false")
+    elif sse_type == "AES256":
+        raise ValidationException(INVALID + "SSEType AES256 is not supported")
+    elif key is not None and sse_type != "KMS":
+        raise ValidationException(INVALID + "SSEType KMS is required if KMSMasterKeyId is specified")
+    return sse
+
+
 def _index_throughput(tdef, name: str, update: dict, pt: dict | None, billing: str) -> tuple[int, int] | None:
     """A GlobalSecondaryIndexUpdate's Update of GSI ``name``: its new (read, write) capacity, refused as AWS
     refuses it: throughput for an on-demand table's index, an Update of nothing, the capacity it already has.
@@ -242,6 +261,7 @@ class TablesService:
                                       "of attributes defined in AttributeDefinitions")
         mode, rcu, wcu = self._throughput(checks, billing, required=True)
         self._on_demand_throughput(request, mode, updating=False)
+        _sse(request)
         spec = self._stream_spec(request.get("StreamSpecification"), creating=True)
         tags = self._tags(request)
         tdef = self.tables.create(dict(
@@ -287,7 +307,10 @@ class TablesService:
         checks.done()
         table_class = _table_class(request)
         _one_kind_of_update(request)
+        sse = _sse(request)
         tdef = self.tables.get(name)
+        if sse is not None and not sse.get("Enabled"):   # every table is encrypted with a key of AWS's own
+            raise ValidationException(INVALID + "Table is already encrypted by default")
         spec = self._stream_spec(request.get("StreamSpecification"))
         changes = {}
         if billing is not None or request.get("ProvisionedThroughput") is not None:

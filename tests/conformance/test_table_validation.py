@@ -77,6 +77,17 @@ BAD = {
             {"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "x", "KeyType": "RANGE"}],
             "Projection": {"ProjectionType": "KEYS_ONLY"}} for i in range(6)]),
         INVALID + "Number of LocalSecondaryIndexes exceeds per-table limit of 5"),
+    "SSEType with encryption disabled": (
+        _table(SSESpecification={"Enabled": False, "SSEType": "KMS"}),
+        INVALID + "SSEType can not be specified if Enabled is false"),
+    "a KMS key with encryption disabled": (
+        _table(SSESpecification={"Enabled": False, "KMSMasterKeyId": "alias/k"}),
+        INVALID + "KMSMasterKeyId can not be specified if Enabled is false"),
+    "SSEType AES256": (
+        _table(SSESpecification={"Enabled": True, "SSEType": "AES256"}), INVALID + "SSEType AES256 is not supported"),
+    "a KMS key without SSEType KMS": (
+        _table(SSESpecification={"Enabled": True, "KMSMasterKeyId": "alias/k"}),
+        INVALID + "SSEType KMS is required if KMSMasterKeyId is specified"),
     "OnDemandThroughput on a provisioned table": (
         _table(BillingMode="PROVISIONED", ProvisionedThroughput={"ReadCapacityUnits": 1, "WriteCapacityUnits": 1},
                OnDemandThroughput={"MaxWriteRequestUnits": 100}),
@@ -266,6 +277,9 @@ UPDATE_REFUSALS = {
         "PROVISIONED", {"OnDemandThroughput": {"MaxReadRequestUnits": 100}},
         INVALID + "MaxReadRequestUnits for OnDemandThroughput cannot be specified when the table BillingMode is "
                   "PROVISIONED"),
+    "encryption disabled on a table encrypted by default": (
+        "PAY_PER_REQUEST", {"SSESpecification": {"Enabled": False}},
+        INVALID + "Table is already encrypted by default"),
     "an OnDemandThroughput maximum of 0": (
         "PAY_PER_REQUEST", {"OnDemandThroughput": {"MaxWriteRequestUnits": 0}},
         INVALID + "Requested MaxWriteRequestUnits for OnDemandThroughput for table is outside of valid range"),
