@@ -11,9 +11,10 @@ from logstore.errors import ConstraintViolations, ResourceNotFoundException, Val
 from logstore.stream import VIEW_TYPES
 from logstore.tables import TableEngine
 from logstore.tables.catalog import TABLE_CLASSES
+from logstore.tables.engine import INDEX_EXISTS
 
 from . import render
-from .tags_api import MAX_TAGS, validated_tags
+from .tags_api import validated_tags
 from .validation import Checks, table_name
 
 KEY_TYPES = ("S", "N", "B")
@@ -390,6 +391,12 @@ class TablesService:
                 named.add(index_name)
             if c is not None and request.get("AttributeDefinitions") is None:
                 raise ValidationException(INVALID + f"AttributeDefinitions is not specified for index: {index_name}")
+            if c is not None and isinstance(index_name, str) and tdef.index(index_name) is not None:
+                raise ValidationException(INDEX_EXISTS)   # judged before the index's own definition, as AWS
+            if (d or u) is not None and isinstance(index_name, str) and tdef.index(index_name) is not None \
+                    and not tdef.index(index_name).is_global:
+                raise ValidationException(f"Cannot {'delete' if d is not None else 'update'} an index that is not "
+                                          f"a GlobalSecondaryIndex: {index_name}")
             if u is not None:
                 sub = Checks(u)
                 index_name = sub.string("IndexName", required=True, min_len=3, max_len=255)
@@ -427,7 +434,7 @@ class TablesService:
             create = stored[0]
             if any(ix["IndexName"] == create["IndexName"] for kind in ("gsi", "lsi")
                    for ix in tdef.indexes.get(kind) or ()):
-                raise ValidationException(INVALID + f"Index with name {create['IndexName']} already exists")
+                raise ValidationException(INDEX_EXISTS)
             used = {k["AttributeName"] for k in create["KeySchema"]}
             definitions = tuple(tdef.attribute_definitions) + tuple(
                 (n, t) for n, t in types.items() if n in used and n not in dict(tdef.attribute_definitions))

@@ -32,6 +32,8 @@ from .keycodec import stored_key
 from .writes import Mutation, StaleTable, Writer
 from logstore.storage.txn import Txn
 
+# AWS's answer to a GSI Create naming an index the table has
+INDEX_EXISTS = "Attempting to create an index which already exists"
 # AWS's answer to a tag set over its limit (TagResource, UntagResource, CreateTable)
 TOO_MANY_TAGS = "Number of Tags exceed the current limit for the provided ResourceArn"
 
@@ -171,8 +173,7 @@ class TableEngine:
         if create is not None:
             index_name = create["IndexName"]
             if tdef.index(index_name) is not None or any(ix["IndexName"] == index_name for ix in gsis):
-                raise ValidationException(f"One or more parameter values were invalid: Index with name "
-                                          f"{index_name} already exists")
+                raise ValidationException(INDEX_EXISTS)
             index_no = self.counters.allocate(txn, "index")
             gsis.append(dict(create, index_no=index_no, status=CREATING))
             tdef = replace(tdef, indexes=dict(tdef.indexes, gsi=gsis),

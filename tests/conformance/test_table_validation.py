@@ -473,3 +473,27 @@ def test_an_index_update_sets_its_throughput_and_a_billing_switch_carries_the_in
     described = db.describe_table(TableName=table)["Table"]
     assert described["BillingModeSummary"]["BillingMode"] == "PROVISIONED"
     assert _gsi_throughput(db, table) == (2, 2)
+
+
+def test_an_index_create_or_delete_of_an_index_the_table_has_is_refused_in_aws_words(db):
+    table = make_table(db, keys=(("pk", "S"), ("sk", "S")), more=(("a", "S"), ("x", "S")), stream=None,
+                       GlobalSecondaryIndexes=[{"IndexName": "gsi1", "Projection": {"ProjectionType": "ALL"},
+                                                "KeySchema": [{"AttributeName": "a", "KeyType": "HASH"}]}],
+                       LocalSecondaryIndexes=[{"IndexName": "lsi1", "Projection": {"ProjectionType": "ALL"},
+                                               "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
+                                                             {"AttributeName": "x", "KeyType": "RANGE"}]}])
+    before = db.describe_table(TableName=table)["Table"]
+    for name in ("gsi1", "lsi1"):   # judged before the Create's own definition (no Projection here)
+        r = db.refused("update_table", TableName=table, AttributeDefinitions=[{"AttributeName": "a",
+                                                                              "AttributeType": "S"}],
+                       GlobalSecondaryIndexUpdates=[{"Create": {
+                           "IndexName": name, "KeySchema": [{"AttributeName": "a", "KeyType": "HASH"}]}}])
+        assert (r.code, r.message) == ("ValidationException", "Attempting to create an index which already exists")
+    r = db.refused("update_table", TableName=table, GlobalSecondaryIndexUpdates=[{"Delete": {"IndexName": "lsi1"}}])
+    assert (r.code, r.message) == ("ValidationException",
+                                   "Cannot delete an index that is not a GlobalSecondaryIndex: lsi1")
+    r = db.refused("update_table", TableName=table, GlobalSecondaryIndexUpdates=[{"Update": {
+        "IndexName": "lsi1", "OnDemandThroughput": {"MaxReadRequestUnits": 5}}}])
+    assert (r.code, r.message) == ("ValidationException",
+                                   "Cannot update an index that is not a GlobalSecondaryIndex: lsi1")
+    assert db.describe_table(TableName=table)["Table"] == before
