@@ -247,8 +247,6 @@ class TablesService:
                                           + ("" if types[n] == t else f" (defined as {types[n]} and as {t})"))
             types[n] = t
         names = _key_schema(schema)
-        if len(set(names)) != len(names):
-            raise ValidationException(INVALID + "Duplicate key attribute names in KeySchema")
         missing = [n for n in names if n not in types]
         if missing:
             raise ValidationException(INVALID + "Some index key attributes are not defined in AttributeDefinitions. "
@@ -483,17 +481,20 @@ PROJECTION_TYPES = ["ALL", "KEYS_ONLY", "INCLUDE"]
 
 
 def _key_schema(schema: list) -> list[str]:
-    """The attribute names of a KeySchema (table or index): HASH first, then an optional RANGE."""
-    names = []
-    for i, element in enumerate(schema):
+    """The attribute names of a KeySchema (table or index): HASH first, then an optional RANGE of another name
+    (one name twice is judged before the key types, as AWS)."""
+    names, roles = [], []
+    for element in schema:
         sub = Checks(element)
-        name = sub.string("AttributeName", required=True, min_len=1, max_len=255)
-        role = sub.string("KeyType", required=True, enum=["HASH", "RANGE"])
+        names.append(sub.string("AttributeName", required=True, min_len=1, max_len=255))
+        roles.append(sub.string("KeyType", required=True, enum=["HASH", "RANGE"]))
         sub.done()
+    if len(names) == 2 and names[0] == names[1]:
+        raise ValidationException("Both the Hash Key and the Range Key element in the KeySchema have the same name")
+    for i, role in enumerate(roles):
         if role != ("HASH" if i == 0 else "RANGE"):
             raise ValidationException("Invalid KeySchema: The first KeySchemaElement is not a HASH key type" if i == 0
                                       else "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type")
-        names.append(name)
     return names
 
 
@@ -527,9 +528,6 @@ def _indexes(request: dict, types: dict, table_keys: list[str], billing: str) ->
             keys = _key_schema(schema)
             if not keys:
                 raise ValidationException(INVALID + f"Index KeySchema must not be empty for index: {name}")
-            if len(keys) == 2 and keys[0] == keys[1]:
-                raise ValidationException("Both the Hash Key and the Range Key element in the KeySchema have the "
-                                          "same name")
             missing = [k for k in keys if k not in types]
             if missing:
                 raise ValidationException(INVALID + "Some index key attributes are not defined in "

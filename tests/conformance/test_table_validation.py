@@ -72,6 +72,15 @@ BAD = {
                                         "ProvisionedThroughput": {"ReadCapacityUnits": 1,
                                                                   "WriteCapacityUnits": 1}}]),
         INVALID + "ProvisionedThroughput should not be specified for index: gsi when BillingMode is PAY_PER_REQUEST"),
+    "the table's hash and range key one attribute": (
+        _with(_table(LocalSecondaryIndexes=None, AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}]),
+              ("KeySchema", 1, "AttributeName"), "pk"),
+        "Both the Hash Key and the Range Key element in the KeySchema have the same name"),
+    "one name twice as HASH: the name judged first": (
+        _with(_table(LocalSecondaryIndexes=None, AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                     KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "pk", "KeyType": "HASH"}]),
+              ("TableName",), unique("ct")),
+        "Both the Hash Key and the Range Key element in the KeySchema have the same name"),
     "six LSIs": (
         _table(LocalSecondaryIndexes=[{"IndexName": f"lsi{i}", "KeySchema": [
             {"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "x", "KeyType": "RANGE"}],
