@@ -243,8 +243,7 @@ class TablesService:
             t = sub.string("AttributeType", required=True, enum=list(KEY_TYPES))
             sub.done()
             if n in types:
-                raise ValidationException(INVALID + f"Duplicate AttributeName found in AttributeDefinitions: {n}"
-                                          + ("" if types[n] == t else f" (defined as {types[n]} and as {t})"))
+                raise ValidationException(f"Attribute Name is duplicated: {n}")
             types[n] = t
         names = _key_schema(schema)
         missing = [n for n in names if n not in types]
@@ -588,5 +587,5 @@ def _check_non_key_attributes(non_key: list | None, index: str) -> None:
             raise ValidationException(INVALID + f"NonKeyAttributes names must be 1 to {MAX_KEY_NAME} characters "
                                       f"long; index: {index}, name length: {len(attr)}")
         if attr in seen:
-            raise ValidationException(INVALID + f"Duplicate attribute in NonKeyAttributes: {attr}, index: {index}")
+            raise ValidationException(INVALID + f"Duplicate element in NonKeyAttributes: {attr}")
         seen.add(attr)

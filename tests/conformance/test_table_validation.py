@@ -40,10 +40,10 @@ def _with(request, path, value):
 BAD = {
     "attribute defined twice, two types": (
         _with(_table(), ("AttributeDefinitions", 2), {"AttributeName": "pk", "AttributeType": "N"}),
-        INVALID + "Duplicate AttributeName found in AttributeDefinitions: pk"),
+        "Attribute Name is duplicated: pk"),
     "attribute defined twice, one type": (
         _with(_table(), ("AttributeDefinitions", 2), {"AttributeName": "sk", "AttributeType": "S"}),
-        INVALID + "Duplicate AttributeName found in AttributeDefinitions: sk"),
+        "Attribute Name is duplicated: sk"),
     "LSI range key is its hash key": (
         _with(_table(), ("LocalSecondaryIndexes", 0, "KeySchema", 1, "AttributeName"), "pk"),
         "Both the Hash Key and the Range Key element in the KeySchema have the same name"),
@@ -53,7 +53,7 @@ BAD = {
     "NonKeyAttributes twice": (
         _with(_table(), ("LocalSecondaryIndexes", 0, "Projection"),
               {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["a", "b", "a"]}),
-        INVALID + "Duplicate attribute in NonKeyAttributes: a"),
+        INVALID + "Duplicate element in NonKeyAttributes: a"),
     "NonKeyAttributes name of 256": (
         _with(_table(), ("LocalSecondaryIndexes", 0, "Projection"),
               {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["a" * 256]}),
