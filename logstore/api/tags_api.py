@@ -29,7 +29,12 @@ class TagsService:
     def _table(self, checks: Checks) -> str:
         arn = checks.string("ResourceArn", required=True, min_len=1, max_len=1283)
         checks.done()
+        if not arn.startswith("arn:"):
+            raise ValidationException(f"One or more parameter values were invalid: ARNs must start with 'arn:': {arn}")
         parts = ids.parse_table_arn(arn)
+        if parts is not None and re.fullmatch(r"[a-zA-Z0-9_.-]{3,255}/index/.+", parts[3]):
+            raise ValidationException("One or more parameter values were invalid: Invalid resource arn provided, "
+                                      f"only table or stream is accepted. Provided resource arn: {arn}")
         if parts is None or parts[0] != "aws" or not re.fullmatch(r"[a-zA-Z0-9_.-]{3,255}", parts[3]):
             raise ValidationException(f"Invalid TableArn: Invalid ResourceArn provided as input {arn}")
         _, region, account, name = parts
