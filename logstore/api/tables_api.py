@@ -127,10 +127,7 @@ def _index_throughput(tdef, name: str, update: dict, pt: dict | None, billing: s
     refuses it: throughput for an on-demand table's index, an Update of nothing, the capacity it already has.
     None when it changes nothing logstore keeps (OnDemandThroughput or WarmThroughput only)."""
     if billing == "PAY_PER_REQUEST":
-        if pt is not None:
-            raise ValidationException(INVALID + "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified "
-                                      f"for index: {name} when BillingMode is PAY_PER_REQUEST")
-        if not update.get("OnDemandThroughput") and not update.get("WarmThroughput"):
+        if pt is not None or (not update.get("OnDemandThroughput") and not update.get("WarmThroughput")):
             raise ValidationException(INVALID + f"The only Updates for index: {name} when TableThroughputMode is "
                                       "PAY_PER_REQUEST can be to OnDemandThroughput, WarmThroughput")
         return None
@@ -197,7 +194,8 @@ class TablesService:
             return mode, 0, 0
         if pt is None:
             if required:
-                raise ValidationException("No provisioned throughput specified for the table")
+                raise ValidationException(INVALID + "ReadCapacityUnits and WriteCapacityUnits must both be specified "
+                                          "when BillingMode is PROVISIONED")
             return mode, 0, 0
         sub = Checks(pt)
         rcu = sub.integer("ReadCapacityUnits", required=True, min_value=1)
@@ -215,8 +213,9 @@ class TablesService:
             if value is None:
                 continue
             if mode == "PROVISIONED":
-                raise ValidationException(INVALID + f"{member} for OnDemandThroughput cannot be specified when the "
-                                          "table BillingMode is PROVISIONED")
+                raise ValidationException(INVALID + f"{member} for OnDemandThroughput cannot be specified when "
+                                          + ("the table BillingMode is PROVISIONED" if updating
+                                             else "table BillingMode is PROVISIONED."))
             if value < 1 and not (updating and value == -1):
                 raise ValidationException(INVALID + f"Requested {member} for OnDemandThroughput for table is outside "
                                           "of valid range")
@@ -427,7 +426,8 @@ class TablesService:
                 if n in types and types[n] != t:
                     raise ValidationException(INVALID + f"Cannot change the type of attribute {n}")
                 types[n] = t
-            stored = _indexes({"GlobalSecondaryIndexes": [create]}, types, list(tdef.key_names), billing)["gsi"]
+            stored = _indexes({"GlobalSecondaryIndexes": [create]}, types, list(tdef.key_names), billing,
+                              creating=False)["gsi"]
             create = stored[0]
             if any(ix["IndexName"] == create["IndexName"] for kind in ("gsi", "lsi")
                    for ix in tdef.indexes.get(kind) or ()):
@@ -497,9 +497,10 @@ def _key_schema(schema: list) -> list[str]:
     return names
 
 
-def _indexes(request: dict, types: dict, table_keys: list[str], billing: str) -> dict:
-    """Validate CreateTable's LocalSecondaryIndexes / GlobalSecondaryIndexes into the stored form
-    ``{"lsi": [...], "gsi": [...]}`` (each: IndexName, KeySchema, Projection; a GSI also ProvisionedThroughput)."""
+def _indexes(request: dict, types: dict, table_keys: list[str], billing: str, creating: bool = True) -> dict:
+    """Validate CreateTable's LocalSecondaryIndexes / GlobalSecondaryIndexes (or, not ``creating``, UpdateTable's
+    GSI Create) into the stored form ``{"lsi": [...], "gsi": [...]}`` (each: IndexName, KeySchema, Projection; a
+    GSI also ProvisionedThroughput)."""
     out: dict[str, list] = {"lsi": [], "gsi": []}
     seen: set[str] = set()
     projected = 0
@@ -558,8 +559,10 @@ def _indexes(request: dict, types: dict, table_keys: list[str], billing: str) ->
                 if billing == "PAY_PER_REQUEST" and throughput is not None:
                     raise ValidationException(INVALID + f"ProvisionedThroughput should not be specified for index: "
                                               f"{name} when BillingMode is PAY_PER_REQUEST")
-                if billing == "PROVISIONED" and throughput is None:
-                    raise ValidationException(INVALID + f"ProvisionedThroughput must be specified for index: {name}")
+                if billing == "PROVISIONED" and throughput is None:   # AWS's words differ by operation
+                    raise ValidationException(INVALID + (f"ProvisionedThroughput is not specified for index: {name}"
+                                                         if creating else "Both ReadCapacityUnits and "
+                                                         f"WriteCapacityUnits must be specified for index: {name}"))
                 if throughput is not None:
                     sub = Checks(throughput)
                     rcu = sub.integer("ReadCapacityUnits", required=True, min_value=1)

@@ -68,7 +68,7 @@ def test_a_provisioned_table_needs_gsi_throughput(store):
         store.create_table(TableName="tab", KeySchema=KEYS, AttributeDefinitions=DEFS,
                            ProvisionedThroughput={"ReadCapacityUnits": 1, "WriteCapacityUnits": 1},
                            GlobalSecondaryIndexes=[gsi()])
-    assert err.value.message == ("One or more parameter values were invalid: ProvisionedThroughput must be specified "
+    assert err.value.message == ("One or more parameter values were invalid: ProvisionedThroughput is not specified "
                                  "for index: g_index")
     store.create_table(TableName="tab", KeySchema=KEYS, AttributeDefinitions=DEFS,
                        ProvisionedThroughput={"ReadCapacityUnits": 1, "WriteCapacityUnits": 1},

@@ -100,8 +100,11 @@ BAD = {
     "OnDemandThroughput on a provisioned table": (
         _table(BillingMode="PROVISIONED", ProvisionedThroughput={"ReadCapacityUnits": 1, "WriteCapacityUnits": 1},
                OnDemandThroughput={"MaxWriteRequestUnits": 100}),
-        INVALID + "MaxWriteRequestUnits for OnDemandThroughput cannot be specified when the table BillingMode is "
-                  "PROVISIONED"),
+        INVALID + "MaxWriteRequestUnits for OnDemandThroughput cannot be specified when table BillingMode is "
+                  "PROVISIONED."),
+    "a provisioned table without throughput": (
+        _table(BillingMode=None), INVALID + "ReadCapacityUnits and WriteCapacityUnits must both be specified when "
+                                            "BillingMode is PROVISIONED"),
     "an OnDemandThroughput maximum of -1": (
         _table(OnDemandThroughput={"MaxReadRequestUnits": -1}),
         INVALID + "Requested MaxReadRequestUnits for OnDemandThroughput for table is outside of valid range"),
@@ -264,6 +267,10 @@ UPDATE_REFUSALS = {
         "PAY_PER_REQUEST", {"AttributeDefinitions": [{"AttributeName": "x", "AttributeType": "S"}],
                             "GlobalSecondaryIndexUpdates": [{"Delete": {"IndexName": "byx"}}] + GSI_CREATE},
         INVALID + "Only one global secondary index update per index is allowed simultaneously. Index: byx"),
+    "an index created on a provisioned table without throughput": (
+        "PROVISIONED", {"AttributeDefinitions": [{"AttributeName": "x", "AttributeType": "S"}],
+                        "GlobalSecondaryIndexUpdates": GSI_CREATE},
+        INVALID + "Both ReadCapacityUnits and WriteCapacityUnits must be specified for index: byx"),
     "an index created without AttributeDefinitions": (
         "PAY_PER_REQUEST", {"GlobalSecondaryIndexUpdates": GSI_CREATE},
         INVALID + "AttributeDefinitions is not specified for index: byx"),
@@ -449,8 +456,8 @@ def _gsi_throughput(db, table):
      "DynamoDB Developer Guide for current limits and how to request higher limits."),
     ("PROVISIONED", {}, INVALID + "ProvisionedThroughput must be specified for index: gsi1"),
     ("PAY_PER_REQUEST", {"ProvisionedThroughput": PT},
-     INVALID + "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified for index: gsi1 when BillingMode "
-               "is PAY_PER_REQUEST"),
+     INVALID + "The only Updates for index: gsi1 when TableThroughputMode is PAY_PER_REQUEST can be to "
+               "OnDemandThroughput, WarmThroughput"),
     ("PAY_PER_REQUEST", {}, INVALID + "The only Updates for index: gsi1 when TableThroughputMode is "
                                       "PAY_PER_REQUEST can be to OnDemandThroughput, WarmThroughput"),
     ("PAY_PER_REQUEST", {"WarmThroughput": {}},
