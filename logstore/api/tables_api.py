@@ -353,14 +353,8 @@ class TablesService:
         the table's attribute definitions with the request's added; {GSI name: its new (read, write) capacity},
         the Updates'). One Create or Delete per request, as AWS. A switch to PROVISIONED needs every GSI's
         throughput."""
-        updates = request.get("GlobalSecondaryIndexUpdates")
+        updates = request.get("GlobalSecondaryIndexUpdates") or []
         throughputs: dict[str, tuple[int, int]] = {}
-        if updates is None:
-            updates = []
-            if billing == "PROVISIONED" and tdef.billing_mode != "PROVISIONED" and tdef.indexes.get("gsi"):
-                raise ValidationException(INVALID + "ProvisionedThroughput must be specified for index: "
-                                          f"{tdef.indexes['gsi'][0]['IndexName']}")
-            return None, None, None, None
         create = delete = None
         creates_or_deletes = 0
         named: set[str] = set()
