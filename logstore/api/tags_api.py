@@ -35,10 +35,11 @@ class TagsService:
         if parts is not None and re.fullmatch(r"[a-zA-Z0-9_.-]{3,255}/index/.+", parts[3]):
             raise ValidationException("One or more parameter values were invalid: Invalid resource arn provided, "
                                       f"only table or stream is accepted. Provided resource arn: {arn}")
-        if parts is None or parts[0] != "aws" or not re.fullmatch(r"[a-zA-Z0-9_.-]{3,255}", parts[3]):
+        if parts is None or parts[0] != "aws" or not re.fullmatch(r"[a-zA-Z0-9_.-]{3,255}", parts[3]) \
+                or parts[1] != self.region:   # another region's ARN too, as AWS answered it live (2026-10)
             raise ValidationException(f"Invalid TableArn: Invalid ResourceArn provided as input {arn}")
         _, region, account, name = parts
-        if (region, account) != (self.region, self.account):
+        if account != self.account:
             raise _not_found(arn)
         return name
 
