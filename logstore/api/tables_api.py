@@ -273,10 +273,7 @@ class TablesService:
     def _tags(request: dict) -> dict:
         """CreateTable's Tags, checked as TagResource checks them (none is fine here)."""
         given = request.get("Tags")
-        if given is None:
-            return {}
-        tags = validated_tags(given, at_least_one=False)
-        return tags
+        return {} if given is None else validated_tags(given, at_least_one=False)
 
     def describe_table(self, request: dict) -> dict:
         checks = Checks(request)
@@ -423,9 +420,6 @@ class TablesService:
             stored = _indexes({"GlobalSecondaryIndexes": [create]}, types, list(tdef.key_names), billing,
                               creating=False)["gsi"]
             create = stored[0]
-            if any(ix["IndexName"] == create["IndexName"] for kind in ("gsi", "lsi")
-                   for ix in tdef.indexes.get(kind) or ()):
-                raise ValidationException(INDEX_EXISTS)
             used = {k["AttributeName"] for k in create["KeySchema"]}
             definitions = tuple(tdef.attribute_definitions) + tuple(
                 (n, t) for n, t in types.items() if n in used and n not in dict(tdef.attribute_definitions))

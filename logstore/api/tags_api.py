@@ -64,8 +64,7 @@ class TagsService:
         if not keys:
             raise ValidationException("Atleast one Tag Key needs to be provided as Input.")
         for key in keys:                     # each a str: members.py checked the list's type
-            if not 1 <= len(key) <= 128:
-                raise ValidationException(f"The Tag Key provided is invalid, Key: {key}")
+            _check_key(key)
         if len(keys) > MAX_TAGS:
             raise ValidationException(TOO_MANY_TAGS)
         self._call(name, request["ResourceArn"], remove=keys)
@@ -88,6 +87,12 @@ def _allowed(text: str) -> bool:
     return all(c.isalnum() or c.isspace() or c in "_.:/=+-@" for c in text)
 
 
+def _check_key(key: str | None) -> None:
+    """A tag key of TagResource, UntagResource or CreateTable: 1..128 characters of AWS's tag alphabet."""
+    if key is None or not 1 <= len(key) <= 128 or not _allowed(key):
+        raise ValidationException(f"The Tag Key provided is invalid, Key: {'null' if key is None else key}")
+
+
 def validated_tags(tags: list, *, at_least_one: bool) -> dict:
     """TagResource's (``at_least_one``) and CreateTable's ``Tags`` as {key: value}: each key 1..128 and each value
     0..256 characters of AWS's tag alphabet, no ``aws:`` key, no key twice, at most 50; the first fault refused in
@@ -97,8 +102,7 @@ def validated_tags(tags: list, *, at_least_one: bool) -> dict:
     out: dict[str, str] = {}
     for tag in tags:                         # each a dict of str: members.py checked the types
         key, value = tag.get("Key"), tag.get("Value")
-        if key is None or not 1 <= len(key) <= 128 or not _allowed(key):
-            raise ValidationException(f"The Tag Key provided is invalid, Key: {'null' if key is None else key}")
+        _check_key(key)
         if value is None or len(value) > 256 or not _allowed(value):
             raise ValidationException("The Tag Value provided is invalid, Value: "
                                       f"{'null' if value is None else value}")
