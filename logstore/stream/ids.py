@@ -5,7 +5,9 @@
 * Stream labels: the UTC creation time ``YYYY-MM-DDTHH:MM:SS.mmm``; unique per table (bumped 1 ms on a clash).
 * Table ARNs: ``arn:aws:dynamodb:<region>:<account>:table/<table>``; stream ARNs: the table's ARN and
   ``/stream/<label>``. Lambda function ARNs (the processors' failure records):
-  ``arn:aws:lambda:<region>:<account>:function:<name>``.
+  ``arn:aws:lambda:<region>:<account>:function:<name>``. KMS key ARNs (a table's SSEDescription):
+  ``arn:aws:kms:<region>:<account>:key/<key id>``, or ``...:alias/<name>`` for a key named by its alias; the
+  account's AWS managed key for DynamoDB (``alias/aws/dynamodb``) has a key id derived from region and account.
 * Shard ids: ``shardId-<20-digit creation ms>-<8 hex>``, 37 characters; sorting them sorts by creation time.
 * Event ids: 32 lowercase hex characters, a keyed hash of (stream, sequence number) under the store's own random
   event key (``event_key``: 32 bytes made when a store is created, kept in it). A record keeps its id however often
@@ -20,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import re
 import struct
+import uuid
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Sequence
 
@@ -72,6 +75,24 @@ def stream_arn(region: str, account: str, table: str, label: str) -> str:
 def function_arn(region: str, account: str, function: str) -> str:
     """A Lambda function's ARN (the processors name themselves so in their failure records)."""
     return f"arn:aws:lambda:{region}:{account}:function:{function}"
+
+
+MANAGED_KMS_ALIAS = "alias/aws/dynamodb"
+_MANAGED_KMS_KEYS = uuid.UUID("6f0d3f36-6a3c-4b8e-9a55-1f1b0d7c2e41")   # namespace of the managed keys' ids
+
+
+def kms_key_arn(region: str, account: str, key: str | None) -> str:
+    """The ARN a table's SSEDescription names for SSESpecification's KMSMasterKeyId ``key`` (a key id, a key ARN,
+    an alias name or an alias ARN, as KMS takes them); None or ``alias/aws/dynamodb``: the account's AWS managed
+    key for DynamoDB, whose id is the same for one region and account every time. Without a KMS to ask, an alias
+    stays an alias ARN (AWS names the key it points at)."""
+    if key is None or key == MANAGED_KMS_ALIAS:
+        key = str(uuid.uuid5(_MANAGED_KMS_KEYS, f"{region}:{account}"))
+    if key.startswith("arn:"):
+        return key
+    if key.startswith("alias/"):
+        return f"arn:aws:kms:{region}:{account}:{key}"
+    return f"arn:aws:kms:{region}:{account}:key/{key}"
 
 
 def parse_stream_arn(arn: str) -> tuple[str, str, str, str] | None:

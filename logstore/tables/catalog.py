@@ -42,6 +42,7 @@ class TableDef:
     deletion_protection: bool = False
     table_class: str | None = None                    # as CreateTable or UpdateTable set it; None: never set
     table_class_updated_ms: int | None = None         # when an UpdateTable last changed table_class
+    sse_kms_key: str | None = None                    # the KMS key ARN of SSEType KMS; None: AWS's own key
 
     key_names: tuple[str, ...] = field(init=False, default=())  # derived from key_schema; not stored
     index_defs: tuple["IndexDef", ...] = field(init=False, default=())  # derived from indexes; not stored

@@ -34,6 +34,10 @@ from logstore.storage.txn import Txn
 
 # AWS's answer to a GSI Create naming an index the table has
 INDEX_EXISTS = "Attempting to create an index which already exists"
+# UpdateTable's SSESpecification naming the key a table is already encrypted with: AWS's own, or a KMS key
+SSE_DEFAULT = "One or more parameter values were invalid: Table is already encrypted by default"
+SSE_SAME_KEY = ("One or more parameter values were invalid: Table is already encrypted with given KMSMasterKeyId. "
+                "Use KMSMasterKeyId parameter if you want to change Master Key")
 # AWS's answer to a tag set over its limit (TagResource, UntagResource, CreateTable)
 TOO_MANY_TAGS = "Number of Tags exceed the current limit for the provided ResourceArn"
 
@@ -131,7 +135,8 @@ class TableEngine:
                attribute_definitions: tuple | None = None,
                index_throughput: dict[str, tuple[int, int]] | None = None) -> TableDef:
         """Enable (``stream=True`` with ``view_type``) or disable (``stream=False``) the stream, replace plain
-        fields (billing, capacity, deletion protection, table class: the time of a change of class kept), set GSIs'
+        fields (billing, capacity, deletion protection, table class: the time of a change of class kept; the SSE key,
+        refused when it is the key the table has), set GSIs'
         capacity (``index_throughput``: {name: (read, write)}; an on-demand table's GSIs keep none), create a GSI
         (``create_gsi``: its stored description, validated; with the table's new ``attribute_definitions``) or
         delete one (``delete_gsi``: its name)."""
@@ -140,6 +145,8 @@ class TableEngine:
             if tdef is None:
                 raise _not_found(name)
             if changes:
+                if "sse_kms_key" in changes and changes["sse_kms_key"] == tdef.sse_kms_key:
+                    raise ValidationException(SSE_DEFAULT if tdef.sse_kms_key is None else SSE_SAME_KEY)
                 moved = "table_class" in changes and changes["table_class"] != (tdef.table_class or STANDARD)
                 tdef = replace(tdef, **changes)
                 if moved:

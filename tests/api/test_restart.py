@@ -2,10 +2,12 @@
 keep increasing."""
 from __future__ import annotations
 
+import msgpack
 import pytest
 
 from apihelpers import Api, MINUTE_MS, item
 from logstore.errors import ExpiredIteratorException
+from logstore.tables.catalog import TableDef
 
 
 def _seqs(records):
@@ -89,6 +91,33 @@ def test_restart_keeps_the_table_class_and_when_it_changed(open_store, tmp_path,
 
     store = open_store(path)
     assert store.describe_table(TableName="orders")["Table"]["TableClassSummary"] == summary
+
+
+def test_restart_keeps_the_kms_key_and_a_definition_without_one_reads_as_aws_own_key(open_store, tmp_path, clock):
+    path = tmp_path / "restart"
+    store = open_store(path)
+    Api(store, clock).create_table("orders")
+    Api(store, clock).create_table("plain")
+    sse = store.update_table(TableName="orders", SSESpecification={
+        "Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": "alias/orders"})["TableDescription"]["SSEDescription"]
+    assert sse["KMSMasterKeyArn"].endswith(":alias/orders")
+    store.close()
+
+    store = open_store(path)
+    assert store.describe_table(TableName="orders")["Table"]["SSEDescription"] == sse
+    assert "SSEDescription" not in store.describe_table(TableName="plain")["Table"]
+
+
+def test_a_table_definition_written_before_later_fields_reads_with_their_defaults():
+    """Fields added within format version 2 (docs/format.md "Table definition") read as nil when absent."""
+    tdef = TableDef("orders", 1, (("pk", "S"),), (("pk", "S"),), 0, "id", table_class="STANDARD",
+                    table_class_updated_ms=5, sse_kms_key="arn:aws:kms:us-east-1:000000000000:key/k")
+    fields = msgpack.unpackb(tdef.to_msgpack(), raw=False)
+    for later in ("table_class", "table_class_updated_ms", "sse_kms_key"):
+        del fields[later]
+    old = TableDef.from_msgpack(msgpack.packb(fields, use_bin_type=True))
+    assert (old.table_class, old.table_class_updated_ms, old.sse_kms_key) == (None, None, None)
+    assert old.name == "orders" and old.key_schema == (("pk", "S"),)
 
 
 def test_restart_with_an_earlier_clock_keeps_numbers_and_times_monotonic(open_store, tmp_path, clock):

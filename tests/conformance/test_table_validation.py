@@ -397,6 +397,66 @@ def test_table_class_is_described_once_set_and_its_change_dated(db):
     assert db.describe_table(TableName=cold["TableName"])["Table"]["TableClassSummary"] == summary
 
 
+def _arn_of(description):
+    return (description.get("SSEDescription") or {}).get("KMSMasterKeyArn")
+
+
+def test_a_kms_key_is_described_as_aws_describes_it(db):
+    """SSESpecification Enabled: the account's AWS managed key unless a KMSMasterKeyId names one (a key id, a key
+    ARN or an alias, each as an ARN); AWS's own key (no SSESpecification, or Enabled false) is not described."""
+    region_account = db.describe_table(TableName=make_table(db))["Table"]["TableArn"].split(":")[3:5]
+    kms = "arn:aws:kms:{}:{}:".format(*region_account)
+    key_id = "1234abcd-12ab-34cd-56ef-1234567890ab"
+    for sse, arn in (({"Enabled": True}, None),
+                     ({"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": "alias/aws/dynamodb"}, None),
+                     ({"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": key_id}, kms + "key/" + key_id),
+                     ({"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": kms + "key/" + key_id},
+                      kms + "key/" + key_id),
+                     ({"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": "alias/mine"}, kms + "alias/mine")):
+        request = _table(SSESpecification=sse)
+        created = db.create_table(**request)["TableDescription"]
+        described = db.describe_table(TableName=request["TableName"])["Table"]
+        assert created["SSEDescription"] == described["SSEDescription"], sse
+        assert described["SSEDescription"]["Status"] == "ENABLED" and described["SSEDescription"]["SSEType"] == "KMS"
+        if arn is None:   # the managed key: a key ARN of this region and account, the same for every table
+            assert _arn_of(described).startswith(kms + "key/") and len(_arn_of(described)) == len(kms + "key/" + key_id)
+            assert _arn_of(described) == _arn_of(db.create_table(**_table(SSESpecification={"Enabled": True}))[
+                "TableDescription"])
+        else:
+            assert _arn_of(described) == arn
+    for sse in (None, {"Enabled": False}):
+        request = _table() if sse is None else _table(SSESpecification=sse)
+        assert "SSEDescription" not in db.create_table(**request)["TableDescription"]
+        assert "SSEDescription" not in db.describe_table(TableName=request["TableName"])["Table"]
+
+
+def test_update_table_moves_a_table_between_keys_and_refuses_the_key_it_has(db):
+    table = make_table(db)
+    moved = db.update_table(TableName=table, SSESpecification={"Enabled": True})["TableDescription"]
+    managed = _arn_of(moved)
+    assert managed and db.describe_table(TableName=table)["Table"]["SSEDescription"] == moved["SSEDescription"]
+    same_key = INVALID + ("Table is already encrypted with given KMSMasterKeyId. Use KMSMasterKeyId parameter if you "
+                          "want to change Master Key")
+    for again in ({"Enabled": True}, {"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": managed}):
+        r = db.refused("update_table", TableName=table, SSESpecification=again)
+        assert (r.code, r.message) == ("ValidationException", same_key)
+    other = managed.rsplit("/", 1)[0] + "/1234abcd-12ab-34cd-56ef-1234567890ab"
+    changed = db.update_table(TableName=table, SSESpecification={"Enabled": True, "SSEType": "KMS",
+                                                                  "KMSMasterKeyId": other})["TableDescription"]
+    assert _arn_of(changed) == other
+    before = db.describe_table(TableName=table)["Table"]
+    r = db.refused("update_table", TableName=table, SSESpecification={"Enabled": True, "SSEType": "KMS",
+                                                                       "KMSMasterKeyId": other})
+    assert (r.code, r.message) == ("ValidationException", same_key)
+    assert db.describe_table(TableName=table)["Table"] == before
+    # back to AWS's own key: no longer described, and a second time is AWS's "already encrypted by default"
+    assert "SSEDescription" not in db.update_table(TableName=table, SSESpecification={"Enabled": False})[
+        "TableDescription"]
+    assert "SSEDescription" not in db.describe_table(TableName=table)["Table"]
+    r = db.refused("update_table", TableName=table, SSESpecification={"Enabled": False})
+    assert (r.code, r.message) == ("ValidationException", INVALID + "Table is already encrypted by default")
+
+
 def test_an_index_update_of_the_wrong_type_is_refused(db):
     table = make_table(db)
     before = db.describe_table(TableName=table)["Table"]
