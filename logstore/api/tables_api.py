@@ -307,7 +307,7 @@ class TablesService:
         table_class = _table_class(request)
         _one_kind_of_update(request)
         sse = _sse(request)
-        tdef = self.tables.get(name)
+        tdef = before = self.tables.get(name)
         spec = self._stream_spec(request.get("StreamSpecification"))
         changes = {}
         if billing is not None or request.get("ProvisionedThroughput") is not None:
@@ -317,15 +317,21 @@ class TablesService:
             changes["deletion_protection"] = bool(request["DeletionProtectionEnabled"])
         if table_class is not None:
             changes["table_class"] = table_class
-        if sse is not None:   # the engine refuses the key the table already has
+        if sse is not None:   # the engine refuses AWS's own key, or the ARN of the key, the table already has
             changes["sse_kms_key"] = self._sse_key(sse)
         create, delete, definitions, index_throughput = self._gsi_updates(tdef, request,
                                                                           billing or tdef.billing_mode)
         tdef = self.tables.update(name, stream=None if spec is None else spec[0],
                                   view_type=spec[1] if spec else None, changes=changes or None,
                                   create_gsi=create, delete_gsi=delete, attribute_definitions=definitions,
-                                  index_throughput=index_throughput)
-        return {"TableDescription": self._describe(tdef)}
+                                  index_throughput=index_throughput,
+                                  sse_named=None if sse is None else sse.get("KMSMasterKeyId"))
+        out = self._describe(tdef)
+        key = tdef.sse_kms_key or before.sse_kms_key
+        if sse is not None and key is not None:   # AWS answers an encryption change as under way: the new key,
+            # or the one being left for AWS's own
+            out["SSEDescription"] = {"Status": "UPDATING", "SSEType": "KMS", "KMSMasterKeyArn": key}
+        return {"TableDescription": out}
 
     def _throughput_change(self, tdef, checks: Checks, billing: str | None) -> dict:
         """UpdateTable's BillingMode and ProvisionedThroughput as changes of ``tdef``, refused as AWS refuses them:

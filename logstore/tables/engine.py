@@ -34,7 +34,8 @@ from logstore.storage.txn import Txn
 
 # AWS's answer to a GSI Create naming an index the table has
 INDEX_EXISTS = "Attempting to create an index which already exists"
-# UpdateTable's SSESpecification naming the key a table is already encrypted with: AWS's own, or a KMS key
+# UpdateTable's SSESpecification asking for AWS's own key on a table that has it, or naming by its ARN the KMS key
+# a table has (AWS takes any other spelling of the same key as a new encryption)
 SSE_DEFAULT = "One or more parameter values were invalid: Table is already encrypted by default"
 SSE_SAME_KEY = ("One or more parameter values were invalid: Table is already encrypted with given KMSMasterKeyId. "
                 "Use KMSMasterKeyId parameter if you want to change Master Key")
@@ -133,11 +134,12 @@ class TableEngine:
     def update(self, name: str, *, stream: bool | None = None, view_type: str | None = None,
                changes: dict | None = None, create_gsi: dict | None = None, delete_gsi: str | None = None,
                attribute_definitions: tuple | None = None,
-               index_throughput: dict[str, tuple[int, int]] | None = None) -> TableDef:
+               index_throughput: dict[str, tuple[int, int]] | None = None,
+               sse_named: str | None = None) -> TableDef:
         """Enable (``stream=True`` with ``view_type``) or disable (``stream=False``) the stream, replace plain
-        fields (billing, capacity, deletion protection, table class: the time of a change of class kept; the SSE key,
-        refused when it is the key the table has), set GSIs'
-        capacity (``index_throughput``: {name: (read, write)}; an on-demand table's GSIs keep none), create a GSI
+        fields (billing, capacity, deletion protection, table class: the time of a change of class kept; the SSE key:
+        AWS's own (None) refused on a table that has it, and ``sse_named``, the KMSMasterKeyId as the request gave
+        it, refused when it is the ARN of the key the table has), set GSIs' capacity (``index_throughput``: {name: (read, write)}; an on-demand table's GSIs keep none), create a GSI
         (``create_gsi``: its stored description, validated; with the table's new ``attribute_definitions``) or
         delete one (``delete_gsi``: its name)."""
         def update(txn):
@@ -145,8 +147,10 @@ class TableEngine:
             if tdef is None:
                 raise _not_found(name)
             if changes:
-                if "sse_kms_key" in changes and changes["sse_kms_key"] == tdef.sse_kms_key:
-                    raise ValidationException(SSE_DEFAULT if tdef.sse_kms_key is None else SSE_SAME_KEY)
+                if "sse_kms_key" in changes and changes["sse_kms_key"] is None and tdef.sse_kms_key is None:
+                    raise ValidationException(SSE_DEFAULT)
+                if sse_named is not None and sse_named == tdef.sse_kms_key:
+                    raise ValidationException(SSE_SAME_KEY)
                 moved = "table_class" in changes and changes["table_class"] != (tdef.table_class or STANDARD)
                 tdef = replace(tdef, **changes)
                 if moved:

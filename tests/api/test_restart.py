@@ -98,9 +98,10 @@ def test_restart_keeps_the_kms_key_and_a_definition_without_one_reads_as_aws_own
     store = open_store(path)
     Api(store, clock).create_table("orders")
     Api(store, clock).create_table("plain")
-    sse = store.update_table(TableName="orders", SSESpecification={
-        "Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": "alias/orders"})["TableDescription"]["SSEDescription"]
-    assert sse["KMSMasterKeyArn"].endswith(":alias/orders")
+    store.update_table(TableName="orders", SSESpecification={
+        "Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": "alias/orders"})
+    sse = store.describe_table(TableName="orders")["Table"]["SSEDescription"]
+    assert sse["KMSMasterKeyArn"].endswith(":alias/orders") and sse["Status"] == "ENABLED"
     store.close()
 
     store = open_store(path)

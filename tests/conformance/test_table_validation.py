@@ -430,31 +430,44 @@ def test_a_kms_key_is_described_as_aws_describes_it(db):
         assert "SSEDescription" not in db.describe_table(TableName=request["TableName"])["Table"]
 
 
-def test_update_table_moves_a_table_between_keys_and_refuses_the_key_it_has(db):
+def test_update_table_moves_a_table_between_keys_and_refuses_the_arn_of_the_key_it_has(db):
+    """As AWS answered it live (2026-10): the change is answered as UPDATING and described ENABLED after; any
+    spelling of the key a table has but its ARN is taken as a new encryption, the exact ARN is refused."""
     table = make_table(db)
     moved = db.update_table(TableName=table, SSESpecification={"Enabled": True})["TableDescription"]
     managed = _arn_of(moved)
-    assert managed and db.describe_table(TableName=table)["Table"]["SSEDescription"] == moved["SSEDescription"]
+    assert moved["SSEDescription"] == {"Status": "UPDATING", "SSEType": "KMS", "KMSMasterKeyArn": managed}
+    assert db.describe_table(TableName=table)["Table"]["SSEDescription"] == {
+        "Status": "ENABLED", "SSEType": "KMS", "KMSMasterKeyArn": managed}
+    for again in ({"Enabled": True}, {"Enabled": True, "SSEType": "KMS"},
+                  {"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": "alias/aws/dynamodb"}):
+        assert _arn_of(db.update_table(TableName=table, SSESpecification=again)["TableDescription"]) == managed
     same_key = INVALID + ("Table is already encrypted with given KMSMasterKeyId. Use KMSMasterKeyId parameter if you "
                           "want to change Master Key")
-    for again in ({"Enabled": True}, {"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": managed}):
-        r = db.refused("update_table", TableName=table, SSESpecification=again)
-        assert (r.code, r.message) == ("ValidationException", same_key)
-    other = managed.rsplit("/", 1)[0] + "/1234abcd-12ab-34cd-56ef-1234567890ab"
-    changed = db.update_table(TableName=table, SSESpecification={"Enabled": True, "SSEType": "KMS",
-                                                                  "KMSMasterKeyId": other})["TableDescription"]
-    assert _arn_of(changed) == other
     before = db.describe_table(TableName=table)["Table"]
     r = db.refused("update_table", TableName=table, SSESpecification={"Enabled": True, "SSEType": "KMS",
-                                                                       "KMSMasterKeyId": other})
+                                                                       "KMSMasterKeyId": managed})
     assert (r.code, r.message) == ("ValidationException", same_key)
     assert db.describe_table(TableName=table)["Table"] == before
-    # back to AWS's own key: no longer described, and a second time is AWS's "already encrypted by default"
-    assert "SSEDescription" not in db.update_table(TableName=table, SSESpecification={"Enabled": False})[
-        "TableDescription"]
+    key_id = "1234abcd-12ab-34cd-56ef-1234567890ab"
+    other = managed.rsplit("/", 1)[0] + "/" + key_id
+    for spelling in (key_id, other):   # by id: a new encryption with the key; by its ARN once it is the table's
+        if spelling == other:
+            r = db.refused("update_table", TableName=table, SSESpecification={"Enabled": True, "SSEType": "KMS",
+                                                                               "KMSMasterKeyId": spelling})
+            assert (r.code, r.message) == ("ValidationException", same_key)
+        else:
+            changed = db.update_table(TableName=table, SSESpecification={
+                "Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": spelling})["TableDescription"]
+            assert _arn_of(changed) == other
+    # back to AWS's own key: answered with the key being left, then not described; a second time is AWS's
+    # "already encrypted by default"
+    left = db.update_table(TableName=table, SSESpecification={"Enabled": False})["TableDescription"]
+    assert left["SSEDescription"] == {"Status": "UPDATING", "SSEType": "KMS", "KMSMasterKeyArn": other}
     assert "SSEDescription" not in db.describe_table(TableName=table)["Table"]
-    r = db.refused("update_table", TableName=table, SSESpecification={"Enabled": False})
-    assert (r.code, r.message) == ("ValidationException", INVALID + "Table is already encrypted by default")
+    for spec in ({"Enabled": False}, {}):
+        r = db.refused("update_table", TableName=table, SSESpecification=spec)
+        assert (r.code, r.message) == ("ValidationException", INVALID + "Table is already encrypted by default")
 
 
 def test_an_index_update_of_the_wrong_type_is_refused(db):
