@@ -161,6 +161,8 @@ def table(tdef: TableDef, region: str, account: str, stream: StreamInfo | None, 
         out["TableClassSummary"] = {"TableClass": tdef.table_class}
         if tdef.table_class_updated_ms is not None:
             out["TableClassSummary"]["LastUpdateDateTime"] = tdef.table_class_updated_ms / 1000
+    if tdef.on_demand_throughput is not None:   # only the maximums set, as AWS describes them
+        out["OnDemandThroughput"] = dict(tdef.on_demand_throughput)
     if tdef.sse_kms_key is not None:   # a KMS key (AWS's own key is not described, as AWS does not)
         out["SSEDescription"] = {"Status": "ENABLED", "SSEType": "KMS", "KMSMasterKeyArn": tdef.sse_kms_key}
     stats = index_stats or {}

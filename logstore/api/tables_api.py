@@ -10,7 +10,7 @@ from __future__ import annotations
 from logstore.errors import ConstraintViolations, ResourceNotFoundException, ValidationException
 from logstore.stream import VIEW_TYPES, ids
 from logstore.tables import TableEngine
-from logstore.tables.catalog import TABLE_CLASSES
+from logstore.tables.catalog import ON_DEMAND_MEMBERS, TABLE_CLASSES
 from logstore.tables.engine import INDEX_EXISTS
 
 from . import render
@@ -121,6 +121,30 @@ def _sse(request: dict) -> dict | None:
     return sse
 
 
+def _maximums(odt: dict | None, mode: str, updating: bool, index: str | None = None) -> dict[str, int] | None:
+    """An OnDemandThroughput (a table's, or GSI ``index``'s) as its maximums given, {member: value}, refused as AWS
+    refuses it: none on a provisioned table, each maximum at least 1 (UpdateTable's -1 takes one away). None when
+    it gives none."""
+    out = {}
+    for member in ON_DEMAND_MEMBERS:
+        value = (odt or {}).get(member)
+        if value is None:
+            continue
+        if mode == "PROVISIONED":
+            raise ValidationException(INVALID + (
+                f"{member} for OnDemandThroughput for index: {index} cannot be specified when table BillingMode is "
+                "PROVISIONED." if index is not None else
+                f"{member} for OnDemandThroughput cannot be specified when the table BillingMode is PROVISIONED"
+                if updating else f"{member} for OnDemandThroughput cannot be specified when table BillingMode is "
+                "PROVISIONED."))
+        if value < 1 and not (updating and value == -1):
+            where = "table" if index is None else f"index : {index}"
+            raise ValidationException(INVALID + f"Requested {member} for OnDemandThroughput for {where} is outside "
+                                      "of valid range")
+        out[member] = value
+    return out or None
+
+
 def _index_throughput(tdef, name: str, update: dict, pt: dict | None, billing: str) -> tuple[int, int] | None:
     """A GlobalSecondaryIndexUpdate's Update of GSI ``name``: its new (read, write) capacity, refused as AWS
     refuses it: throughput for an on-demand table's index, an Update of nothing, the capacity it already has.
@@ -207,23 +231,6 @@ class TablesService:
         sub.done()
         return mode, rcu, wcu
 
-    @staticmethod
-    def _on_demand_throughput(request: dict, mode: str, updating: bool) -> None:
-        """The table's OnDemandThroughput, refused as AWS refuses it, then ignored (docs/streams-compat.md): none on
-        a provisioned table, each maximum at least 1 (UpdateTable's -1 takes a maximum away)."""
-        odt = request.get("OnDemandThroughput") or {}
-        for member in ("MaxReadRequestUnits", "MaxWriteRequestUnits"):
-            value = odt.get(member)
-            if value is None:
-                continue
-            if mode == "PROVISIONED":
-                raise ValidationException(INVALID + f"{member} for OnDemandThroughput cannot be specified when "
-                                          + ("the table BillingMode is PROVISIONED" if updating
-                                             else "table BillingMode is PROVISIONED."))
-            if value < 1 and not (updating and value == -1):
-                raise ValidationException(INVALID + f"Requested {member} for OnDemandThroughput for table is outside "
-                                          "of valid range")
-
     # -- tables --------------------------------------------------------------------------------------------------
 
     def create_table(self, request: dict) -> dict:
@@ -261,7 +268,7 @@ class TablesService:
             raise ValidationException(INVALID + "Number of attributes in KeySchema does not exactly match number "
                                       "of attributes defined in AttributeDefinitions")
         mode, rcu, wcu = self._throughput(checks, billing, required=True)
-        self._on_demand_throughput(request, mode, updating=False)
+        on_demand = _maximums(request.get("OnDemandThroughput"), mode, updating=False)
         sse = _sse(request)
         spec = self._stream_spec(request.get("StreamSpecification"), creating=True)
         tags = self._tags(request)
@@ -270,7 +277,7 @@ class TablesService:
             attribute_definitions=tuple(types.items()), billing_mode=mode, read_capacity=rcu,
             write_capacity=wcu, indexes=indexes, tags=tags,
             deletion_protection=bool(request.get("DeletionProtectionEnabled")), table_class=table_class,
-            sse_kms_key=None if sse is None else self._sse_key(sse)),
+            sse_kms_key=None if sse is None else self._sse_key(sse), on_demand_throughput=on_demand),
             spec[1] if spec and spec[0] else None)
         return {"TableDescription": self._describe(tdef)}
 
@@ -312,21 +319,25 @@ class TablesService:
         changes = {}
         if billing is not None or request.get("ProvisionedThroughput") is not None:
             changes.update(self._throughput_change(tdef, checks, billing))
-        self._on_demand_throughput(request, billing or tdef.billing_mode, updating=True)
+        on_demand = _maximums(request.get("OnDemandThroughput"), billing or tdef.billing_mode, updating=True)
         if request.get("DeletionProtectionEnabled") is not None:
             changes["deletion_protection"] = bool(request["DeletionProtectionEnabled"])
         if table_class is not None:
             changes["table_class"] = table_class
         if sse is not None:   # the engine refuses AWS's own key, or the ARN of the key, the table already has
             changes["sse_kms_key"] = self._sse_key(sse)
-        create, delete, definitions, index_throughput = self._gsi_updates(tdef, request,
-                                                                          billing or tdef.billing_mode)
+        create, delete, definitions, index_throughput, index_on_demand = self._gsi_updates(
+            tdef, request, billing or tdef.billing_mode)
         tdef = self.tables.update(name, stream=None if spec is None else spec[0],
                                   view_type=spec[1] if spec else None, changes=changes or None,
                                   create_gsi=create, delete_gsi=delete, attribute_definitions=definitions,
-                                  index_throughput=index_throughput,
+                                  index_throughput=index_throughput, on_demand=on_demand,
+                                  index_on_demand=index_on_demand,
                                   sse_named=None if sse is None else sse.get("KMSMasterKeyId"))
         out = self._describe(tdef)
+        if on_demand is not None:   # AWS's answer names a maximum taken away as -1 (DescribeTable leaves it out)
+            echoed = dict(out.get("OnDemandThroughput") or {}, **{m: -1 for m, v in on_demand.items() if v == -1})
+            out["OnDemandThroughput"] = {m: echoed[m] for m in ON_DEMAND_MEMBERS if m in echoed}
         key = tdef.sse_kms_key or before.sse_kms_key
         if sse is not None and key is not None:   # AWS answers an encryption change as under way: the new key,
             # or the one being left for AWS's own
@@ -356,13 +367,15 @@ class TablesService:
 
     @staticmethod
     def _gsi_updates(tdef, request: dict, billing: str
-                     ) -> tuple[dict | None, str | None, tuple | None, dict[str, tuple[int, int]] | None]:
+                     ) -> tuple[dict | None, str | None, tuple | None, dict[str, tuple[int, int]] | None,
+                                dict[str, dict[str, int]] | None]:
         """UpdateTable's GlobalSecondaryIndexUpdates: (the GSI to create, validated; the name of the GSI to delete;
-        the table's attribute definitions with the request's added; {GSI name: its new (read, write) capacity},
-        the Updates'). One Create or Delete per request, as AWS. A switch to PROVISIONED needs every GSI's
-        throughput."""
+        the table's attribute definitions with the request's added; {GSI name: its new (read, write) capacity} and
+        {GSI name: its OnDemandThroughput maximums given (``_maximums``)}, the Updates'). One Create or Delete per
+        request, as AWS. A switch to PROVISIONED needs every GSI's throughput."""
         updates = request.get("GlobalSecondaryIndexUpdates") or []
         throughputs: dict[str, tuple[int, int]] = {}
+        on_demand: dict[str, dict[str, int]] = {}
         create = delete = None
         creates_or_deletes = 0
         named: set[str] = set()
@@ -406,6 +419,9 @@ class TablesService:
                 throughput = _index_throughput(tdef, index_name, u, pt, billing)
                 if throughput is not None:
                     throughputs[index_name] = throughput
+                maximums = _maximums(u.get("OnDemandThroughput"), billing, updating=True, index=index_name)
+                if maximums is not None:
+                    on_demand[index_name] = maximums
                 continue
             creates_or_deletes += 1
             if d is not None:
@@ -439,7 +455,7 @@ class TablesService:
                 if ix["IndexName"] not in throughputs and ix["IndexName"] != delete:
                     raise ValidationException(INVALID + f"ProvisionedThroughput must be specified for index: "
                                               f"{ix['IndexName']}")
-        return create, delete, definitions, throughputs or None
+        return create, delete, definitions, throughputs or None, on_demand or None
 
     def delete_table(self, request: dict) -> dict:
         checks = Checks(request)
@@ -499,7 +515,7 @@ def _key_schema(schema: list) -> list[str]:
 def _indexes(request: dict, types: dict, table_keys: list[str], billing: str, creating: bool = True) -> dict:
     """Validate CreateTable's LocalSecondaryIndexes / GlobalSecondaryIndexes (or, not ``creating``, UpdateTable's
     GSI Create) into the stored form ``{"lsi": [...], "gsi": [...]}`` (each: IndexName, KeySchema, Projection; a
-    GSI also ProvisionedThroughput)."""
+    GSI also ProvisionedThroughput, and OnDemandThroughput's maximums when given)."""
     out: dict[str, list] = {"lsi": [], "gsi": []}
     seen: set[str] = set()
     projected = 0
@@ -568,6 +584,9 @@ def _indexes(request: dict, types: dict, table_keys: list[str], billing: str, cr
                     wcu = sub.integer("WriteCapacityUnits", required=True, min_value=1)
                     sub.done()
                     stored["ProvisionedThroughput"] = {"ReadCapacityUnits": rcu, "WriteCapacityUnits": wcu}
+                maximums = _maximums(ix.get("OnDemandThroughput"), billing, updating=False, index=name)
+                if maximums is not None:
+                    stored["OnDemandThroughput"] = maximums
             out[kind].append(stored)
         if kind == "lsi" and len(out["lsi"]) > MAX_LSI:
             raise ValidationException(INVALID + f"Number of LocalSecondaryIndexes exceeds per-table limit of {MAX_LSI}")

@@ -43,6 +43,7 @@ class TableDef:
     table_class: str | None = None                    # as CreateTable or UpdateTable set it; None: never set
     table_class_updated_ms: int | None = None         # when an UpdateTable last changed table_class
     sse_kms_key: str | None = None                    # the KMS key ARN of SSEType KMS; None: AWS's own key
+    on_demand_throughput: dict[str, int] | None = None  # OnDemandThroughput's maximums set; None: none
 
     key_names: tuple[str, ...] = field(init=False, default=())  # derived from key_schema; not stored
     index_defs: tuple["IndexDef", ...] = field(init=False, default=())  # derived from indexes; not stored
@@ -93,6 +94,7 @@ class TableDef:
 
 
 GSI, LSI, TTL = "gsi", "lsi", "ttl"
+ON_DEMAND_MEMBERS = ("MaxReadRequestUnits", "MaxWriteRequestUnits")   # an OnDemandThroughput's, in AWS's order
 TABLE_CLASSES = ("STANDARD", "STANDARD_INFREQUENT_ACCESS")   # DynamoDB's, in its model's order
 STANDARD = TABLE_CLASSES[0]                                   # a table's class until one is set
 ACTIVE, CREATING = "ACTIVE", "CREATING"

@@ -25,7 +25,7 @@ from logstore.errors import (LimitExceededException, ResourceInUseException,
 from logstore.storage import Counters, Environment
 from logstore.stream import StreamEngine, StreamInfo
 
-from .catalog import ACTIVE, CREATING, GSI, LSI, STANDARD, TTL, TableCatalog, TableDef
+from .catalog import ACTIVE, CREATING, GSI, LSI, ON_DEMAND_MEMBERS, STANDARD, TTL, TableCatalog, TableDef
 from .indexes import BUILD, DROP, DROP_TABLE, JOB_BATCH, IndexEntries, IndexJobs, expiry_ms
 from .items import ItemStore, encoded_key, table_prefix
 from .keycodec import stored_key
@@ -56,6 +56,32 @@ def _with_index_throughput(tdef: TableDef, throughput: dict[str, tuple[int, int]
         if ix["IndexName"] in throughput and tdef.billing_mode != "PAY_PER_REQUEST":
             rcu, wcu = throughput[ix["IndexName"]]
             ix["ProvisionedThroughput"] = {"ReadCapacityUnits": rcu, "WriteCapacityUnits": wcu}
+        gsis.append(ix)
+    return replace(tdef, indexes=dict(tdef.indexes, gsi=gsis)) if gsis else tdef
+
+
+def _maximums(current: dict[str, int] | None, given: dict[str, int]) -> dict[str, int] | None:
+    """OnDemandThroughput maximums ``current`` changed by an UpdateTable's ``given``: each member given set, -1
+    taking it away (AWS merges them so); None when none is left."""
+    out = dict(current or {})
+    for member, value in given.items():
+        if value == -1:
+            out.pop(member, None)
+        else:
+            out[member] = value
+    return {m: out[m] for m in ON_DEMAND_MEMBERS if m in out} or None
+
+
+def _with_index_on_demand(tdef: TableDef, given: dict[str, dict[str, int]]) -> TableDef:
+    """``tdef`` with its GSIs' OnDemandThroughput maximums changed by ``given`` ({name: maximums}); on a
+    provisioned table, with none."""
+    gsis = []
+    for ix in tdef.indexes.get(GSI) or ():
+        maximums = None if tdef.billing_mode == "PROVISIONED" else _maximums(
+            ix.get("OnDemandThroughput"), given.get(ix["IndexName"], {}))
+        ix = {k: v for k, v in ix.items() if k != "OnDemandThroughput"}
+        if maximums is not None:
+            ix["OnDemandThroughput"] = maximums
         gsis.append(ix)
     return replace(tdef, indexes=dict(tdef.indexes, gsi=gsis)) if gsis else tdef
 
@@ -135,13 +161,16 @@ class TableEngine:
                changes: dict | None = None, create_gsi: dict | None = None, delete_gsi: str | None = None,
                attribute_definitions: tuple | None = None,
                index_throughput: dict[str, tuple[int, int]] | None = None,
+               on_demand: dict[str, int] | None = None, index_on_demand: dict[str, dict[str, int]] | None = None,
                sse_named: str | None = None) -> TableDef:
         """Enable (``stream=True`` with ``view_type``) or disable (``stream=False``) the stream, replace plain
         fields (billing, capacity, deletion protection, table class: the time of a change of class kept; the SSE key:
         AWS's own (None) refused on a table that has it, and ``sse_named``, the KMSMasterKeyId as the request gave
-        it, refused when it is the ARN of the key the table has), set GSIs' capacity (``index_throughput``: {name: (read, write)}; an on-demand table's GSIs keep none), create a GSI
-        (``create_gsi``: its stored description, validated; with the table's new ``attribute_definitions``) or
-        delete one (``delete_gsi``: its name)."""
+        it, refused when it is the ARN of the key the table has), change the table's OnDemandThroughput maximums
+        (``on_demand``, merged into them) or GSIs' (``index_on_demand``: {name: maximums}; a provisioned table and
+        its GSIs keep none), set GSIs' capacity (``index_throughput``: {name: (read, write)}; an on-demand table's
+        GSIs keep none), create a GSI (``create_gsi``: its stored description, validated; with the table's new
+        ``attribute_definitions``) or delete one (``delete_gsi``: its name)."""
         def update(txn):
             tdef = self.catalog.get(txn, name)
             if tdef is None:
@@ -157,6 +186,11 @@ class TableEngine:
                     tdef = replace(tdef, table_class_updated_ms=self.streams.now(txn))
             if index_throughput or (changes and tdef.billing_mode == "PAY_PER_REQUEST"):
                 tdef = _with_index_throughput(tdef, index_throughput or {})
+            if on_demand is not None or (changes and tdef.billing_mode == "PROVISIONED"):
+                tdef = replace(tdef, on_demand_throughput=None if tdef.billing_mode == "PROVISIONED" else
+                               _maximums(tdef.on_demand_throughput, on_demand or {}))
+            if index_on_demand or (changes and tdef.billing_mode == "PROVISIONED"):
+                tdef = _with_index_on_demand(tdef, index_on_demand or {})
             if create_gsi is not None or delete_gsi is not None:
                 tdef = self._change_gsi(txn, tdef, create_gsi, delete_gsi, attribute_definitions)
             if stream is True:

@@ -112,12 +112,15 @@ def test_restart_keeps_the_kms_key_and_a_definition_without_one_reads_as_aws_own
 def test_a_table_definition_written_before_later_fields_reads_with_their_defaults():
     """Fields added within format version 2 (docs/format.md "Table definition") read as nil when absent."""
     tdef = TableDef("orders", 1, (("pk", "S"),), (("pk", "S"),), 0, "id", table_class="STANDARD",
-                    table_class_updated_ms=5, sse_kms_key="arn:aws:kms:us-east-1:000000000000:key/k")
+                    table_class_updated_ms=5, sse_kms_key="arn:aws:kms:us-east-1:000000000000:key/k",
+                    on_demand_throughput={"MaxReadRequestUnits": 7})
+    assert TableDef.from_msgpack(tdef.to_msgpack()) == tdef
     fields = msgpack.unpackb(tdef.to_msgpack(), raw=False)
-    for later in ("table_class", "table_class_updated_ms", "sse_kms_key"):
-        del fields[later]
+    later = ("table_class", "table_class_updated_ms", "sse_kms_key", "on_demand_throughput")
+    for name in later:
+        del fields[name]
     old = TableDef.from_msgpack(msgpack.packb(fields, use_bin_type=True))
-    assert (old.table_class, old.table_class_updated_ms, old.sse_kms_key) == (None, None, None)
+    assert [getattr(old, name) for name in later] == [None] * len(later)
     assert old.name == "orders" and old.key_schema == (("pk", "S"),)
 
 

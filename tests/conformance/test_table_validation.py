@@ -108,6 +108,25 @@ BAD = {
     "an OnDemandThroughput maximum of -1": (
         _table(OnDemandThroughput={"MaxReadRequestUnits": -1}),
         INVALID + "Requested MaxReadRequestUnits for OnDemandThroughput for table is outside of valid range"),
+    "a GSI's OnDemandThroughput maximum of 0": (   # AWS's words, live 2026-10 (DDB-TABLE-128)
+        _table(GlobalSecondaryIndexes=[{"IndexName": "g-a", "KeySchema": [{"AttributeName": "x", "KeyType": "HASH"}],
+                                        "Projection": {"ProjectionType": "ALL"},
+                                        "OnDemandThroughput": {"MaxReadRequestUnits": 0}}]),
+        INVALID + "Requested MaxReadRequestUnits for OnDemandThroughput for index : g-a is outside of valid range"),
+    "a GSI's OnDemandThroughput maximum of -1": (
+        _table(GlobalSecondaryIndexes=[{"IndexName": "g-a", "KeySchema": [{"AttributeName": "x", "KeyType": "HASH"}],
+                                        "Projection": {"ProjectionType": "ALL"},
+                                        "OnDemandThroughput": {"MaxWriteRequestUnits": -1}}]),
+        INVALID + "Requested MaxWriteRequestUnits for OnDemandThroughput for index : g-a is outside of valid range"),
+    "a GSI's OnDemandThroughput on a provisioned table": (
+        _table(BillingMode="PROVISIONED", ProvisionedThroughput={"ReadCapacityUnits": 1, "WriteCapacityUnits": 1},
+               LocalSecondaryIndexes=None,
+               GlobalSecondaryIndexes=[{"IndexName": "g-a", "KeySchema": [{"AttributeName": "x", "KeyType": "HASH"}],
+                                        "Projection": {"ProjectionType": "ALL"},
+                                        "ProvisionedThroughput": {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1},
+                                        "OnDemandThroughput": {"MaxReadRequestUnits": 10}}]),
+        INVALID + "MaxReadRequestUnits for OnDemandThroughput for index: g-a cannot be specified when table "
+                  "BillingMode is PROVISIONED."),
 }
 
 
@@ -468,6 +487,55 @@ def test_update_table_moves_a_table_between_keys_and_refuses_the_arn_of_the_key_
     for spec in ({"Enabled": False}, {}):
         r = db.refused("update_table", TableName=table, SSESpecification=spec)
         assert (r.code, r.message) == ("ValidationException", INVALID + "Table is already encrypted by default")
+
+
+def test_on_demand_maximums_merge_and_are_described_as_aws_answered_them(db):
+    """AWS's live sequence (2026-10, DDB-TABLE-178/182): UpdateTable merges the members given, -1 takes one away
+    (named as -1 in the answer, left out of DescribeTable, which drops the struct once none is left); naming the
+    maximum a table has is taken."""
+    table = make_table(db, OnDemandThroughput={"MaxWriteRequestUnits": 5})
+    assert db.describe_table(TableName=table)["Table"]["OnDemandThroughput"] == {"MaxWriteRequestUnits": 5}
+    read, write = "MaxReadRequestUnits", "MaxWriteRequestUnits"
+    for given, answered, described in (
+            ({read: 1000, write: 500}, {read: 1000, write: 500}, {read: 1000, write: 500}),
+            ({read: 2000}, {read: 2000, write: 500}, {read: 2000, write: 500}),
+            ({read: -1}, {read: -1, write: 500}, {write: 500}),
+            ({write: -1}, {write: -1}, None),
+            ({read: -1, write: -1}, {read: -1, write: -1}, None),
+            ({write: 700}, {write: 700}, {write: 700}),
+            ({write: 700}, {write: 700}, {write: 700})):
+        answer = db.update_table(TableName=table, OnDemandThroughput=given)["TableDescription"]
+        assert answer["OnDemandThroughput"] == answered, given
+        assert db.describe_table(TableName=table)["Table"].get("OnDemandThroughput") == described, given
+    assert "OnDemandThroughput" not in db.describe_table(TableName=make_table(db))["Table"]
+
+
+def test_a_gsi_keeps_its_on_demand_maximums_until_the_table_is_provisioned(db):
+    gsi = {"IndexName": "g-a", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+           "Projection": {"ProjectionType": "KEYS_ONLY"}, "OnDemandThroughput": {"MaxReadRequestUnits": 9}}
+    table = make_table(db, more=(("g", "S"),), GlobalSecondaryIndexes=[gsi], OnDemandThroughput={
+        "MaxReadRequestUnits": 50})
+
+    def described():
+        desc = db.describe_table(TableName=table)["Table"]
+        return desc.get("OnDemandThroughput"), desc["GlobalSecondaryIndexes"][0].get("OnDemandThroughput")
+
+    assert described() == ({"MaxReadRequestUnits": 50}, {"MaxReadRequestUnits": 9})
+    db.update_table(TableName=table, GlobalSecondaryIndexUpdates=[
+        {"Update": {"IndexName": "g-a", "OnDemandThroughput": {"MaxWriteRequestUnits": 3}}}])
+    assert described() == ({"MaxReadRequestUnits": 50}, {"MaxReadRequestUnits": 9, "MaxWriteRequestUnits": 3})
+    db.update_table(TableName=table, GlobalSecondaryIndexUpdates=[
+        {"Update": {"IndexName": "g-a", "OnDemandThroughput": {"MaxReadRequestUnits": -1}}}])
+    assert described() == ({"MaxReadRequestUnits": 50}, {"MaxWriteRequestUnits": 3})
+    pt = {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1}
+    db.update_table(TableName=table, BillingMode="PROVISIONED", ProvisionedThroughput=pt,
+                    GlobalSecondaryIndexUpdates=[{"Update": {"IndexName": "g-a", "ProvisionedThroughput": pt}}])
+    assert described() == (None, None)   # maximums are an on-demand table's
+    r = db.refused("update_table", TableName=table, GlobalSecondaryIndexUpdates=[
+        {"Update": {"IndexName": "g-a", "OnDemandThroughput": {"MaxReadRequestUnits": 4}}}])
+    assert (r.code, r.message) == ("ValidationException", INVALID + "MaxReadRequestUnits for OnDemandThroughput for "
+                                   "index: g-a cannot be specified when table BillingMode is PROVISIONED.")
+    assert described() == (None, None)
 
 
 def test_an_index_update_of_the_wrong_type_is_refused(db):
