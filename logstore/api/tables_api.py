@@ -167,8 +167,8 @@ def _index_throughput(tdef, name: str, update: dict, pt: dict | None, billing: s
     if tdef.billing_mode == "PROVISIONED" and now == (rcu, wcu):
         raise ValidationException(
             f"The provisioned throughput for the index {name} will not change. The requested value equals the "
-            f"current value. Current ReadCapacityUnits provisioned for the index: {now[0]}. Requested "
-            f"ReadCapacityUnits: {rcu}. Current WriteCapacityUnits provisioned for the index: {now[1]}. Requested "
+            f"current value. Current ReadCapacityUnits provisioned for index {name}: {now[0]}. Requested "
+            f"ReadCapacityUnits: {rcu}. Current WriteCapacityUnits provisioned for index {name}: {now[1]}. Requested "
             f"WriteCapacityUnits: {wcu}. Refer to the Amazon DynamoDB Developer Guide for current limits and how to "
             "request higher limits.")
     return rcu, wcu

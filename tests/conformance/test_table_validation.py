@@ -592,8 +592,8 @@ def _gsi_throughput(db, table):
 @pytest.mark.parametrize("billing, update, says", [
     ("PROVISIONED", {"ProvisionedThroughput": PT},
      "The provisioned throughput for the index gsi1 will not change. The requested value equals the current value. "
-     "Current ReadCapacityUnits provisioned for the index: 5. Requested ReadCapacityUnits: 5. Current "
-     "WriteCapacityUnits provisioned for the index: 5. Requested WriteCapacityUnits: 5. Refer to the Amazon "
+     "Current ReadCapacityUnits provisioned for index gsi1: 5. Requested ReadCapacityUnits: 5. Current "
+     "WriteCapacityUnits provisioned for index gsi1: 5. Requested WriteCapacityUnits: 5. Refer to the Amazon "
      "DynamoDB Developer Guide for current limits and how to request higher limits."),
     ("PROVISIONED", {}, INVALID + "ProvisionedThroughput must be specified for index: gsi1"),
     ("PAY_PER_REQUEST", {"ProvisionedThroughput": PT},
