@@ -161,6 +161,7 @@ def table(tdef: TableDef, region: str, account: str, stream: StreamInfo | None, 
         out["TableClassSummary"] = {"TableClass": tdef.table_class}
         if tdef.table_class_updated_ms is not None:
             out["TableClassSummary"]["LastUpdateDateTime"] = tdef.table_class_updated_ms / 1000
+    out["WarmThroughput"] = dict(tdef.warm, Status="ACTIVE")   # every table has one (catalog.TableDef.warm)
     if tdef.on_demand_throughput is not None:   # only the maximums set, as AWS describes them
         out["OnDemandThroughput"] = dict(tdef.on_demand_throughput)
     if tdef.sse_kms_key is not None:   # a KMS key (AWS's own key is not described, as AWS does not)
@@ -179,6 +180,7 @@ def table(tdef: TableDef, region: str, account: str, stream: StreamInfo | None, 
                                                  "WriteCapacityUnits": given.get("WriteCapacityUnits", 0)}
                 status = ix.get("status", "ACTIVE")
                 desc["IndexStatus"] = status
+                desc["WarmThroughput"] = dict(tdef.index_warm(ix), Status=status)
                 if status == "CREATING":
                     desc["Backfilling"] = True
             desc.update(IndexSizeBytes=size, ItemCount=count, IndexArn=f"{out['TableArn']}/index/{ix['IndexName']}")

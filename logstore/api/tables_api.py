@@ -7,10 +7,12 @@ Thread-safety: stateless between calls.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from logstore.errors import ConstraintViolations, ResourceNotFoundException, ValidationException
 from logstore.stream import VIEW_TYPES, ids
 from logstore.tables import TableEngine
-from logstore.tables.catalog import ON_DEMAND_MEMBERS, TABLE_CLASSES
+from logstore.tables.catalog import ON_DEMAND_MEMBERS, TABLE_CLASSES, WARM_MEMBERS, warm_floor
 from logstore.tables.engine import INDEX_EXISTS
 
 from . import render
@@ -145,6 +147,39 @@ def _maximums(odt: dict | None, mode: str, updating: bool, index: str | None = N
     return out or None
 
 
+@dataclass(frozen=True)
+class _GsiUpdates:
+    """UpdateTable's GlobalSecondaryIndexUpdates, validated: what each asks of the engine."""
+    create: dict | None                           # the GSI to create, in its stored form
+    delete: str | None                            # the name of the GSI to delete
+    definitions: tuple | None                     # the table's attribute definitions with the Create's added
+    throughput: dict[str, tuple[int, int]] | None    # {GSI name: its new (read, write) capacity}
+    on_demand: dict[str, dict[str, int]] | None      # {GSI name: its OnDemandThroughput maximums given}
+    warm: dict[str, dict[str, int]] | None           # {GSI name: its WarmThroughput given}
+
+
+def _given_warm(warm: dict | None) -> dict[str, int] | None:
+    """A WarmThroughput's members given, or None."""
+    given = {m: warm[m] for m in WARM_MEMBERS if warm.get(m) is not None} if warm else {}
+    return given or None
+
+
+def _initial_warm(warm: dict | None, billing: str, read: int, write: int, index: str | None = None
+                  ) -> dict[str, int] | None:
+    """CreateTable's (or a GSI Create's) WarmThroughput: its members given, refused as AWS refuses them when below
+    what the table (or ``index``) starts with (catalog.warm_floor). None when none is given."""
+    given = _given_warm(warm)
+    floor = warm_floor(billing, read, write)
+    where = "table" if index is None else f"index {index}"
+    for member, value in (given or {}).items():
+        if value < floor[member]:
+            capacity = "ReadCapacityUnits" if member == "ReadUnitsPerSecond" else "WriteCapacityUnits"
+            raise ValidationException(INVALID + f"Requested {member} for WarmThroughput for {where} is lower than "
+                                      + ("initial throughput for OnDemand" if billing == "PAY_PER_REQUEST" else
+                                         f"{capacity} of ProvisionedThroughput"))
+    return given
+
+
 def _index_throughput(tdef, name: str, update: dict, pt: dict | None, billing: str) -> tuple[int, int] | None:
     """A GlobalSecondaryIndexUpdate's Update of GSI ``name``: its new (read, write) capacity, refused as AWS
     refuses it: throughput for an on-demand table's index, an Update of nothing, the capacity it already has.
@@ -269,6 +304,7 @@ class TablesService:
                                       "of attributes defined in AttributeDefinitions")
         mode, rcu, wcu = self._throughput(checks, billing, required=True)
         on_demand = _maximums(request.get("OnDemandThroughput"), mode, updating=False)
+        warm = _initial_warm(request.get("WarmThroughput"), mode, rcu, wcu)
         sse = _sse(request)
         spec = self._stream_spec(request.get("StreamSpecification"), creating=True)
         tags = self._tags(request)
@@ -277,7 +313,8 @@ class TablesService:
             attribute_definitions=tuple(types.items()), billing_mode=mode, read_capacity=rcu,
             write_capacity=wcu, indexes=indexes, tags=tags,
             deletion_protection=bool(request.get("DeletionProtectionEnabled")), table_class=table_class,
-            sse_kms_key=None if sse is None else self._sse_key(sse), on_demand_throughput=on_demand),
+            sse_kms_key=None if sse is None else self._sse_key(sse), on_demand_throughput=on_demand,
+            warm_throughput=warm),
             spec[1] if spec and spec[0] else None)
         return {"TableDescription": self._describe(tdef)}
 
@@ -326,15 +363,22 @@ class TablesService:
             changes["table_class"] = table_class
         if sse is not None:   # the engine refuses AWS's own key, or the ARN of the key, the table already has
             changes["sse_kms_key"] = self._sse_key(sse)
-        create, delete, definitions, index_throughput, index_on_demand = self._gsi_updates(
-            tdef, request, billing or tdef.billing_mode)
+        gsi = self._gsi_updates(tdef, request, billing or tdef.billing_mode)
+        warm = _given_warm(request.get("WarmThroughput"))
         tdef = self.tables.update(name, stream=None if spec is None else spec[0],
                                   view_type=spec[1] if spec else None, changes=changes or None,
-                                  create_gsi=create, delete_gsi=delete, attribute_definitions=definitions,
-                                  index_throughput=index_throughput, on_demand=on_demand,
-                                  index_on_demand=index_on_demand,
+                                  create_gsi=gsi.create, delete_gsi=gsi.delete, attribute_definitions=gsi.definitions,
+                                  index_throughput=gsi.throughput, on_demand=on_demand, index_on_demand=gsi.on_demand,
+                                  warm=warm, index_warm=gsi.warm,
                                   sse_named=None if sse is None else sse.get("KMSMasterKeyId"))
         out = self._describe(tdef)
+        # AWS answers a warm throughput change as under way, with the values before it (the new ones follow)
+        if warm is not None:
+            out["WarmThroughput"] = dict(before.warm, Status="UPDATING")
+        for desc in out.get("GlobalSecondaryIndexes") or ():
+            ix = next((ix for ix in before.indexes.get("gsi") or () if ix["IndexName"] == desc["IndexName"]), None)
+            if ix is not None and desc["IndexName"] in (gsi.warm or {}):
+                desc["WarmThroughput"] = dict(before.index_warm(ix), Status="UPDATING")
         if on_demand is not None:   # AWS's answer names a maximum taken away as -1 (DescribeTable leaves it out)
             echoed = dict(out.get("OnDemandThroughput") or {}, **{m: -1 for m, v in on_demand.items() if v == -1})
             out["OnDemandThroughput"] = {m: echoed[m] for m in ON_DEMAND_MEMBERS if m in echoed}
@@ -366,16 +410,13 @@ class TablesService:
                     write_capacity=wcu or tdef.write_capacity)
 
     @staticmethod
-    def _gsi_updates(tdef, request: dict, billing: str
-                     ) -> tuple[dict | None, str | None, tuple | None, dict[str, tuple[int, int]] | None,
-                                dict[str, dict[str, int]] | None]:
-        """UpdateTable's GlobalSecondaryIndexUpdates: (the GSI to create, validated; the name of the GSI to delete;
-        the table's attribute definitions with the request's added; {GSI name: its new (read, write) capacity} and
-        {GSI name: its OnDemandThroughput maximums given (``_maximums``)}, the Updates'). One Create or Delete per
-        request, as AWS. A switch to PROVISIONED needs every GSI's throughput."""
+    def _gsi_updates(tdef, request: dict, billing: str) -> "_GsiUpdates":
+        """UpdateTable's GlobalSecondaryIndexUpdates (``_GsiUpdates``). One Create or Delete per request, as AWS. A
+        switch to PROVISIONED needs every GSI's throughput."""
         updates = request.get("GlobalSecondaryIndexUpdates") or []
         throughputs: dict[str, tuple[int, int]] = {}
         on_demand: dict[str, dict[str, int]] = {}
+        warm: dict[str, dict[str, int]] = {}
         create = delete = None
         creates_or_deletes = 0
         named: set[str] = set()
@@ -422,6 +463,8 @@ class TablesService:
                 maximums = _maximums(u.get("OnDemandThroughput"), billing, updating=True, index=index_name)
                 if maximums is not None:
                     on_demand[index_name] = maximums
+                if _given_warm(u.get("WarmThroughput")):
+                    warm[index_name] = _given_warm(u.get("WarmThroughput"))
                 continue
             creates_or_deletes += 1
             if d is not None:
@@ -455,7 +498,7 @@ class TablesService:
                 if ix["IndexName"] not in throughputs and ix["IndexName"] != delete:
                     raise ValidationException(INVALID + f"ProvisionedThroughput must be specified for index: "
                                               f"{ix['IndexName']}")
-        return create, delete, definitions, throughputs or None, on_demand or None
+        return _GsiUpdates(create, delete, definitions, throughputs or None, on_demand or None, warm or None)
 
     def delete_table(self, request: dict) -> dict:
         checks = Checks(request)
@@ -515,7 +558,7 @@ def _key_schema(schema: list) -> list[str]:
 def _indexes(request: dict, types: dict, table_keys: list[str], billing: str, creating: bool = True) -> dict:
     """Validate CreateTable's LocalSecondaryIndexes / GlobalSecondaryIndexes (or, not ``creating``, UpdateTable's
     GSI Create) into the stored form ``{"lsi": [...], "gsi": [...]}`` (each: IndexName, KeySchema, Projection; a
-    GSI also ProvisionedThroughput, and OnDemandThroughput's maximums when given)."""
+    GSI also ProvisionedThroughput, and OnDemandThroughput's maximums and WarmThroughput when given)."""
     out: dict[str, list] = {"lsi": [], "gsi": []}
     seen: set[str] = set()
     projected = 0
@@ -587,6 +630,11 @@ def _indexes(request: dict, types: dict, table_keys: list[str], billing: str, cr
                 maximums = _maximums(ix.get("OnDemandThroughput"), billing, updating=False, index=name)
                 if maximums is not None:
                     stored["OnDemandThroughput"] = maximums
+                pt = stored.get("ProvisionedThroughput") or {}
+                warm = _initial_warm(ix.get("WarmThroughput"), billing, pt.get("ReadCapacityUnits", 0),
+                                     pt.get("WriteCapacityUnits", 0), index=name)
+                if warm is not None:
+                    stored["WarmThroughput"] = warm
             out[kind].append(stored)
         if kind == "lsi" and len(out["lsi"]) > MAX_LSI:
             raise ValidationException(INVALID + f"Number of LocalSecondaryIndexes exceeds per-table limit of {MAX_LSI}")

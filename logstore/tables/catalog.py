@@ -44,6 +44,7 @@ class TableDef:
     table_class_updated_ms: int | None = None         # when an UpdateTable last changed table_class
     sse_kms_key: str | None = None                    # the KMS key ARN of SSEType KMS; None: AWS's own key
     on_demand_throughput: dict[str, int] | None = None  # OnDemandThroughput's maximums set; None: none
+    warm_throughput: dict[str, int] | None = None     # the highest warm throughput reached; None: the floor (warm)
 
     key_names: tuple[str, ...] = field(init=False, default=())  # derived from key_schema; not stored
     index_defs: tuple["IndexDef", ...] = field(init=False, default=())  # derived from indexes; not stored
@@ -73,6 +74,18 @@ class TableDef:
         return replace(self, indexes=indexes)
 
     @property
+    def warm(self) -> dict[str, int]:
+        """The table's warm throughput: the highest it reached (``warm_throughput``), and never below what its
+        billing mode gives (``warm_floor``)."""
+        return warmest(self.warm_throughput, warm_floor(self.billing_mode, self.read_capacity, self.write_capacity))
+
+    def index_warm(self, ix: dict[str, Any]) -> dict[str, int]:
+        """The warm throughput of GSI ``ix`` (a stored description), as ``warm`` is the table's."""
+        pt = ix.get("ProvisionedThroughput") or {}
+        return warmest(ix.get("WarmThroughput"), warm_floor(self.billing_mode, pt.get("ReadCapacityUnits", 0),
+                                                            pt.get("WriteCapacityUnits", 0)))
+
+    @property
     def ttl_index(self) -> "IndexDef | None":
         return next((ix for ix in self.index_defs if ix.kind == TTL), None)
 
@@ -95,6 +108,21 @@ class TableDef:
 
 GSI, LSI, TTL = "gsi", "lsi", "ttl"
 ON_DEMAND_MEMBERS = ("MaxReadRequestUnits", "MaxWriteRequestUnits")   # an OnDemandThroughput's, in AWS's order
+WARM_MEMBERS = ("ReadUnitsPerSecond", "WriteUnitsPerSecond")          # a WarmThroughput's, in AWS's order
+ON_DEMAND_WARM = {"ReadUnitsPerSecond": 12000, "WriteUnitsPerSecond": 4000}   # what AWS gives an on-demand table
+
+
+def warm_floor(billing_mode: str, read_capacity: int, write_capacity: int) -> dict[str, int]:
+    """The warm throughput a table (or GSI) of this billing mode and capacity has at least, as AWS was seen to
+    give it: 12000/4000 on demand, the capacity when provisioned."""
+    if billing_mode == "PAY_PER_REQUEST":
+        return dict(ON_DEMAND_WARM)
+    return {"ReadUnitsPerSecond": read_capacity, "WriteUnitsPerSecond": write_capacity}
+
+
+def warmest(*warms: dict[str, int] | None) -> dict[str, int]:
+    """Each member's highest value among ``warms`` (None: nothing)."""
+    return {m: max((w.get(m, 0) for w in warms if w), default=0) for m in WARM_MEMBERS}
 TABLE_CLASSES = ("STANDARD", "STANDARD_INFREQUENT_ACCESS")   # DynamoDB's, in its model's order
 STANDARD = TABLE_CLASSES[0]                                   # a table's class until one is set
 ACTIVE, CREATING = "ACTIVE", "CREATING"

@@ -25,20 +25,22 @@ from logstore.errors import (LimitExceededException, ResourceInUseException,
 from logstore.storage import Counters, Environment
 from logstore.stream import StreamEngine, StreamInfo
 
-from .catalog import ACTIVE, CREATING, GSI, LSI, ON_DEMAND_MEMBERS, STANDARD, TTL, TableCatalog, TableDef
+from .catalog import (ACTIVE, CREATING, GSI, LSI, ON_DEMAND_MEMBERS, STANDARD, TTL, TableCatalog, TableDef,
+                      warmest)
 from .indexes import BUILD, DROP, DROP_TABLE, JOB_BATCH, IndexEntries, IndexJobs, expiry_ms
 from .items import ItemStore, encoded_key, table_prefix
 from .keycodec import stored_key
 from .writes import Mutation, StaleTable, Writer
 from logstore.storage.txn import Txn
 
+_INVALID = "One or more parameter values were invalid: "
 # AWS's answer to a GSI Create naming an index the table has
 INDEX_EXISTS = "Attempting to create an index which already exists"
 # UpdateTable's SSESpecification asking for AWS's own key on a table that has it, or naming by its ARN the KMS key
 # a table has (AWS takes any other spelling of the same key as a new encryption)
-SSE_DEFAULT = "One or more parameter values were invalid: Table is already encrypted by default"
-SSE_SAME_KEY = ("One or more parameter values were invalid: Table is already encrypted with given KMSMasterKeyId. "
-                "Use KMSMasterKeyId parameter if you want to change Master Key")
+SSE_DEFAULT = _INVALID + "Table is already encrypted by default"
+SSE_SAME_KEY = (_INVALID + "Table is already encrypted with given KMSMasterKeyId. Use KMSMasterKeyId parameter if you "
+                "want to change Master Key")
 # AWS's answer to a tag set over its limit (TagResource, UntagResource, CreateTable)
 TOO_MANY_TAGS = "Number of Tags exceed the current limit for the provided ResourceArn"
 
@@ -84,6 +86,31 @@ def _with_index_on_demand(tdef: TableDef, given: dict[str, dict[str, int]]) -> T
             ix["OnDemandThroughput"] = maximums
         gsis.append(ix)
     return replace(tdef, indexes=dict(tdef.indexes, gsi=gsis)) if gsis else tdef
+
+
+def _with_warm(before: TableDef, after: TableDef, warm: dict[str, int] | None,
+               index_warm: dict[str, dict[str, int]] | None) -> TableDef:
+    """``after`` (``before`` changed by an UpdateTable) with its warm throughput, and its GSIs', kept as AWS keeps
+    it: never below what it was, raised to what its billing mode and capacity give and to what the request asked
+    (``warm``; ``index_warm``: {GSI name: warm}). Asking for less than a table or GSI has is refused in AWS's
+    words."""
+    for member, value in (warm or {}).items():
+        if value < before.warm[member]:
+            raise ValidationException(f"{_INVALID}Requested {member} for WarmThroughput for table is lower than "
+                                      "current WarmThroughput, decreasing WarmThroughput is not supported")
+    had = {ix["IndexName"]: before.index_warm(ix) for ix in before.indexes.get(GSI) or ()}
+    gsis = []
+    for ix in after.indexes.get(GSI) or ():
+        name = ix["IndexName"]
+        asked = (index_warm or {}).get(name) or {}
+        for member, value in asked.items():
+            if name in had and value < had[name][member]:
+                raise ValidationException(f"{_INVALID}Requested {member} for WarmThroughput for index {name} is "
+                                          "lower than current WarmThroughput, decreasing WarmThroughput is not "
+                                          "supported")
+        gsis.append(dict(ix, WarmThroughput=warmest(had.get(name), after.index_warm(ix), asked)))
+    return replace(after, warm_throughput=warmest(before.warm, after.warm, warm),
+                   indexes=dict(after.indexes, gsi=gsis) if gsis else after.indexes)
 
 
 def _not_found(name: str) -> ResourceNotFoundException:
@@ -162,6 +189,7 @@ class TableEngine:
                attribute_definitions: tuple | None = None,
                index_throughput: dict[str, tuple[int, int]] | None = None,
                on_demand: dict[str, int] | None = None, index_on_demand: dict[str, dict[str, int]] | None = None,
+               warm: dict[str, int] | None = None, index_warm: dict[str, dict[str, int]] | None = None,
                sse_named: str | None = None) -> TableDef:
         """Enable (``stream=True`` with ``view_type``) or disable (``stream=False``) the stream, replace plain
         fields (billing, capacity, deletion protection, table class: the time of a change of class kept; the SSE key:
@@ -170,9 +198,10 @@ class TableEngine:
         (``on_demand``, merged into them) or GSIs' (``index_on_demand``: {name: maximums}; a provisioned table and
         its GSIs keep none), set GSIs' capacity (``index_throughput``: {name: (read, write)}; an on-demand table's
         GSIs keep none), create a GSI (``create_gsi``: its stored description, validated; with the table's new
-        ``attribute_definitions``) or delete one (``delete_gsi``: its name)."""
+        ``attribute_definitions``) or delete one (``delete_gsi``: its name), raise the table's or GSIs' warm
+        throughput (``warm``, ``index_warm``: {name: warm}; ``_with_warm``)."""
         def update(txn):
-            tdef = self.catalog.get(txn, name)
+            tdef = before = self.catalog.get(txn, name)
             if tdef is None:
                 raise _not_found(name)
             if changes:
@@ -193,6 +222,8 @@ class TableEngine:
                 tdef = _with_index_on_demand(tdef, index_on_demand or {})
             if create_gsi is not None or delete_gsi is not None:
                 tdef = self._change_gsi(txn, tdef, create_gsi, delete_gsi, attribute_definitions)
+            if changes or index_throughput or warm or index_warm or create_gsi is not None:
+                tdef = _with_warm(before, tdef, warm, index_warm)
             if stream is True:
                 if tdef.stream_enabled:
                     raise ValidationException(f"Table already has an enabled stream: TableName: {name}")

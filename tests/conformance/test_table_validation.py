@@ -118,6 +118,23 @@ BAD = {
                                         "Projection": {"ProjectionType": "ALL"},
                                         "OnDemandThroughput": {"MaxWriteRequestUnits": -1}}]),
         INVALID + "Requested MaxWriteRequestUnits for OnDemandThroughput for index : g-a is outside of valid range"),
+    "an on-demand table's WarmThroughput below 12000 reads": (   # AWS's words, live 2026-10 (DDB-TABLE-128)
+        _table(WarmThroughput={"ReadUnitsPerSecond": 11999}),
+        INVALID + "Requested ReadUnitsPerSecond for WarmThroughput for table is lower than initial throughput for "
+                  "OnDemand"),
+    "a provisioned table's WarmThroughput below its capacity": (
+        _table(BillingMode="PROVISIONED", ProvisionedThroughput={"ReadCapacityUnits": 5, "WriteCapacityUnits": 5},
+               LocalSecondaryIndexes=None, AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                                                 {"AttributeName": "sk", "AttributeType": "S"}],
+               WarmThroughput={"ReadUnitsPerSecond": 5, "WriteUnitsPerSecond": 4}),
+        INVALID + "Requested WriteUnitsPerSecond for WarmThroughput for table is lower than WriteCapacityUnits of "
+                  "ProvisionedThroughput"),
+    "a GSI's WarmThroughput below 4000 writes": (
+        _table(GlobalSecondaryIndexes=[{"IndexName": "g-a", "KeySchema": [{"AttributeName": "x", "KeyType": "HASH"}],
+                                        "Projection": {"ProjectionType": "ALL"},
+                                        "WarmThroughput": {"WriteUnitsPerSecond": 3999}}]),
+        INVALID + "Requested WriteUnitsPerSecond for WarmThroughput for index g-a is lower than initial throughput "
+                  "for OnDemand"),
     "a GSI's OnDemandThroughput on a provisioned table": (
         _table(BillingMode="PROVISIONED", ProvisionedThroughput={"ReadCapacityUnits": 1, "WriteCapacityUnits": 1},
                LocalSecondaryIndexes=None,
@@ -536,6 +553,62 @@ def test_a_gsi_keeps_its_on_demand_maximums_until_the_table_is_provisioned(db):
     assert (r.code, r.message) == ("ValidationException", INVALID + "MaxReadRequestUnits for OnDemandThroughput for "
                                    "index: g-a cannot be specified when table BillingMode is PROVISIONED.")
     assert described() == (None, None)
+
+
+def _warm(described):
+    return dict(described["WarmThroughput"])
+
+
+def _pt(n):
+    return {"ReadCapacityUnits": n, "WriteCapacityUnits": n}
+
+
+def test_warm_throughput_is_described_as_aws_keeps_it(db):
+    """AWS's live answers (2026-10, DDB-TABLE-061/155/179): every table and GSI has a WarmThroughput, 12000/4000 on
+    demand and the capacity when provisioned; it follows the highest capacity ever provisioned and never decreases;
+    an UpdateTable raising it is answered with the values before it, UPDATING, and a decrease is refused."""
+    gsi = {"IndexName": "g-a", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+           "Projection": {"ProjectionType": "KEYS_ONLY"}}
+    on_demand = make_table(db, more=(("g", "S"),), GlobalSecondaryIndexes=[gsi])
+    desc = db.describe_table(TableName=on_demand)["Table"]
+    assert _warm(desc) == {"ReadUnitsPerSecond": 12000, "WriteUnitsPerSecond": 4000, "Status": "ACTIVE"}
+    assert _warm(desc["GlobalSecondaryIndexes"][0]) == {"ReadUnitsPerSecond": 12000, "WriteUnitsPerSecond": 4000,
+                                                         "Status": "ACTIVE"}
+    table = make_table(db, BillingMode="PROVISIONED", ProvisionedThroughput=_pt(1))
+    seen = []
+    for n in (2, 3, 1):
+        db.update_table(TableName=table, ProvisionedThroughput=_pt(n))
+        seen.append(_warm(db.describe_table(TableName=table)["Table"])["ReadUnitsPerSecond"])
+    assert seen == [2, 3, 3]
+    r = db.refused("update_table", TableName=table, WarmThroughput={"ReadUnitsPerSecond": 2})
+    assert (r.code, r.message) == ("ValidationException", INVALID + "Requested ReadUnitsPerSecond for WarmThroughput "
+                                   "for table is lower than current WarmThroughput, decreasing WarmThroughput is not "
+                                   "supported")
+    answer = db.update_table(TableName=table, WarmThroughput={"ReadUnitsPerSecond": 50, "WriteUnitsPerSecond": 50})
+    assert _warm(answer["TableDescription"]) == {"ReadUnitsPerSecond": 3, "WriteUnitsPerSecond": 3,
+                                                 "Status": "UPDATING"}
+    db.update_table(TableName=table, WarmThroughput={"WriteUnitsPerSecond": 60})   # one member: the other kept
+    db.update_table(TableName=table, WarmThroughput={"WriteUnitsPerSecond": 60})   # the same value: taken
+    assert _warm(db.describe_table(TableName=table)["Table"]) == {"ReadUnitsPerSecond": 50,
+                                                                 "WriteUnitsPerSecond": 60, "Status": "ACTIVE"}
+    db.update_table(TableName=table, BillingMode="PAY_PER_REQUEST")
+    db.update_table(TableName=table, BillingMode="PROVISIONED", ProvisionedThroughput=_pt(1))
+    assert _warm(db.describe_table(TableName=table)["Table"]) == {"ReadUnitsPerSecond": 12000,
+                                                                 "WriteUnitsPerSecond": 4000, "Status": "ACTIVE"}
+    # a GSI's, the same way
+    r = db.refused("update_table", TableName=on_demand, GlobalSecondaryIndexUpdates=[
+        {"Update": {"IndexName": "g-a", "WarmThroughput": {"ReadUnitsPerSecond": 100}}}])
+    assert (r.code, r.message) == ("ValidationException", INVALID + "Requested ReadUnitsPerSecond for WarmThroughput "
+                                   "for index g-a is lower than current WarmThroughput, decreasing WarmThroughput is "
+                                   "not supported")
+    answer = db.update_table(TableName=on_demand, GlobalSecondaryIndexUpdates=[
+        {"Update": {"IndexName": "g-a", "WarmThroughput": {"ReadUnitsPerSecond": 12002}}}])["TableDescription"]
+    assert _warm(answer["GlobalSecondaryIndexes"][0]) == {"ReadUnitsPerSecond": 12000, "WriteUnitsPerSecond": 4000,
+                                                          "Status": "UPDATING"}
+    assert _warm(db.describe_table(TableName=on_demand)["Table"]["GlobalSecondaryIndexes"][0]) == {
+        "ReadUnitsPerSecond": 12002, "WriteUnitsPerSecond": 4000, "Status": "ACTIVE"}
+    created = db.create_table(**_table(WarmThroughput={"ReadUnitsPerSecond": 15000}))["TableDescription"]
+    assert _warm(created) == {"ReadUnitsPerSecond": 15000, "WriteUnitsPerSecond": 4000, "Status": "ACTIVE"}
 
 
 def test_an_index_update_of_the_wrong_type_is_refused(db):
