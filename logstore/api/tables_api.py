@@ -291,17 +291,8 @@ class TablesService:
                 raise ValidationException(f"Attribute Name is duplicated: {n}")
             types[n] = t
         names = _key_schema(schema)
-        missing = [n for n in names if n not in types]
-        if missing:
-            raise ValidationException(INVALID + "Some index key attributes are not defined in AttributeDefinitions. "
-                                      f"Keys: [{', '.join(names)}], AttributeDefinitions: [{', '.join(types)}]")
         indexes = _indexes(request, types, names, billing or "PROVISIONED")
-        used = set(names)
-        for ix in indexes["lsi"] + indexes["gsi"]:
-            used.update(k["AttributeName"] for k in ix["KeySchema"])
-        if set(types) - used:
-            raise ValidationException(INVALID + "Number of attributes in KeySchema does not exactly match number "
-                                      "of attributes defined in AttributeDefinitions")
+        _definitions_match(types, names, request)
         mode, rcu, wcu = self._throughput(checks, billing, required=True)
         on_demand = _maximums(request.get("OnDemandThroughput"), mode, updating=False)
         warm = _initial_warm(request.get("WarmThroughput"), mode, rcu, wcu)
@@ -555,6 +546,33 @@ def _key_schema(schema: list) -> list[str]:
     return names
 
 
+def _definitions_match(types: dict[str, str], table_keys: list[str], request: dict) -> None:
+    """CreateTable's AttributeDefinitions (``types``, in request order) against the keys of the table and of its
+    indexes: exactly the attributes they use, or AWS's answer for the way they differ, one of its four wordings
+    chosen by the sizes of the two sets and whether the request declares an index. Lists are in request order,
+    the keys used the table's first."""
+    index_keys = [k.get("AttributeName") for member in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes")
+                  for ix in request.get(member) or () if isinstance(ix, dict)
+                  for k in ix.get("KeySchema") or () if isinstance(k, dict)]
+    used = list(dict.fromkeys(n for n in table_keys + index_keys if isinstance(n, str)))
+    defined = list(types)
+    missing = [n for n in used if n not in types]
+    if not missing and len(defined) == len(used):
+        return
+    indexed = bool(request.get("GlobalSecondaryIndexes") or request.get("LocalSecondaryIndexes"))
+    if len(defined) > len(used):
+        raise ValidationException(INVALID + (
+            f"Some AttributeDefinitions are not used. AttributeDefinitions: [{', '.join(defined)}], keys used: "
+            f"[{', '.join(used)}]" if indexed else
+            "Number of attributes in KeySchema does not exactly match number of attributes defined in "
+            "AttributeDefinitions"))
+    if len(defined) < len(used) and not indexed:
+        raise ValidationException("Invalid KeySchema: Some index key attribute have no definition")
+    raise ValidationException(INVALID + "Some index key attributes are not defined in AttributeDefinitions. Keys: "
+                              f"[{', '.join(missing if indexed else used)}], AttributeDefinitions: "
+                              f"[{', '.join(defined)}]")
+
+
 def _indexes(request: dict, types: dict, table_keys: list[str], billing: str, creating: bool = True) -> dict:
     """Validate CreateTable's LocalSecondaryIndexes / GlobalSecondaryIndexes (or, not ``creating``, UpdateTable's
     GSI Create) into the stored form ``{"lsi": [...], "gsi": [...]}`` (each: IndexName, KeySchema, Projection; a
@@ -587,7 +605,7 @@ def _indexes(request: dict, types: dict, table_keys: list[str], billing: str, cr
             if not keys:
                 raise ValidationException(INVALID + f"Index KeySchema must not be empty for index: {name}")
             missing = [k for k in keys if k not in types]
-            if missing:
+            if missing and not creating:   # CreateTable's are judged with the table's (_definitions_match)
                 raise ValidationException(INVALID + "Some index key attributes are not defined in "
                                           f"AttributeDefinitions. Keys: [{', '.join(keys)}], AttributeDefinitions: "
                                           f"[{', '.join(types)}]")

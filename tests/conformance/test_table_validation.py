@@ -118,6 +118,32 @@ BAD = {
                                         "Projection": {"ProjectionType": "ALL"},
                                         "OnDemandThroughput": {"MaxWriteRequestUnits": -1}}]),
         INVALID + "Requested MaxWriteRequestUnits for OnDemandThroughput for index : g-a is outside of valid range"),
+    # AttributeDefinitions against the keys used: AWS's four wordings, by the sizes of the two sets and whether
+    # the request declares an index (moto's decision table; each text recorded from AWS)
+    "a definition unused, no index": (
+        _table(LocalSecondaryIndexes=None),
+        INVALID + "Number of attributes in KeySchema does not exactly match number of attributes defined in "
+                  "AttributeDefinitions"),
+    "a definition unused, with an index": (
+        _table(AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk", "x", "y")]),
+        INVALID + "Some AttributeDefinitions are not used. AttributeDefinitions: [pk, sk, x, y], keys used: "
+                  "[pk, sk, x]"),
+    "a key undefined, no index": (
+        _table(LocalSecondaryIndexes=None, AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}]),
+        "Invalid KeySchema: Some index key attribute have no definition"),
+    "an index key undefined": (
+        _table(AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk")]),
+        INVALID + "Some index key attributes are not defined in AttributeDefinitions. Keys: [x], "
+                  "AttributeDefinitions: [pk, sk]"),
+    "a key misnamed, no index": (
+        _table(LocalSecondaryIndexes=None,
+               AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "typo")]),
+        INVALID + "Some index key attributes are not defined in AttributeDefinitions. Keys: [pk, sk], "
+                  "AttributeDefinitions: [pk, typo]"),
+    "an index key misnamed": (
+        _table(AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk", "typo")]),
+        INVALID + "Some index key attributes are not defined in AttributeDefinitions. Keys: [x], "
+                  "AttributeDefinitions: [pk, sk, typo]"),
     "an on-demand table's WarmThroughput below 12000 reads": (   # AWS's words, live 2026-10 (DDB-TABLE-128)
         _table(WarmThroughput={"ReadUnitsPerSecond": 11999}),
         INVALID + "Requested ReadUnitsPerSecond for WarmThroughput for table is lower than initial throughput for "
