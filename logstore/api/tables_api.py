@@ -105,13 +105,15 @@ def _one_kind_of_update(request: dict) -> None:
         raise ValidationException(INVALID + "You cannot create or delete index while changing stream status")
 
 
-def _sse(request: dict) -> dict | None:
-    """CreateTable's or UpdateTable's SSESpecification, refused as AWS refuses it (its live words, 2026-10)."""
+def _sse(request: dict) -> tuple[bool, str | None] | None:
+    """CreateTable's or UpdateTable's SSESpecification as (a KMS key asked for, its KMSMasterKeyId as given), or
+    None without one; refused as AWS refuses it (its live words, 2026-10). Enabled left out is taken from SSEType,
+    as AWS takes it: ``{"SSEType": "KMS"}`` asks for a KMS key, ``{}`` for AWS's own."""
     sse = request.get("SSESpecification")
     if sse is None:
         return None
-    sse_type, key = sse.get("SSEType"), sse.get("KMSMasterKeyId")
-    if not sse.get("Enabled"):
+    sse_type, key, enabled = sse.get("SSEType"), sse.get("KMSMasterKeyId"), sse.get("Enabled")
+    if enabled is False:
         if sse_type is not None:
             raise ValidationException(INVALID + "SSEType can not be specified if Enabled is false")
         if key is not None:
@@ -120,7 +122,7 @@ def _sse(request: dict) -> dict | None:
         raise ValidationException(INVALID + "SSEType AES256 is not supported")
     elif key is not None and sse_type != "KMS":
         raise ValidationException(INVALID + "SSEType KMS is required if KMSMasterKeyId is specified")
-    return sse
+    return bool(enabled) or sse_type is not None, key
 
 
 def _maximums(odt: dict | None, mode: str, updating: bool, index: str | None = None) -> dict[str, int] | None:
@@ -215,10 +217,11 @@ class TablesService:
         self.region = region
         self.account = account
 
-    def _sse_key(self, sse: dict) -> str | None:
-        """The KMS key ARN an accepted SSESpecification asks for (``_sse``): None for AWS's own key (not Enabled),
-        else its KMSMasterKeyId's ARN or the account's AWS managed key's (docs/streams-compat.md: no KMS is asked)."""
-        return ids.kms_key_arn(self.region, self.account, sse.get("KMSMasterKeyId")) if sse.get("Enabled") else None
+    def _sse_key(self, sse: tuple[bool, str | None]) -> str | None:
+        """The KMS key ARN an accepted SSESpecification asks for (``_sse``): None for AWS's own key, else its
+        KMSMasterKeyId's ARN or the account's AWS managed key's (docs/streams-compat.md: no KMS is asked)."""
+        kms, key = sse
+        return ids.kms_key_arn(self.region, self.account, key) if kms else None
 
     def _describe(self, tdef, status="ACTIVE") -> dict:
         count, size = self.tables.stats(tdef)
@@ -361,7 +364,7 @@ class TablesService:
                                   create_gsi=gsi.create, delete_gsi=gsi.delete, attribute_definitions=gsi.definitions,
                                   index_throughput=gsi.throughput, on_demand=on_demand, index_on_demand=gsi.on_demand,
                                   warm=warm, index_warm=gsi.warm,
-                                  sse_named=None if sse is None else sse.get("KMSMasterKeyId"))
+                                  sse_named=None if sse is None else sse[1])
         out = self._describe(tdef)
         # AWS answers a warm throughput change as under way, with the values before it (the new ones follow)
         if warm is not None:

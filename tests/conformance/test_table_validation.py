@@ -471,6 +471,8 @@ def test_a_kms_key_is_described_as_aws_describes_it(db):
     key_id = "1234abcd-12ab-34cd-56ef-1234567890ab"
     for sse, arn in (({"Enabled": True}, None),
                      ({"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": "alias/aws/dynamodb"}, None),
+                     ({"SSEType": "KMS"}, None),   # Enabled left out is taken from SSEType, as AWS does
+                     ({"SSEType": "KMS", "KMSMasterKeyId": key_id}, kms + "key/" + key_id),
                      ({"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": key_id}, kms + "key/" + key_id),
                      ({"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": kms + "key/" + key_id},
                       kms + "key/" + key_id),
@@ -486,7 +488,7 @@ def test_a_kms_key_is_described_as_aws_describes_it(db):
                 "TableDescription"])
         else:
             assert _arn_of(described) == arn
-    for sse in (None, {"Enabled": False}):
+    for sse in (None, {"Enabled": False}, {}):
         request = _table() if sse is None else _table(SSESpecification=sse)
         assert "SSEDescription" not in db.create_table(**request)["TableDescription"]
         assert "SSEDescription" not in db.describe_table(TableName=request["TableName"])["Table"]
