@@ -13,7 +13,7 @@ from logstore.errors import ConstraintViolations, ResourceNotFoundException, Val
 from logstore.stream import VIEW_TYPES, ids
 from logstore.tables import TableEngine
 from logstore.tables.catalog import ON_DEMAND_MEMBERS, TABLE_CLASSES, WARM_MEMBERS, warm_floor
-from logstore.tables.engine import INDEX_EXISTS
+from logstore.tables.engine import INDEX_EXISTS, index_not_found
 
 from . import render
 from .tags_api import validated_tags
@@ -449,8 +449,7 @@ class TablesService:
                 pt = sub.get("ProvisionedThroughput")
                 sub.done()
                 if tdef.index(index_name) is None or not tdef.index(index_name).is_global:
-                    raise ResourceNotFoundException(f"Requested resource not found: Index: {index_name} not found "
-                                                    f"in Table: {tdef.name}")
+                    raise ResourceNotFoundException(index_not_found(index_name, tdef.name))
                 throughput = _index_throughput(tdef, index_name, u, pt, billing)
                 if throughput is not None:
                     throughputs[index_name] = throughput

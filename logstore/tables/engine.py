@@ -113,6 +113,11 @@ def _with_warm(before: TableDef, after: TableDef, warm: dict[str, int] | None,
                    indexes=dict(after.indexes, gsi=gsis) if gsis else after.indexes)
 
 
+def index_not_found(index: str, table: str) -> str:
+    """AWS's answer to an UpdateTable naming a GSI the table does not have (live, 2026-10)."""
+    return f"Requested resource not found: Index {index} for table {table}"
+
+
 def _not_found(name: str) -> ResourceNotFoundException:
     return ResourceNotFoundException(f"Requested resource not found: Table: {name} not found")
 
@@ -258,8 +263,7 @@ class TableEngine:
         if delete is not None:
             kept = [ix for ix in gsis if ix["IndexName"] != delete]
             if len(kept) == len(gsis):
-                raise ResourceNotFoundException(f"Requested resource not found: Index: {delete} not found"
-                                                f" in Table: {tdef.name}")
+                raise ResourceNotFoundException(index_not_found(delete, tdef.name))
             for ix in gsis:
                 if ix["IndexName"] == delete and ix.get("index_no") is not None:
                     self.jobs.cancel(txn, BUILD, ix["index_no"])

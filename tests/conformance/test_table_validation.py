@@ -639,6 +639,24 @@ def test_warm_throughput_is_described_as_aws_keeps_it(db):
     assert _warm(created) == {"ReadUnitsPerSecond": 15000, "WriteUnitsPerSecond": 4000, "Status": "ACTIVE"}
 
 
+def test_an_update_or_delete_of_an_index_the_table_lacks_is_not_found_in_aws_words(db):
+    """AWS (live, 2026-10, DDB-TABLE-161): ResourceNotFoundException naming the index and the table, and a valid
+    entry beside it not applied."""
+    table = make_table(db, more=(("g", "S"),), BillingMode="PROVISIONED", ProvisionedThroughput=_pt(5),
+                       GlobalSecondaryIndexes=[{"IndexName": "g-a", "KeySchema": [{"AttributeName": "g",
+                                                                                   "KeyType": "HASH"}],
+                                                "Projection": {"ProjectionType": "ALL"},
+                                                "ProvisionedThroughput": _pt(5)}])
+    before = db.describe_table(TableName=table)["Table"]
+    for entry in ({"Delete": {"IndexName": "ghost"}},
+                  {"Update": {"IndexName": "ghost", "ProvisionedThroughput": _pt(2)}}):
+        r = db.refused("update_table", TableName=table, GlobalSecondaryIndexUpdates=[
+            {"Update": {"IndexName": "g-a", "ProvisionedThroughput": _pt(3)}}, entry])
+        assert (r.code, r.message) == ("ResourceNotFoundException",
+                                       f"Requested resource not found: Index ghost for table {table}")
+        assert db.describe_table(TableName=table)["Table"] == before
+
+
 def test_an_index_update_of_the_wrong_type_is_refused(db):
     table = make_table(db)
     before = db.describe_table(TableName=table)["Table"]
