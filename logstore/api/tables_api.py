@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from logstore.errors import ConstraintViolations, ResourceNotFoundException, ValidationException
+from logstore.errors import (ConstraintViolations, LimitExceededException, ResourceNotFoundException,
+                             ValidationException)
 from logstore.stream import VIEW_TYPES, ids
 from logstore.tables import TableEngine
 from logstore.tables.catalog import ON_DEMAND_MEMBERS, TABLE_CLASSES, WARM_MEMBERS, warm_floor
-from logstore.tables.engine import INDEX_EXISTS, index_not_found
+from logstore.tables.engine import INDEX_EXISTS, ONE_INDEX_AT_A_TIME, index_not_found
 
 from . import render
 from .tags_api import validated_tags
@@ -84,7 +85,11 @@ def _one_kind_of_update(request: dict) -> None:
             raise ValidationException(INVALID + "OnDemandThroughput can only be combined with BillingMode in an "
                                       "UpdateTable request")
         if "WarmThroughput" in combined:
-            raise ValidationException(INVALID + "WarmThroughput must be the only operation in the request")
+            creates = any(isinstance(u, dict) and u.get("Create") is not None
+                          for u in request.get("GlobalSecondaryIndexUpdates") or ())
+            raise ValidationException(INVALID + ("Create global secondary index cannot be specified when updating "
+                                                 "WarmThroughput" if creates else
+                                                 "WarmThroughput must be the only operation in the request"))
     for u in request.get("GlobalSecondaryIndexUpdates") or ():
         update = u.get("Update") if isinstance(u, dict) else None
         if isinstance(update, dict) and update.get("WarmThroughput") == {}:
@@ -467,8 +472,7 @@ class TablesService:
             else:
                 create = c
         if creates_or_deletes > 1:
-            raise ValidationException(INVALID + "Only one global secondary index can be created or deleted per "
-                                      "UpdateTable request")
+            raise LimitExceededException(ONE_INDEX_AT_A_TIME)
         definitions = None
         if create is not None:
             types = dict(tdef.attribute_definitions)

@@ -34,6 +34,9 @@ from .writes import Mutation, StaleTable, Writer
 from logstore.storage.txn import Txn
 
 _INVALID = "One or more parameter values were invalid: "
+# AWS's answer to a second GSI Create or Delete, in one request or while one is under way (live, DDB-TABLE-159)
+ONE_INDEX_AT_A_TIME = ("Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per "
+                       "table")
 # AWS's answer to a GSI Create naming an index the table has
 INDEX_EXISTS = "Attempting to create an index which already exists"
 # UpdateTable's SSESpecification asking for AWS's own key on a table that has it, or naming by its ARN the KMS key
@@ -248,8 +251,7 @@ class TableEngine:
     def _change_gsi(self, txn, tdef: TableDef, create: dict | None, delete: str | None,
                     definitions: tuple | None) -> TableDef:
         if any(ix.status == CREATING for ix in tdef.index_defs if ix.kind == GSI):
-            raise LimitExceededException("Subscriber limit exceeded: Only 1 online index can be created or deleted "
-                                         f"simultaneously per table: TableName: {tdef.name}")
+            raise LimitExceededException(ONE_INDEX_AT_A_TIME)
         gsis = list(tdef.indexes.get(GSI) or [])
         if create is not None:
             index_name = create["IndexName"]

@@ -348,6 +348,11 @@ UPDATE_REFUSALS = {
         "PAY_PER_REQUEST", {"WarmThroughput": {"ReadUnitsPerSecond": 13000},
                             "StreamSpecification": {"StreamEnabled": False}},
         INVALID + "WarmThroughput must be the only operation in the request"),
+    "WarmThroughput with an index created": (   # AWS's words, live 2026-10 (DDB-TABLE-174)
+        "PAY_PER_REQUEST", {"WarmThroughput": {"ReadUnitsPerSecond": 13000},
+                            "AttributeDefinitions": [{"AttributeName": "x", "AttributeType": "S"}],
+                            "GlobalSecondaryIndexUpdates": GSI_CREATE},
+        INVALID + "Create global secondary index cannot be specified when updating WarmThroughput"),
     "WarmThroughput with DeletionProtectionEnabled": (   # DeletionProtection is judged first
         "PAY_PER_REQUEST", {"WarmThroughput": {"ReadUnitsPerSecond": 13000}, "DeletionProtectionEnabled": True},
         INVALID + "DeletionProtection modification must be the only operation in the request"),
@@ -637,6 +642,23 @@ def test_warm_throughput_is_described_as_aws_keeps_it(db):
         "ReadUnitsPerSecond": 12002, "WriteUnitsPerSecond": 4000, "Status": "ACTIVE"}
     created = db.create_table(**_table(WarmThroughput={"ReadUnitsPerSecond": 15000}))["TableDescription"]
     assert _warm(created) == {"ReadUnitsPerSecond": 15000, "WriteUnitsPerSecond": 4000, "Status": "ACTIVE"}
+
+
+def test_two_index_creates_or_deletes_in_one_request_are_a_limit_in_aws_words(db):
+    """AWS (live, 2026-10, DDB-TABLE-159): LimitExceededException, the message of an index change already under
+    way; nothing applied."""
+    gsi = {"IndexName": "g-a", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+           "Projection": {"ProjectionType": "ALL"}}
+    table = make_table(db, more=(("g", "S"),), GlobalSecondaryIndexes=[gsi, dict(gsi, IndexName="g-b")])
+    before = db.describe_table(TableName=table)["Table"]
+    created = {"Create": dict(gsi, IndexName="g-c")}
+    for updates in ([created, {"Create": dict(gsi, IndexName="g-d")}], [created, {"Delete": {"IndexName": "g-a"}}],
+                    [{"Delete": {"IndexName": "g-a"}}, {"Delete": {"IndexName": "g-b"}}]):
+        r = db.refused("update_table", TableName=table, GlobalSecondaryIndexUpdates=updates,
+                       AttributeDefinitions=[{"AttributeName": "g", "AttributeType": "S"}])
+        assert (r.code, r.message) == ("LimitExceededException", "Subscriber limit exceeded: Only 1 online index "
+                                       "can be created or deleted simultaneously per table")
+        assert db.describe_table(TableName=table)["Table"] == before
 
 
 def test_an_update_or_delete_of_an_index_the_table_lacks_is_not_found_in_aws_words(db):
