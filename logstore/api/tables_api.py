@@ -13,7 +13,7 @@ from logstore.errors import (ConstraintViolations, LimitExceededException, Resou
                              ValidationException)
 from logstore.stream import VIEW_TYPES, ids
 from logstore.tables import TableEngine
-from logstore.tables.catalog import ON_DEMAND_MEMBERS, TABLE_CLASSES, WARM_MEMBERS, warm_floor
+from logstore.tables.catalog import MAX_GSI, MAX_LSI, ON_DEMAND_MEMBERS, TABLE_CLASSES, WARM_MEMBERS, warm_floor
 from logstore.tables.engine import INDEX_EXISTS, ONE_INDEX_AT_A_TIME, index_not_found
 
 from . import render
@@ -45,7 +45,6 @@ ALONE = (("SSESpecification", "Server-Side Encryption"), ("TableClass", "TableCl
 
 INVALID = "One or more parameter values were invalid: "
 
-MAX_LSI, MAX_GSI = 5, 20           # DynamoDB's per-table index limits
 MAX_PROJECTED = 100                 # NonKeyAttributes summed over a table's indexes
 MAX_KEY_NAME = 255                  # key and projected attribute names (other attribute names: 64 KB)
 # DeleteTable answers with a reduced TableDescription: no key schema, attribute definitions, creation time or

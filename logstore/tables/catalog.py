@@ -107,6 +107,7 @@ class TableDef:
 
 
 GSI, LSI, TTL = "gsi", "lsi", "ttl"
+MAX_LSI, MAX_GSI = 5, 20           # DynamoDB's per-table index limits
 ON_DEMAND_MEMBERS = ("MaxReadRequestUnits", "MaxWriteRequestUnits")   # an OnDemandThroughput's, in AWS's order
 WARM_MEMBERS = ("ReadUnitsPerSecond", "WriteUnitsPerSecond")          # a WarmThroughput's, in AWS's order
 ON_DEMAND_WARM = {"ReadUnitsPerSecond": 12000, "WriteUnitsPerSecond": 4000}   # what AWS gives an on-demand table

@@ -25,8 +25,8 @@ from logstore.errors import (LimitExceededException, ResourceInUseException,
 from logstore.storage import Counters, Environment
 from logstore.stream import StreamEngine, StreamInfo
 
-from .catalog import (ACTIVE, CREATING, GSI, LSI, ON_DEMAND_MEMBERS, STANDARD, TTL, TableCatalog, TableDef,
-                      warmest)
+from .catalog import (ACTIVE, CREATING, GSI, LSI, MAX_GSI, ON_DEMAND_MEMBERS, STANDARD, TTL, TableCatalog,
+                      TableDef, warmest)
 from .indexes import BUILD, DROP, DROP_TABLE, JOB_BATCH, IndexEntries, IndexJobs, expiry_ms
 from .items import ItemStore, encoded_key, table_prefix
 from .keycodec import stored_key
@@ -257,6 +257,9 @@ class TableEngine:
             index_name = create["IndexName"]
             if tdef.index(index_name) is not None or any(ix["IndexName"] == index_name for ix in gsis):
                 raise ValidationException(INDEX_EXISTS)
+            if len(gsis) >= MAX_GSI:   # AWS's answer (live, DDB-TABLE-169); CreateTable's is a ValidationException
+                raise LimitExceededException("Subscriber limit exceeded: Number of global secondary indexes exceeds "
+                                             f"per-table limit of {MAX_GSI}")
             index_no = self.counters.allocate(txn, "index")
             gsis.append(dict(create, index_no=index_no, status=CREATING))
             tdef = replace(tdef, indexes=dict(tdef.indexes, gsi=gsis),

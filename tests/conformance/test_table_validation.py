@@ -86,6 +86,10 @@ BAD = {
             {"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "x", "KeyType": "RANGE"}],
             "Projection": {"ProjectionType": "KEYS_ONLY"}} for i in range(6)]),
         INVALID + "Number of LocalSecondaryIndexes exceeds per-table limit of 5"),
+    "twenty-one GSIs": (
+        _table(GlobalSecondaryIndexes=[{"IndexName": f"gsi{i}", "KeySchema": [{"AttributeName": "x", "KeyType": "HASH"}],
+                                        "Projection": {"ProjectionType": "KEYS_ONLY"}} for i in range(21)]),
+        INVALID + "GlobalSecondaryIndex count exceeds the per-table limit of 20"),
     "SSEType with encryption disabled": (
         _table(SSESpecification={"Enabled": False, "SSEType": "KMS"}),
         INVALID + "SSEType can not be specified if Enabled is false"),
@@ -659,6 +663,20 @@ def test_two_index_creates_or_deletes_in_one_request_are_a_limit_in_aws_words(db
         assert (r.code, r.message) == ("LimitExceededException", "Subscriber limit exceeded: Only 1 online index "
                                        "can be created or deleted simultaneously per table")
         assert db.describe_table(TableName=table)["Table"] == before
+
+
+def test_a_twenty_first_gsi_is_a_limit_through_update_table(db):
+    """AWS (live, 2026-10, DDB-TABLE-169): CreateTable refuses 21 GSIs with a ValidationException (BAD above),
+    UpdateTable a 21st with LimitExceededException."""
+    gsis = [{"IndexName": f"g-{i:02d}", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+             "Projection": {"ProjectionType": "KEYS_ONLY"}} for i in range(20)]
+    table = make_table(db, more=(("g", "S"),), GlobalSecondaryIndexes=gsis)
+    before = db.describe_table(TableName=table)["Table"]
+    r = db.refused("update_table", TableName=table, AttributeDefinitions=[{"AttributeName": "g", "AttributeType": "S"}],
+                   GlobalSecondaryIndexUpdates=[{"Create": dict(gsis[0], IndexName="g-20")}])
+    assert (r.code, r.message) == ("LimitExceededException", "Subscriber limit exceeded: Number of global secondary "
+                                   "indexes exceeds per-table limit of 20")
+    assert db.describe_table(TableName=table)["Table"] == before
 
 
 def test_an_update_or_delete_of_an_index_the_table_lacks_is_not_found_in_aws_words(db):
