@@ -135,12 +135,19 @@ def shard(s: ShardInfo) -> dict:
     return out
 
 
+def _java_order(name: str) -> bytes:
+    """The sort key of AWS's name order (Java's String order: by UTF-16 code unit): DescribeTable lists
+    AttributeDefinitions and an index's NonKeyAttributes so, whatever order a request gave them in."""
+    return name.encode("utf-16-be", "surrogatepass")
+
+
 def table(tdef: TableDef, region: str, account: str, stream: StreamInfo | None, item_count: int,
           size_bytes: int, status: str = "ACTIVE", index_stats: dict | None = None) -> dict:
     """DescribeTable's TableDescription; ``index_stats``: index number -> (entries, projected bytes)."""
     roles = ["HASH", "RANGE"]
     out = {
-        "AttributeDefinitions": [{"AttributeName": n, "AttributeType": t} for n, t in tdef.attribute_definitions],
+        "AttributeDefinitions": [{"AttributeName": n, "AttributeType": t}
+                                 for n, t in sorted(tdef.attribute_definitions, key=lambda d: _java_order(d[0]))],
         "TableName": tdef.name,
         "KeySchema": [{"AttributeName": n, "KeyType": roles[i]} for i, (n, _) in enumerate(tdef.key_schema)],
         "TableStatus": status,
@@ -172,6 +179,9 @@ def table(tdef: TableDef, region: str, account: str, stream: StreamInfo | None, 
         for ix in tdef.indexes.get(kind) or ():
             count, size = stats.get(ix.get("index_no"), (0, 0))
             desc = {k: v for k, v in ix.items() if k not in ("index_no", "status")}
+            if desc["Projection"].get("NonKeyAttributes"):
+                desc["Projection"] = dict(desc["Projection"], NonKeyAttributes=sorted(
+                    desc["Projection"]["NonKeyAttributes"], key=_java_order))
             if kind == "gsi":
                 # AWS describes every GSI's throughput, zeros on an on-demand table, with NumberOfDecreasesToday
                 given = desc.get("ProvisionedThroughput") or {}
