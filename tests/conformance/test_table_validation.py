@@ -648,6 +648,28 @@ def test_warm_throughput_is_described_as_aws_keeps_it(db):
     assert _warm(created) == {"ReadUnitsPerSecond": 15000, "WriteUnitsPerSecond": 4000, "Status": "ACTIVE"}
 
 
+def test_definitions_and_projected_names_are_described_in_name_order(db):
+    """AWS (live, 2026-10, DDB-TABLE-125): AttributeDefinitions [z, a, m, sk, pk] come back [a, m, pk, sk, z],
+    NonKeyAttributes sorted too, the indexes in the order given; CreateTable's answer already so."""
+    names = ["z", "a", "m", "sk", "pk"]
+    gsis = [{"IndexName": f"g-{n}", "KeySchema": [{"AttributeName": n, "KeyType": "HASH"}],
+             "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["zz", "aa", "mm", "sk"]}}
+            for n in ("z", "a", "m")]
+    request = dict(TableName=unique("ct"), BillingMode="PAY_PER_REQUEST",
+                   KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+                   AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in names],
+                   GlobalSecondaryIndexes=gsis)
+    created = db.create_table(**request)["TableDescription"]
+    described = db.describe_table(TableName=request["TableName"])["Table"]
+    for desc in (created, described):
+        assert [d["AttributeName"] for d in desc["AttributeDefinitions"]] == ["a", "m", "pk", "sk", "z"]
+        assert [g["IndexName"] for g in desc["GlobalSecondaryIndexes"]] == ["g-z", "g-a", "g-m"]
+        assert {tuple(g["Projection"]["NonKeyAttributes"]) for g in desc["GlobalSecondaryIndexes"]} == {
+            ("aa", "mm", "sk", "zz")}
+    assert all("WarmThroughput" not in g for g in created["GlobalSecondaryIndexes"])
+    assert all("WarmThroughput" in g for g in described["GlobalSecondaryIndexes"])
+
+
 def test_two_index_creates_or_deletes_in_one_request_are_a_limit_in_aws_words(db):
     """AWS (live, 2026-10, DDB-TABLE-159): LimitExceededException, the message of an index change already under
     way; nothing applied."""
