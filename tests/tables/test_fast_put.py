@@ -194,8 +194,12 @@ def test_fast_and_python_batches_write_the_same_bytes(tmp_path, seed, monkeypatc
     put_new = fast.tables.writer.put_new
     taken = []
     fast.tables.writer.put_new = lambda *a: taken.append(put_new(*a)) or taken[-1]   # type: ignore[method-assign]
-    for i in range(150):
-        ops, catch = batch_ops(rng), rng.random() < 0.3
+    batches = [(batch_ops(rng), rng.random() < 0.3) for _ in range(150)]
+    # and one whose way back is certain (the random ones may all take the few-calls path): an item the path takes,
+    # put twice in one batch
+    takes = next((op for ops, _ in batches for op in ops
+                  if op[0] == "put" and items_api.prepared_put(fast.tables.schema(op[1]), op[2]) is not None), None)
+    for ops, catch in batches + ([([takes, takes], False)] if takes is not None else []):
         a = run_batch(fast, ops, catch)
         with monkeypatch.context() as m:
             m.setattr(items_api, "prepared_put", lambda tdef, item: None)
