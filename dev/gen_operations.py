@@ -24,7 +24,7 @@ SUPPORTED = {
         "CreateTable", "DescribeTable", "ListTables", "UpdateTable", "DeleteTable", "UpdateTimeToLive",
         "DescribeTimeToLive", "PutItem", "GetItem", "DeleteItem", "UpdateItem", "BatchWriteItem", "BatchGetItem",
         "TransactWriteItems", "TransactGetItems", "Query", "Scan", "TagResource", "UntagResource",
-        "ListTagsOfResource"],
+        "ListTagsOfResource", "DescribeLimits"],
     ("DynamoDBStreams_20120810", "dynamodbstreams"): [
         "ListStreams", "DescribeStream", "GetShardIterator", "GetRecords"],
 }

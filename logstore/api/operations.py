@@ -36,6 +36,7 @@ ROUTES: dict[str, dict[str, str]] = {
         "TagResource": "tag_resource",
         "UntagResource": "untag_resource",
         "ListTagsOfResource": "list_tags_of_resource",
+        "DescribeLimits": "describe_limits",
     },
     "DynamoDBStreams_20120810": {
         "ListStreams": "list_streams",
@@ -67,6 +68,7 @@ INPUTS: dict[str, dict[str, str]] = {
         "TagResource": "TagResourceInput",
         "UntagResource": "UntagResourceInput",
         "ListTagsOfResource": "ListTagsOfResourceInput",
+        "DescribeLimits": "DescribeLimitsInput",
     },
     "DynamoDBStreams_20120810": {
         "ListStreams": "ListStreamsInput",
@@ -357,6 +359,7 @@ SHAPES: dict[str, dict[str, tuple[Any, ...]]] = {
         "TagKeyList": ("list", "TagKeyString"),
         "ListTagsOfResourceInput": ("structure", {"ResourceArn": "ResourceArnString", "NextToken": "NextTokenString"}),
         "NextTokenString": ("string",),
+        "DescribeLimitsInput": ("structure", {}),
     },
     "DynamoDBStreams_20120810": {
         "ListStreamsInput": ("structure", {"TableName": "TableName", "Limit": "PositiveIntegerObject",
@@ -771,6 +774,12 @@ class StoreOperations:
         Members (AWS's names; required: ResourceArn). Absent members are None.
         """
         return self.call("ListTagsOfResource", _present("ListTagsOfResource", locals()))
+
+    def describe_limits(self, **unknown: Any) -> dict:
+        """DescribeLimits: Returns the current provisioned-capacity quotas for your Amazon Web Services account in a
+        Region, both for the Region as a whole and for any one DynamoDB table that you create there.
+        """
+        return self.call("DescribeLimits", _present("DescribeLimits", locals()))
 
     def list_streams(
             self, *,

@@ -108,6 +108,7 @@ class TableDef:
 
 GSI, LSI, TTL = "gsi", "lsi", "ttl"
 MAX_LSI, MAX_GSI = 5, 20           # DynamoDB's per-table index limits
+TABLE_MAX_CAPACITY, ACCOUNT_MAX_CAPACITY = 40000, 80000   # DynamoDB's default capacity quotas (DescribeLimits)
 ON_DEMAND_MEMBERS = ("MaxReadRequestUnits", "MaxWriteRequestUnits")   # an OnDemandThroughput's, in AWS's order
 WARM_MEMBERS = ("ReadUnitsPerSecond", "WriteUnitsPerSecond")          # a WarmThroughput's, in AWS's order
 ON_DEMAND_WARM = {"ReadUnitsPerSecond": 12000, "WriteUnitsPerSecond": 4000}   # what AWS gives an on-demand table

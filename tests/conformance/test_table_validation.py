@@ -670,6 +670,54 @@ def test_definitions_and_projected_names_are_described_in_name_order(db):
     assert all("WarmThroughput" in g for g in described["GlobalSecondaryIndexes"])
 
 
+def test_describe_limits_reports_the_quotas_tables_are_held_to(db):
+    """DescribeLimits answers AWS's default quotas; capacity, on-demand maximums and warm throughput above the
+    per-table one are LimitExceededException in AWS's live words (2026-10, DDB-TABLE-170 and the catalogue), each
+    table and index judged alone (a table at 39900 with a GSI of 200 is taken); nothing is created or changed."""
+    limits = {k: v for k, v in db.describe_limits().items() if k != "ResponseMetadata"}
+    assert limits == {"AccountMaxReadCapacityUnits": 80000, "AccountMaxWriteCapacityUnits": 80000,
+                      "TableMaxReadCapacityUnits": 40000, "TableMaxWriteCapacityUnits": 40000}
+    region = db.describe_table(TableName=make_table(db))["Table"]["TableArn"].split(":")[3]
+    refer = "Refer to the Amazon DynamoDB Developer Guide for current limits and how to request higher limits."
+    gsi = {"IndexName": "g-a", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+           "Projection": {"ProjectionType": "ALL"}}
+    for extra, says in (
+            (dict(BillingMode="PROVISIONED", ProvisionedThroughput={"ReadCapacityUnits": 40001,
+                                                                   "WriteCapacityUnits": 1}),
+             f"The requested ReadCapacityUnits, 40001, is above the per table maximum for the account in {region}. "
+             f"Per table maximum: 40000. {refer}"),
+            (dict(BillingMode="PROVISIONED", ProvisionedThroughput=_pt(1), GlobalSecondaryIndexes=[
+                dict(gsi, ProvisionedThroughput={"ReadCapacityUnits": 1, "WriteCapacityUnits": 40001})]),
+             f"The requested WriteCapacityUnits for index g-a, 40001, is above the per index maximum for the account "
+             f"in {region}. Per table maximum: 40000. {refer}"),
+            (dict(OnDemandThroughput={"MaxReadRequestUnits": 40001}),
+             "Subscriber limit exceeded: Requested MaxReadRequestUnits for OnDemandThroughput for table exceeds "
+             f"TableMaxReadCapacityUnits of the account in region {region}"),
+            (dict(GlobalSecondaryIndexes=[dict(gsi, WarmThroughput={"WriteUnitsPerSecond": 40001})]),
+             "Subscriber limit exceeded: Requested WriteUnitsPerSecond for WarmThroughput for index g-a exceeds "
+             f"TableMaxWriteCapacityUnits of the account in region {region}")):
+        request = dict(TableName=unique("ct"), BillingMode="PAY_PER_REQUEST",
+                       KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                       AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}]
+                       + ([{"AttributeName": "g", "AttributeType": "S"}] if "GlobalSecondaryIndexes" in extra else []))
+        request.update(extra)
+        r = db.refused("create_table", **request)
+        assert (r.code, r.message) == ("LimitExceededException", says)
+        assert db.refused("describe_table", TableName=request["TableName"]).code == "ResourceNotFoundException"
+    table = make_table(db, more=(("g", "S"),), BillingMode="PROVISIONED",
+                       ProvisionedThroughput={"ReadCapacityUnits": 39900, "WriteCapacityUnits": 1},
+                       GlobalSecondaryIndexes=[dict(gsi, ProvisionedThroughput={"ReadCapacityUnits": 200,
+                                                                                "WriteCapacityUnits": 1})])
+    before = db.describe_table(TableName=table)["Table"]
+    r = db.refused("update_table", TableName=table, GlobalSecondaryIndexUpdates=[
+        {"Update": {"IndexName": "g-a", "ProvisionedThroughput": {"ReadCapacityUnits": 40001,
+                                                                  "WriteCapacityUnits": 1}}}])
+    assert (r.code, r.message) == ("LimitExceededException", f"The requested ReadCapacityUnits for index g-a, 40001, "
+                                   f"is above the per index maximum for the account in {region}. Per table maximum: "
+                                   f"40000. {refer}")
+    assert db.describe_table(TableName=table)["Table"] == before
+
+
 def test_two_index_creates_or_deletes_in_one_request_are_a_limit_in_aws_words(db):
     """AWS (live, 2026-10, DDB-TABLE-159): LimitExceededException, the message of an index change already under
     way; nothing applied."""

@@ -274,6 +274,7 @@ STEPS: list[tuple[str, str, dict]] = [
     (DDB, "ListTables", {}),
     # -- the protocol border -----------------------------------------------------------------------------------
     (DDB, "DescribeLimits", {}),
+    (DDB, "ListBackups", {}),
     (DDB, "NoSuchOperation", {}),
     (STREAMS, "PutItem", {"TableName": "golden"}),
 ]

@@ -44,6 +44,7 @@ VALID = {
                     "Tags": [{"Key": "a", "Value": "b"}]},
     "UntagResource": {"ResourceArn": "arn:aws:dynamodb:us-east-1:000000000000:table/fuzzed", "TagKeys": ["a"]},
     "ListTagsOfResource": {"ResourceArn": "arn:aws:dynamodb:us-east-1:000000000000:table/fuzzed"},
+    "DescribeLimits": {},
     "ListStreams": {"TableName": "fuzzed", "Limit": 2},
     "DescribeStream": {"StreamArn": "STREAM", "Limit": 1, "ShardFilter": {"Type": "CHILD_SHARDS", "ShardId": "S"}},
     "GetShardIterator": {"StreamArn": "STREAM", "ShardId": "SHARD", "ShardIteratorType": "AFTER_SEQUENCE_NUMBER",
