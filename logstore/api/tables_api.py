@@ -102,7 +102,7 @@ def _one_kind_of_update(request: dict) -> None:
     index_change = any(u.get("Create") is not None or u.get("Delete") is not None
                        for u in request.get("GlobalSecondaryIndexUpdates") or () if isinstance(u, dict))
     throughput, stream = request.get("ProvisionedThroughput") is not None, "StreamSpecification" in given
-    if stream and throughput:
+    if stream and (throughput or request.get("BillingMode") == "PROVISIONED"):   # AWS: DDB-TABLE-433
         raise ValidationException(INVALID + "You cannot modify stream status while updating table IOPS")
     if index_change and throughput:
         raise ValidationException(INVALID + "You cannot create or delete index while updating table IOPS")

@@ -352,6 +352,9 @@ UPDATE_REFUSALS = {
         "PAY_PER_REQUEST", {"WarmThroughput": {"ReadUnitsPerSecond": 13000},
                             "StreamSpecification": {"StreamEnabled": False}},
         INVALID + "WarmThroughput must be the only operation in the request"),
+    "the stream with a switch to PROVISIONED": (   # AWS's words, live 2026-10 (DDB-TABLE-433)
+        "PAY_PER_REQUEST", {"BillingMode": "PROVISIONED", "StreamSpecification": {"StreamEnabled": False}},
+        INVALID + "You cannot modify stream status while updating table IOPS"),
     "WarmThroughput with an index created": (   # AWS's words, live 2026-10 (DDB-TABLE-174)
         "PAY_PER_REQUEST", {"WarmThroughput": {"ReadUnitsPerSecond": 13000},
                             "AttributeDefinitions": [{"AttributeName": "x", "AttributeType": "S"}],
