@@ -420,10 +420,7 @@ class TablesService:
         # AWS answers a warm throughput change as under way, with the values before it (the new ones follow)
         if warm is not None:
             out["WarmThroughput"] = dict(before.warm, Status="UPDATING")
-        for desc in out.get("GlobalSecondaryIndexes") or ():
-            ix = next((ix for ix in before.indexes.get("gsi") or () if ix["IndexName"] == desc["IndexName"]), None)
-            if ix is not None and desc["IndexName"] in (gsi.warm or {}):
-                desc["WarmThroughput"] = dict(before.index_warm(ix), Status="UPDATING")
+        self._answer_index_updates(out, before, gsi, switched=tdef.billing_mode != before.billing_mode)
         if on_demand is not None:   # AWS's answer names a maximum taken away as -1 (DescribeTable leaves it out)
             echoed = dict(out.get("OnDemandThroughput") or {}, **{m: -1 for m, v in on_demand.items() if v == -1})
             out["OnDemandThroughput"] = {m: echoed[m] for m in ON_DEMAND_MEMBERS if m in echoed}
@@ -432,6 +429,33 @@ class TablesService:
             # or the one being left for AWS's own
             out["SSEDescription"] = {"Status": "UPDATING", "SSEType": "KMS", "KMSMasterKeyArn": key}
         return {"TableDescription": out}
+
+    def _answer_index_updates(self, out: dict, before, gsi: "_GsiUpdates", switched: bool) -> None:
+        """UpdateTable's answer for its GSI Updates and Delete as AWS answers them (live, 2026-10, DDB-TABLE-135,
+        155, 165): an index whose throughput or maximums change is UPDATING, with the capacity it had (unless the
+        billing mode switched: then the new); a warm throughput change shows the values it had, UPDATING; a
+        deleted index is still listed, DELETING. DescribeTable shows the result at once."""
+        had = {ix["IndexName"]: ix for ix in before.indexes.get("gsi") or ()}
+        for desc in out.get("GlobalSecondaryIndexes") or ():
+            name, ix = desc["IndexName"], had.get(desc["IndexName"])
+            if ix is None:
+                continue
+            if name in (gsi.throughput or {}) or name in (gsi.on_demand or {}):
+                desc["IndexStatus"] = "UPDATING"
+            if name in (gsi.throughput or {}) and not switched:
+                pt = ix.get("ProvisionedThroughput") or {}
+                desc["ProvisionedThroughput"] = {"NumberOfDecreasesToday": 0,
+                                                 "ReadCapacityUnits": pt.get("ReadCapacityUnits", 0),
+                                                 "WriteCapacityUnits": pt.get("WriteCapacityUnits", 0)}
+            if name in (gsi.warm or {}):
+                desc["WarmThroughput"] = dict(before.index_warm(ix), Status="UPDATING")
+        if gsi.delete is not None and gsi.delete in had:
+            gone = next(d for d in self._describe(before)["GlobalSecondaryIndexes"] if d["IndexName"] == gsi.delete)
+            gone["IndexStatus"] = "DELETING"
+            order = list(had)
+            listed = out.setdefault("GlobalSecondaryIndexes", [])
+            listed.insert(sum(order.index(d["IndexName"]) < order.index(gsi.delete) for d in listed
+                              if d["IndexName"] in had), gone)
 
     def _throughput_change(self, tdef, checks: Checks, billing: str | None) -> dict:
         """UpdateTable's BillingMode and ProvisionedThroughput as changes of ``tdef``, refused as AWS refuses them:

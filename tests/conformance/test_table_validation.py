@@ -721,6 +721,29 @@ def test_describe_limits_reports_the_quotas_tables_are_held_to(db):
     assert db.describe_table(TableName=table)["Table"] == before
 
 
+def test_update_table_answers_index_changes_as_under_way(db):
+    """AWS (live, 2026-10, DDB-TABLE-165): a GSI Update's answer shows the index UPDATING with the capacity it had,
+    a Delete's the index DELETING, in its place; DescribeTable shows the result (here at once)."""
+    gsi = {"IndexName": "g-a", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+           "Projection": {"ProjectionType": "KEYS_ONLY"}, "ProvisionedThroughput": _pt(1)}
+    table = make_table(db, more=(("g", "S"),), BillingMode="PROVISIONED", ProvisionedThroughput=_pt(1),
+                       GlobalSecondaryIndexes=[gsi, dict(gsi, IndexName="g-b"), dict(gsi, IndexName="g-c")])
+    answer = db.update_table(TableName=table, GlobalSecondaryIndexUpdates=[
+        {"Update": {"IndexName": "g-b", "ProvisionedThroughput": _pt(2)}}])["TableDescription"]
+    (updated,) = [g for g in answer["GlobalSecondaryIndexes"] if g["IndexName"] == "g-b"]
+    assert updated["IndexStatus"] == "UPDATING"
+    had = updated["ProvisionedThroughput"]
+    assert (had["ReadCapacityUnits"], had["WriteCapacityUnits"]) == (1, 1)
+    (described,) = [g for g in db.describe_table(TableName=table)["Table"]["GlobalSecondaryIndexes"]
+                    if g["IndexName"] == "g-b"]
+    assert described["IndexStatus"] == "ACTIVE" and described["ProvisionedThroughput"]["ReadCapacityUnits"] == 2
+    answer = db.update_table(TableName=table, GlobalSecondaryIndexUpdates=[{"Delete": {"IndexName": "g-b"}}])
+    listed = [(g["IndexName"], g["IndexStatus"]) for g in answer["TableDescription"]["GlobalSecondaryIndexes"]]
+    assert listed == [("g-a", "ACTIVE"), ("g-b", "DELETING"), ("g-c", "ACTIVE")]
+    assert [g["IndexName"] for g in db.describe_table(TableName=table)["Table"]["GlobalSecondaryIndexes"]] == [
+        "g-a", "g-c"]
+
+
 def test_two_index_creates_or_deletes_in_one_request_are_a_limit_in_aws_words(db):
     """AWS (live, 2026-10, DDB-TABLE-159): LimitExceededException, the message of an index change already under
     way; nothing applied."""
