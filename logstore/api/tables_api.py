@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from logstore.errors import (ConstraintViolations, LimitExceededException, ResourceNotFoundException,
                              ValidationException)
-from logstore.stream import VIEW_TYPES, ids
+from logstore.stream import ids
 from logstore.tables import TableEngine
 from logstore.tables.catalog import (ACCOUNT_MAX_CAPACITY, MAX_GSI, MAX_LSI, ON_DEMAND_MEMBERS, TABLE_CLASSES,
                                      TABLE_MAX_CAPACITY, WARM_MEMBERS, warm_floor)
@@ -21,7 +21,7 @@ from . import render
 from .tags_api import validated_tags
 from .validation import Checks, table_name
 
-KEY_TYPES = ("S", "N", "B")
+KEY_TYPES = ("B", "N", "S")   # in the order AWS's enum message lists them (live, 2026-10)
 BILLING_MODES = ("PROVISIONED", "PAY_PER_REQUEST")
 # Members for features logstore does not have (global tables): checked as AWS checks them, then ignored
 # (docs/streams-compat.md, "Table members accepted and ignored").
@@ -45,6 +45,8 @@ ALONE = (("SSESpecification", "Server-Side Encryption"), ("TableClass", "TableCl
 
 
 INVALID = "One or more parameter values were invalid: "
+# StreamViewType's values in the order AWS's enum message lists them (live, 2026-10), not the model's
+VIEW_TYPES_AS_LISTED = ["OLD_IMAGE", "KEYS_ONLY", "NEW_AND_OLD_IMAGES", "NEW_IMAGE"]
 
 MAX_PROJECTED = 100                 # NonKeyAttributes summed over a table's indexes
 MAX_KEY_NAME = 255                  # key and projected attribute names (other attribute names: 64 KB)
@@ -117,6 +119,9 @@ def _sse(request: dict) -> tuple[bool, str | None] | None:
     sse = request.get("SSESpecification")
     if sse is None:
         return None
+    sub = Checks(sse, "sSESpecification.")   # AWS's camel case of SSESpecification
+    sub.string("KMSMasterKeyId", min_len=1)
+    sub.done()
     sse_type, key, enabled = sse.get("SSEType"), sse.get("KMSMasterKeyId"), sse.get("Enabled")
     if enabled is False:
         if sse_type is not None:
@@ -128,6 +133,16 @@ def _sse(request: dict) -> tuple[bool, str | None] | None:
     elif key is not None and sse_type != "KMS":
         raise ValidationException(INVALID + "SSEType KMS is required if KMSMasterKeyId is specified")
     return bool(enabled) or sse_type is not None, key
+
+
+def _capacity(pt: dict, path: str) -> tuple[int, int]:
+    """A ProvisionedThroughput's (read, write) capacity, each required and at least 1, refused in AWS's words at
+    ``path`` (``provisionedThroughput.``); AWS names WriteCapacityUnits before ReadCapacityUnits (live, 2026-10)."""
+    sub = Checks(pt, path)
+    wcu = sub.integer("WriteCapacityUnits", required=True, min_value=1)
+    rcu = sub.integer("ReadCapacityUnits", required=True, min_value=1)
+    sub.done()
+    return rcu, wcu
 
 
 def _maximums(odt: dict | None, mode: str, updating: bool, index: str | None = None) -> dict[str, int] | None:
@@ -187,10 +202,12 @@ def _initial_warm(warm: dict | None, billing: str, read: int, write: int, index:
     return given
 
 
-def _index_throughput(tdef, name: str, update: dict, pt: dict | None, billing: str) -> tuple[int, int] | None:
+def _index_throughput(tdef, name: str, update: dict, pt: dict | None, billing: str, path: str = ""
+                      ) -> tuple[int, int] | None:
     """A GlobalSecondaryIndexUpdate's Update of GSI ``name``: its new (read, write) capacity, refused as AWS
     refuses it: throughput for an on-demand table's index, an Update of nothing, the capacity it already has.
     None when it changes nothing logstore keeps (OnDemandThroughput or WarmThroughput only)."""
+    capacity = _capacity(pt, path + "provisionedThroughput.") if pt is not None else None   # the model's first
     if billing == "PAY_PER_REQUEST":
         if pt is not None or (not update.get("OnDemandThroughput") and not update.get("WarmThroughput")):
             raise ValidationException(INVALID + f"The only Updates for index: {name} when TableThroughputMode is "
@@ -200,10 +217,7 @@ def _index_throughput(tdef, name: str, update: dict, pt: dict | None, billing: s
         if update.get("OnDemandThroughput") or update.get("WarmThroughput"):
             return None
         raise ValidationException(INVALID + f"ProvisionedThroughput must be specified for index: {name}")
-    sub = Checks(pt)
-    rcu = sub.integer("ReadCapacityUnits", required=True, min_value=1)
-    wcu = sub.integer("WriteCapacityUnits", required=True, min_value=1)
-    sub.done()
+    rcu, wcu = capacity
     current = next(ix.get("ProvisionedThroughput") or {} for ix in tdef.indexes["gsi"] if ix["IndexName"] == name)
     now = (current.get("ReadCapacityUnits"), current.get("WriteCapacityUnits"))
     if tdef.billing_mode == "PROVISIONED" and now == (rcu, wcu):
@@ -239,9 +253,9 @@ class TablesService:
         CreateTable's."""
         if spec is None:
             return None
-        checks = Checks(spec)
+        checks = Checks(spec, "streamSpecification.")
         enabled = checks.get("StreamEnabled", required=True)
-        view_type = checks.string("StreamViewType", enum=list(VIEW_TYPES))
+        view_type = checks.string("StreamViewType", enum=VIEW_TYPES_AS_LISTED)
         checks.done()
         if enabled and view_type is None:
             raise ValidationException(INVALID + ("Table is being created with a stream enabled, UpdateViewType is "
@@ -258,6 +272,7 @@ class TablesService:
     def _throughput(checks: Checks, billing: str | None, required: bool) -> tuple[str, int, int]:
         pt = checks.get("ProvisionedThroughput")
         mode = billing or "PROVISIONED"
+        capacity = _capacity(pt, "provisionedThroughput.") if pt is not None else None   # the model's first, as AWS
         if mode == "PAY_PER_REQUEST":
             if pt is not None:
                 raise ValidationException(INVALID + "Neither ReadCapacityUnits nor WriteCapacityUnits can be "
@@ -268,10 +283,7 @@ class TablesService:
                 raise ValidationException(INVALID + "ReadCapacityUnits and WriteCapacityUnits must both be specified "
                                           "when BillingMode is PROVISIONED")
             return mode, 0, 0
-        sub = Checks(pt)
-        rcu = sub.integer("ReadCapacityUnits", required=True, min_value=1)
-        wcu = sub.integer("WriteCapacityUnits", required=True, min_value=1)
-        sub.done()
+        rcu, wcu = capacity
         return mode, rcu, wcu
 
     def _within_quotas(self, capacity: tuple[int, int] | None, maximums: dict[str, int] | None,
@@ -313,7 +325,7 @@ class TablesService:
 
     def create_table(self, request: dict) -> dict:
         checks = Checks(request)
-        name = table_name(checks)
+        name = table_name(checks, control_plane=True)
         schema = checks.get("KeySchema", required=True)
         definitions = checks.get("AttributeDefinitions", required=True)
         billing = checks.string("BillingMode", enum=list(BILLING_MODES))
@@ -321,19 +333,12 @@ class TablesService:
         checks.done()
         table_class = _table_class(request)
         if not 1 <= len(schema) <= 2:
-            raise ConstraintViolations(f"Value '{schema}' at 'keySchema' failed to "
-                                      "satisfy constraint: Member must have length less than or equal to 2"
-                                      if schema else INVALID + "KeySchema must not be empty")
-        types = {}
-        for d in definitions:
-            sub = Checks(d)
-            n = sub.string("AttributeName", required=True, min_len=1, max_len=255)
-            t = sub.string("AttributeType", required=True, enum=list(KEY_TYPES))
-            sub.done()
-            if n in types:
-                raise ValidationException(f"Attribute Name is duplicated: {n}")
-            types[n] = t
-        names = _key_schema(schema)
+            raise ConstraintViolations(f"Value '{schema}' at 'keySchema' failed to satisfy constraint: Member must "
+                                       "have length less than or equal to 2" if schema else
+                                       "Value '[]' at 'keySchema' failed to satisfy constraint: Member must have "
+                                       "length greater than or equal to 1")
+        types = _attribute_definitions(definitions)
+        names = _key_schema(schema, "keySchema.")
         indexes = _indexes(request, types, names, billing or "PROVISIONED")
         _definitions_match(types, names, request)
         mode, rcu, wcu = self._throughput(checks, billing, required=True)
@@ -365,13 +370,14 @@ class TablesService:
 
     def describe_table(self, request: dict) -> dict:
         checks = Checks(request)
-        name = table_name(checks)
+        name = table_name(checks, control_plane=True)
         checks.done()
         return {"Table": self._describe(self.tables.get(name))}
 
     def list_tables(self, request: dict) -> dict:
         checks = Checks(request)
-        start = table_name(checks, "ExclusiveStartTableName", required=False)
+        start = table_name(checks, "ExclusiveStartTableName", required=False, control_plane=True,
+                           pattern_first=True)
         limit = checks.integer("Limit", min_value=1, max_value=100) or 100
         checks.done()
         names = self.tables.names(start, limit + 1)
@@ -382,11 +388,12 @@ class TablesService:
 
     def update_table(self, request: dict) -> dict:
         checks = Checks(request)
-        name = table_name(checks)
+        name = table_name(checks, control_plane=True)
         billing = checks.string("BillingMode", enum=list(BILLING_MODES))
         checks.string("MultiRegionConsistency", enum=list(CONSISTENCY_MODES))
         checks.string("GlobalTableSettingsReplicationMode", enum=list(REPLICATION_MODES))
         checks.done()
+        _attribute_definitions(request.get("AttributeDefinitions") or [])   # each entry's shape, used or not
         table_class = _table_class(request)
         _one_kind_of_update(request)
         sse = _sse(request)
@@ -489,8 +496,10 @@ class TablesService:
         create = delete = None
         creates_or_deletes = 0
         named: set[str] = set()
-        for update in updates:
-            checks = Checks(update)
+        create_at = ""
+        for i, update in enumerate(updates, 1):
+            at = f"globalSecondaryIndexUpdates.{i}.member."
+            checks = Checks(update, at)
             c = checks.get("Create")
             d = checks.get("Delete")
             u = checks.get("Update")
@@ -519,13 +528,13 @@ class TablesService:
                 raise ValidationException(f"Cannot {'delete' if d is not None else 'update'} an index that is not "
                                           f"a GlobalSecondaryIndex: {index_name}")
             if u is not None:
-                sub = Checks(u)
+                sub = Checks(u, at + "update.")
                 index_name = sub.string("IndexName", required=True, min_len=3, max_len=255)
                 pt = sub.get("ProvisionedThroughput")
                 sub.done()
                 if tdef.index(index_name) is None or not tdef.index(index_name).is_global:
                     raise ResourceNotFoundException(index_not_found(index_name, tdef.name))
-                throughput = _index_throughput(tdef, index_name, u, pt, billing)
+                throughput = _index_throughput(tdef, index_name, u, pt, billing, at + "update.")
                 if throughput is not None:
                     throughputs[index_name] = throughput
                 maximums = _maximums(u.get("OnDemandThroughput"), billing, updating=True, index=index_name)
@@ -536,26 +545,22 @@ class TablesService:
                 continue
             creates_or_deletes += 1
             if d is not None:
-                sub = Checks(d)
+                sub = Checks(d, at + "delete.")
                 delete = sub.string("IndexName", required=True, min_len=3, max_len=255)
                 sub.done()
             else:
-                create = c
+                create, create_at = c, at + "create."
         if creates_or_deletes > 1:
             raise LimitExceededException(ONE_INDEX_AT_A_TIME)
         definitions = None
         if create is not None:
             types = dict(tdef.attribute_definitions)
-            for d in request.get("AttributeDefinitions") or []:
-                sub = Checks(d)
-                n = sub.string("AttributeName", required=True, min_len=1, max_len=255)
-                t = sub.string("AttributeType", required=True, enum=list(KEY_TYPES))
-                sub.done()
+            for n, t in _attribute_definitions(request.get("AttributeDefinitions") or []).items():
                 if n in types and types[n] != t:
                     raise ValidationException(INVALID + f"Cannot change the type of attribute {n}")
                 types[n] = t
             stored = _indexes({"GlobalSecondaryIndexes": [create]}, types, list(tdef.key_names), billing,
-                              creating=False)["gsi"]
+                              creating=False, path=create_at)["gsi"]
             create = stored[0]
             used = {k["AttributeName"] for k in create["KeySchema"]}
             definitions = tuple(tdef.attribute_definitions) + tuple(
@@ -569,7 +574,7 @@ class TablesService:
 
     def delete_table(self, request: dict) -> dict:
         checks = Checks(request)
-        name = table_name(checks)
+        name = table_name(checks, control_plane=True)
         checks.done()
         tdef = self.tables.get(name)
         described = self._describe(tdef, "DELETING")
@@ -578,19 +583,19 @@ class TablesService:
 
     def update_time_to_live(self, request: dict) -> dict:
         checks = Checks(request)
-        name = table_name(checks)
+        name = table_name(checks, control_plane=True)
         spec = checks.get("TimeToLiveSpecification", required=True)
         checks.done()
-        sub = Checks(spec)
-        enabled = sub.get("Enabled", required=True)
+        sub = Checks(spec, "timeToLiveSpecification.")   # AWS names AttributeName first (live, 2026-10)
         attribute = sub.string("AttributeName", required=True, min_len=1, max_len=255)
+        enabled = sub.get("Enabled", required=True)
         sub.done()
         self.tables.set_ttl(name, attribute, enabled)
         return {"TimeToLiveSpecification": {"Enabled": enabled, "AttributeName": attribute}}
 
     def describe_time_to_live(self, request: dict) -> dict:
         checks = Checks(request)
-        name = table_name(checks)
+        name = table_name(checks, control_plane=True)
         checks.done()
         tdef = self.tables.get(name)
         desc = {"TimeToLiveStatus": "ENABLED" if tdef.ttl_enabled else "DISABLED"}
@@ -604,12 +609,28 @@ class TablesService:
 PROJECTION_TYPES = ["ALL", "KEYS_ONLY", "INCLUDE"]
 
 
-def _key_schema(schema: list) -> list[str]:
-    """The attribute names of a KeySchema (table or index): HASH first, then an optional RANGE of another name
-    (one name twice is judged before the key types, as AWS)."""
+def _attribute_definitions(definitions: list) -> dict[str, str]:
+    """CreateTable's (or UpdateTable's) AttributeDefinitions as {name: type} in request order, each entry refused
+    in AWS's words at its path (``attributeDefinitions.1.member.attributeType``, the type named first, as AWS
+    does), a name given twice as AWS refuses it."""
+    types: dict[str, str] = {}
+    for i, d in enumerate(definitions, 1):
+        sub = Checks(d, f"attributeDefinitions.{i}.member.")
+        t = sub.string("AttributeType", required=True, enum=list(KEY_TYPES))
+        n = sub.string("AttributeName", required=True, min_len=1, max_len=255)
+        sub.done()
+        if n in types:
+            raise ValidationException(f"Attribute Name is duplicated: {n}")
+        types[n] = t
+    return types
+
+
+def _key_schema(schema: list, path: str = "") -> list[str]:
+    """The attribute names of a KeySchema (table or index, at ``path`` as AWS's messages name it: ``keySchema.``):
+    HASH first, then an optional RANGE of another name (one name twice is judged before the key types, as AWS)."""
     names, roles = [], []
-    for element in schema:
-        sub = Checks(element)
+    for i, element in enumerate(schema, 1):
+        sub = Checks(element, f"{path}{i}.member." if path else "")
         names.append(sub.string("AttributeName", required=True, min_len=1, max_len=255))
         roles.append(sub.string("KeyType", required=True, enum=["HASH", "RANGE"]))
         sub.done()
@@ -649,7 +670,8 @@ def _definitions_match(types: dict[str, str], table_keys: list[str], request: di
                               f"[{', '.join(defined)}]")
 
 
-def _indexes(request: dict, types: dict, table_keys: list[str], billing: str, creating: bool = True) -> dict:
+def _indexes(request: dict, types: dict, table_keys: list[str], billing: str, creating: bool = True,
+             path: str | None = None) -> dict:
     """Validate CreateTable's LocalSecondaryIndexes / GlobalSecondaryIndexes (or, not ``creating``, UpdateTable's
     GSI Create) into the stored form ``{"lsi": [...], "gsi": [...]}`` (each: IndexName, KeySchema, Projection; a
     GSI also ProvisionedThroughput, and OnDemandThroughput's maximums and WarmThroughput when given)."""
@@ -665,8 +687,9 @@ def _indexes(request: dict, types: dict, table_keys: list[str], billing: str, cr
         if kind == "lsi" and len(table_keys) < 2:
             raise ValidationException(INVALID + "Table KeySchema does not have a range key, which is required when "
                                       "specifying a LocalSecondaryIndex")
-        for ix in given:
-            checks = Checks(ix)
+        for i, ix in enumerate(given, 1):
+            at = path if path is not None else f"{member[:1].lower()}{member[1:]}.{i}.member."
+            checks = Checks(ix, at)
             name = checks.string("IndexName", required=True, min_len=3, max_len=255, pattern="[a-zA-Z0-9_.-]+")
             schema = checks.get("KeySchema", required=True)
             projection_spec = checks.get("Projection", required=True)
@@ -677,7 +700,7 @@ def _indexes(request: dict, types: dict, table_keys: list[str], billing: str, cr
             seen.add(name)
             if len(schema) > 2:
                 raise ValidationException(INVALID + f"Too many key attributes for index: {name}")
-            keys = _key_schema(schema)
+            keys = _key_schema(schema, at + "keySchema.")
             if not keys:
                 raise ValidationException(INVALID + f"Index KeySchema must not be empty for index: {name}")
             missing = [k for k in keys if k not in types]
@@ -689,7 +712,7 @@ def _indexes(request: dict, types: dict, table_keys: list[str], billing: str, cr
                 raise ValidationException(INVALID + "Index KeySchema does not have the same leading hash key as "
                                           f"table KeySchema for index: {name}. index hash key: {keys[0]}, table "
                                           f"hash key: {table_keys[0]}")
-            sub = Checks(projection_spec)
+            sub = Checks(projection_spec, at + "projection.")
             ptype = sub.string("ProjectionType", enum=PROJECTION_TYPES)
             non_key = sub.get("NonKeyAttributes")
             sub.done()
@@ -708,6 +731,7 @@ def _indexes(request: dict, types: dict, table_keys: list[str], billing: str, cr
                                     for i, k in enumerate(keys)],
                       "Projection": {"ProjectionType": ptype, **({"NonKeyAttributes": non_key} if non_key else {})}}
             if kind == "gsi":
+                capacity = _capacity(throughput, at + "provisionedThroughput.") if throughput is not None else None
                 if billing == "PAY_PER_REQUEST" and throughput is not None:
                     raise ValidationException(INVALID + f"ProvisionedThroughput should not be specified for index: "
                                               f"{name} when BillingMode is PAY_PER_REQUEST")
@@ -715,11 +739,8 @@ def _indexes(request: dict, types: dict, table_keys: list[str], billing: str, cr
                     raise ValidationException(INVALID + (f"ProvisionedThroughput is not specified for index: {name}"
                                                          if creating else "Both ReadCapacityUnits and "
                                                          f"WriteCapacityUnits must be specified for index: {name}"))
-                if throughput is not None:
-                    sub = Checks(throughput)
-                    rcu = sub.integer("ReadCapacityUnits", required=True, min_value=1)
-                    wcu = sub.integer("WriteCapacityUnits", required=True, min_value=1)
-                    sub.done()
+                if capacity is not None:
+                    rcu, wcu = capacity
                     stored["ProvisionedThroughput"] = {"ReadCapacityUnits": rcu, "WriteCapacityUnits": wcu}
                 maximums = _maximums(ix.get("OnDemandThroughput"), billing, updating=False, index=name)
                 if maximums is not None:

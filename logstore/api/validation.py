@@ -96,14 +96,24 @@ def named_table(value) -> str | None:
     return name
 
 
-def table_name(checks: Checks, name: str = "TableName", required: bool = True) -> str | None:
-    """A TableName member (``named_table``), or each constraint it fails recorded in ``checks``."""
+def table_name(checks: Checks, name: str = "TableName", required: bool = True, control_plane: bool = False,
+               pattern_first: bool = False) -> str | None:
+    """A TableName member (``named_table``), or each constraint it fails recorded in ``checks``. An empty one is
+    a length under 1 for the item operations, and for the table operations (``control_plane``) a name too short
+    and of no allowed character, in AWS's order (``pattern_first``: ListTables names the pattern first), as AWS
+    answered each live."""
     value = checks.get(name, required)
     if value is None:
         return None
     known = named_table(value)
     if known is not None:
         return known
+    if not value and control_plane:
+        failures = ["Member must have length greater than or equal to 3",
+                    f"Member must satisfy regular expression pattern: {TABLE_NAME_PATTERN}"]
+        for failure in reversed(failures) if pattern_first else failures:
+            checks._fail(name, value, failure)
+        return value
     if not 1 <= len(value) <= 1024:
         checks._fail(name, value, "Member must have length greater than or equal to 1" if not value else
                      "Member must have length less than or equal to 1024")

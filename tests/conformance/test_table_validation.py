@@ -673,6 +673,115 @@ def test_definitions_and_projected_names_are_described_in_name_order(db):
     assert all("WarmThroughput" in g for g in described["GlobalSecondaryIndexes"])
 
 
+_ONE_TABLE = [{"AttributeName": "pk", "KeyType": "HASH"}]
+_PK = [{"AttributeName": "pk", "AttributeType": "S"}]
+_NULL = "failed to satisfy constraint: Member must not be null"
+# Degenerate requests as AWS answered them live (2026-10, DDB-TABLE-457): the path of each member, and the order
+# of the errors, as AWS gives them. (operation, request without TableName, message)
+DEGENERATE = {
+    "CreateTable, an empty AttributeDefinitions entry": (
+        "create_table", dict(KeySchema=_ONE_TABLE, AttributeDefinitions=[{}], BillingMode="PAY_PER_REQUEST"),
+        f"2 validation errors detected: Value null at 'attributeDefinitions.1.member.attributeType' {_NULL}; "
+        f"Value null at 'attributeDefinitions.1.member.attributeName' {_NULL}"),
+    "CreateTable, an empty KeySchema": (
+        "create_table", dict(KeySchema=[], AttributeDefinitions=_PK, BillingMode="PAY_PER_REQUEST"),
+        "1 validation error detected: Value '[]' at 'keySchema' failed to satisfy constraint: Member must have "
+        "length greater than or equal to 1"),
+    "CreateTable, an empty KeySchema entry": (
+        "create_table", dict(KeySchema=[{}], AttributeDefinitions=_PK, BillingMode="PAY_PER_REQUEST"),
+        f"2 validation errors detected: Value null at 'keySchema.1.member.attributeName' {_NULL}; Value null at "
+        f"'keySchema.1.member.keyType' {_NULL}"),
+    "CreateTable, an empty index name": (
+        "create_table", dict(KeySchema=_ONE_TABLE, AttributeDefinitions=_PK, BillingMode="PAY_PER_REQUEST",
+                             GlobalSecondaryIndexes=[{"IndexName": "", "KeySchema": _ONE_TABLE,
+                                                      "Projection": {"ProjectionType": "ALL"}}]),
+        "2 validation errors detected: Value '' at 'globalSecondaryIndexes.1.member.indexName' failed to satisfy "
+        "constraint: Member must have length greater than or equal to 3; Value '' at "
+        "'globalSecondaryIndexes.1.member.indexName' failed to satisfy constraint: Member must satisfy regular "
+        "expression pattern: [a-zA-Z0-9_.-]+"),
+    "CreateTable, an empty KMSMasterKeyId": (
+        "create_table", dict(KeySchema=_ONE_TABLE, AttributeDefinitions=_PK, BillingMode="PAY_PER_REQUEST",
+                             SSESpecification={"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": ""}),
+        "1 validation error detected: Value '' at 'sSESpecification.kMSMasterKeyId' failed to satisfy constraint: "
+        "Member must have length greater than or equal to 1"),
+    "CreateTable, an empty StreamViewType": (
+        "create_table", dict(KeySchema=_ONE_TABLE, AttributeDefinitions=_PK, BillingMode="PAY_PER_REQUEST",
+                             StreamSpecification={"StreamEnabled": True, "StreamViewType": ""}),
+        "1 validation error detected: Value '' at 'streamSpecification.streamViewType' failed to satisfy "
+        "constraint: Member must satisfy enum value set: [OLD_IMAGE, KEYS_ONLY, NEW_AND_OLD_IMAGES, NEW_IMAGE]"),
+    "UpdateTable, an empty ProvisionedThroughput of a GSI Update": (
+        "update_table", dict(GlobalSecondaryIndexUpdates=[{"Update": {"IndexName": "g-a",
+                                                                      "ProvisionedThroughput": {}}}]),
+        f"2 validation errors detected: Value null at "
+        f"'globalSecondaryIndexUpdates.1.member.update.provisionedThroughput.writeCapacityUnits' {_NULL}; Value "
+        f"null at 'globalSecondaryIndexUpdates.1.member.update.provisionedThroughput.readCapacityUnits' {_NULL}"),
+    "UpdateTable, an empty AttributeDefinitions entry beside DeletionProtection": (
+        "update_table", dict(AttributeDefinitions=[{}], DeletionProtectionEnabled=True),
+        f"2 validation errors detected: Value null at 'attributeDefinitions.1.member.attributeType' {_NULL}; "
+        f"Value null at 'attributeDefinitions.1.member.attributeName' {_NULL}"),
+    "UpdateTable, an empty AttributeType beside DeletionProtection": (
+        "update_table", dict(AttributeDefinitions=[{"AttributeName": "x", "AttributeType": ""}],
+                             DeletionProtectionEnabled=True),
+        "1 validation error detected: Value '' at 'attributeDefinitions.1.member.attributeType' failed to satisfy "
+        "constraint: Member must satisfy enum value set: [B, N, S]"),
+    "UpdateTable, an empty KMSMasterKeyId": (
+        "update_table", dict(SSESpecification={"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": ""}),
+        "1 validation error detected: Value '' at 'sSESpecification.kMSMasterKeyId' failed to satisfy constraint: "
+        "Member must have length greater than or equal to 1"),
+    "UpdateTable, an empty StreamViewType": (
+        "update_table", dict(StreamSpecification={"StreamEnabled": True, "StreamViewType": ""}),
+        "1 validation error detected: Value '' at 'streamSpecification.streamViewType' failed to satisfy "
+        "constraint: Member must satisfy enum value set: [OLD_IMAGE, KEYS_ONLY, NEW_AND_OLD_IMAGES, NEW_IMAGE]"),
+    "UpdateTimeToLive, an empty AttributeName": (
+        "update_time_to_live", dict(TimeToLiveSpecification={"Enabled": True, "AttributeName": ""}),
+        "1 validation error detected: Value '' at 'timeToLiveSpecification.attributeName' failed to satisfy "
+        "constraint: Member must have length greater than or equal to 1"),
+    "UpdateTimeToLive, the name only": (
+        "update_time_to_live", dict(TimeToLiveSpecification={"AttributeName": "x"}),
+        f"1 validation error detected: Value null at 'timeToLiveSpecification.enabled' {_NULL}"),
+    "UpdateTimeToLive, an empty specification": (
+        "update_time_to_live", dict(TimeToLiveSpecification={}),
+        f"2 validation errors detected: Value null at 'timeToLiveSpecification.attributeName' {_NULL}; Value null "
+        f"at 'timeToLiveSpecification.enabled' {_NULL}"),
+}
+
+
+def test_the_view_types_as_aws_lists_them_are_the_stream_layers():
+    from logstore.api.tables_api import VIEW_TYPES_AS_LISTED
+    from logstore.stream import VIEW_TYPES
+    assert sorted(VIEW_TYPES_AS_LISTED) == sorted(VIEW_TYPES)
+
+
+@pytest.mark.parametrize("case", DEGENERATE)
+def test_degenerate_requests_are_refused_as_aws_refused_them_live(db, case):
+    op, request, says = DEGENERATE[case]
+    gsi = {"IndexName": "g-a", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+           "Projection": {"ProjectionType": "ALL"}}
+    table = make_table(db, more=(("g", "S"),), GlobalSecondaryIndexes=[gsi])
+    before = db.describe_table(TableName=table)["Table"]
+    name = unique("ct") if op == "create_table" else table
+    r = db.refused(op, TableName=name, **request)
+    assert (r.code, r.message) == ("ValidationException", says)
+    assert db.describe_table(TableName=table)["Table"] == before
+    if op == "create_table":
+        assert db.refused("describe_table", TableName=name).code == "ResourceNotFoundException"
+
+
+@pytest.mark.parametrize("op, member, says", [
+    ("describe_table", "TableName",
+     "2 validation errors detected: Value '' at 'tableName' failed to satisfy constraint: Member must have length "
+     "greater than or equal to 3; Value '' at 'tableName' failed to satisfy constraint: Member must satisfy regular "
+     "expression pattern: [a-zA-Z0-9_.-]+"),
+    ("list_tables", "ExclusiveStartTableName",
+     "2 validation errors detected: Value '' at 'exclusiveStartTableName' failed to satisfy constraint: Member must "
+     "satisfy regular expression pattern: [a-zA-Z0-9_.-]+; Value '' at 'exclusiveStartTableName' failed to "
+     "satisfy constraint: Member must have length greater than or equal to 3"),
+])
+def test_an_empty_table_name_is_refused_as_aws_refused_it_live(db, op, member, says):
+    r = db.refused(op, **{member: ""})
+    assert (r.code, r.message) == ("ValidationException", says)
+
+
 def test_describe_limits_reports_the_quotas_tables_are_held_to(db):
     """DescribeLimits answers AWS's default quotas; capacity, on-demand maximums and warm throughput above the
     per-table one are LimitExceededException in AWS's live words (2026-10, DDB-TABLE-170 and the catalogue), each

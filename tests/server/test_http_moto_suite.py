@@ -77,6 +77,6 @@ def test_moto_dynamodbstreams_suite(tmp_path):
     assert {n for n, o in outcome.items() if o != "passed"} == EXPECTED_FAILURES, run.stdout
     # ... and they fail for the expected reason: we answer as AWS does
     assert "ValidationException" in why["test_enable_stream_on_table"]
-    assert "'OLD_IMAGES' at 'streamViewType'" in why["test_enable_stream_on_table"]
-    assert "'NEW_IMAGES' at 'streamViewType'" in why["test_stream_with_range_key"]
+    assert "'OLD_IMAGES' at 'streamSpecification.streamViewType'" in why["test_enable_stream_on_table"]
+    assert "'NEW_IMAGES' at 'streamSpecification.streamViewType'" in why["test_stream_with_range_key"]
     assert "Traceback" not in server.log(), server.log()
