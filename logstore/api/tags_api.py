@@ -117,5 +117,6 @@ def validated_tags(tags: list, *, at_least_one: bool) -> dict:
 
 
 def _not_found(arn: str) -> ResourceNotFoundException:
-    # AWS's own message, typo included
-    return ResourceNotFoundException(f"Requested resource not found: ResourcArn: {arn} not found")
+    # AWS's message as it answered it live in 2026-10 (DDB-TABLE-446); it once read "ResourcArn", as older
+    # emulators still have it
+    return ResourceNotFoundException(f"Requested resource not found: ResourceArn: {arn} not found")

@@ -41,7 +41,7 @@ def test_tagging_writes_no_record(store):
 
 @pytest.mark.parametrize("request_, error, text", [
     (dict(ResourceArn="arn:aws:dynamodb:us-east-1:000000000000:table/other", Tags=[{"Key": "k", "Value": "v"}]),
-     ResourceNotFoundException, "ResourcArn: arn:aws:dynamodb:us-east-1:000000000000:table/other not found"),
+     ResourceNotFoundException, "ResourceArn: arn:aws:dynamodb:us-east-1:000000000000:table/other not found"),
     (dict(ResourceArn="arn:aws:dynamodb:eu-west-1:000000000000:table/tagged", Tags=[{"Key": "k", "Value": "v"}]),
      ValidationException, "Invalid TableArn: Invalid ResourceArn provided as input arn:aws:dynamodb:eu-west-1:"),
     (dict(ResourceArn="arn:aws:dynamodb:us-east-1:111111111111:table/tagged", Tags=[{"Key": "k", "Value": "v"}]),
