@@ -145,6 +145,18 @@ def _capacity(pt: dict, path: str) -> tuple[int, int]:
     return rcu, wcu
 
 
+def _capacities(request: dict) -> None:
+    """Every ProvisionedThroughput of an UpdateTable (the table's, each GSI Update's and Create's) against the
+    model's constraints (``_capacity``), which AWS judges before it looks for the table (live, DDB-TABLE-070)."""
+    if request.get("ProvisionedThroughput") is not None:
+        _capacity(request["ProvisionedThroughput"], "provisionedThroughput.")
+    for i, update in enumerate(request.get("GlobalSecondaryIndexUpdates") or (), 1):
+        for action in ("Update", "Create"):
+            pt = (update.get(action) or {}).get("ProvisionedThroughput") if isinstance(update, dict) else None
+            if pt is not None:
+                _capacity(pt, f"globalSecondaryIndexUpdates.{i}.member.{action.lower()}.provisionedThroughput.")
+
+
 def _maximums(odt: dict | None, mode: str, updating: bool, index: str | None = None) -> dict[str, int] | None:
     """An OnDemandThroughput (a table's, or GSI ``index``'s) as its maximums given, {member: value}, refused as AWS
     refuses it: none on a provisioned table, each maximum at least 1 (UpdateTable's -1 takes one away). None when
@@ -397,6 +409,7 @@ class TablesService:
         table_class = _table_class(request)
         _one_kind_of_update(request)
         sse = _sse(request)
+        _capacities(request)   # the model's constraints of every throughput, before the table is looked for
         tdef = before = self.tables.get(name)
         spec = self._stream_spec(request.get("StreamSpecification"))
         changes = {}

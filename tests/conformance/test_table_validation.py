@@ -767,6 +767,16 @@ def test_degenerate_requests_are_refused_as_aws_refused_them_live(db, case):
         assert db.refused("describe_table", TableName=name).code == "ResourceNotFoundException"
 
 
+def test_update_table_judges_throughput_shapes_before_looking_for_the_table(db):
+    """AWS (live, 2026-10, DDB-TABLE-070): a WriteCapacityUnits of 0 on a missing table is a ValidationException."""
+    for request in ({"ProvisionedThroughput": {"ReadCapacityUnits": 1, "WriteCapacityUnits": 0}},
+                    {"GlobalSecondaryIndexUpdates": [{"Update": {"IndexName": "g-a", "ProvisionedThroughput": {
+                        "ReadCapacityUnits": 1, "WriteCapacityUnits": 0}}}]}):
+        r = db.refused("update_table", TableName=unique("missing"), **request)
+        assert r.code == "ValidationException" and "Member must have value greater than or equal to 1" in r.message
+        assert "writeCapacityUnits" in r.message
+
+
 @pytest.mark.parametrize("op, member, says", [
     ("describe_table", "TableName",
      "2 validation errors detected: Value '' at 'tableName' failed to satisfy constraint: Member must have length "
