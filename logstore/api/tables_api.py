@@ -444,10 +444,10 @@ class TablesService:
         if on_demand is not None:   # AWS's answer names a maximum taken away as -1 (DescribeTable leaves it out)
             echoed = dict(out.get("OnDemandThroughput") or {}, **{m: -1 for m, v in on_demand.items() if v == -1})
             out["OnDemandThroughput"] = {m: echoed[m] for m in ON_DEMAND_MEMBERS if m in echoed}
-        key = tdef.sse_kms_key or before.sse_kms_key
-        if sse is not None and key is not None:   # AWS answers an encryption change as under way: the new key,
-            # or the one being left for AWS's own
-            out["SSEDescription"] = {"Status": "UPDATING", "SSEType": "KMS", "KMSMasterKeyArn": key}
+        if sse is not None:   # AWS answers an encryption change as under way, with the key being left (live,
+            # DDB-TABLE-140): none named when the table had AWS's own key
+            out["SSEDescription"] = {"Status": "UPDATING"} if before.sse_kms_key is None else {
+                "Status": "UPDATING", "SSEType": "KMS", "KMSMasterKeyArn": before.sse_kms_key}
         return {"TableDescription": out}
 
     def _answer_index_updates(self, out: dict, before, gsi: "_GsiUpdates", switched: bool) -> None:

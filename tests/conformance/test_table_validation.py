@@ -507,12 +507,13 @@ def test_a_kms_key_is_described_as_aws_describes_it(db):
 
 
 def test_update_table_moves_a_table_between_keys_and_refuses_the_arn_of_the_key_it_has(db):
-    """As AWS answered it live (2026-10): the change is answered as UPDATING and described ENABLED after; any
-    spelling of the key a table has but its ARN is taken as a new encryption, the exact ARN is refused."""
+    """As AWS answered it live (2026-10, DDB-TABLE-078/140/141): the change is answered as UPDATING with the key
+    being left (none named when it was AWS's own) and described ENABLED after; any spelling of the key a table has
+    but its ARN is taken as a new encryption, the exact ARN is refused."""
     table = make_table(db)
     moved = db.update_table(TableName=table, SSESpecification={"Enabled": True})["TableDescription"]
-    managed = _arn_of(moved)
-    assert moved["SSEDescription"] == {"Status": "UPDATING", "SSEType": "KMS", "KMSMasterKeyArn": managed}
+    assert moved["SSEDescription"] == {"Status": "UPDATING"}
+    managed = _arn_of(db.describe_table(TableName=table)["Table"])
     assert db.describe_table(TableName=table)["Table"]["SSEDescription"] == {
         "Status": "ENABLED", "SSEType": "KMS", "KMSMasterKeyArn": managed}
     for again in ({"Enabled": True}, {"Enabled": True, "SSEType": "KMS"},
@@ -535,7 +536,8 @@ def test_update_table_moves_a_table_between_keys_and_refuses_the_arn_of_the_key_
         else:
             changed = db.update_table(TableName=table, SSESpecification={
                 "Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": spelling})["TableDescription"]
-            assert _arn_of(changed) == other
+            assert _arn_of(changed) == managed   # the answer names the key being left
+            assert _arn_of(db.describe_table(TableName=table)["Table"]) == other
     # back to AWS's own key: answered with the key being left, then not described; a second time is AWS's
     # "already encrypted by default"
     left = db.update_table(TableName=table, SSESpecification={"Enabled": False})["TableDescription"]
