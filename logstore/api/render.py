@@ -158,12 +158,12 @@ def table(tdef: TableDef, region: str, account: str, stream: StreamInfo | None, 
         "ItemCount": item_count,
         "TableArn": ids.table_arn(region, account, tdef.name),
         "TableId": tdef.table_id,
-        "BillingModeSummary": {"BillingMode": tdef.billing_mode,
-                               "LastUpdateToPayPerRequestDateTime": tdef.created_ms / 1000},
+        "BillingModeSummary": {"BillingMode": tdef.billing_mode, "LastUpdateToPayPerRequestDateTime":
+                               (tdef.pay_per_request_ms or tdef.created_ms) / 1000},
         "DeletionProtectionEnabled": tdef.deletion_protection,
     }
-    if tdef.billing_mode == "PROVISIONED":
-        del out["BillingModeSummary"]["LastUpdateToPayPerRequestDateTime"]
+    if tdef.billing_mode == "PROVISIONED" and tdef.pay_per_request_ms is None:   # never on demand: AWS has none
+        del out["BillingModeSummary"]
     if tdef.table_class is not None:   # described once a request set it, as AWS does
         out["TableClassSummary"] = {"TableClass": tdef.table_class}
         if tdef.table_class_updated_ms is not None:

@@ -370,8 +370,13 @@ class TablesService:
             warm_throughput=warm),
             spec[1] if spec and spec[0] else None)
         out = self._describe(tdef)
-        for desc in out.get("GlobalSecondaryIndexes") or ():   # AWS's answer leaves them out (its next
-            del desc["WarmThroughput"]                           # DescribeTable has them): live, DDB-TABLE-138
+        # AWS's answer leaves out what its next DescribeTable adds (live, DDB-TABLE-033/138): the GSIs' warm
+        # throughput, the table's unless the request set it, the time it became on demand
+        for desc in out.get("GlobalSecondaryIndexes") or ():
+            del desc["WarmThroughput"]
+        if warm is None:
+            del out["WarmThroughput"]
+        out.get("BillingModeSummary", {}).pop("LastUpdateToPayPerRequestDateTime", None)
         return {"TableDescription": out}
 
     @staticmethod

@@ -45,6 +45,8 @@ class TableDef:
     sse_kms_key: str | None = None                    # the KMS key ARN of SSEType KMS; None: AWS's own key
     on_demand_throughput: dict[str, int] | None = None  # OnDemandThroughput's maximums set; None: none
     warm_throughput: dict[str, int] | None = None     # the highest warm throughput reached; None: the floor (warm)
+    pay_per_request_ms: int | None = None             # when an UpdateTable last made it PAY_PER_REQUEST, or, once
+    #                                                   a table created so is PROVISIONED, its creation; None: neither
 
     key_names: tuple[str, ...] = field(init=False, default=())  # derived from key_schema; not stored
     index_defs: tuple["IndexDef", ...] = field(init=False, default=())  # derived from indexes; not stored

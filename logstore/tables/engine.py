@@ -219,6 +219,10 @@ class TableEngine:
                     raise ValidationException(SSE_SAME_KEY)
                 moved = "table_class" in changes and changes["table_class"] != (tdef.table_class or STANDARD)
                 tdef = replace(tdef, **changes)
+                if tdef.billing_mode != before.billing_mode:   # when it last became on-demand (BillingModeSummary)
+                    tdef = replace(tdef, pay_per_request_ms=self.streams.now(txn)
+                                   if tdef.billing_mode == "PAY_PER_REQUEST" else
+                                   before.pay_per_request_ms or before.created_ms)
                 if moved:
                     tdef = replace(tdef, table_class_updated_ms=self.streams.now(txn))
             if index_throughput or (changes and tdef.billing_mode == "PAY_PER_REQUEST"):

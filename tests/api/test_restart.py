@@ -113,10 +113,12 @@ def test_a_table_definition_written_before_later_fields_reads_with_their_default
     """Fields added within format version 2 (docs/format.md "Table definition") read as nil when absent."""
     tdef = TableDef("orders", 1, (("pk", "S"),), (("pk", "S"),), 0, "id", table_class="STANDARD",
                     table_class_updated_ms=5, sse_kms_key="arn:aws:kms:us-east-1:000000000000:key/k",
-                    on_demand_throughput={"MaxReadRequestUnits": 7})
+                    on_demand_throughput={"MaxReadRequestUnits": 7},
+                    warm_throughput={"ReadUnitsPerSecond": 13000, "WriteUnitsPerSecond": 4000}, pay_per_request_ms=9)
     assert TableDef.from_msgpack(tdef.to_msgpack()) == tdef
     fields = msgpack.unpackb(tdef.to_msgpack(), raw=False)
-    later = ("table_class", "table_class_updated_ms", "sse_kms_key", "on_demand_throughput")
+    later = ("table_class", "table_class_updated_ms", "sse_kms_key", "on_demand_throughput", "warm_throughput",
+             "pay_per_request_ms")
     for name in later:
         del fields[name]
     old = TableDef.from_msgpack(msgpack.packb(fields, use_bin_type=True))

@@ -865,6 +865,31 @@ def test_update_table_answers_index_changes_as_under_way(db):
         "g-a", "g-c"]
 
 
+def _seconds(when):
+    return when.timestamp() if hasattr(when, "timestamp") else when   # boto3 parses times to datetimes
+
+
+def test_billing_mode_summary_is_described_as_aws_keeps_it(db):
+    """AWS (live, 2026-10, DDB-TABLE-028/033/058): no BillingModeSummary for a table created PROVISIONED until it
+    is on demand once; LastUpdateToPayPerRequestDateTime is when it last became on demand, kept after a switch
+    back; CreateTable's answer has neither that time nor a WarmThroughput it was not given."""
+    created = db.create_table(**_table())["TableDescription"]
+    assert created["BillingModeSummary"] == {"BillingMode": "PAY_PER_REQUEST"} and "WarmThroughput" not in created
+    described = db.describe_table(TableName=created["TableName"])["Table"]
+    assert _seconds(described["BillingModeSummary"]["LastUpdateToPayPerRequestDateTime"]) == _seconds(
+        described["CreationDateTime"])
+    table = make_table(db, BillingMode="PROVISIONED", ProvisionedThroughput=_pt(1))
+    assert "BillingModeSummary" not in db.describe_table(TableName=table)["Table"]
+    db.update_table(TableName=table, BillingMode="PAY_PER_REQUEST")
+    on_demand = db.describe_table(TableName=table)["Table"]["BillingModeSummary"]
+    assert on_demand["BillingMode"] == "PAY_PER_REQUEST"
+    since = _seconds(on_demand["LastUpdateToPayPerRequestDateTime"])
+    assert since >= _seconds(db.describe_table(TableName=table)["Table"]["CreationDateTime"])
+    db.update_table(TableName=table, BillingMode="PROVISIONED", ProvisionedThroughput=_pt(2))
+    back = db.describe_table(TableName=table)["Table"]["BillingModeSummary"]
+    assert back["BillingMode"] == "PROVISIONED" and _seconds(back["LastUpdateToPayPerRequestDateTime"]) == since
+
+
 def test_two_index_creates_or_deletes_in_one_request_are_a_limit_in_aws_words(db):
     """AWS (live, 2026-10, DDB-TABLE-159): LimitExceededException, the message of an index change already under
     way; nothing applied."""
