@@ -488,7 +488,8 @@ class TablesService:
         the table already has."""
         pt = checks.get("ProvisionedThroughput")
         mode = billing or tdef.billing_mode
-        if pt is None and mode == "PROVISIONED" and tdef.billing_mode != "PROVISIONED":
+        if pt is None and mode == "PROVISIONED" and (billing is not None or tdef.billing_mode != "PROVISIONED"):
+            # also re-naming PROVISIONED alone on a provisioned table, as AWS answers it (live, DDB-TABLE-164)
             raise ValidationException(INVALID + "ProvisionedThroughput must be specified when BillingMode is "
                                       "PROVISIONED")
         mode, rcu, wcu = self._throughput(checks, mode, required=False)

@@ -352,6 +352,9 @@ UPDATE_REFUSALS = {
         "PAY_PER_REQUEST", {"WarmThroughput": {"ReadUnitsPerSecond": 13000},
                             "StreamSpecification": {"StreamEnabled": False}},
         INVALID + "WarmThroughput must be the only operation in the request"),
+    "BillingMode PROVISIONED alone on a provisioned table": (   # AWS's words, live 2026-10 (DDB-TABLE-164)
+        "PROVISIONED", {"BillingMode": "PROVISIONED"},
+        INVALID + "ProvisionedThroughput must be specified when BillingMode is PROVISIONED"),
     "the stream with a switch to PROVISIONED": (   # AWS's words, live 2026-10 (DDB-TABLE-433)
         "PAY_PER_REQUEST", {"BillingMode": "PROVISIONED", "StreamSpecification": {"StreamEnabled": False}},
         INVALID + "You cannot modify stream status while updating table IOPS"),
