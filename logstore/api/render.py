@@ -190,7 +190,9 @@ def table(tdef: TableDef, region: str, account: str, stream: StreamInfo | None, 
                                                  "WriteCapacityUnits": given.get("WriteCapacityUnits", 0)}
                 status = ix.get("status", "ACTIVE")
                 desc["IndexStatus"] = status
-                desc["WarmThroughput"] = dict(tdef.index_warm(ix), Status=status)
+                # a building index's warm throughput is UPDATING until it is ACTIVE, as AWS showed it (live, 2026-10)
+                desc["WarmThroughput"] = dict(tdef.index_warm(ix),
+                                              Status="UPDATING" if status == "CREATING" else status)
                 if status == "CREATING":
                     desc["Backfilling"] = True
             desc.update(IndexSizeBytes=size, ItemCount=count, IndexArn=f"{out['TableArn']}/index/{ix['IndexName']}")
