@@ -460,27 +460,24 @@ class TablesService:
         155, 165): an index whose throughput or maximums change is UPDATING, with the capacity it had (unless the
         billing mode switched: then the new); a warm throughput change shows the values it had, UPDATING; a
         deleted index is still listed, DELETING. DescribeTable shows the result at once."""
-        had = {ix["IndexName"]: ix for ix in before.indexes.get("gsi") or ()}
+        if not (gsi.throughput or gsi.on_demand or gsi.warm or gsi.delete):
+            return
+        was = {d["IndexName"]: d for d in self._describe(before).get("GlobalSecondaryIndexes") or ()}
         for desc in out.get("GlobalSecondaryIndexes") or ():
-            name, ix = desc["IndexName"], had.get(desc["IndexName"])
-            if ix is None:
+            name, old = desc["IndexName"], was.get(desc["IndexName"])
+            if old is None:
                 continue
             if name in (gsi.throughput or {}) or name in (gsi.on_demand or {}):
                 desc["IndexStatus"] = "UPDATING"
             if name in (gsi.throughput or {}) and not switched:
-                pt = ix.get("ProvisionedThroughput") or {}
-                desc["ProvisionedThroughput"] = {"NumberOfDecreasesToday": 0,
-                                                 "ReadCapacityUnits": pt.get("ReadCapacityUnits", 0),
-                                                 "WriteCapacityUnits": pt.get("WriteCapacityUnits", 0)}
+                desc["ProvisionedThroughput"] = old["ProvisionedThroughput"]
             if name in (gsi.warm or {}):
-                desc["WarmThroughput"] = dict(before.index_warm(ix), Status="UPDATING")
-        if gsi.delete is not None and gsi.delete in had:
-            gone = next(d for d in self._describe(before)["GlobalSecondaryIndexes"] if d["IndexName"] == gsi.delete)
-            gone["IndexStatus"] = "DELETING"
-            order = list(had)
+                desc["WarmThroughput"] = dict(old["WarmThroughput"], Status="UPDATING")
+        if gsi.delete in was:
+            order = list(was)
             listed = out.setdefault("GlobalSecondaryIndexes", [])
             listed.insert(sum(order.index(d["IndexName"]) < order.index(gsi.delete) for d in listed
-                              if d["IndexName"] in had), gone)
+                              if d["IndexName"] in was), dict(was[gsi.delete], IndexStatus="DELETING"))
 
     def _throughput_change(self, tdef, checks: Checks, billing: str | None) -> dict:
         """UpdateTable's BillingMode and ProvisionedThroughput as changes of ``tdef``, refused as AWS refuses them:
@@ -559,8 +556,9 @@ class TablesService:
                 maximums = _maximums(u.get("OnDemandThroughput"), billing, updating=True, index=index_name)
                 if maximums is not None:
                     on_demand[index_name] = maximums
-                if _given_warm(u.get("WarmThroughput")):
-                    warm[index_name] = _given_warm(u.get("WarmThroughput"))
+                given_warm = _given_warm(u.get("WarmThroughput"))
+                if given_warm is not None:
+                    warm[index_name] = given_warm
                 continue
             creates_or_deletes += 1
             if d is not None:
