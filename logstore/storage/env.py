@@ -252,6 +252,32 @@ class _OpenStores:
 _OPEN_STORES = _OpenStores()
 
 
+class _Signal:
+    """A one-shot signal for the one thread that waits on it (a queued writer waiting for its commit, or to be
+    handed leadership): a lock taken when made and let go by the first ``set``. threading.Event does the same
+    through a Condition, which takes and lets go of two more locks at each hand-off, each one more futex call
+    and wake-up when the GIL is contended (eight writers waking from one group commit)."""
+
+    __slots__ = ("_lock", "_set")
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._lock.acquire()
+        self._set = False
+
+    def set(self) -> None:
+        """Wake the waiter (or let its next ``wait`` return at once); only the first call does anything."""
+        if not self._set:
+            self._set = True
+            self._lock.release()
+
+    def wait(self) -> None:
+        """Return once ``set`` was called (at once if it was, or if this waiter was woken before: a wait again
+        after one interrupted by a signal). Interruptible as a lock's acquire is."""
+        if not (self._set and self._lock.locked()):   # set and taken back: this waiter was already woken
+            self._lock.acquire()
+
+
 class _WriteRequest(Generic[T]):
     """One caller of Environment.write waiting for its function to be committed."""
 
@@ -261,7 +287,7 @@ class _WriteRequest(Generic[T]):
         self.fn, self.finish = fn, finish
         self.result: T | None = None
         self.error: BaseException | None = None
-        self.done = threading.Event()
+        self.done = _Signal()
         self.promoted = False
 
 
