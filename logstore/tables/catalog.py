@@ -114,6 +114,9 @@ TABLE_MAX_CAPACITY, ACCOUNT_MAX_CAPACITY = 40000, 80000   # DynamoDB's default c
 ON_DEMAND_MEMBERS = ("MaxReadRequestUnits", "MaxWriteRequestUnits")   # an OnDemandThroughput's, in AWS's order
 WARM_MEMBERS = ("ReadUnitsPerSecond", "WriteUnitsPerSecond")          # a WarmThroughput's, in AWS's order
 ON_DEMAND_WARM = {"ReadUnitsPerSecond": 12000, "WriteUnitsPerSecond": 4000}   # what AWS gives an on-demand table
+TABLE_CLASSES = ("STANDARD", "STANDARD_INFREQUENT_ACCESS")   # DynamoDB's, in its model's order
+STANDARD = TABLE_CLASSES[0]                                   # a table's class until one is set
+ACTIVE, CREATING = "ACTIVE", "CREATING"
 
 
 def warm_floor(billing_mode: str, read_capacity: int, write_capacity: int) -> dict[str, int]:
@@ -127,9 +130,6 @@ def warm_floor(billing_mode: str, read_capacity: int, write_capacity: int) -> di
 def warmest(*warms: dict[str, int] | None) -> dict[str, int]:
     """Each member's highest value among ``warms`` (None: nothing)."""
     return {m: max((w.get(m, 0) for w in warms if w), default=0) for m in WARM_MEMBERS}
-TABLE_CLASSES = ("STANDARD", "STANDARD_INFREQUENT_ACCESS")   # DynamoDB's, in its model's order
-STANDARD = TABLE_CLASSES[0]                                   # a table's class until one is set
-ACTIVE, CREATING = "ACTIVE", "CREATING"
 
 
 @dataclass(frozen=True, slots=True)
