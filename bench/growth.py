@@ -11,7 +11,7 @@ flat, 1 linear). Beside it, in the same run:
 * **memory per request**: the peak of Python allocations during one request over what its response holds, both
   as tracemalloc counts (target <= 2x): what a request holds beyond its page;
 * **open + RSS**: a fresh process opening the store and serving one GetItem: seconds and maximum RSS, against
-  a process that only imports logstore.
+  a process that only imports logstore and its API layer.
 
 Stores are built through the engine's bulk path (``Writer.write`` with 5,000 puts per transaction, non-durable):
 the table has a GSI (hash g, range r, ALL), an LSI (range l, KEYS_ONLY) and TTL on; every hash key of the table,
@@ -118,7 +118,7 @@ def brute_force_gsi_query(store, g: str) -> list[dict]:
     tdef = store.tables.get("tab")
     ix = tdef.index("by_g")
     with store.env.begin_read() as txn:
-        pool = [item for _, item in store.tables.items.scan(txn, tdef.table_no)
+        pool = [item for _, item in store.tables.items.scan(txn, tdef)
                 if "g" in item and "r" in item and item["g"]["S"] == g]
     pool.sort(key=lambda i: keycodec.encode_key(list(ix.key_schema), i) + keycodec.encode_key(
         list(tdef.key_schema), i))
@@ -180,15 +180,16 @@ def measure_items(path: str, n: int, reps: int, baseline: bool) -> dict:
 # the child's peak RSS from /proc (VmHWM: of this process image only; getrusage's ru_maxrss would include the
 # parent's, inherited through fork)
 HWM = "int(next(l for l in open('/proc/self/status') if l.startswith('VmHWM')).split()[1])"
+# ``import logstore`` loads the API layer on first use of ``logstore.open``: import it before the clock starts
 OPEN_CHILD = f"""
 import sys, time
-import logstore
+import logstore, logstore.api
 t = time.perf_counter()
 s = logstore.open(sys.argv[1], durable=False, index_builds=False)
 s.get_item(TableName="tab", Key={{"pk": {{"S": "p0000000"}}, "sk": {{"N": "0"}}}})
 print(time.perf_counter() - t, {HWM})
 """
-IMPORT_CHILD = f"import logstore; print(0, {HWM})"
+IMPORT_CHILD = f"import logstore, logstore.api; print(0, {HWM})"
 
 
 def open_in_child(path: str) -> dict:
