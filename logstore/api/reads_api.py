@@ -125,6 +125,11 @@ class ReadsService:
         return consumed.one(out, tdef.name, request["TableName"])
 
     @staticmethod
+    def _sized(request: dict) -> bool:
+        """Whether the page must measure what it reads: only the ConsumedCapacity asked for needs the total."""
+        return Consumed(request.get("ReturnConsumedCapacity")).wanted
+
+    @staticmethod
     def _fetch(tdef, index: Index | None, select: str, wanted, condition) -> bool:
         """Whether a read of a local index needs the table's items: only when the request asks for (or filters
         on) an attribute the index does not project, as DynamoDB fetches those from the table."""
@@ -189,7 +194,8 @@ class ReadsService:
                 raise ResourceNotFoundException("Requested resource not found")
             page = self.reader.query(txn, tdef, cond, index=index, forward=request.get("ScanIndexForward", True),
                                      start_key=start, limit=request.get("Limit"), keep=self._filter(filt),
-                                     fetch=self._fetch(tdef, index, select, wanted, filt))
+                                     fetch=self._fetch(tdef, index, select, wanted, filt),
+                                     sized=self._sized(request))
         return self._respond(tdef, index, page, select, wanted, request)
 
     def scan(self, request: dict) -> dict:
@@ -224,5 +230,6 @@ class ReadsService:
                 raise ResourceNotFoundException("Requested resource not found")
             page = self.reader.scan(txn, tdef, index=index, start_key=start, limit=request.get("Limit"),
                                     keep=self._filter(filt), segment=segment or 0, total_segments=total or 1,
-                                    fetch=self._fetch(tdef, index, select, wanted, filt))
+                                    fetch=self._fetch(tdef, index, select, wanted, filt),
+                                    sized=self._sized(request))
         return self._respond(tdef, index, page, select, wanted, request)

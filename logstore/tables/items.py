@@ -174,6 +174,18 @@ class ItemStore:
         """(stored key, item) of a table's items in stored key order, strictly after ``start_after`` if given.
         A damaged item raises CorruptionError, or with ``skip_damaged`` (checks that report it elsewhere) is
         passed over."""
+        for key, value in self.stored(txn, tdef, start_after):
+            try:
+                item = decode_item(tdef, key, value)
+            except CorruptionError:
+                if not skip_damaged:
+                    raise
+            else:
+                yield key, item
+
+    def stored(self, txn: Txn, tdef: TableDef, start_after: bytes | None = None) -> Iterator[tuple[bytes, bytes]]:
+        """``scan``'s walk without the decoding: (stored key, stored value) of each of the table's items, in
+        stored key order, strictly after ``start_after`` if given (``decode_item`` opens a value)."""
         if self.db is None:
             return
         prefix = _TABLE.pack(tdef.table_no)
@@ -188,13 +200,7 @@ class ItemStore:
                 key = bytes(cur.key())
                 if key[:8] != prefix:
                     break
-                try:
-                    item = decode_item(tdef, key, cur.value())
-                except CorruptionError:
-                    if not skip_damaged:
-                        raise
-                else:
-                    yield key, item
+                yield key, cur.value()
                 ok = cur.next()
 
     def drop_table(self, txn: Txn, table_no: int) -> int:
