@@ -9,6 +9,10 @@ Workloads (durable: every commit is fsynced, on both sides):
                     Target: >= 0.85x raw.
 * put_8_threads  -- eight threads each calling ``put_item`` (group commit shares fsyncs). Baseline: the same
                     number of puts from one thread. Target: >= 4x one thread.
+* put_single_commits_only -- put_single's loop, timing only its LMDB commits (the seconds
+                    ``Environment.write_stats`` counts in ``txn.commit()``): what put_single would take if every line
+                    of Python around the commit took no time. Baseline: put_single's. Informational: the bound that
+                    writing this store's three databases per put (item, record, counters) puts on row 2's ratio.
 * drain          -- read 100,000 records (written beforehand, untimed) with GetRecords(Limit=1000), each record
                     rendered in the AWS shape. Baseline: a raw cursor scan of the same number of stored records.
                     Target: >= 1,000,000 records/s.
@@ -99,6 +103,19 @@ def put_single(n: int, tmp: str):
         return n, sw.seconds
 
     yield ours, raw
+
+
+@contextmanager
+def put_single_commits_only(n: int, tmp: str):
+    def commits():
+        with temp_dir(tmp) as path, new_store(path) as store:
+            before = store.env.write_stats().commit_s
+            for i in range(n):
+                store.put_item(TableName="bench", Item=item(i))
+            return n, store.env.write_stats().commit_s - before
+
+    with put_single(n, tmp) as (_ours, raw):
+        yield commits, raw
 
 
 def threaded_puts(store, threads: int, n: int) -> None:
@@ -201,6 +218,8 @@ WORKLOADS = [
              ">= 0.5x raw", ratio_at_least(0.5), put_batched),
     Workload("put_single", 3_000, 300, "py-lmdb one put per txn", ">= 0.85x raw",
              ratio_at_least(0.85), put_single),
+    Workload("put_single_commits_only", 3_000, 300, "py-lmdb one put per txn (put_single's)", None, None,
+             put_single_commits_only),
     Workload("put_8_threads", 4_000, 400, "the same puts from 1 thread", ">= 4x one thread",
              ratio_at_least(4), put_8_threads),
     Workload("drain", 100_000, 5_000, "py-lmdb cursor scan of as many records", ">= 1M records/s",
