@@ -33,6 +33,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime
+import importlib.util
 import json
 import multiprocessing
 import os
@@ -91,6 +92,9 @@ def server(kind: str, tmp: str, page_file: str | None = None, signed: bool = Fal
         cmd += ["--workers", str(workers)]
         cmd += os.environ.get("BENCH_SERVER_ARGS", "").split()    # e.g. "--threads 8", for experiments
     elif kind == "moto":
+        if importlib.util.find_spec("flask") is None:   # what moto_server needs beyond moto: moto[server]
+            raise SystemExit("bench/server.py: the moto workloads need moto's server: pip install -e '.[bench]' "
+                             "(or leave them out with --workload)")
         cmd = [os.path.join(os.path.dirname(sys.executable), "moto_server"), "-p", str(port)]
     else:
         cmd = [sys.executable, os.path.join(BENCH, "stub_server.py"), str(port)] + ([page_file] if page_file else [])
