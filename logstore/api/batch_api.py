@@ -113,8 +113,9 @@ class BatchService:
             exprs.done()
             found = []
             consistent = spec.get("ConsistentRead") is True
-            for key in keys:
-                item = self.tables.get_item(name, key)
+            with self.tables.env.begin_read() as txn:   # one snapshot for the table's keys, not one per key
+                items = [self.tables.get_item(name, key, txn) for key in keys]
+            for item in items:
                 consumed.read(label, item, consistent)
                 if item is not None:
                     found.append(projection.project(wanted, item) if wanted is not None else item)
