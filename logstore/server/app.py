@@ -267,6 +267,9 @@ class Server:
     # -- HTTP ----------------------------------------------------------------------------------------------------
 
     async def _http(self, scope, receive, send) -> None:
+        # while the committer stages a group inside LMDB's write lock, take up no request: see Environment.
+        # wait_for_staging (docs/server.md, "The committer stages first")
+        self.holder.store.env.wait_for_staging()
         rid = wire.request_id()
         headers: dict[str, str] = {}
         for name, value in scope["headers"]:

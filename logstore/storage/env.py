@@ -332,6 +332,7 @@ class Environment:
         self._submit_cond = threading.Condition()
         self._committer: threading.Thread | None = None
         self._committer_idle = False
+        self._staging = threading.Lock()
         self._submit_closed = False
         self.pages_walked = False
         """Whether this open walked the store's pages (and found them sound): see ``walk_pages``."""
@@ -617,7 +618,11 @@ class Environment:
             begun = time.perf_counter()
             try:
                 try:
-                    result = body(txn)
+                    if threading.current_thread() is self._committer:
+                        with self._staging:   # a submitted group's staging: see wait_for_staging
+                            result = body(txn)
+                    else:
+                        result = body(txn)
                     started = time.perf_counter()
                     txn.commit()
                     ended = time.perf_counter()
@@ -750,7 +755,10 @@ class Environment:
         ``prepare``: work of the write that needs no transaction (validating and encoding what is written), run on
         the committer thread before the group's transaction begins, so that LMDB's write lock (which every
         process's writers share) is not held for it; ``fn(txn, prepare())`` is then the write. What ``prepare``
-        raises is the write's error (``done(None, error)``, in its turn; nothing written)."""
+        raises is the write's error (``done(None, error)``, in its turn; nothing written).
+
+        While the committer stages a group (its functions running in the transaction, before the commit),
+        ``wait_for_staging`` blocks."""
         if self.readonly:
             raise ReadOnlyError(f"{self.path}: opened read-only")
         with self._submit_cond:
@@ -843,6 +851,17 @@ class Environment:
                 return made
             value = self.write(make)
         return bytes(value)
+
+    def wait_for_staging(self) -> None:
+        """Return once the committer thread (``submit``) is not staging a group, i.e. running its functions inside
+        a write transaction before the commit; at once when it is not. For the thread that takes up requests (the
+        server's event loop), before each one: every py-lmdb call of the staging lets the GIL go, and a thread that
+        took it then would run other requests' Python while LMDB's write lock (one per store, for every process)
+        stays held. Waiting here instead keeps the lock held about as long as the staging itself takes; the
+        commit's fsync that follows is not waited for. Never call it from inside a write."""
+        if self._staging.locked():
+            with self._staging:
+                pass
 
     def writing(self) -> bool:
         """Whether a write of this process is running or waiting at this moment: a ``write`` leading or queued,

@@ -339,3 +339,63 @@ def test_write_stats_count_committed_transactions_and_how_long_they_were_open(st
     assert two.transactions == one.transactions + 2
     assert two.held_s - one.held_s >= two.commit_s - one.commit_s > 0
     env.close()
+
+
+def _waiter(env: Environment) -> tuple[threading.Thread, threading.Event]:
+    """A thread calling ``env.wait_for_staging()``, and the event it sets once that returned."""
+    returned = threading.Event()
+
+    def run():
+        env.wait_for_staging()
+        returned.set()
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread, returned
+
+
+def test_wait_for_staging_waits_while_the_committer_stages(store_path):
+    """While a submitted write runs in the committer's transaction, wait_for_staging blocks; it returns when the
+    staging ends (before the commit's answer, which may come later), and at once when nothing is staged."""
+    env = Environment(store_path)
+    db = env.db("s")
+    answers = Answers(env, db)
+    _, idle = _waiter(env)
+    assert idle.wait(10)                      # nothing submitted yet: at once
+    inside, release = threading.Event(), threading.Event()
+
+    def staged(txn):
+        inside.set()
+        assert release.wait(30)
+        return txn.put(b"k", b"v", db=db)
+    env.submit(staged, answers.done(b"k"))
+    assert inside.wait(10)
+    thread, returned = _waiter(env)
+    assert not returned.wait(0.3)             # the committer is staging: the waiter waits
+    release.set()
+    assert returned.wait(10)
+    thread.join(10)
+    assert answers.wait(1) == [(True, None, True)]
+    _, after = _waiter(env)
+    assert after.wait(10)                     # staged and committed: at once again
+    env.close()
+
+
+def test_wait_for_staging_does_not_wait_for_other_threads_writes(store_path):
+    """Only the committer's staging is waited for: a write of another thread (a pool thread's BatchWriteItem, the
+    maintenance thread's trim) may run long, and the thread taking up requests must not stall behind it."""
+    env = Environment(store_path)
+    db = env.db("s")
+    inside, release = threading.Event(), threading.Event()
+
+    def long_write(txn):
+        inside.set()
+        assert release.wait(30)
+        txn.put(b"k", b"v", db=db)
+    writer = threading.Thread(target=env.write, args=(long_write,), daemon=True)
+    writer.start()
+    assert inside.wait(10)
+    _, returned = _waiter(env)
+    assert returned.wait(10)
+    release.set()
+    writer.join(10)
+    env.close()
