@@ -17,7 +17,7 @@ from logstore.stream import ShardInfo, StreamInfo
 from logstore.stream import ids
 from logstore.stream import records as records_mod
 from logstore.stream.records import BY_SERVICE
-from logstore.tables.catalog import TableDef
+from logstore.tables.catalog import TableDef, decreases_on
 
 EVENT_NAMES = (None, "INSERT", "MODIFY", "REMOVE")
 SERVICE_IDENTITY = {"PrincipalId": "dynamodb.amazonaws.com", "Type": "Service"}
@@ -141,9 +141,24 @@ def _java_order(name: str) -> bytes:
     return name.encode("utf-16-be", "surrogatepass")
 
 
+def throughput(read: int, write: int, changes: dict | None, now_ms: int) -> dict:
+    """A ProvisionedThroughput description as AWS gives it: when the capacity last rose and fell (once it did), how
+    many times it fell on ``now_ms``'s UTC day, the capacity (``changes``: catalog.throughput_changed's)."""
+    out: dict = {}
+    if changes and "increased_ms" in changes:
+        out["LastIncreaseDateTime"] = changes["increased_ms"] / 1000
+    if changes and "decreased_ms" in changes:
+        out["LastDecreaseDateTime"] = changes["decreased_ms"] / 1000
+    out.update(NumberOfDecreasesToday=decreases_on(changes, now_ms), ReadCapacityUnits=read, WriteCapacityUnits=write)
+    return out
+
+
 def table(tdef: TableDef, region: str, account: str, stream: StreamInfo | None, item_count: int,
-          size_bytes: int, status: str = "ACTIVE", index_stats: dict | None = None) -> dict:
-    """DescribeTable's TableDescription; ``index_stats``: index number -> (entries, projected bytes)."""
+          size_bytes: int, status: str = "ACTIVE", index_stats: dict | None = None, *, now_ms: int) -> dict:
+    """DescribeTable's TableDescription; ``index_stats``: index number -> (entries, projected bytes); ``now_ms``:
+    the time it describes (the UTC day whose decreases NumberOfDecreasesToday counts). An on-demand table's
+    throughput, and its GSIs', is described without the times of earlier provisioned changes."""
+    provisioned = tdef.billing_mode == "PROVISIONED"
     roles = ["HASH", "RANGE"]
     out = {
         "AttributeDefinitions": [{"AttributeName": n, "AttributeType": t}
@@ -152,8 +167,8 @@ def table(tdef: TableDef, region: str, account: str, stream: StreamInfo | None, 
         "KeySchema": [{"AttributeName": n, "KeyType": roles[i]} for i, (n, _) in enumerate(tdef.key_schema)],
         "TableStatus": status,
         "CreationDateTime": tdef.created_ms / 1000,
-        "ProvisionedThroughput": {"NumberOfDecreasesToday": 0, "ReadCapacityUnits": tdef.read_capacity,
-                                  "WriteCapacityUnits": tdef.write_capacity},
+        "ProvisionedThroughput": throughput(tdef.read_capacity, tdef.write_capacity,
+                                            tdef.throughput_changes if provisioned else None, now_ms),
         "TableSizeBytes": size_bytes,
         "ItemCount": item_count,
         "TableArn": ids.table_arn(region, account, tdef.name),
@@ -178,16 +193,17 @@ def table(tdef: TableDef, region: str, account: str, stream: StreamInfo | None, 
         described = []
         for ix in tdef.indexes.get(kind) or ():
             count, size = stats.get(ix.get("index_no"), (0, 0))
-            desc = {k: v for k, v in ix.items() if k not in ("index_no", "status")}
+            desc = {k: v for k, v in ix.items() if k not in ("index_no", "status", "throughput_changes")}
             if desc["Projection"].get("NonKeyAttributes"):
                 desc["Projection"] = dict(desc["Projection"], NonKeyAttributes=sorted(
                     desc["Projection"]["NonKeyAttributes"], key=_java_order))
             if kind == "gsi":
                 # AWS describes every GSI's throughput, zeros on an on-demand table, with NumberOfDecreasesToday
                 given = desc.get("ProvisionedThroughput") or {}
-                desc["ProvisionedThroughput"] = {"NumberOfDecreasesToday": 0,
-                                                 "ReadCapacityUnits": given.get("ReadCapacityUnits", 0),
-                                                 "WriteCapacityUnits": given.get("WriteCapacityUnits", 0)}
+                desc["ProvisionedThroughput"] = throughput(given.get("ReadCapacityUnits", 0),
+                                                           given.get("WriteCapacityUnits", 0),
+                                                           ix.get("throughput_changes") if provisioned else None,
+                                                           now_ms)
                 status = ix.get("status", "ACTIVE")
                 desc["IndexStatus"] = status
                 # a building index's warm throughput is UPDATING until it is ACTIVE, as AWS showed it (live, 2026-10)

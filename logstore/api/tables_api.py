@@ -257,7 +257,7 @@ class TablesService:
     def _describe(self, tdef, status="ACTIVE") -> dict:
         count, size = self.tables.stats(tdef)
         return render.table(tdef, self.region, self.account, self.tables.stream_of(tdef), count, size, status,
-                            self.tables.index_stats(tdef))
+                            self.tables.index_stats(tdef), now_ms=self.tables.streams.clock.now_ms())
 
     @staticmethod
     def _stream_spec(spec, creating: bool = False) -> tuple[bool, str | None] | None:

@@ -47,6 +47,8 @@ class TableDef:
     warm_throughput: dict[str, int] | None = None     # the highest warm throughput reached; None: the floor (warm)
     pay_per_request_ms: int | None = None             # when an UpdateTable last made it PAY_PER_REQUEST, or, once
     #                                                   a table created so is PROVISIONED, its creation; None: neither
+    throughput_changes: dict[str, int] | None = None  # its provisioned capacity's increases and decreases
+    #                                                   (throughput_changed); None: never changed
 
     key_names: tuple[str, ...] = field(init=False, default=())  # derived from key_schema; not stored
     index_defs: tuple["IndexDef", ...] = field(init=False, default=())  # derived from indexes; not stored
@@ -117,6 +119,34 @@ ON_DEMAND_WARM = {"ReadUnitsPerSecond": 12000, "WriteUnitsPerSecond": 4000}   # 
 TABLE_CLASSES = ("STANDARD", "STANDARD_INFREQUENT_ACCESS")   # DynamoDB's, in its model's order
 STANDARD = TABLE_CLASSES[0]                                   # a table's class until one is set
 ACTIVE, CREATING = "ACTIVE", "CREATING"
+
+
+DAY_MS = 86_400_000
+
+
+def throughput_changed(changes: dict[str, int] | None, before: tuple[int, int], after: tuple[int, int],
+                       now_ms: int) -> dict[str, int] | None:
+    """A table's (or GSI's) record of its provisioned capacity's changes, ``changes``, once its (read, write)
+    capacity went from ``before`` to ``after`` at ``now_ms``: ``increased_ms`` (when either member last rose),
+    ``decreased_ms`` (when either last fell), ``day`` and ``decreases`` (how many changes lowered a member during
+    that UTC day, the day numbered from the epoch). A change that raises one member and lowers the other is both.
+    Each key is present once it happened."""
+    out = dict(changes or {})
+    if after[0] > before[0] or after[1] > before[1]:
+        out["increased_ms"] = now_ms
+    if after[0] < before[0] or after[1] < before[1]:
+        out["decreased_ms"] = now_ms
+        day = now_ms // DAY_MS
+        out["decreases"] = out.get("decreases", 0) + 1 if out.get("day") == day else 1
+        out["day"] = day
+    return out or None
+
+
+def decreases_on(changes: dict[str, int] | None, now_ms: int) -> int:
+    """How many decreases ``changes`` (``throughput_changed``'s) counts on the UTC day of ``now_ms``."""
+    if not changes or changes.get("day") != now_ms // DAY_MS:
+        return 0
+    return changes.get("decreases", 0)
 
 
 def warm_floor(billing_mode: str, read_capacity: int, write_capacity: int) -> dict[str, int]:

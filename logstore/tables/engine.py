@@ -26,7 +26,7 @@ from logstore.storage import Counters, Environment
 from logstore.stream import StreamEngine, StreamInfo
 
 from .catalog import (ACTIVE, CREATING, GSI, LSI, MAX_GSI, ON_DEMAND_MEMBERS, STANDARD, TTL, TableCatalog,
-                      TableDef, warmest)
+                      TableDef, throughput_changed, warmest)
 from .indexes import BUILD, DROP, DROP_TABLE, JOB_BATCH, IndexEntries, IndexJobs, expiry_ms
 from .items import ItemStore, encoded_key, table_prefix
 from .keycodec import stored_key
@@ -52,14 +52,19 @@ TTL_MAX_BATCHES = 100                           # per table per round; the rest 
 TTL_MAX_PAST_MS = 5 * 365 * 24 * 3600 * 1000   # AWS ignores expiry times more than five years in the past
 
 
-def _with_index_throughput(tdef: TableDef, throughput: dict[str, tuple[int, int]]) -> TableDef:
+def _with_index_throughput(tdef: TableDef, throughput: dict[str, tuple[int, int]], now_ms: int) -> TableDef:
     """``tdef`` with its GSIs' stored capacity set from ``throughput`` ({name: (read, write)}); on an on-demand
-    table, with none."""
+    table, with none. A GSI whose provisioned capacity changes records it (``throughput_changes``, as the table's)."""
     gsis = []
     for ix in tdef.indexes.get(GSI) or ():
         ix = {k: v for k, v in ix.items() if k != "ProvisionedThroughput" or tdef.billing_mode != "PAY_PER_REQUEST"}
         if ix["IndexName"] in throughput and tdef.billing_mode != "PAY_PER_REQUEST":
             rcu, wcu = throughput[ix["IndexName"]]
+            old = ix.get("ProvisionedThroughput")
+            if old is not None and (old["ReadCapacityUnits"], old["WriteCapacityUnits"]) != (rcu, wcu):
+                ix["throughput_changes"] = throughput_changed(
+                    ix.get("throughput_changes"), (old["ReadCapacityUnits"], old["WriteCapacityUnits"]), (rcu, wcu),
+                    now_ms)
             ix["ProvisionedThroughput"] = {"ReadCapacityUnits": rcu, "WriteCapacityUnits": wcu}
         gsis.append(ix)
     return replace(tdef, indexes=dict(tdef.indexes, gsi=gsis)) if gsis else tdef
@@ -219,6 +224,10 @@ class TableEngine:
                     raise ValidationException(SSE_SAME_KEY)
                 moved = "table_class" in changes and changes["table_class"] != (tdef.table_class or STANDARD)
                 tdef = replace(tdef, **changes)
+                capacity = (before.read_capacity, before.write_capacity), (tdef.read_capacity, tdef.write_capacity)
+                if before.billing_mode == tdef.billing_mode == "PROVISIONED" and capacity[0] != capacity[1]:
+                    tdef = replace(tdef, throughput_changes=throughput_changed(
+                        before.throughput_changes, *capacity, self.streams.now(txn)))
                 if tdef.billing_mode != before.billing_mode:   # when it last became on-demand (BillingModeSummary)
                     tdef = replace(tdef, pay_per_request_ms=self.streams.now(txn)
                                    if tdef.billing_mode == "PAY_PER_REQUEST" else
@@ -226,7 +235,7 @@ class TableEngine:
                 if moved:
                     tdef = replace(tdef, table_class_updated_ms=self.streams.now(txn))
             if index_throughput or (changes and tdef.billing_mode == "PAY_PER_REQUEST"):
-                tdef = _with_index_throughput(tdef, index_throughput or {})
+                tdef = _with_index_throughput(tdef, index_throughput or {}, self.streams.now(txn))
             if on_demand is not None or (changes and tdef.billing_mode == "PROVISIONED"):
                 tdef = replace(tdef, on_demand_throughput=None if tdef.billing_mode == "PROVISIONED" else
                                _maximums(tdef.on_demand_throughput, on_demand or {}))

@@ -2,6 +2,8 @@
 list (paged), update, delete, TTL, tags; and their error paths."""
 from __future__ import annotations
 
+import datetime
+
 import pytest
 
 from serverhelpers import read_shard, unique
@@ -97,6 +99,25 @@ def test_update_table_streams_and_billing(ddb, streams):
         ddb.update_table(TableName=name, StreamSpecification={"StreamEnabled": True,
                                                               "StreamViewType": "NEW_IMAGES"})
     assert err.value.response["Error"]["Code"] == "ValidationException"
+
+
+def test_capacity_changes_are_described_with_their_times(ddb):
+    """After an increase and a decrease, DescribeTable's ProvisionedThroughput has LastIncreaseDateTime and
+    LastDecreaseDateTime (botocore parses them as datetimes) and NumberOfDecreasesToday."""
+    name = unique()
+    ddb.create_table(TableName=name, KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                     ProvisionedThroughput={"ReadCapacityUnits": 5, "WriteCapacityUnits": 5})
+    assert set(ddb.describe_table(TableName=name)["Table"]["ProvisionedThroughput"]) == {
+        "NumberOfDecreasesToday", "ReadCapacityUnits", "WriteCapacityUnits"}
+    ddb.update_table(TableName=name, ProvisionedThroughput={"ReadCapacityUnits": 9, "WriteCapacityUnits": 5})
+    ddb.update_table(TableName=name, ProvisionedThroughput={"ReadCapacityUnits": 9, "WriteCapacityUnits": 2})
+    pt = ddb.describe_table(TableName=name)["Table"]["ProvisionedThroughput"]
+    assert isinstance(pt["LastIncreaseDateTime"], datetime.datetime)
+    assert pt["LastDecreaseDateTime"] >= pt["LastIncreaseDateTime"]
+    now = datetime.datetime.now(datetime.timezone.utc)
+    assert abs((now - pt["LastDecreaseDateTime"]).total_seconds()) < 120
+    assert (pt["NumberOfDecreasesToday"], pt["ReadCapacityUnits"], pt["WriteCapacityUnits"]) == (1, 9, 2)
 
 
 def test_delete_table_and_waiter(ddb, streams, table):
