@@ -27,7 +27,8 @@
  * Rules for every function here: status-code returns (LSG_OK or a negative LSG_E_*), caller-owned buffers with
  * explicit lengths, no global state, no allocation, every read bounds-checked against the length the caller
  * gave. Malformed input yields an error status; it never reads or writes out of bounds. The functions are
- * reentrant, so cffi releases the GIL around them and libFuzzer can drive them directly (fuzz_logseg.c).
+ * reentrant and never call back into Python, so libFuzzer can drive them directly (fuzz_logseg.c); they are
+ * short enough that the module keeps the GIL around them (csrc/build_logseg.py, docs/codec.md "The GIL").
  */
 #ifndef LOGSEG_H
 #define LOGSEG_H

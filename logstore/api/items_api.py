@@ -88,11 +88,11 @@ class ItemsService:
 
     def submit(self, plan: WritePlan, done: Finished[dict]) -> None:
         """``run`` committed by the store's committer thread: an unknown table raises here; the mutations are
-        built (the item validated against the table's definition) on that thread, inside the write, and
-        ``done(response, None)`` or ``done(None, error)`` is called there once the commit returned
-        (``Writer.submit``), re-validated as ``write`` does. Building there keeps the item codec's C call (which
-        releases the GIL) off the caller's thread: on the server's event loop every GIL release hands the GIL
-        to the committer and waits to get it back."""
+        built (the item validated against the table's definition) on that thread, before its group's
+        transaction begins, and ``done(response, None)`` or ``done(None, error)`` is called there once the
+        commit returned (``Writer.submit``), re-validated as ``write`` does. Building there keeps the item's
+        validation and encoding off the caller's thread: the server's event loop takes up the next request
+        meanwhile."""
         cached = self.tables.schema(plan.table)
 
         def attempt(fresh: bool, finished) -> None:
