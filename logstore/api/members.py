@@ -114,8 +114,7 @@ def _attribute_value(generic: Walker, from_json: bool) -> Walker:
     ``generic`` is its spec: tests/api/test_members_attribute_values.py checks they agree on random values."""
     def attribute_value(value: Any, depth: int) -> Any:
         if type(value) is dict and len(value) == 1 and depth < MAX_DEPTH:
-            for kind, inner in value.items():
-                pass
+            [(kind, inner)] = value.items()
             of = type(inner)
             if of is str:
                 if (kind == "S" or kind == "N") and (from_json or inner.isascii()):
