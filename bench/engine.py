@@ -7,6 +7,12 @@ Workloads (durable: every commit is fsynced, on both sides):
                     Target: >= 0.5x raw.
 * put_single     -- one ``put_item`` per transaction. Baseline: raw single-record commits of the same bytes.
                     Target: >= 0.85x raw.
+* put_single_raw_ops -- raw py-lmdb doing, one durable transaction per put, what a put_item of the bench item does
+                    to LMDB in this store (format 2): the table's and the stream's definitions read, the item got and
+                    put (23-byte key, 202-byte value), four counters read and written, the shard's tail segment
+                    found with a cursor, read, and deleted and put back ~220 bytes longer while under 1,536 bytes
+                    (else a new segment put). Baseline: put_single's. Informational: row 2's ceiling for this data
+                    layout, with no Python around LMDB at all.
 * put_8_threads  -- eight threads each calling ``put_item`` (group commit shares fsyncs). Baseline: the same
                     number of puts from one thread. Target: >= 4x one thread.
 * put_single_commits_only -- put_single's loop, timing only its LMDB commits (the seconds
@@ -30,9 +36,11 @@ Run ``python bench/engine.py --help`` for the options.
 """
 from __future__ import annotations
 
+import struct
 import threading
 from contextlib import contextmanager
 
+import lmdb
 import msgpack
 import orjson
 from harness import RESULTS_DIR, Stopwatch, Workload, main, open_raw, ratio_at_least, temp_dir
@@ -116,6 +124,51 @@ def put_single_commits_only(n: int, tmp: str):
 
     with put_single(n, tmp) as (_ours, raw):
         yield commits, raw
+
+
+RAW_RECORD = b"r" * 220      # put_single_raw_ops: about one INSERT record of the bench item in its segment
+EXTEND_BELOW = 1536          # storage.segment_log.SegmentPolicy's default: a tail shorter than this is rewritten
+
+
+@contextmanager
+def put_single_raw_ops(n: int, tmp: str):
+    def ops():
+        with temp_dir(tmp) as path:
+            env = lmdb.open(path, map_size=1 << 30, subdir=True, sync=True, metasync=True, max_dbs=8, lock=True)
+            catalog, items, counters, segments = (env.open_db(name) for name in
+                                                  (b"catalog", b"items", b"counters", b"segments"))
+            names = [b"clock", b"seq", b"items:1", b"bytes:1"]
+            with env.begin(write=True) as txn:
+                txn.put(b"table:bench", b"t" * 432, db=catalog)
+                txn.put(b"stream:1", b"s" * 180, db=catalog)
+                txn.put(struct.pack(">QQ", 1, 1), RAW_RECORD, db=segments)
+            with Stopwatch() as sw:
+                for i in range(n):
+                    with env.begin(write=True) as txn:
+                        txn.get(b"table:bench", db=catalog)
+                        txn.get(b"stream:1", db=catalog)
+                        key = b"\x00" * 7 + b"\x01" + f"user-{i:08d}".encode() + b"\x00\x01"
+                        txn.get(key, db=items)
+                        txn.put(key, b"i" * 202, db=items)
+                        for name in names:
+                            value = txn.get(name, db=counters)
+                            count = struct.unpack("<Q", value)[0] if value is not None else 0
+                            txn.put(name, struct.pack("<Q", count + 1), db=counters)
+                        with txn.cursor(db=segments) as cur:
+                            cur.set_range(struct.pack(">QQ", 1, 1 << 63))
+                            cur.prev()
+                            tail = cur.value()
+                            seq = struct.pack(">QQ", 1, i + 2)
+                            if len(tail) < EXTEND_BELOW:
+                                cur.delete()
+                                txn.put(seq, tail + RAW_RECORD, db=segments)
+                            else:
+                                txn.put(seq, RAW_RECORD, db=segments)
+            env.close()
+        return n, sw.seconds
+
+    with put_single(n, tmp) as (_ours, raw):
+        yield ops, raw
 
 
 def threaded_puts(store, threads: int, n: int) -> None:
@@ -220,6 +273,8 @@ WORKLOADS = [
              ratio_at_least(0.85), put_single),
     Workload("put_single_commits_only", 3_000, 300, "py-lmdb one put per txn (put_single's)", None, None,
              put_single_commits_only),
+    Workload("put_single_raw_ops", 3_000, 300, "py-lmdb one put per txn (put_single's)", None, None,
+             put_single_raw_ops),
     Workload("put_8_threads", 4_000, 400, "the same puts from 1 thread", ">= 4x one thread",
              ratio_at_least(4), put_8_threads),
     Workload("drain", 100_000, 5_000, "py-lmdb cursor scan of as many records", ">= 1M records/s",

@@ -30,7 +30,7 @@ def _server_workloads() -> list[str]:
 PROGRAMS = [
     ("storage.py", ["--quick", "--repeat", "1"], True, 4),
     ("codec.py", ["--quick", "--repeat", "1"], True, 1),
-    ("engine.py", ["--quick", "--repeat", "1"], True, 7),
+    ("engine.py", ["--quick", "--repeat", "1"], True, 8),
     ("inspection.py", ["--quick", "--repeat", "1"], True, 3),
     ("expressions.py", ["--quick", "--repeat", "1"], True, 1),
     ("hardening.py", ["--quick", "--repeat", "1"], True, 1),
