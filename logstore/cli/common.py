@@ -153,12 +153,42 @@ class _Console(Console):
         raise click.exceptions.Exit(0)
 
 
+class _TrimmedLines:
+    """A text stream that writes each line to ``target`` without its trailing spaces. rich pads every line of a
+    table to the table's width; on a terminal that is invisible, but piped into a file, ``diff`` or ``grep '$'``
+    it is noise. A line is written once its newline arrives; ``flush`` writes what is left."""
+
+    def __init__(self, target):
+        self._target = target
+        self._pending = ""
+
+    def write(self, text: str) -> int:
+        lines = (self._pending + text).split("\n")
+        self._pending = lines.pop()
+        if lines:
+            self._target.write("".join(line.rstrip(" ") + "\n" for line in lines))
+        return len(text)
+
+    def flush(self) -> None:
+        if self._pending:
+            self._target.write(self._pending.rstrip(" "))
+            self._pending = ""
+        self._target.flush()
+
+    def isatty(self) -> bool:
+        return False
+
+    def __getattr__(self, name):          # encoding, fileno, ...: the target's
+        return getattr(self._target, name)
+
+
 def console() -> Console:
-    """The console for standard output: colour and full width on a terminal, plain and wide elsewhere; an explicit
-    ``COLUMNS`` is honoured either way."""
+    """The console for standard output: colour and full width on a terminal, plain and wide elsewhere, with no
+    trailing spaces on a line (``_TrimmedLines``); an explicit ``COLUMNS`` is honoured either way."""
     terminal = sys.stdout.isatty()
     wide = terminal or os.environ.get("COLUMNS", "").isdigit()
-    return _Console(file=sys.stdout, highlight=False, soft_wrap=False, width=None if wide else 200)
+    return _Console(file=sys.stdout if terminal else _TrimmedLines(sys.stdout), highlight=False, soft_wrap=False,
+                    width=None if wide else 200)
 
 
 def short_time(iso: str | None) -> str:
