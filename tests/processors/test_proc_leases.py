@@ -122,15 +122,15 @@ def test_instances_on_threads_share_the_stream(store, seed):
     arn = create_table(store)
     deliveries, lock = [], threading.Lock()
     written: dict[str, int] = {}
-    owners: dict[str, set] = {}
+    by_worker: list[str] = []                    # the instance behind each of ``deliveries``, in step
 
     def handler_for(name):
         def handle(event, context):
             with lock:
-                owners.setdefault(context.shard_id, set()).add(name)
                 for r in event["Records"]:
                     image = r["dynamodb"]["NewImage"]
                     deliveries.append((time.monotonic_ns(), image["pk"]["S"], int(image["v"]["N"])))
+                    by_worker.append(name)
         return handle
 
     def write(n):
@@ -157,7 +157,16 @@ def test_instances_on_threads_share_the_stream(store, seed):
             if reached == written:
                 break
             time.sleep(0.05)
+        deadline = time.monotonic() + 30      # 4 open shards, 3 instances: balancing gives out the leases
+        while time.monotonic() < deadline:
+            holders = {lease.owner for lease in procs[1].leases.list().values() if lease.owner}
+            if len(holders) >= 2:
+                break
+            time.sleep(0.05)
+        assert len(holders) >= 2, f"one instance holds every lease: {procs[1].leases.list()}"
         procs[0].stop()                       # a graceful stop releases its leases: the others take them
+        with lock:
+            stopped_at = len(by_worker)
         write(40)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -170,6 +179,8 @@ def test_instances_on_threads_share_the_stream(store, seed):
             time.sleep(0.05)
         with lock:
             assert_at_least_once_in_order(list(deliveries), written)
+            after_stop = set(by_worker[stopped_at:])
+        assert after_stop and after_stop <= {"w1", "w2"}, after_stop   # a stopped instance hands nothing more on
         time.sleep(1.5)                        # a balancing round or two
         leases = procs[1].leases.list()
         open_ids = set(open_shards(store, arn))
