@@ -155,7 +155,7 @@ class _Console(Console):
 
 class _TrimmedLines:
     """A text stream that writes each line to ``target`` without its trailing spaces. rich pads every line of a
-    table to the table's width; on a terminal that is invisible, but piped into a file, ``diff`` or ``grep '$'``
+    table to the table's width; on a terminal that is invisible, but piped into a file, ``diff`` or ``grep ' $'``
     it is noise. A line is written once its newline arrives; ``flush`` writes what is left."""
 
     def __init__(self, target):
