@@ -46,6 +46,7 @@ import orjson
 from harness import RESULTS_DIR, Stopwatch, Workload, main, open_raw, ratio_at_least, temp_dir
 
 import logstore
+from logstore.storage import SegmentPolicy
 
 PAD = "p" * 150
 
@@ -127,7 +128,7 @@ def put_single_commits_only(n: int, tmp: str):
 
 
 RAW_RECORD = b"r" * 220      # put_single_raw_ops: about one INSERT record of the bench item in its segment
-EXTEND_BELOW = 1536          # storage.segment_log.SegmentPolicy's default: a tail shorter than this is rewritten
+EXTEND_BELOW = SegmentPolicy().extend_below   # the store's own default: a tail shorter than this is rewritten
 
 
 @contextmanager
